@@ -1,0 +1,28 @@
+#pragma once
+// Small areas (LSOAs or any polygons) with their denominators.
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "engine/geos.hpp"
+
+namespace safer {
+
+/// Areas sorted by code. Population and households are NaN where unknown. Geometry is polygonal
+/// and valid, in the working CRS.
+struct Areas {
+    std::vector<std::string> code;
+    std::vector<std::string> name;
+    std::vector<double> population;
+    std::vector<double> households;
+    std::vector<geos::Geometry> geometry;
+
+    size_t size() const { return code.size(); }
+    bool has_population() const {
+        for (double p : population)
+            if (!std::isnan(p)) return true;
+        return false;
+    }
+};
+
+} // namespace safer

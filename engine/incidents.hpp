@@ -1,0 +1,77 @@
+#pragma once
+// The incidents of a run, held column by column.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/crime_types.hpp"
+#include "engine/month.hpp"
+
+namespace safer {
+
+/// Many short strings in one buffer: a police.uk file's Crime IDs alone would otherwise cost a
+/// heap allocation each.
+class StringColumn {
+public:
+    void push_back(std::string_view s) {
+        m_chars.append(s);
+        m_ends.push_back(m_chars.size());
+    }
+    std::string_view operator[](size_t i) const {
+        const size_t begin = i == 0 ? 0 : m_ends[i - 1];
+        return std::string_view(m_chars).substr(begin, m_ends[i] - begin);
+    }
+    size_t size() const { return m_ends.size(); }
+    void reserve(size_t rows, size_t chars) {
+        m_ends.reserve(rows);
+        m_chars.reserve(chars);
+    }
+    void append(const StringColumn& other);
+    void clear() {
+        m_chars.clear();
+        m_ends.clear();
+    }
+    size_t bytes() const { return m_chars.capacity() + m_ends.capacity() * sizeof(uint64_t); }
+
+private:
+    std::string m_chars;
+    std::vector<uint64_t> m_ends;
+};
+
+/// One row per incident used. Coordinates are in the working CRS (metres) once the reader has
+/// reprojected them. `source` indexes the run's list of input files; `line` is the 1-based line
+/// of the row in that file, so every incident can be traced back.
+struct Incidents {
+    std::vector<double> x;
+    std::vector<double> y;
+    std::vector<Month> month;
+    std::vector<CrimeTypeId> type;
+    StringColumn crime_id;
+    StringColumn location;
+    StringColumn lsoa_code_source;
+    StringColumn outcome;
+    std::vector<uint32_t> source;
+    std::vector<uint64_t> line;
+
+    size_t size() const { return x.size(); }
+    /// Appends `other`, whose type ids refer to `other_types`, re-interning them into `types`.
+    void append(const Incidents& other, const CrimeTypes& other_types, CrimeTypes& types);
+    /// Keeps the rows whose flag is set, in order.
+    void keep(const std::vector<uint8_t>& flags);
+};
+
+/// Distinct incident locations with how many incidents stand at each. police.uk snaps incidents
+/// to a master list of map points, so a year of a force's data has a few distinct points per
+/// hundred incidents; work done per location instead of per incident is the same answer, faster.
+struct WeightedLocations {
+    std::vector<double> x;
+    std::vector<double> y;
+    std::vector<uint32_t> weight;
+    std::vector<uint32_t> location_of; // for each input point, the index of its location
+};
+
+/// Groups identical (x, y) pairs, in order of first appearance, so the result is deterministic.
+WeightedLocations unique_locations(const std::vector<double>& x, const std::vector<double>& y);
+
+} // namespace safer

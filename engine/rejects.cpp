@@ -1,0 +1,41 @@
+#include "engine/rejects.hpp"
+
+#include <algorithm>
+
+namespace safer {
+
+namespace {
+struct ReasonNames {
+    std::string_view code;
+    std::string_view text;
+};
+constexpr ReasonNames reason_names[reject_reason_count] = {
+    {"malformed_row", "malformed row (wrong number of fields or unclosed quote)"},
+    {"bad_month", "month is not YYYY-MM"},
+    {"outside_window", "month outside --from/--to"},
+    {"no_location", "no location"},
+    {"not_a_number", "coordinate is not a number"},
+    {"zero_coordinates", "zero coordinates"},
+    {"out_of_range", "coordinate out of range"},
+    {"outside_crs_area", "outside the working CRS's area of use"},
+    {"not_a_point", "geometry is not a point"},
+    {"duplicate_row", "exact duplicate of an earlier row with the same Crime ID"},
+    {"outside_areas", "located outside every area"},
+};
+} // namespace
+
+std::string_view reason_code(RejectReason reason) { return reason_names[static_cast<size_t>(reason)].code; }
+std::string_view reason_text(RejectReason reason) { return reason_names[static_cast<size_t>(reason)].text; }
+
+void Rejects::append(const Rejects& other) {
+    m_items.insert(m_items.end(), other.m_items.begin(), other.m_items.end());
+    for (size_t i = 0; i < reject_reason_count; ++i) m_counts[i] += other.m_counts[i];
+}
+
+void Rejects::sort() {
+    std::stable_sort(m_items.begin(), m_items.end(), [](const Reject& a, const Reject& b) {
+        return a.source != b.source ? a.source < b.source : a.line < b.line;
+    });
+}
+
+} // namespace safer

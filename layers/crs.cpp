@@ -1,0 +1,138 @@
+#include "layers/crs.hpp"
+
+#include <fmt/core.h>
+#include <proj.h>
+#include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+
+#include <cmath>
+#include <limits>
+
+#include "engine/errors.hpp"
+
+namespace safer::layers {
+
+namespace {
+
+struct ContextDeleter {
+    void operator()(PJ_CONTEXT* c) const noexcept { proj_context_destroy(c); }
+};
+struct PjDeleter {
+    void operator()(PJ* p) const noexcept { proj_destroy(p); }
+};
+using ContextPtr = std::unique_ptr<PJ_CONTEXT, ContextDeleter>;
+using PjPtr = std::unique_ptr<PJ, PjDeleter>;
+
+struct Projection {
+    ContextPtr context;
+    PjPtr pj;
+};
+
+std::string proj_message(PJ_CONTEXT* ctx) {
+    const int err = proj_context_errno(ctx);
+    return err ? proj_context_errno_string(ctx, err) : "unknown error";
+}
+
+Projection make_projection(const std::string& from, const std::string& to) {
+    Projection p;
+    p.context.reset(proj_context_create());
+    proj_log_level(p.context.get(), PJ_LOG_NONE);
+    PjPtr raw(proj_create_crs_to_crs(p.context.get(), from.c_str(), to.c_str(), nullptr));
+    if (!raw)
+        throw InputError(fmt::format("cannot transform from {} to {}: {}", from, to, proj_message(p.context.get())));
+    p.pj.reset(proj_normalize_for_visualization(p.context.get(), raw.get()));
+    if (!p.pj) throw InputError(fmt::format("cannot normalise the transformation from {} to {}", from, to));
+    return p;
+}
+
+PjPtr make_crs(PJ_CONTEXT* ctx, const std::string& crs) { return PjPtr(proj_create(ctx, crs.c_str())); }
+
+} // namespace
+
+struct CrsTransform::Impl {
+    std::string from;
+    std::string to;
+    mutable tbb::enumerable_thread_specific<Projection> per_thread{[this] { return make_projection(from, to); }};
+};
+
+CrsTransform::CrsTransform(const std::string& from, const std::string& to) : m_impl(std::make_unique<Impl>()) {
+    m_impl->from = from;
+    m_impl->to = to;
+    Projection& p = m_impl->per_thread.local();
+    PJ_PROJ_INFO info = proj_pj_info(p.pj.get());
+    m_operation = info.description ? info.description : "";
+}
+
+CrsTransform::~CrsTransform() = default;
+
+void CrsTransform::transform(std::vector<double>& x, std::vector<double>& y) const {
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, x.size(), 16384), [&](const tbb::blocked_range<size_t>& r) {
+        Projection& p = m_impl->per_thread.local();
+        const size_t n = r.size();
+        proj_errno_reset(p.pj.get());
+        proj_trans_generic(p.pj.get(), PJ_FWD, x.data() + r.begin(), sizeof(double), n, y.data() + r.begin(),
+                           sizeof(double), n, nullptr, 0, 0, nullptr, 0, 0);
+        for (size_t i = r.begin(); i < r.end(); ++i) {
+            if (!std::isfinite(x[i]) || !std::isfinite(y[i]) || x[i] == HUGE_VAL) {
+                x[i] = std::numeric_limits<double>::quiet_NaN();
+                y[i] = std::numeric_limits<double>::quiet_NaN();
+            }
+        }
+    });
+}
+
+void CrsTransform::transform_point(double& x, double& y) const {
+    std::vector<double> xs{x};
+    std::vector<double> ys{y};
+    transform(xs, ys);
+    x = xs[0];
+    y = ys[0];
+}
+
+void check_crs(const std::string& crs, const std::string& what) {
+    ContextPtr ctx(proj_context_create());
+    proj_log_level(ctx.get(), PJ_LOG_NONE);
+    PjPtr pj = make_crs(ctx.get(), crs);
+    if (!pj) throw InputError(fmt::format("{}: PROJ does not know the CRS '{}'", what, crs));
+}
+
+bool is_geographic(const std::string& crs) {
+    ContextPtr ctx(proj_context_create());
+    proj_log_level(ctx.get(), PJ_LOG_NONE);
+    PjPtr pj = make_crs(ctx.get(), crs);
+    if (!pj) return false;
+    const PJ_TYPE type = proj_get_type(pj.get());
+    return type == PJ_TYPE_GEOGRAPHIC_2D_CRS || type == PJ_TYPE_GEOGRAPHIC_3D_CRS;
+}
+
+AreaOfUse area_of_use(const std::string& crs) {
+    ContextPtr ctx(proj_context_create());
+    proj_log_level(ctx.get(), PJ_LOG_NONE);
+    PjPtr pj = make_crs(ctx.get(), crs);
+    AreaOfUse a;
+    if (pj && proj_get_area_of_use(ctx.get(), pj.get(), &a.west, &a.south, &a.east, &a.north, nullptr)) {
+        if (a.west > a.east) a = AreaOfUse{}; // crosses the antimeridian: do not filter
+        return a;
+    }
+    return AreaOfUse{};
+}
+
+std::string crs_name(const std::string& crs) {
+    ContextPtr ctx(proj_context_create());
+    proj_log_level(ctx.get(), PJ_LOG_NONE);
+    PjPtr pj = make_crs(ctx.get(), crs);
+    const char* name = pj ? proj_get_name(pj.get()) : nullptr;
+    return name ? name : crs;
+}
+
+std::string crs_wkt(const std::string& crs) {
+    ContextPtr ctx(proj_context_create());
+    proj_log_level(ctx.get(), PJ_LOG_NONE);
+    PjPtr pj = make_crs(ctx.get(), crs);
+    const char* wkt = pj ? proj_as_wkt(ctx.get(), pj.get(), PJ_WKT2_2019, nullptr) : nullptr;
+    if (!wkt) throw InputError(fmt::format("PROJ does not know the CRS '{}'", crs));
+    return wkt;
+}
+
+} // namespace safer::layers

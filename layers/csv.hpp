@@ -1,0 +1,49 @@
+#pragma once
+// A streaming CSV tokenizer (RFC 4180): quoted fields holding commas, newlines and doubled
+// quotes; CRLF or LF; a UTF-8 byte-order mark; empty trailing fields. Measured faster than
+// OGR's CSV driver row by row (benchmarks/csv_read_bench.cpp), which matters for a year of
+// national police.uk data.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "layers/sources.hpp"
+
+namespace safer::layers {
+
+class CsvReader {
+public:
+    CsvReader(ByteReader& input, std::string name);
+
+    /// Reads the next record into `fields` (views valid until the next call). Skips blank lines.
+    /// Returns false at the end of the input.
+    bool next(std::vector<std::string_view>& fields);
+
+    /// 1-based line on which the last record started.
+    uint64_t line() const { return m_record_line; }
+    /// The last record had a quote that was never closed (it ran to the end of the input).
+    bool unclosed_quote() const { return m_unclosed_quote; }
+    const std::string& name() const { return m_name; }
+
+    /// Records longer than this are refused as malformed input.
+    static constexpr size_t max_record_bytes = 16u << 20;
+
+private:
+    bool fill();
+    void split_simple(char* begin, char* end, std::vector<std::string_view>& fields);
+    void split_quoted(char* begin, char* end, std::vector<std::string_view>& fields);
+
+    ByteReader& m_input;
+    std::string m_name;
+    std::string m_buffer;
+    size_t m_pos = 0;
+    size_t m_end = 0;
+    bool m_eof = false;
+    bool m_started = false;
+    uint64_t m_line = 1;
+    uint64_t m_record_line = 0;
+    bool m_unclosed_quote = false;
+};
+
+} // namespace safer::layers

@@ -1,0 +1,329 @@
+#include "layers/geopackage.hpp"
+
+#include <fmt/core.h>
+#include <gdal_priv.h>
+#include <ogrsf_frmts.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "engine/errors.hpp"
+#include "layers/crs.hpp"
+#include "layers/gdal_session.hpp"
+
+namespace safer::layers {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string temporary_path(const std::string& path) {
+    const fs::path p(path);
+    return (p.parent_path() / fmt::format(".{}.tmp-{}", p.filename().string(), ::getpid())).string();
+}
+
+void remove_quietly(const std::string& path) {
+    std::error_code ec;
+    fs::remove(path, ec);
+    fs::remove(path + "-journal", ec);
+    fs::remove(path + "-wal", ec);
+    fs::remove(path + "-shm", ec);
+}
+
+void rename_into_place(const std::string& from, const std::string& to, bool overwrite) {
+    std::error_code ec;
+    if (!overwrite && fs::exists(to, ec)) throw UsageError(fmt::format("{}: already exists; pass --overwrite to replace it", to));
+    fs::rename(from, to, ec);
+    if (ec) throw IoError(fmt::format("{}: cannot move the finished output into place: {}", to, ec.message()));
+}
+
+struct Transaction {
+    OGRLayer* layer;
+    const std::string& path;
+    size_t pending = 0;
+    explicit Transaction(OGRLayer* l, const std::string& p) : layer(l), path(p) { start(); }
+    void start() {
+        if (layer->StartTransaction() != OGRERR_NONE)
+            throw IoError(fmt::format("{}: cannot start writing layer {}: {}", path, layer->GetName(), gdal_message()));
+    }
+    void created() {
+        if (++pending == 200000) {
+            commit();
+            start();
+        }
+    }
+    void commit() {
+        if (layer->CommitTransaction() != OGRERR_NONE)
+            throw IoError(fmt::format("{}: writing layer {} failed: {}", path, layer->GetName(), gdal_message()));
+        pending = 0;
+    }
+};
+
+} // namespace
+
+void check_output_path(const std::string& path, bool overwrite) {
+    std::error_code ec;
+    if (fs::exists(path, ec) && !overwrite) throw UsageError(fmt::format("{}: already exists; pass --overwrite to replace it", path));
+    fs::path dir = fs::path(path).parent_path();
+    if (dir.empty()) dir = ".";
+    if (!fs::is_directory(dir, ec)) throw IoError(fmt::format("{}: the folder {} does not exist", path, dir.string()));
+    if (::access(dir.c_str(), W_OK) != 0) throw IoError(fmt::format("{}: the folder {} is not writable", path, dir.string()));
+}
+
+struct GeoPackageWriter::Impl {
+    std::string path;
+    std::string temp;
+    bool overwrite;
+    OGRSpatialReference srs;
+    GDALDatasetUniquePtr ds;
+    bool committed = false;
+
+    OGRLayer* create(const char* name, OGRwkbGeometryType type, const char* description) {
+        char** options = nullptr;
+        options = CSLSetNameValue(options, "DESCRIPTION", description);
+        if (type != wkbNone) options = CSLSetNameValue(options, "GEOMETRY_NAME", "geom");
+        OGRLayer* layer = ds->CreateLayer(name, type == wkbNone ? nullptr : &srs, type, options);
+        CSLDestroy(options);
+        if (!layer) throw IoError(fmt::format("{}: cannot create layer {}: {}", path, name, gdal_message()));
+        return layer;
+    }
+
+    void field(OGRLayer* layer, const char* name, OGRFieldType type, OGRFieldSubType sub = OFSTNone) {
+        OGRFieldDefn defn(name, type);
+        defn.SetSubType(sub);
+        if (layer->CreateField(&defn) != OGRERR_NONE)
+            throw IoError(fmt::format("{}: cannot create field {}.{}: {}", path, layer->GetName(), name, gdal_message()));
+    }
+
+    void add(OGRLayer* layer, OGRFeature& feature, Transaction& tx) {
+        if (layer->CreateFeature(&feature) != OGRERR_NONE)
+            throw IoError(fmt::format("{}: writing layer {} failed: {}", path, layer->GetName(), gdal_message()));
+        tx.created();
+    }
+};
+
+GeoPackageWriter::GeoPackageWriter(std::string path, bool overwrite, std::string working_crs) : m_impl(std::make_unique<Impl>()) {
+    ensure_gdal();
+    check_output_path(path, overwrite);
+    m_impl->path = std::move(path);
+    m_impl->overwrite = overwrite;
+    m_impl->temp = temporary_path(m_impl->path);
+    remove_quietly(m_impl->temp);
+    if (m_impl->srs.SetFromUserInput(working_crs.c_str()) != OGRERR_NONE)
+        throw UsageError(fmt::format("unknown working CRS '{}'", working_crs));
+    m_impl->srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("GPKG");
+    if (!driver) throw IoError("GDAL's GPKG driver is not available");
+    clear_gdal_error();
+    m_impl->ds.reset(driver->Create(m_impl->temp.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+    if (!m_impl->ds) throw IoError(fmt::format("{}: cannot create the GeoPackage: {}", m_impl->path, gdal_message()));
+}
+
+GeoPackageWriter::~GeoPackageWriter() {
+    if (!m_impl->committed) {
+        m_impl->ds.reset();
+        remove_quietly(m_impl->temp);
+    }
+}
+
+std::string label_group(CrimeTypeId type, const std::vector<CrimeGroup>& groups, const CrimeTypes& types) {
+    const std::string_view name = types.name(type);
+    for (const CrimeGroup& g : groups) {
+        if (g.all_types) continue;
+        for (const std::string& t : g.types)
+            if (crime_type_key(t) == crime_type_key(name)) return g.name;
+    }
+    return "other";
+}
+
+void GeoPackageWriter::write_incidents(const Incidents& in, const CrimeTypes& types, const std::vector<CrimeGroup>& groups,
+                                       const std::vector<int32_t>& area_of, const Areas* areas) {
+    Impl& w = *m_impl;
+    OGRLayer* layer = w.create("incidents", wkbPoint, "Incidents used, in the working CRS, one per police.uk row");
+    w.field(layer, "month", OFTString);
+    w.field(layer, "crime_type", OFTString);
+    w.field(layer, "crime_group", OFTString);
+    w.field(layer, "crime_id", OFTString);
+    w.field(layer, "location", OFTString);
+    w.field(layer, "lsoa_code_source", OFTString);
+    w.field(layer, "outcome", OFTString);
+    w.field(layer, "area_code", OFTString);
+    w.field(layer, "source_line", OFTInteger64);
+    std::vector<std::string> group_label(types.size());
+    for (size_t t = 0; t < types.size(); ++t) group_label[t] = label_group(static_cast<CrimeTypeId>(t), groups, types);
+    Transaction tx(layer, w.path);
+    OGRFeature feature(layer->GetLayerDefn());
+    for (size_t i = 0; i < in.size(); ++i) {
+        feature.SetFID(OGRNullFID);
+        feature.SetField(0, in.month[i].str().c_str());
+        feature.SetField(1, std::string(types.name(in.type[i])).c_str());
+        feature.SetField(2, group_label[in.type[i]].c_str());
+        const auto set_text = [&](int f, std::string_view v) {
+            if (v.empty())
+                feature.SetFieldNull(f);
+            else
+                feature.SetField(f, std::string(v).c_str());
+        };
+        set_text(3, in.crime_id[i]);
+        set_text(4, in.location[i]);
+        set_text(5, in.lsoa_code_source[i]);
+        set_text(6, in.outcome[i]);
+        if (!area_of.empty() && areas && area_of[i] >= 0)
+            feature.SetField(7, areas->code[static_cast<size_t>(area_of[i])].c_str());
+        else
+            feature.SetFieldNull(7);
+        feature.SetField(8, static_cast<GIntBig>(in.line[i]));
+        feature.SetGeometryDirectly(new OGRPoint(in.x[i], in.y[i]));
+        w.add(layer, feature, tx);
+    }
+    tx.commit();
+}
+
+void GeoPackageWriter::write_rejects(const Rejects& rejects, const std::vector<std::string>& sources) {
+    Impl& w = *m_impl;
+    OGRLayer* layer = w.create("rejects", wkbNone, "Rows read but not used: file, line and reason");
+    w.field(layer, "file", OFTString);
+    w.field(layer, "line", OFTInteger64);
+    w.field(layer, "reason", OFTString);
+    w.field(layer, "detail", OFTString);
+    Transaction tx(layer, w.path);
+    OGRFeature feature(layer->GetLayerDefn());
+    for (const Reject& r : rejects.items()) {
+        feature.SetFID(OGRNullFID);
+        feature.SetField(0, sources[r.source].c_str());
+        feature.SetField(1, static_cast<GIntBig>(r.line));
+        feature.SetField(2, std::string(reason_code(r.reason)).c_str());
+        feature.SetField(3, r.detail.c_str());
+        w.add(layer, feature, tx);
+    }
+    tx.commit();
+}
+
+void GeoPackageWriter::write_areas(const Areas& areas, const std::vector<GroupColumns>& stats) {
+    Impl& w = *m_impl;
+    OGRLayer* layer = w.create("areas", wkbMultiPolygon, "Areas with crime counts, rates per 1,000 residents, ratios, ranks and percentiles");
+    w.field(layer, "code", OFTString);
+    w.field(layer, "name", OFTString);
+    w.field(layer, "population", OFTReal);
+    w.field(layer, "households", OFTReal);
+    for (const GroupColumns& g : stats) {
+        w.field(layer, (g.group + "_count").c_str(), OFTInteger64);
+        w.field(layer, (g.group + "_rate").c_str(), OFTReal);
+        w.field(layer, (g.group + "_ratio").c_str(), OFTReal);
+        w.field(layer, (g.group + "_rank").c_str(), OFTInteger);
+        w.field(layer, (g.group + "_pct").c_str(), OFTReal);
+    }
+    Transaction tx(layer, w.path);
+    OGRFeature feature(layer->GetLayerDefn());
+    GEOSContextHandle_t ctx = geos::context();
+    for (size_t a = 0; a < areas.size(); ++a) {
+        feature.SetFID(OGRNullFID);
+        feature.SetField(0, areas.code[a].c_str());
+        feature.SetField(1, areas.name[a].c_str());
+        const auto set_real = [&](int f, double v) {
+            if (std::isnan(v))
+                feature.SetFieldNull(f);
+            else
+                feature.SetField(f, v);
+        };
+        set_real(2, areas.population[a]);
+        set_real(3, areas.households[a]);
+        int f = 4;
+        for (const GroupColumns& g : stats) {
+            feature.SetField(f++, static_cast<GIntBig>(g.count[a]));
+            set_real(f++, g.rate[a]);
+            set_real(f++, g.ratio[a]);
+            if (g.rank[a] > 0)
+                feature.SetField(f++, g.rank[a]);
+            else
+                feature.SetFieldNull(f++);
+            set_real(f++, g.pct[a]);
+        }
+        size_t size = 0;
+        unsigned char* wkb = GEOSGeomToWKB_buf_r(ctx, areas.geometry[a].get(), &size);
+        OGRGeometry* geometry = nullptr;
+        OGRGeometryFactory::createFromWkb(wkb, nullptr, &geometry, size);
+        GEOSFree_r(ctx, wkb);
+        if (!geometry) throw IoError(fmt::format("{}: cannot convert the geometry of area {}", w.path, areas.code[a]));
+        feature.SetGeometryDirectly(OGRGeometryFactory::forceToMultiPolygon(geometry));
+        w.add(layer, feature, tx);
+    }
+    tx.commit();
+}
+
+void GeoPackageWriter::write_area_months(const Areas& areas, const std::vector<AreaMonthCount>& rows, const std::vector<CrimeGroup>& groups) {
+    Impl& w = *m_impl;
+    OGRLayer* layer = w.create("area_months", wkbNone, "Incidents by area, month and crime group (non-zero counts)");
+    w.field(layer, "code", OFTString);
+    w.field(layer, "month", OFTString);
+    w.field(layer, "crime_group", OFTString);
+    w.field(layer, "count", OFTInteger64);
+    Transaction tx(layer, w.path);
+    OGRFeature feature(layer->GetLayerDefn());
+    for (const AreaMonthCount& r : rows) {
+        feature.SetFID(OGRNullFID);
+        feature.SetField(0, areas.code[static_cast<size_t>(r.area)].c_str());
+        feature.SetField(1, r.month.str().c_str());
+        feature.SetField(2, groups[r.group].name.c_str());
+        feature.SetField(3, static_cast<GIntBig>(r.count));
+        w.add(layer, feature, tx);
+    }
+    tx.commit();
+}
+
+void GeoPackageWriter::set_metadata(const std::string& key, const std::string& value) {
+    m_impl->ds->SetMetadataItem(key.c_str(), value.c_str());
+}
+
+void GeoPackageWriter::commit() {
+    Impl& w = *m_impl;
+    clear_gdal_error();
+    w.ds.reset(); // closes the file; GDAL 3.6 reports a failure only through the error state
+    if (CPLGetLastErrorType() >= CE_Failure)
+        throw IoError(fmt::format("{}: finishing the GeoPackage failed: {}", w.path, gdal_message()));
+    rename_into_place(w.temp, w.path, w.overwrite);
+    w.committed = true;
+}
+
+void write_areas_csv(const std::string& path, bool overwrite, const Areas& areas, const std::vector<GroupColumns>& stats) {
+    check_output_path(path, overwrite);
+    const std::string temp = temporary_path(path);
+    {
+        std::ofstream out(temp, std::ios::binary);
+        if (!out) throw IoError(fmt::format("{}: cannot create", temp));
+        const auto quote = [](const std::string& s) {
+            if (s.find_first_of(",\"\n") == std::string::npos) return s;
+            std::string q = "\"";
+            for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+            return q + "\"";
+        };
+        const auto number = [](double v) { return std::isnan(v) ? std::string() : fmt::format("{}", v); };
+        out << "code,name,population,households";
+        for (const GroupColumns& g : stats)
+            out << ',' << g.group << "_count," << g.group << "_rate," << g.group << "_ratio," << g.group << "_rank," << g.group << "_pct";
+        out << '\n';
+        for (size_t a = 0; a < areas.size(); ++a) {
+            out << quote(areas.code[a]) << ',' << quote(areas.name[a]) << ',' << number(areas.population[a]) << ','
+                << number(areas.households[a]);
+            for (const GroupColumns& g : stats)
+                out << ',' << g.count[a] << ',' << number(g.rate[a]) << ',' << number(g.ratio[a]) << ','
+                    << (g.rank[a] > 0 ? std::to_string(g.rank[a]) : "") << ',' << number(g.pct[a]);
+            out << '\n';
+        }
+        out.flush();
+        if (!out) {
+            remove_quietly(temp);
+            throw IoError(fmt::format("{}: write failed", path));
+        }
+    }
+    try {
+        rename_into_place(temp, path, overwrite);
+    } catch (...) {
+        remove_quietly(temp);
+        throw;
+    }
+}
+
+} // namespace safer::layers

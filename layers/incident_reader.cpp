@@ -1,0 +1,452 @@
+#include "layers/incident_reader.hpp"
+
+#include <fast_float/fast_float.h>
+#include <fmt/core.h>
+#include <fmt/ranges.h>
+#include <gdal_priv.h>
+#include <ogrsf_frmts.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <exception>
+#include <map>
+#include <optional>
+#include <unordered_map>
+
+#include "engine/errors.hpp"
+#include "layers/crs.hpp"
+#include "layers/csv.hpp"
+#include "layers/gdal_session.hpp"
+#include "layers/sources.hpp"
+
+namespace safer::layers {
+
+namespace {
+
+// What one source produced, before merging in source order.
+struct Chunk {
+    Incidents incidents;
+    CrimeTypes types;
+    Rejects rejects;
+    std::vector<uint64_t> row_hash; // per used row, for the duplicate check
+    uint64_t rows = 0;
+    std::string crs;
+    std::string format;
+};
+
+std::string lower_trim(std::string_view s) {
+    size_t b = 0, e = s.size();
+    while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+    while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+    std::string out(s.substr(b, e - b));
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+}
+
+enum class Coord { ok, empty, nan };
+Coord parse_coordinate(std::string_view text, double& value) {
+    text = trim(text);
+    if (text.empty()) return Coord::empty;
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = fast_float::from_chars(text.data(), end, value);
+    if (ec != std::errc() || ptr != end || !std::isfinite(value)) return Coord::nan;
+    return Coord::ok;
+}
+
+// "YYYY-MM", or a date that starts with it ("YYYY-MM-DD", "YYYY-MM-DDThh:mm").
+std::optional<Month> parse_month_prefix(std::string_view text) {
+    text = trim(text);
+    if (text.size() > 7 && (text[7] == '-' || text[7] == 'T' || text[7] == ' ')) text = text.substr(0, 7);
+    return Month::parse(text);
+}
+
+uint64_t hash_fields(const std::vector<std::string_view>& fields) {
+    uint64_t h = 1469598103934665603ULL; // FNV-1a over fields and separators
+    for (std::string_view f : fields) {
+        for (char c : f) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+        h = (h ^ 0x1F) * 1099511628211ULL;
+    }
+    return h;
+}
+
+std::optional<size_t> find_column(const std::vector<std::string>& names, const std::vector<std::string_view>& wanted) {
+    for (std::string_view w : wanted)
+        for (size_t i = 0; i < names.size(); ++i)
+            if (names[i] == w) return i;
+    return std::nullopt;
+}
+
+std::optional<size_t> find_named(const std::vector<std::string>& names, const std::string& override_name,
+                                 const std::vector<std::string_view>& wanted) {
+    if (!override_name.empty()) {
+        const std::string key = lower_trim(override_name);
+        for (size_t i = 0; i < names.size(); ++i)
+            if (names[i] == key) return i;
+        return std::nullopt;
+    }
+    return find_column(names, wanted);
+}
+
+const std::vector<std::string_view> x_names = {"x", "easting", "longitude", "lon", "long", "lng"};
+const std::vector<std::string_view> y_names = {"y", "northing", "latitude", "lat"};
+const std::vector<std::string_view> month_names = {"month", "date", "crime_month", "period"};
+const std::vector<std::string_view> type_names = {"crime type", "crime_type", "crimetype", "type", "category", "offence"};
+const std::vector<std::string_view> id_names = {"crime id", "crime_id", "id"};
+const std::vector<std::string_view> location_names = {"location", "street"};
+const std::vector<std::string_view> lsoa_names = {"lsoa code", "lsoa_code", "lsoa11cd", "lsoa21cd"};
+const std::vector<std::string_view> outcome_names = {"last outcome category", "outcome"};
+
+bool is_lonlat_name(std::string_view name) {
+    return name == "longitude" || name == "lon" || name == "long" || name == "lng" || name == "latitude" || name == "lat";
+}
+
+// Column positions of a CSV source, police.uk or generic.
+struct Columns {
+    size_t x, y, month, type;
+    std::optional<size_t> id, location, lsoa, outcome;
+    size_t width;
+    size_t required; // fields a row needs before padding empty trailing fields
+};
+
+struct RowSink {
+    Chunk& chunk;
+    const IngestOptions& options;
+    uint32_t source;
+    bool lonlat;
+
+    // Applies the per-row checks shared by every format; true when the row is used.
+    bool take(uint64_t line, std::string_view month_text, bool month_is_date, std::string_view x_text,
+              std::string_view y_text, std::string_view type, std::string_view id, std::string_view location,
+              std::string_view lsoa, std::string_view outcome, uint64_t row_hash) {
+        const std::optional<Month> month = month_is_date ? parse_month_prefix(month_text) : Month::parse(trim(month_text));
+        if (!month) return reject(line, RejectReason::bad_month, fmt::format("Month '{}'", clip(month_text)));
+        if (!options.window.contains(*month)) return reject(line, RejectReason::outside_window, month->str());
+        double x = 0, y = 0;
+        const Coord cx = parse_coordinate(x_text, x);
+        const Coord cy = parse_coordinate(y_text, y);
+        if (cx == Coord::empty || cy == Coord::empty) return reject(line, RejectReason::no_location, std::string(clip(location)));
+        if (cx == Coord::nan || cy == Coord::nan)
+            return reject(line, RejectReason::not_a_number, fmt::format("'{}', '{}'", clip(x_text), clip(y_text)));
+        return take_point(line, *month, x, y, type, id, location, lsoa, outcome, row_hash);
+    }
+
+    bool take_point(uint64_t line, Month month, double x, double y, std::string_view type, std::string_view id,
+                    std::string_view location, std::string_view lsoa, std::string_view outcome, uint64_t row_hash) {
+        if (x == 0 && y == 0) return reject(line, RejectReason::zero_coordinates, {});
+        if (lonlat && (x < -180 || x > 180 || y < -90 || y > 90))
+            return reject(line, RejectReason::out_of_range, fmt::format("longitude {}, latitude {}", x, y));
+        Incidents& in = chunk.incidents;
+        in.x.push_back(x);
+        in.y.push_back(y);
+        in.month.push_back(month);
+        type = trim(type);
+        in.type.push_back(chunk.types.intern(type.empty() ? std::string_view("(blank)") : type));
+        in.crime_id.push_back(trim(id));
+        in.location.push_back(location);
+        in.lsoa_code_source.push_back(trim(lsoa));
+        in.outcome.push_back(outcome);
+        in.source.push_back(source);
+        in.line.push_back(line);
+        chunk.row_hash.push_back(row_hash);
+        return true;
+    }
+
+    bool reject(uint64_t line, RejectReason reason, std::string detail) {
+        chunk.rejects.add(source, line, reason, std::move(detail));
+        return false;
+    }
+
+    static std::string_view clip(std::string_view s) { return s.substr(0, 80); }
+};
+
+std::string describe_header(const std::vector<std::string_view>& fields) {
+    std::string s;
+    for (size_t i = 0; i < fields.size() && i < 14; ++i) {
+        if (i) s += ',';
+        s += std::string(fields[i].substr(0, 40));
+    }
+    return s;
+}
+
+void read_csv_source(const SourceFile& file, uint32_t source, const IngestOptions& options, Chunk& chunk) {
+    auto input = ByteReader::open(file);
+    CsvReader csv(*input, file.display);
+    std::vector<std::string_view> fields;
+    if (!csv.next(fields)) throw InputError(fmt::format("{}: the file is empty; expected a header: {}", file.display, police_header));
+    std::vector<std::string> names;
+    for (std::string_view f : fields) names.push_back(lower_trim(f));
+
+    Columns c{};
+    c.width = names.size();
+    bool police = false;
+    const auto px = find_column(names, {"longitude"});
+    const auto py = find_column(names, {"latitude"});
+    const auto pm = find_column(names, {"month"});
+    const auto pt = find_column(names, {"crime type"});
+    const auto pid = find_column(names, {"crime id"});
+    if (px && py && pm && pt && pid && options.x_field.empty()) {
+        police = true;
+        c.x = *px, c.y = *py, c.month = *pm, c.type = *pt, c.id = pid;
+        c.location = find_column(names, {"location"});
+        c.lsoa = find_column(names, {"lsoa code"});
+        c.outcome = find_column(names, {"last outcome category"});
+        chunk.format = "police.uk street CSV";
+        chunk.crs = "EPSG:4326";
+    } else {
+        const auto gx = find_named(names, options.x_field, x_names);
+        const auto gy = find_named(names, options.y_field, y_names);
+        const auto gm = find_named(names, options.month_field, month_names);
+        const auto gt = find_named(names, options.type_field, type_names);
+        if (!gx || !gy || !gm || !gt) {
+            std::vector<std::string> missing;
+            if (!gx) missing.push_back(options.x_field.empty() ? "x (x, easting, longitude, lon)" : "--x " + options.x_field);
+            if (!gy) missing.push_back(options.y_field.empty() ? "y (y, northing, latitude, lat)" : "--y " + options.y_field);
+            if (!gm) missing.push_back(options.month_field.empty() ? "month (month, date)" : "--month-field " + options.month_field);
+            if (!gt) missing.push_back(options.type_field.empty() ? "crime type (crime type, type, category)" : "--type-field " + options.type_field);
+            throw InputError(fmt::format(
+                "{}: line 1: wrong header '{}': it is not police.uk's ({}) and lacks the {} column(s) of a point CSV",
+                file.display, describe_header(fields), police_header, fmt::join(missing, ", ")));
+        }
+        c.x = *gx, c.y = *gy, c.month = *gm, c.type = *gt;
+        c.id = find_column(names, id_names);
+        c.location = find_column(names, location_names);
+        c.lsoa = find_column(names, lsoa_names);
+        c.outcome = find_column(names, outcome_names);
+        chunk.format = "point CSV";
+        chunk.crs = !options.input_crs.empty() ? options.input_crs : is_lonlat_name(names[c.x]) ? "EPSG:4326" : "EPSG:27700";
+    }
+    c.required = std::max({c.x, c.y, c.month, c.type}) + 1;
+    RowSink sink{chunk, options, source, is_geographic(chunk.crs)};
+    const auto field = [&](std::optional<size_t> i) { return i && *i < fields.size() ? fields[*i] : std::string_view{}; };
+    while (csv.next(fields)) {
+        ++chunk.rows;
+        const uint64_t line = csv.line();
+        if (csv.unclosed_quote()) {
+            sink.reject(line, RejectReason::malformed_row, "a quoted field is never closed");
+            continue;
+        }
+        if (fields.size() > c.width) {
+            sink.reject(line, RejectReason::malformed_row, fmt::format("{} fields; the header has {}", fields.size(), c.width));
+            continue;
+        }
+        if (fields.size() < c.required) {
+            sink.reject(line, RejectReason::malformed_row, fmt::format("{} fields; the header has {}", fields.size(), c.width));
+            continue;
+        }
+        const uint64_t h = hash_fields(fields);
+        sink.take(line, fields[c.month], !police, fields[c.x], fields[c.y], fields[c.type], field(c.id),
+                  field(c.location), field(c.lsoa), field(c.outcome), h);
+    }
+}
+
+std::string srs_identifier(const OGRSpatialReference* srs) {
+    const char* authority = srs->GetAuthorityName(nullptr);
+    const char* code = srs->GetAuthorityCode(nullptr);
+    if (authority && code) return fmt::format("{}:{}", authority, code);
+    char* wkt = nullptr;
+    srs->exportToWkt(&wkt, nullptr);
+    std::string out = wkt ? wkt : "";
+    CPLFree(wkt);
+    return out;
+}
+
+void read_ogr_source(const SourceFile& file, uint32_t source, const IngestOptions& options, Chunk& chunk) {
+    ensure_gdal();
+    clear_gdal_error();
+    GDALDatasetUniquePtr ds(GDALDataset::Open(file.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+    if (!ds) throw InputError(fmt::format("{}: cannot open as a vector layer: {}", file.display, gdal_message()));
+    if (ds->GetLayerCount() < 1) throw InputError(fmt::format("{}: holds no vector layer", file.display));
+    OGRLayer* layer = ds->GetLayer(0);
+    OGRFeatureDefn* defn = layer->GetLayerDefn();
+    std::vector<std::string> names;
+    for (int i = 0; i < defn->GetFieldCount(); ++i) names.push_back(lower_trim(defn->GetFieldDefn(i)->GetNameRef()));
+    const auto gm = find_named(names, options.month_field, month_names);
+    const auto gt = find_named(names, options.type_field, type_names);
+    if (!gm || !gt)
+        throw InputError(fmt::format("{}: layer '{}' needs a month field (month, date) and a crime type field "
+                                     "(crime type, type, category); it has: {}",
+                                     file.display, layer->GetName(), fmt::join(names, ", ")));
+    const auto gid = find_column(names, id_names);
+    const auto gloc = find_column(names, location_names);
+    const auto glsoa = find_column(names, lsoa_names);
+    const auto gout = find_column(names, outcome_names);
+    const OGRSpatialReference* srs = layer->GetSpatialRef();
+    if (srs)
+        chunk.crs = srs_identifier(srs);
+    else if (!options.input_crs.empty())
+        chunk.crs = options.input_crs;
+    else
+        throw InputError(fmt::format("{}: layer '{}' has no CRS; name it with --crs", file.display, layer->GetName()));
+    chunk.format = ds->GetDriver() ? ds->GetDriver()->GetDescription() : "OGR";
+    RowSink sink{chunk, options, source, is_geographic(chunk.crs)};
+    const bool month_is_date = gm && (defn->GetFieldDefn(static_cast<int>(*gm))->GetType() == OFTDate ||
+                                      defn->GetFieldDefn(static_cast<int>(*gm))->GetType() == OFTDateTime);
+    const auto text = [](OGRFeature& f, std::optional<size_t> i) -> std::string {
+        return i && f.IsFieldSetAndNotNull(static_cast<int>(*i)) ? f.GetFieldAsString(static_cast<int>(*i)) : std::string();
+    };
+    uint64_t number = 0;
+    for (auto& feature : *layer) {
+        ++chunk.rows;
+        const uint64_t line = ++number;
+        std::optional<Month> month;
+        if (month_is_date && feature->IsFieldSetAndNotNull(static_cast<int>(*gm))) {
+            int year = 0, mon = 0, day = 0, hour = 0, minute = 0, tz = 0;
+            float second = 0;
+            if (feature->GetFieldAsDateTime(static_cast<int>(*gm), &year, &mon, &day, &hour, &minute, &second, &tz) &&
+                year >= 1900 && year <= 2999 && mon >= 1 && mon <= 12)
+                month = Month::from(year, mon);
+        } else {
+            month = parse_month_prefix(text(*feature, gm));
+        }
+        if (!month) {
+            sink.reject(line, RejectReason::bad_month, fmt::format("{} '{}'", names[*gm], text(*feature, gm)));
+            continue;
+        }
+        if (!options.window.contains(*month)) {
+            sink.reject(line, RejectReason::outside_window, month->str());
+            continue;
+        }
+        const OGRGeometry* g = feature->GetGeometryRef();
+        if (!g || g->IsEmpty()) {
+            sink.reject(line, RejectReason::no_location, "no geometry");
+            continue;
+        }
+        if (wkbFlatten(g->getGeometryType()) != wkbPoint) {
+            sink.reject(line, RejectReason::not_a_point, g->getGeometryName());
+            continue;
+        }
+        const auto* p = g->toPoint();
+        if (!std::isfinite(p->getX()) || !std::isfinite(p->getY())) {
+            sink.reject(line, RejectReason::not_a_number, {});
+            continue;
+        }
+        const std::string type = text(*feature, gt), id = text(*feature, gid), loc = text(*feature, gloc),
+                          lsoa = text(*feature, glsoa), outcome = text(*feature, gout);
+        const uint64_t h = hash_fields({month->str(), fmt::format("{:.17g},{:.17g}", p->getX(), p->getY()), type, id, loc, lsoa, outcome});
+        sink.take_point(line, *month, p->getX(), p->getY(), type, id, loc, lsoa, outcome, h);
+    }
+    if (CPLGetLastErrorType() >= CE_Failure)
+        throw InputError(fmt::format("{}: reading features failed: {}", file.display, gdal_message()));
+}
+
+// Same row, field for field (the hash matched; this rules out a collision).
+bool same_row(const Incidents& in, size_t a, size_t b) {
+    return in.crime_id[a] == in.crime_id[b] && in.month[a] == in.month[b] && in.x[a] == in.x[b] && in.y[a] == in.y[b] &&
+           in.type[a] == in.type[b] && in.location[a] == in.location[b] &&
+           in.lsoa_code_source[a] == in.lsoa_code_source[b] && in.outcome[a] == in.outcome[b];
+}
+
+} // namespace
+
+std::vector<std::pair<std::string, uint64_t>> IngestResult::unknown_types() const {
+    std::vector<uint64_t> counts(types.size(), 0);
+    for (CrimeTypeId t : incidents.type) ++counts[t];
+    std::vector<std::pair<std::string, uint64_t>> out;
+    for (size_t t = known_crime_type_count; t < types.size(); ++t)
+        if (counts[t]) out.emplace_back(std::string(types.name(static_cast<CrimeTypeId>(t))), counts[t]);
+    return out;
+}
+
+IngestResult read_incidents(const std::vector<std::string>& arguments, const IngestOptions& options, Progress& progress) {
+    check_crs(options.working_crs, "--working-crs");
+    if (!options.input_crs.empty()) check_crs(options.input_crs, "--crs");
+    const std::vector<SourceFile> files = expand_sources(arguments);
+    IngestResult result;
+
+    // Read every source in parallel; merge in source order so the result does not depend on timing.
+    std::vector<Chunk> chunks(files.size());
+    std::vector<std::exception_ptr> errors(files.size());
+    progress.begin(fmt::format("reading {} incident file{}", files.size(), files.size() == 1 ? "" : "s"), files.size());
+    tbb::parallel_for(size_t{0}, files.size(), [&](size_t i) {
+        try {
+            if (files[i].is_csv)
+                read_csv_source(files[i], static_cast<uint32_t>(i), options, chunks[i]);
+            else
+                read_ogr_source(files[i], static_cast<uint32_t>(i), options, chunks[i]);
+        } catch (...) {
+            errors[i] = std::current_exception();
+        }
+        progress.advance(1);
+    });
+    progress.end();
+    for (const auto& e : errors)
+        if (e) std::rethrow_exception(e);
+
+    std::vector<uint64_t> row_hash;
+    std::vector<std::string> row_crs_of_source(files.size());
+    for (size_t i = 0; i < files.size(); ++i) {
+        Chunk& c = chunks[i];
+        result.sources.push_back(SourceSummary{files[i].display, c.format, c.crs, c.rows});
+        result.rows_read += c.rows;
+        result.incidents.append(c.incidents, c.types, result.types);
+        result.rejects.append(c.rejects);
+        row_hash.insert(row_hash.end(), c.row_hash.begin(), c.row_hash.end());
+        row_crs_of_source[i] = c.crs;
+        c = Chunk{};
+    }
+
+    // Reproject, source CRS by source CRS, distinct locations only; check each location against
+    // the working CRS's area of use.
+    Incidents& in = result.incidents;
+    std::vector<uint8_t> keep(in.size(), 1);
+    std::vector<RejectReason> why(in.size(), RejectReason::outside_crs_area);
+    const AreaOfUse area = area_of_use(options.working_crs);
+    std::map<std::string, std::vector<size_t>> rows_by_crs;
+    for (size_t r = 0; r < in.size(); ++r) rows_by_crs[row_crs_of_source[in.source[r]]].push_back(r);
+    for (auto& [crs, rows] : rows_by_crs) {
+        std::vector<double> xs(rows.size()), ys(rows.size());
+        for (size_t k = 0; k < rows.size(); ++k) xs[k] = in.x[rows[k]], ys[k] = in.y[rows[k]];
+        WeightedLocations loc = unique_locations(xs, ys);
+        progress.begin(fmt::format("reprojecting {} distinct locations from {} to {}", loc.x.size(), crs, options.working_crs), 1);
+        std::vector<double> lon = loc.x, lat = loc.y;
+        if (!is_geographic(crs)) CrsTransform(crs, "EPSG:4326").transform(lon, lat);
+        CrsTransform to_working(crs, options.working_crs);
+        if (result.transform_operation.empty()) result.transform_operation = to_working.operation();
+        to_working.transform(loc.x, loc.y);
+        progress.end();
+        for (size_t k = 0; k < rows.size(); ++k) {
+            const uint32_t l = loc.location_of[k];
+            const size_t r = rows[k];
+            if (std::isnan(loc.x[l]) || std::isnan(lon[l]) || !area.contains(lon[l], lat[l])) {
+                keep[r] = 0;
+                continue;
+            }
+            in.x[r] = loc.x[l];
+            in.y[r] = loc.y[l];
+        }
+    }
+    for (size_t r = 0; r < in.size(); ++r)
+        if (!keep[r])
+            result.rejects.add(in.source[r], in.line[r], RejectReason::outside_crs_area,
+                               fmt::format("longitude/x {}, latitude/y {}", in.x[r], in.y[r]));
+
+    // An exact repeat of a row with a Crime ID is a duplicate. Rows without one (all anti-social
+    // behaviour) are kept: two reports at one map point in one month are indistinguishable, not
+    // duplicates.
+    std::unordered_map<uint64_t, std::vector<size_t>> seen;
+    for (size_t r = 0; r < in.size(); ++r) {
+        if (!keep[r] || in.crime_id[r].empty()) continue;
+        auto& earlier = seen[row_hash[r]];
+        const auto match = std::find_if(earlier.begin(), earlier.end(), [&](size_t e) { return same_row(in, e, r); });
+        if (match != earlier.end()) {
+            keep[r] = 0;
+            result.rejects.add(in.source[r], in.line[r], RejectReason::duplicate_row,
+                               fmt::format("same as {} line {}", files[in.source[*match]].display, in.line[*match]));
+        } else {
+            earlier.push_back(r);
+        }
+    }
+    in.keep(keep);
+    result.rejects.sort();
+    return result;
+}
+
+} // namespace safer::layers

@@ -1,0 +1,54 @@
+#pragma once
+// Reading incidents: police.uk street-level CSVs (files, folders, .csv.gz, zips), point CSVs with
+// named x/y/month/type columns, and any OGR point layer. Every row read is either used or
+// rejected with a reason; read = used + rejected.
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/crime_types.hpp"
+#include "engine/incidents.hpp"
+#include "engine/month.hpp"
+#include "engine/progress.hpp"
+#include "engine/rejects.hpp"
+
+namespace safer::layers {
+
+struct IngestOptions {
+    MonthWindow window;
+    std::string working_crs = "EPSG:27700";
+    /// CRS of coordinates in point CSVs, and of OGR layers that declare none. Empty: EPSG:4326
+    /// when the x column is named like a longitude, else EPSG:27700.
+    std::string input_crs;
+    std::string x_field, y_field, month_field, type_field; // override column detection
+};
+
+struct SourceSummary {
+    std::string path;
+    std::string format; // "police.uk street CSV", "point CSV", or the OGR driver name
+    std::string crs;
+    uint64_t rows = 0;
+};
+
+struct IngestResult {
+    std::vector<SourceSummary> sources;
+    CrimeTypes types;
+    Incidents incidents;
+    Rejects rejects;
+    uint64_t rows_read = 0;
+    std::string transform_operation;
+
+    /// Types met that are not police.uk's, with their row counts.
+    std::vector<std::pair<std::string, uint64_t>> unknown_types() const;
+};
+
+IngestResult read_incidents(const std::vector<std::string>& arguments, const IngestOptions& options,
+                            Progress& progress);
+
+/// The police.uk street-level header, for messages.
+inline constexpr const char* police_header =
+    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
+    "Last outcome category,Context";
+
+} // namespace safer::layers

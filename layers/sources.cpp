@@ -1,0 +1,189 @@
+#include "layers/sources.hpp"
+
+#include <cpl_error.h>
+#include <cpl_string.h>
+#include <cpl_vsi.h>
+#include <fcntl.h>
+#include <fmt/core.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "engine/errors.hpp"
+#include "layers/gdal_session.hpp"
+
+namespace safer::layers {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool ends_with_ci(std::string_view s, std::string_view suffix) {
+    if (s.size() < suffix.size()) return false;
+    for (size_t i = 0; i < suffix.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(s[s.size() - suffix.size() + i])) != suffix[i]) return false;
+    return true;
+}
+
+bool is_csv_name(std::string_view name) { return ends_with_ci(name, ".csv") || ends_with_ci(name, ".csv.gz"); }
+bool is_street_name(std::string_view name) {
+    return ends_with_ci(name, "-street.csv") || ends_with_ci(name, "-street.csv.gz");
+}
+
+// Keep street files when a folder holds any: data.police.uk downloads put outcomes and
+// stop-and-search files beside them, with other headers.
+std::vector<SourceFile> keep_street_files(std::vector<SourceFile> files) {
+    const bool any_street = std::any_of(files.begin(), files.end(), [](const SourceFile& f) { return is_street_name(f.display); });
+    if (any_street) std::erase_if(files, [](const SourceFile& f) { return !is_street_name(f.display); });
+    std::sort(files.begin(), files.end(), [](const SourceFile& a, const SourceFile& b) { return a.display < b.display; });
+    return files;
+}
+
+SourceFile file_source(const std::string& path) {
+    SourceFile s;
+    s.display = path;
+    s.path = path;
+    s.kind = ends_with_ci(path, ".gz") ? SourceFile::Kind::gzip : SourceFile::Kind::plain;
+    s.is_csv = ends_with_ci(path, ".csv") || ends_with_ci(path, ".csv.gz") || ends_with_ci(path, ".txt");
+    return s;
+}
+
+std::vector<SourceFile> zip_sources(const std::string& path) {
+    ensure_gdal();
+    const std::string root = "/vsizip/" + path;
+    VSIStatBufL stat;
+    if (VSIStatL(root.c_str(), &stat) != 0)
+        throw InputError(fmt::format("{}: cannot open as a zip archive{}", path,
+                                     gdal_message().empty() ? "" : ": " + gdal_message()));
+    char** entries = VSIReadDirRecursive(root.c_str());
+    std::vector<SourceFile> files;
+    for (char** e = entries; e && *e; ++e) {
+        if (!is_csv_name(*e)) continue;
+        SourceFile s;
+        s.display = path + "/" + *e;
+        s.path = root + "/" + *e;
+        if (ends_with_ci(*e, ".gz")) s.path = "/vsigzip/" + s.path;
+        s.kind = SourceFile::Kind::vsi;
+        files.push_back(std::move(s));
+    }
+    CSLDestroy(entries);
+    if (files.empty()) throw InputError(fmt::format("{}: the zip archive holds no .csv or .csv.gz file", path));
+    return keep_street_files(std::move(files));
+}
+
+class PlainReader final : public ByteReader {
+public:
+    explicit PlainReader(const SourceFile& s) : m_name(s.display) {
+        m_fd = ::open(s.path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (m_fd < 0) throw InputError(fmt::format("{}: cannot open: {}", m_name, std::strerror(errno)));
+    }
+    ~PlainReader() override { ::close(m_fd); }
+    size_t read(char* buffer, size_t size) override {
+        for (;;) {
+            const ssize_t n = ::read(m_fd, buffer, size);
+            if (n >= 0) return static_cast<size_t>(n);
+            if (errno != EINTR) throw IoError(fmt::format("{}: read failed: {}", m_name, std::strerror(errno)));
+        }
+    }
+
+private:
+    std::string m_name;
+    int m_fd;
+};
+
+class GzipReader final : public ByteReader {
+public:
+    explicit GzipReader(const SourceFile& s) : m_name(s.display) {
+        m_file = gzopen(s.path.c_str(), "rb");
+        if (!m_file) throw InputError(fmt::format("{}: cannot open: {}", m_name, std::strerror(errno)));
+        gzbuffer(m_file, 1 << 18);
+    }
+    ~GzipReader() override { gzclose(m_file); }
+    size_t read(char* buffer, size_t size) override {
+        const int n = gzread(m_file, buffer, static_cast<unsigned>(std::min<size_t>(size, 1u << 30)));
+        int code = Z_OK;
+        const char* message = gzerror(m_file, &code);
+        if (n < 0 || (code != Z_OK && code != Z_STREAM_END))
+            throw InputError(fmt::format("{}: corrupt or truncated gzip data: {}", m_name, message ? message : "unknown"));
+        m_total += static_cast<unsigned long long>(n);
+        if (m_total > max_expanded_bytes)
+            throw InputError(fmt::format("{}: expands beyond {} GiB; refusing it as a likely gzip bomb", m_name,
+                                         max_expanded_bytes >> 30));
+        return static_cast<size_t>(n);
+    }
+
+private:
+    std::string m_name;
+    gzFile m_file;
+    unsigned long long m_total = 0;
+};
+
+class VsiReader final : public ByteReader {
+public:
+    explicit VsiReader(const SourceFile& s) : m_name(s.display) {
+        ensure_gdal();
+        clear_gdal_error();
+        m_file = VSIFOpenL(s.path.c_str(), "rb");
+        if (!m_file) throw InputError(fmt::format("{}: cannot open: {}", m_name, gdal_message()));
+    }
+    ~VsiReader() override { VSIFCloseL(m_file); }
+    size_t read(char* buffer, size_t size) override {
+        clear_gdal_error();
+        const size_t n = VSIFReadL(buffer, 1, size, m_file);
+        if (n < size && CPLGetLastErrorType() >= CE_Failure)
+            throw InputError(fmt::format("{}: corrupt or truncated compressed data: {}", m_name, gdal_message()));
+        m_total += n;
+        if (m_total > max_expanded_bytes)
+            throw InputError(fmt::format("{}: expands beyond {} GiB; refusing it as a likely zip bomb", m_name,
+                                         max_expanded_bytes >> 30));
+        return n;
+    }
+
+private:
+    std::string m_name;
+    VSILFILE* m_file;
+    unsigned long long m_total = 0;
+};
+
+} // namespace
+
+std::vector<SourceFile> expand_sources(const std::vector<std::string>& arguments) {
+    std::vector<SourceFile> out;
+    for (const std::string& arg : arguments) {
+        std::error_code ec;
+        const fs::file_status status = fs::status(arg, ec);
+        if (ec || !fs::exists(status)) throw InputError(fmt::format("{}: no such file or folder", arg));
+        if (fs::is_directory(status)) {
+            std::vector<SourceFile> files;
+            for (auto it = fs::recursive_directory_iterator(arg, fs::directory_options::follow_directory_symlink, ec);
+                 !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+                if (it->is_regular_file() && is_csv_name(it->path().filename().string()))
+                    files.push_back(file_source(it->path().string()));
+            }
+            if (ec) throw InputError(fmt::format("{}: cannot list the folder: {}", arg, ec.message()));
+            if (files.empty()) throw InputError(fmt::format("{}: the folder holds no .csv or .csv.gz file", arg));
+            for (auto& f : keep_street_files(std::move(files))) out.push_back(std::move(f));
+        } else if (ends_with_ci(arg, ".zip")) {
+            for (auto& f : zip_sources(arg)) out.push_back(std::move(f));
+        } else {
+            out.push_back(file_source(arg));
+        }
+    }
+    return out;
+}
+
+std::unique_ptr<ByteReader> ByteReader::open(const SourceFile& source) {
+    switch (source.kind) {
+    case SourceFile::Kind::plain: return std::make_unique<PlainReader>(source);
+    case SourceFile::Kind::gzip: return std::make_unique<GzipReader>(source);
+    case SourceFile::Kind::vsi: return std::make_unique<VsiReader>(source);
+    }
+    return nullptr;
+}
+
+} // namespace safer::layers

@@ -1,0 +1,39 @@
+#pragma once
+// Finding input files (files, folders, zips) and reading their bytes (plain, gzip, zip member).
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace safer::layers {
+
+/// One input file as the user would name it, and how to open it.
+struct SourceFile {
+    enum class Kind { plain, gzip, vsi };
+    std::string display;  // path shown in messages and the rejects layer, e.g. "crimes.zip/2021-03/x.csv"
+    std::string path;     // filesystem path, or a GDAL /vsi path for Kind::vsi
+    Kind kind = Kind::plain;
+    bool is_csv = true;   // false: read as an OGR vector layer
+};
+
+/// Expands `--crimes` arguments: a file stands for itself; a folder is searched recursively and a
+/// .zip is listed, in both cases for `*.csv` and `*.csv.gz`, taking only police.uk street files
+/// (`*-street.csv`) when there are any, so outcomes and stop-and-search files beside them are
+/// left alone. Sorted by path within each argument. Throws InputError for a missing path or a
+/// folder or zip with no CSV.
+std::vector<SourceFile> expand_sources(const std::vector<std::string>& arguments);
+
+/// Sequential bytes of one source. read() returns 0 at the end and throws InputError naming the
+/// file when the data is corrupt (a truncated gzip, a bad zip member) or larger than allowed.
+class ByteReader {
+public:
+    virtual ~ByteReader() = default;
+    virtual size_t read(char* buffer, size_t size) = 0;
+    static std::unique_ptr<ByteReader> open(const SourceFile& source);
+};
+
+/// Largest decompressed size accepted from one compressed member; beyond it the input is refused
+/// as a likely zip bomb. 64 GiB is far more than a year of national police.uk data (about 2 GB).
+inline constexpr unsigned long long max_expanded_bytes = 64ULL << 30;
+
+} // namespace safer::layers

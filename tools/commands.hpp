@@ -1,0 +1,15 @@
+#pragma once
+// One function per subcommand: it declares the subcommand's options on `app` and returns the
+// function that runs it once parsing succeeds.
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace safer::tools {
+
+using Run = std::function<void()>;
+
+Run setup_ingest(CLI::App& app);
+Run setup_areas(CLI::App& app);
+
+} // namespace safer::tools

@@ -1,0 +1,84 @@
+#include "tools/options.hpp"
+
+#include <fmt/core.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "engine/errors.hpp"
+#include "layers/checksum.hpp"
+#include "layers/sources.hpp"
+
+namespace safer::tools {
+
+std::string g_command_line;
+
+void CrimeOptions::add_to(CLI::App& app) {
+    app.add_option("--crimes", crimes,
+                   "Incident sources: police.uk street CSVs (.csv, .csv.gz), folders of them as data.police.uk unpacks "
+                   "them (searched recursively; only *-street.csv files when there are any), downloaded .zip files, "
+                   "point CSVs with x/y, month and crime type columns, or any OGR point layer")
+        ->required();
+    app.add_option("--from", from, "First month to use, YYYY-MM (inclusive)");
+    app.add_option("--to", to, "Last month to use, YYYY-MM (inclusive)");
+    app.add_option("--working-crs", ingest.working_crs, "CRS of the analysis and outputs (metres)")->capture_default_str();
+    app.add_option("--crs", ingest.input_crs,
+                   "CRS of x/y in point CSVs and of layers that declare none (default: EPSG:4326 for lon/lat columns, "
+                   "EPSG:27700 otherwise)");
+    app.add_option("--x", ingest.x_field, "Name of the x (or longitude) column of a point CSV");
+    app.add_option("--y", ingest.y_field, "Name of the y (or latitude) column of a point CSV");
+    app.add_option("--month-field", ingest.month_field, "Name of the month or date column (YYYY-MM or YYYY-MM-DD)");
+    app.add_option("--type-field", ingest.type_field, "Name of the crime type column");
+}
+
+layers::IngestOptions CrimeOptions::resolve() const {
+    layers::IngestOptions o = ingest;
+    if (!from.empty()) {
+        o.window.from = Month::parse(from);
+        if (!o.window.from) throw UsageError(fmt::format("--from {}: expected a month as YYYY-MM", from));
+    }
+    if (!to.empty()) {
+        o.window.to = Month::parse(to);
+        if (!o.window.to) throw UsageError(fmt::format("--to {}: expected a month as YYYY-MM", to));
+    }
+    if (o.window.from && o.window.to && *o.window.from > *o.window.to)
+        throw UsageError(fmt::format("--from {} is after --to {}", from, to));
+    return o;
+}
+
+void OutputOptions::add_to(CLI::App& app, const char* output_help) {
+    app.add_option("-o,--output", output, output_help)->required();
+    app.add_flag("--overwrite", overwrite, "Replace the output if it exists");
+    app.add_flag("-q,--quiet", quiet, "Print no progress or information (warnings and errors still print)");
+}
+
+void print_ingest_summary(const layers::IngestResult& result, uint64_t used, Progress& progress) {
+    progress.info(fmt::format("read {} rows from {} file{}: {} used, {} rejected", result.rows_read, result.sources.size(),
+                              result.sources.size() == 1 ? "" : "s", used, result.rows_read - used));
+    for (size_t r = 0; r < reject_reason_count; ++r) {
+        const auto reason = static_cast<RejectReason>(r);
+        if (const uint64_t n = result.rejects.count(reason))
+            progress.info(fmt::format("  rejected {:>8}  {} ({})", n, reason_text(reason), reason_code(reason)));
+    }
+    for (const auto& [type, count] : result.unknown_types())
+        progress.warn(fmt::format("crime type '{}' is not a police.uk type; kept as its own type ({} rows)", type, count));
+    if (!result.transform_operation.empty()) progress.info(fmt::format("coordinates transformed by PROJ: {}", result.transform_operation));
+}
+
+void record_run(layers::GeoPackageWriter& writer, const std::vector<std::string>& inputs, const std::string& parameters_json) {
+    nlohmann::ordered_json checksums = nlohmann::ordered_json::object();
+    for (const std::string& input : inputs) {
+        std::error_code ec;
+        if (std::filesystem::is_directory(input, ec)) {
+            for (const auto& f : layers::expand_sources({input})) checksums[f.display] = layers::sha256_file(f.path);
+        } else if (std::filesystem::is_regular_file(input, ec)) {
+            checksums[input] = layers::sha256_file(input);
+        }
+    }
+    writer.set_metadata("SAFER_VERSION", SAFER_VERSION);
+    writer.set_metadata("SAFER_COMMAND", g_command_line);
+    writer.set_metadata("SAFER_PARAMETERS", parameters_json);
+    writer.set_metadata("SAFER_INPUT_SHA256", checksums.dump());
+}
+
+} // namespace safer::tools

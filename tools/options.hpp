@@ -1,0 +1,42 @@
+#pragma once
+// Option groups shared by the subcommands, declared once.
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+#include "engine/progress.hpp"
+#include "layers/geopackage.hpp"
+#include "layers/incident_reader.hpp"
+
+namespace safer::tools {
+
+/// --crimes, --from/--to, --crs, --working-crs, --x/--y, --month-field, --type-field.
+struct CrimeOptions {
+    std::vector<std::string> crimes;
+    std::string from, to;
+    layers::IngestOptions ingest;
+
+    void add_to(CLI::App& app);
+    /// Validates --from/--to (UsageError) and returns the reader's options.
+    layers::IngestOptions resolve() const;
+};
+
+/// -o, --overwrite, -q.
+struct OutputOptions {
+    std::string output;
+    bool overwrite = false;
+    bool quiet = false;
+    void add_to(CLI::App& app, const char* output_help);
+};
+
+/// Prints rows read, used and rejected by reason, and any unknown crime types.
+void print_ingest_summary(const layers::IngestResult& result, uint64_t used, Progress& progress);
+
+/// Records the command line, version, parameters and input checksums in the GeoPackage metadata.
+void record_run(layers::GeoPackageWriter& writer, const std::vector<std::string>& inputs, const std::string& parameters_json);
+
+/// The command line as typed, set by main().
+extern std::string g_command_line;
+
+} // namespace safer::tools
