@@ -59,14 +59,24 @@ struct CrsTransform::Impl {
 CrsTransform::CrsTransform(const std::string& from, const std::string& to) : m_impl(std::make_unique<Impl>()) {
     m_impl->from = from;
     m_impl->to = to;
-    Projection& p = m_impl->per_thread.local();
-    PJ_PROJ_INFO info = proj_pj_info(p.pj.get());
-    m_operation = info.description ? info.description : "";
+    m_impl->per_thread.local(); // fails here, not in a worker, if PROJ cannot do it
 }
 
 CrsTransform::~CrsTransform() = default;
 
 void CrsTransform::transform(std::vector<double>& x, std::vector<double>& y) const {
+    if (m_operation.empty() && !x.empty()) {
+        // With several candidate operations PROJ picks one per point; report the first point's.
+        Projection& p = m_impl->per_thread.local();
+        PJ_COORD c = proj_coord(x[0], y[0], 0, 0);
+        proj_trans(p.pj.get(), PJ_FWD, c);
+        PJ* last = proj_trans_get_last_used_operation(p.pj.get());
+        if (last) {
+            const PJ_PROJ_INFO info = proj_pj_info(last);
+            m_operation = info.description ? info.description : "";
+            proj_destroy(last);
+        }
+    }
     tbb::parallel_for(tbb::blocked_range<size_t>(0, x.size(), 16384), [&](const tbb::blocked_range<size_t>& r) {
         Projection& p = m_impl->per_thread.local();
         const size_t n = r.size();

@@ -27,12 +27,13 @@ public:
     void transform(std::vector<double>& x, std::vector<double>& y) const;
     /// One point, for small jobs.
     void transform_point(double& x, double& y) const;
+    /// The operation PROJ chose for the first point transformed, e.g. "Inverse of ... + ...".
     const std::string& operation() const { return m_operation; }
 
 private:
     struct Impl;
     std::unique_ptr<Impl> m_impl;
-    std::string m_operation;
+    mutable std::string m_operation;
 };
 
 /// Throws InputError if PROJ does not know `crs`.

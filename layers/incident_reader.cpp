@@ -409,8 +409,8 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
         std::vector<double> lon = loc.x, lat = loc.y;
         if (!is_geographic(crs)) CrsTransform(crs, "EPSG:4326").transform(lon, lat);
         CrsTransform to_working(crs, options.working_crs);
-        if (result.transform_operation.empty()) result.transform_operation = to_working.operation();
         to_working.transform(loc.x, loc.y);
+        if (result.transform_operation.empty()) result.transform_operation = to_working.operation();
         progress.end();
         for (size_t k = 0; k < rows.size(); ++k) {
             const uint32_t l = loc.location_of[k];

@@ -24,6 +24,7 @@ struct AreasCommand {
     std::string areas_path;
     std::string population_path;
     std::string csv_path;
+    bool with_incidents = false;
     layers::AreaOptions area_options;
     layers::PopulationOptions population_options;
 
@@ -106,7 +107,7 @@ struct AreasCommand {
         for (const auto& s : result.sources) sources.push_back(s.path);
         writer.write_areas(areas, stats);
         writer.write_area_months(areas, months, groups);
-        writer.write_incidents(result.incidents, result.types, groups, area_of, &areas);
+        if (with_incidents) writer.write_incidents(result.incidents, result.types, groups, area_of, &areas);
         writer.write_rejects(result.rejects, sources);
         nlohmann::ordered_json parameters{{"command", "areas"},        {"from", crimes.from},
                                           {"to", crimes.to},           {"working_crs", options.working_crs},
@@ -124,8 +125,9 @@ struct AreasCommand {
             progress.info(fmt::format("  {:<14} {:>8} incidents{}", g.group, g.total,
                                       std::isnan(g.comparison_rate) ? std::string()
                                                                     : fmt::format(", {:.2f} per 1,000 residents across the areas", g.comparison_rate)));
-        progress.info(fmt::format("wrote {}: areas ({}), area_months ({}), incidents ({}), rejects ({}){}", out.output, areas.size(),
-                                  months.size(), result.incidents.size(), result.rejects.total(),
+        progress.info(fmt::format("wrote {}: areas ({}), area_months ({}), {}rejects ({}){}", out.output, areas.size(),
+                                  months.size(), with_incidents ? fmt::format("incidents ({}), ", result.incidents.size()) : "",
+                                  result.rejects.total(),
                                   csv_path.empty() ? "" : "; and " + csv_path));
     }
 };
@@ -144,6 +146,7 @@ Run setup_areas(CLI::App& app) {
     app.add_option("--population-field", command->population_options.population_field, "Population column of the population CSV");
     app.add_option("--households-field", command->population_options.households_field, "Households column of the population CSV");
     app.add_option("--csv", command->csv_path, "Also write the areas table as CSV");
+    app.add_flag("--incidents", command->with_incidents, "Also write the incidents layer, each with its area_code");
     command->out.add_to(app, "Output GeoPackage");
     app.footer(
         "For each crime group G (neighbourhood, acquisitive, violence, asb, damage, all) the areas layer carries\n"

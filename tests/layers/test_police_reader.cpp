@@ -1,0 +1,148 @@
+#include <catch2/catch.hpp>
+
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "engine/errors.hpp"
+#include "layers/incident_reader.hpp"
+
+using namespace safer;
+using namespace safer::layers;
+
+namespace {
+const std::string fixtures = SAFER_FIXTURES;
+const std::string every_reason = fixtures + "/csv/crimes-17rows-every-reject-reason-bom-crlf.csv";
+
+IngestResult read(const std::vector<std::string>& paths, IngestOptions options = {}) {
+    Progress quiet(true);
+    return read_incidents(paths, options, quiet);
+}
+
+std::string temp_dir(const char* name) {
+    const auto dir = std::filesystem::temp_directory_path() / fmt::format("safer-test-{}-{}", name, ::getpid());
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    return dir.string();
+}
+} // namespace
+
+TEST_CASE("police.uk reader: every kind of bad row is counted by reason (fixture worked by hand)", "[layers][police]") {
+    IngestOptions options;
+    options.window.from = Month::parse("2021-01");
+    const IngestResult r = read({every_reason}, options);
+    CHECK(r.rows_read == 17);
+    CHECK(r.incidents.size() == 7);
+    CHECK(r.rejects.total() == 10);
+    CHECK(r.rejects.count(RejectReason::malformed_row) == 2);
+    for (RejectReason reason : {RejectReason::bad_month, RejectReason::outside_window, RejectReason::no_location,
+                                RejectReason::not_a_number, RejectReason::zero_coordinates, RejectReason::out_of_range,
+                                RejectReason::outside_crs_area, RejectReason::duplicate_row})
+        CHECK(r.rejects.count(reason) == 1);
+    std::vector<uint64_t> reject_lines;
+    for (const Reject& j : r.rejects.items()) reject_lines.push_back(j.line);
+    CHECK(reject_lines == std::vector<uint64_t>{5, 6, 7, 8, 9, 10, 11, 12, 13, 19});
+    CHECK(r.incidents.line == std::vector<uint64_t>{2, 3, 4, 14, 15, 16, 17});
+    CHECK(r.incidents.location[3] == "On or near \"The Crescent\", Bath");
+    CHECK(r.incidents.outcome[3] == "Unable to prosecute suspect");
+    CHECK(r.types.name(r.incidents.type[5]) == "Vehicle crime");
+    const auto unknown = r.unknown_types();
+    REQUIRE(unknown.size() == 1);
+    CHECK(unknown[0].first == "Fraud");
+    CHECK(unknown[0].second == 1);
+    // Reprojected to British National Grid: -2.359, 51.381 is in Bath, about (375,000, 165,000).
+    CHECK(r.incidents.x[0] == Approx(375100).margin(1500));
+    CHECK(r.incidents.y[0] == Approx(165000).margin(1500));
+}
+
+TEST_CASE("police.uk reader: without a window, the old month is used", "[layers][police]") {
+    const IngestResult r = read({every_reason});
+    CHECK(r.rows_read == 17);
+    CHECK(r.incidents.size() == 8);
+    CHECK(r.rejects.count(RejectReason::outside_window) == 0);
+}
+
+TEST_CASE("police.uk reader: a file, its .csv.gz, a folder and a zip give the same incidents", "[layers][police]") {
+    const std::string dir = temp_dir("sources");
+    const std::string month_dir = dir + "/tree/2021-03";
+    std::filesystem::create_directories(month_dir);
+    std::filesystem::copy_file(every_reason, month_dir + "/2021-03-test-street.csv");
+    std::filesystem::copy_file(every_reason, month_dir + "/2021-03-test-outcomes.csv"); // must be ignored
+    REQUIRE(std::system(fmt::format("gzip -c '{}' > '{}/crimes.csv.gz'", every_reason, dir).c_str()) == 0);
+    REQUIRE(std::system(fmt::format("cd '{}/tree' && zip -q -r ../crimes.zip 2021-03", dir).c_str()) == 0);
+    const IngestResult plain = read({every_reason});
+    for (const std::string& source : {dir + "/crimes.csv.gz", dir + "/tree", dir + "/crimes.zip"}) {
+        INFO(source);
+        const IngestResult r = read({source});
+        CHECK(r.sources.size() == 1);
+        CHECK(r.rows_read == plain.rows_read);
+        CHECK(r.incidents.x == plain.incidents.x);
+        CHECK(r.incidents.line == plain.incidents.line);
+    }
+    const IngestResult twice = read({every_reason, every_reason});
+    CHECK(twice.rows_read == 34);
+    // First copy: line 5 repeats line 2. Second copy: lines 2, 5, 12, 14, 15, 16, 17 repeat the first
+    // (line 12 is used without a window); lines 3 and 4 have no Crime ID, so they are never duplicates.
+    CHECK(twice.rejects.count(RejectReason::duplicate_row) == 8);
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("police.uk reader: bad files fail with the file named", "[layers][police]") {
+    const std::string dir = temp_dir("bad");
+    const auto expect_error = [&](const std::vector<std::string>& paths, const std::string& fragment) {
+        try {
+            read(paths);
+            FAIL("no error for " << paths.front());
+        } catch (const InputError& e) {
+            INFO(e.what());
+            CHECK(std::string(e.what()).find(fragment) != std::string::npos);
+        }
+    };
+    expect_error({dir + "/missing.csv"}, "no such file");
+    std::filesystem::create_directories(dir + "/empty");
+    expect_error({dir + "/empty"}, "holds no .csv");
+    std::ofstream(dir + "/header.csv") << "a,b,c\n1,2,3\n";
+    expect_error({dir + "/header.csv"}, "wrong header");
+    REQUIRE(std::system(fmt::format("gzip -c '{}' | head -c 300 > '{}/cut.csv.gz'", every_reason, dir).c_str()) == 0);
+    expect_error({dir + "/cut.csv.gz"}, "truncated");
+    std::ofstream(dir + "/empty.csv") << "";
+    expect_error({dir + "/empty.csv"}, "empty");
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("Point CSV: named x/y/month/type columns in British National Grid", "[layers][points]") {
+    const std::string dir = temp_dir("points");
+    std::ofstream(dir + "/points.csv") << "id,easting,northing,date,offence\n"
+                                          "1,375100,165000,2021-03-14,Burglary\n"
+                                          "2,375200,165100,2021-04,robbery\n"
+                                          "3,,165100,2021-04,Robbery\n"
+                                          "4,375200,165100,14/03/2021,Robbery\n";
+    const IngestResult r = read({dir + "/points.csv"});
+    CHECK(r.sources[0].format == "point CSV");
+    CHECK(r.sources[0].crs == "EPSG:27700");
+    CHECK(r.incidents.size() == 2);
+    CHECK(r.incidents.x[0] == Approx(375100).margin(1e-6));
+    CHECK(r.incidents.month[0].str() == "2021-03");
+    CHECK(r.rejects.count(RejectReason::no_location) == 1);
+    CHECK(r.rejects.count(RejectReason::bad_month) == 1);
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("OGR point layer: GeoJSON incidents are read with their CRS", "[layers][points]") {
+    const std::string dir = temp_dir("ogr");
+    std::ofstream(dir + "/points.geojson") << R"({"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"month":"2021-03","crime_type":"Burglary"},"geometry":{"type":"Point","coordinates":[-2.359,51.381]}},
+{"type":"Feature","properties":{"month":"2021-03","crime_type":"Burglary"},"geometry":{"type":"LineString","coordinates":[[-2.359,51.381],[-2.36,51.38]]}},
+{"type":"Feature","properties":{"month":"2021-03","crime_type":"Burglary"},"geometry":null}]})";
+    const IngestResult r = read({dir + "/points.geojson"});
+    CHECK(r.rows_read == 3);
+    CHECK(r.incidents.size() == 1);
+    CHECK(r.rejects.count(RejectReason::not_a_point) == 1);
+    CHECK(r.rejects.count(RejectReason::no_location) == 1);
+    const IngestResult csv = read({every_reason});
+    CHECK(r.incidents.x[0] == Approx(csv.incidents.x[0]).margin(0.01));
+    std::filesystem::remove_all(dir);
+}
