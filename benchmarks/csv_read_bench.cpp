@@ -5,6 +5,7 @@
 #include <ogrsf_frmts.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "layers/csv.hpp"
@@ -19,7 +20,7 @@ std::string bench_file() {
 
 void safer_csv_reader(benchmark::State& state) {
     using namespace safer::layers;
-    SourceFile source{bench_file(), bench_file(), SourceFile::Kind::plain, true};
+    SourceFile source{.display = bench_file(), .path = bench_file(), .file = bench_file(), .kind = SourceFile::Kind::plain, .is_csv = true};
     for (auto _ : state) {
         auto in = ByteReader::open(source);
         CsvReader csv(*in, source.display);
@@ -30,6 +31,7 @@ void safer_csv_reader(benchmark::State& state) {
             ++rows;
             bytes += fields.size() > 4 ? fields[4].size() : 0;
         }
+        --rows; // the header is a record too; OGR does not count it
         benchmark::DoNotOptimize(bytes);
         state.counters["rows"] = static_cast<double>(rows);
         state.SetItemsProcessed(state.items_processed() + rows);

@@ -8,7 +8,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD="${1:-$ROOT/build-bench}"
 WORK="${2:-$ROOT/out/bench}"
 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSAFER_TESTS=OFF -DSAFER_BENCHMARKS=ON >/dev/null
-cmake --build "$BUILD" -j "$(nproc)" >/dev/null
+cmake --build "$BUILD" -j "$(nproc)" >"$BUILD/build.log" 2>&1 || { cat "$BUILD/build.log"; exit 1; }
 mkdir -p "$WORK"
 if [ ! -f "$WORK/town/README.txt" ]; then
     echo "generating 1,000,000 rows and 35,000 areas in $WORK/town"
@@ -27,7 +27,7 @@ run() { # label, command...
         /usr/bin/time -f '%e %M' -o "$WORK/time.txt" "$@" >/dev/null 2>"$WORK/stderr.txt" || { cat "$WORK/stderr.txt"; exit 1; }
         read -r wall kb <"$WORK/time.txt"
         best=$(echo "$wall $best" | awk '{print ($1 < $2) ? $1 : $2}')
-        rss=$kb
+        [ "$kb" -gt "$rss" ] && rss=$kb
     done
     printf '%-48s best of 3: %6.2f s wall, peak RSS %5d MB\n' "$label" "$best" "$((rss / 1024))"
     echo "$best" >"$WORK/last.txt"

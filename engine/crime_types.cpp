@@ -1,36 +1,31 @@
 #include "engine/crime_types.hpp"
 
-#include <cctype>
+#include "engine/text.hpp"
 
 namespace safer {
-
-std::string crime_type_key(std::string_view raw) {
-    size_t begin = 0;
-    size_t end = raw.size();
-    while (begin < end && std::isspace(static_cast<unsigned char>(raw[begin]))) ++begin;
-    while (end > begin && std::isspace(static_cast<unsigned char>(raw[end - 1]))) --end;
-    std::string key(raw.substr(begin, end - begin));
-    for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return key;
-}
 
 CrimeTypes::CrimeTypes() {
     for (std::string_view name : known_crime_types) intern(name);
 }
 
 CrimeTypeId CrimeTypes::intern(std::string_view raw) {
-    std::string key = crime_type_key(raw);
-    if (auto it = m_by_key.find(key); it != m_by_key.end()) return it->second;
-    const auto id = static_cast<CrimeTypeId>(m_names.size());
-    size_t begin = raw.find_first_not_of(" \t");
-    size_t end = raw.find_last_not_of(" \t");
-    m_names.emplace_back(begin == std::string_view::npos ? std::string_view{} : raw.substr(begin, end - begin + 1));
-    m_by_key.emplace(std::move(key), id);
+    for (const auto& [spelling, id] : m_spellings)
+        if (spelling == raw) return id;
+    std::string key = lower_trim(raw);
+    CrimeTypeId id = 0;
+    if (auto it = m_by_key.find(key); it != m_by_key.end()) {
+        id = it->second;
+    } else {
+        id = static_cast<CrimeTypeId>(m_names.size());
+        m_names.emplace_back(trim(raw));
+        m_by_key.emplace(std::move(key), id);
+    }
+    if (m_spellings.size() < 64) m_spellings.emplace_back(raw, id);
     return id;
 }
 
 const CrimeTypeId* CrimeTypes::find(std::string_view raw) const {
-    auto it = m_by_key.find(crime_type_key(raw));
+    auto it = m_by_key.find(lower_trim(raw));
     return it == m_by_key.end() ? nullptr : &it->second;
 }
 

@@ -47,6 +47,9 @@ public:
 private:
     std::vector<std::string> m_names;
     std::unordered_map<std::string, CrimeTypeId> m_by_key; // lower-cased, trimmed
+    // Spellings met verbatim: a file spells each type one way, so most rows match here without
+    // building a key (intern runs once per row).
+    std::vector<std::pair<std::string, CrimeTypeId>> m_spellings;
 };
 
 /// A named set of crime types. `all_types` takes every type, unknown ones included.
@@ -73,8 +76,5 @@ private:
     size_t m_type_count;
     std::vector<uint8_t> m_member;
 };
-
-/// Lower-cases ASCII and trims spaces: the key crime types are matched by.
-std::string crime_type_key(std::string_view raw);
 
 } // namespace safer

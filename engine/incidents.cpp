@@ -1,5 +1,6 @@
 #include "engine/incidents.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <unordered_map>
 
@@ -30,6 +31,9 @@ void Incidents::append(const Incidents& other, const CrimeTypes& other_types, Cr
 
 void Incidents::keep(const std::vector<uint8_t>& flags) {
     Incidents kept;
+    const size_t n = static_cast<size_t>(std::count(flags.begin(), flags.end(), uint8_t{1}));
+    kept.x.reserve(n), kept.y.reserve(n), kept.month.reserve(n), kept.type.reserve(n);
+    kept.source.reserve(n), kept.line.reserve(n);
     for (size_t i = 0; i < size(); ++i) {
         if (!flags[i]) continue;
         kept.x.push_back(x[i]);

@@ -13,6 +13,7 @@
 #include <unordered_set>
 
 #include "engine/errors.hpp"
+#include "engine/text.hpp"
 #include "layers/csv.hpp"
 #include "layers/gdal_session.hpp"
 #include "layers/sources.hpp"
@@ -21,18 +22,6 @@ namespace safer::layers {
 
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return s;
-}
-
 std::optional<int> pick_field(const OGRFeatureDefn* defn, const std::string& wanted, const std::vector<std::string_view>& candidates) {
     if (!wanted.empty()) {
         const int i = defn->GetFieldIndex(wanted.c_str());
@@ -40,7 +29,7 @@ std::optional<int> pick_field(const OGRFeatureDefn* defn, const std::string& wan
     }
     for (std::string_view c : candidates)
         for (int i = 0; i < defn->GetFieldCount(); ++i)
-            if (lower(defn->GetFieldDefn(i)->GetNameRef()) == c) return i;
+            if (lower_trim(defn->GetFieldDefn(i)->GetNameRef()) == c) return i;
     return std::nullopt;
 }
 
@@ -92,7 +81,7 @@ Areas read_areas(const std::string& path, const AreaOptions& options, AreaReport
         throw InputError(fmt::format("{}: no field named '{}' (--area-name)", path, options.name_field));
     report.code_field = defn->GetFieldDefn(*code_field)->GetNameRef();
     report.name_field = name_field ? defn->GetFieldDefn(*name_field)->GetNameRef() : "";
-    const std::string code_lower = lower(report.code_field);
+    const std::string code_lower = lower_trim(report.code_field);
     report.vintage = code_lower == "lsoa11cd" ? "2011" : code_lower == "lsoa21cd" ? "2021" : "";
 
     OGRSpatialReference target;
@@ -174,11 +163,11 @@ void join_population(Areas& areas, const std::string& path, const PopulationOpti
     std::vector<std::string_view> fields;
     if (!csv.next(fields)) throw InputError(fmt::format("{}: the population file is empty", path));
     std::vector<std::string> names;
-    for (std::string_view f : fields) names.push_back(lower(trim(f)));
+    for (std::string_view f : fields) names.push_back(lower_trim(f));
     const auto find = [&](const std::string& wanted, auto&& test) -> std::optional<size_t> {
         if (!wanted.empty()) {
             for (size_t i = 0; i < names.size(); ++i)
-                if (names[i] == lower(wanted)) return i;
+                if (names[i] == lower_trim(wanted)) return i;
             throw InputError(fmt::format("{}: no column named '{}'", path, wanted));
         }
         for (size_t i = 0; i < names.size(); ++i)

@@ -92,14 +92,6 @@ void CrsTransform::transform(std::vector<double>& x, std::vector<double>& y) con
     });
 }
 
-void CrsTransform::transform_point(double& x, double& y) const {
-    std::vector<double> xs{x};
-    std::vector<double> ys{y};
-    transform(xs, ys);
-    x = xs[0];
-    y = ys[0];
-}
-
 void check_crs(const std::string& crs, const std::string& what) {
     ContextPtr ctx(proj_context_create());
     proj_log_level(ctx.get(), PJ_LOG_NONE);

@@ -25,8 +25,6 @@ public:
 
     /// In place, in parallel batches; a point PROJ cannot transform becomes NaN.
     void transform(std::vector<double>& x, std::vector<double>& y) const;
-    /// One point, for small jobs.
-    void transform_point(double& x, double& y) const;
     /// The operation PROJ chose for the first point transformed, e.g. "Inverse of ... + ...".
     const std::string& operation() const { return m_operation; }
 

@@ -128,14 +128,16 @@ GeoPackageWriter::~GeoPackageWriter() {
     }
 }
 
-std::string label_group(CrimeTypeId type, const std::vector<CrimeGroup>& groups, const CrimeTypes& types) {
-    const std::string_view name = types.name(type);
-    for (const CrimeGroup& g : groups) {
-        if (g.all_types) continue;
-        for (const std::string& t : g.types)
-            if (crime_type_key(t) == crime_type_key(name)) return g.name;
-    }
-    return "other";
+std::vector<std::string> label_groups(const std::vector<CrimeGroup>& groups, const CrimeTypes& types) {
+    const GroupMembership membership(groups, types);
+    std::vector<std::string> label(types.size(), "other");
+    for (size_t t = 0; t < types.size(); ++t)
+        for (size_t g = 0; g < groups.size(); ++g)
+            if (!groups[g].all_types && membership.contains(g, static_cast<CrimeTypeId>(t))) {
+                label[t] = groups[g].name;
+                break;
+            }
+    return label;
 }
 
 void GeoPackageWriter::write_incidents(const Incidents& in, const CrimeTypes& types, const std::vector<CrimeGroup>& groups,
@@ -151,8 +153,7 @@ void GeoPackageWriter::write_incidents(const Incidents& in, const CrimeTypes& ty
     w.field(layer, "outcome", OFTString);
     w.field(layer, "area_code", OFTString);
     w.field(layer, "source_line", OFTInteger64);
-    std::vector<std::string> group_label(types.size());
-    for (size_t t = 0; t < types.size(); ++t) group_label[t] = label_group(static_cast<CrimeTypeId>(t), groups, types);
+    const std::vector<std::string> group_label = label_groups(groups, types);
     Transaction tx(layer, w.path);
     OGRFeature feature(layer->GetLayerDefn());
     for (size_t i = 0; i < in.size(); ++i) {

@@ -44,9 +44,8 @@ private:
 /// The `areas` table as CSV, written atomically.
 void write_areas_csv(const std::string& path, bool overwrite, const Areas& areas, const std::vector<GroupColumns>& stats);
 
-/// The crime group an incident is labelled with in the `incidents` layer: the first of the
-/// groups (in their given order) that holds its type, leaving out the catch-all "all";
-/// "other" when none does.
-std::string label_group(CrimeTypeId type, const std::vector<CrimeGroup>& groups, const CrimeTypes& types);
+/// The crime group each type is labelled with in the `incidents` layer: the first of the groups
+/// (in their given order) that holds it, leaving out the catch-all "all"; "other" when none does.
+std::vector<std::string> label_groups(const std::vector<CrimeGroup>& groups, const CrimeTypes& types);
 
 } // namespace safer::layers

@@ -13,9 +13,10 @@
 #include <exception>
 #include <map>
 #include <optional>
-#include <unordered_map>
 
 #include "engine/errors.hpp"
+#include "engine/text.hpp"
+#include "layers/checksum.hpp"
 #include "layers/crs.hpp"
 #include "layers/csv.hpp"
 #include "layers/gdal_session.hpp"
@@ -34,22 +35,8 @@ struct Chunk {
     uint64_t rows = 0;
     std::string crs;
     std::string format;
+    std::string sha256; // of the file, if the byte reader took it while reading
 };
-
-std::string lower_trim(std::string_view s) {
-    size_t b = 0, e = s.size();
-    while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-    while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-    std::string out(s.substr(b, e - b));
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return s;
-}
 
 enum class Coord { ok, empty, nan };
 Coord parse_coordinate(std::string_view text, double& value) {
@@ -245,6 +232,7 @@ void read_csv_source(const SourceFile& file, uint32_t source, const IngestOption
         sink.take(line, fields[c.month], !police, fields[c.x], fields[c.y], fields[c.type], field(c.id),
                   field(c.location), field(c.lsoa), field(c.outcome), h);
     }
+    chunk.sha256 = input->file_sha256();
 }
 
 std::string srs_identifier(const OGRSpatialReference* srs) {
@@ -346,6 +334,15 @@ bool same_row(const Incidents& in, size_t a, size_t b) {
 
 } // namespace
 
+std::vector<std::pair<std::string, std::string>> IngestResult::file_checksums() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const SourceSummary& s : sources) {
+        if (std::any_of(out.begin(), out.end(), [&](const auto& f) { return f.first == s.file; })) continue;
+        out.emplace_back(s.file, s.sha256.empty() ? sha256_file(s.file) : s.sha256);
+    }
+    return out;
+}
+
 std::vector<std::pair<std::string, uint64_t>> IngestResult::unknown_types() const {
     std::vector<uint64_t> counts(types.size(), 0);
     for (CrimeTypeId t : incidents.type) ++counts[t];
@@ -384,7 +381,7 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
     std::vector<std::string> row_crs_of_source(files.size());
     for (size_t i = 0; i < files.size(); ++i) {
         Chunk& c = chunks[i];
-        result.sources.push_back(SourceSummary{files[i].display, c.format, c.crs, c.rows});
+        result.sources.push_back(SourceSummary{files[i].display, c.format, c.crs, c.rows, files[i].file, c.sha256});
         result.rows_read += c.rows;
         result.incidents.append(c.incidents, c.types, result.types);
         result.rejects.append(c.rejects);
@@ -431,18 +428,27 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
     // An exact repeat of a row with a Crime ID is a duplicate. Rows without one (all anti-social
     // behaviour) are kept: two reports at one map point in one month are indistinguishable, not
     // duplicates.
-    std::unordered_map<uint64_t, std::vector<size_t>> seen;
-    for (size_t r = 0; r < in.size(); ++r) {
-        if (!keep[r] || in.crime_id[r].empty()) continue;
-        auto& earlier = seen[row_hash[r]];
-        const auto match = std::find_if(earlier.begin(), earlier.end(), [&](size_t e) { return same_row(in, e, r); });
-        if (match != earlier.end()) {
-            keep[r] = 0;
-            result.rejects.add(in.source[r], in.line[r], RejectReason::duplicate_row,
-                               fmt::format("same as {} line {}", files[in.source[*match]].display, in.line[*match]));
-        } else {
-            earlier.push_back(r);
+    // Sorting (hash, row) pairs puts candidate repeats side by side with no allocation per row;
+    // within a run of equal hashes rows stay in reading order, so the first copy is the one kept.
+    std::vector<std::pair<uint64_t, size_t>> by_hash;
+    for (size_t r = 0; r < in.size(); ++r)
+        if (keep[r] && !in.crime_id[r].empty()) by_hash.emplace_back(row_hash[r], r);
+    std::sort(by_hash.begin(), by_hash.end());
+    for (size_t run = 0; run < by_hash.size();) {
+        size_t end = run + 1;
+        while (end < by_hash.size() && by_hash[end].first == by_hash[run].first) ++end;
+        for (size_t k = run + 1; k < end; ++k) {
+            const size_t r = by_hash[k].second;
+            for (size_t e = run; e < k; ++e) {
+                const size_t earlier = by_hash[e].second;
+                if (!keep[earlier] || !same_row(in, earlier, r)) continue;
+                keep[r] = 0;
+                result.rejects.add(in.source[r], in.line[r], RejectReason::duplicate_row,
+                                   fmt::format("same as {} line {}", files[in.source[earlier]].display, in.line[earlier]));
+                break;
+            }
         }
+        run = end;
     }
     in.keep(keep);
     result.rejects.sort();

@@ -29,6 +29,8 @@ struct SourceSummary {
     std::string format; // "police.uk street CSV", "point CSV", or the OGR driver name
     std::string crs;
     uint64_t rows = 0;
+    std::string file;   // the file on disk holding it (the zip, for a zip member)
+    std::string sha256; // of `file`, when the reader computed it while reading
 };
 
 struct IngestResult {
@@ -39,6 +41,9 @@ struct IngestResult {
     uint64_t rows_read = 0;
     std::string transform_operation;
 
+    /// (file, SHA-256) for each file on disk read, once each, in reading order. Checksums the
+    /// reader could not take while reading (compressed files, zips, OGR layers) are computed here.
+    std::vector<std::pair<std::string, std::string>> file_checksums() const;
     /// Types met that are not police.uk's, with their row counts.
     std::vector<std::pair<std::string, uint64_t>> unknown_types() const;
 };

@@ -15,6 +15,7 @@
 #include <filesystem>
 
 #include "engine/errors.hpp"
+#include "layers/checksum.hpp"
 #include "layers/gdal_session.hpp"
 
 namespace safer::layers {
@@ -48,6 +49,7 @@ SourceFile file_source(const std::string& path) {
     SourceFile s;
     s.display = path;
     s.path = path;
+    s.file = path;
     s.kind = ends_with_ci(path, ".gz") ? SourceFile::Kind::gzip : SourceFile::Kind::plain;
     s.is_csv = ends_with_ci(path, ".csv") || ends_with_ci(path, ".csv.gz") || ends_with_ci(path, ".txt");
     return s;
@@ -67,6 +69,7 @@ std::vector<SourceFile> zip_sources(const std::string& path) {
         SourceFile s;
         s.display = path + "/" + *e;
         s.path = root + "/" + *e;
+        s.file = path;
         if (ends_with_ci(*e, ".gz")) s.path = "/vsigzip/" + s.path;
         s.kind = SourceFile::Kind::vsi;
         files.push_back(std::move(s));
@@ -86,14 +89,25 @@ public:
     size_t read(char* buffer, size_t size) override {
         for (;;) {
             const ssize_t n = ::read(m_fd, buffer, size);
-            if (n >= 0) return static_cast<size_t>(n);
+            if (n > 0) {
+                m_sha.update(buffer, static_cast<size_t>(n));
+                return static_cast<size_t>(n);
+            }
+            if (n == 0) {
+                if (m_digest.empty()) m_digest = m_sha.hex();
+                return 0;
+            }
             if (errno != EINTR) throw IoError(fmt::format("{}: read failed: {}", m_name, std::strerror(errno)));
         }
     }
+    // Checksummed from the bytes read, so the metadata costs no second pass over the file.
+    std::string file_sha256() override { return m_digest; }
 
 private:
     std::string m_name;
     int m_fd;
+    Sha256 m_sha;
+    std::string m_digest;
 };
 
 class GzipReader final : public ByteReader {

@@ -12,6 +12,7 @@ struct SourceFile {
     enum class Kind { plain, gzip, vsi };
     std::string display;  // path shown in messages and the rejects layer, e.g. "crimes.zip/2021-03/x.csv"
     std::string path;     // filesystem path, or a GDAL /vsi path for Kind::vsi
+    std::string file;     // the file on disk that holds it (the zip, for a zip member)
     Kind kind = Kind::plain;
     bool is_csv = true;   // false: read as an OGR vector layer
 };
@@ -29,6 +30,9 @@ class ByteReader {
 public:
     virtual ~ByteReader() = default;
     virtual size_t read(char* buffer, size_t size) = 0;
+    /// SHA-256 of the file on disk, when this reader has read all of it itself (plain files,
+    /// once read() has returned 0); "" otherwise.
+    virtual std::string file_sha256() { return {}; }
     static std::unique_ptr<ByteReader> open(const SourceFile& source);
 };
 

@@ -10,6 +10,7 @@
 #include "engine/area_stats.hpp"
 #include "engine/lsoa_codes.hpp"
 #include "layers/area_reader.hpp"
+#include "layers/checksum.hpp"
 #include "layers/geopackage.hpp"
 #include "tools/commands.hpp"
 #include "tools/options.hpp"
@@ -113,9 +114,9 @@ struct AreasCommand {
                                           {"to", crimes.to},           {"working_crs", options.working_crs},
                                           {"areas", areas_path},       {"area_code_field", area_report.code_field},
                                           {"population", population_path}};
-        std::vector<std::string> inputs = crimes.crimes;
-        inputs.push_back(areas_path);
-        if (!population_path.empty()) inputs.push_back(population_path);
+        auto inputs = result.file_checksums();
+        inputs.emplace_back(areas_path, layers::sha256_file(areas_path));
+        if (!population_path.empty()) inputs.emplace_back(population_path, layers::sha256_file(population_path));
         record_run(writer, inputs, parameters.dump());
         writer.commit();
         progress.end();

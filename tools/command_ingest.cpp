@@ -31,7 +31,7 @@ struct Ingest {
         writer.write_rejects(result.rejects, sources);
         nlohmann::ordered_json parameters{{"command", "ingest"}, {"from", crimes.from}, {"to", crimes.to},
                                           {"working_crs", options.working_crs}};
-        record_run(writer, crimes.crimes, parameters.dump());
+        record_run(writer, result.file_checksums(), parameters.dump());
         writer.commit();
         progress.end();
         progress.info(fmt::format("wrote {}: incidents ({}), rejects ({})", out.output, result.incidents.size(), result.rejects.total()));

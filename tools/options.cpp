@@ -2,12 +2,9 @@
 
 #include <fmt/core.h>
 
-#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "engine/errors.hpp"
-#include "layers/checksum.hpp"
-#include "layers/sources.hpp"
 
 namespace safer::tools {
 
@@ -65,20 +62,14 @@ void print_ingest_summary(const layers::IngestResult& result, uint64_t used, Pro
     if (!result.transform_operation.empty()) progress.info(fmt::format("coordinates transformed by PROJ: {}", result.transform_operation));
 }
 
-void record_run(layers::GeoPackageWriter& writer, const std::vector<std::string>& inputs, const std::string& parameters_json) {
-    nlohmann::ordered_json checksums = nlohmann::ordered_json::object();
-    for (const std::string& input : inputs) {
-        std::error_code ec;
-        if (std::filesystem::is_directory(input, ec)) {
-            for (const auto& f : layers::expand_sources({input})) checksums[f.display] = layers::sha256_file(f.path);
-        } else if (std::filesystem::is_regular_file(input, ec)) {
-            checksums[input] = layers::sha256_file(input);
-        }
-    }
+void record_run(layers::GeoPackageWriter& writer, const std::vector<std::pair<std::string, std::string>>& checksums,
+                const std::string& parameters_json) {
+    nlohmann::ordered_json sha256 = nlohmann::ordered_json::object();
+    for (const auto& [file, digest] : checksums) sha256[file] = digest;
     writer.set_metadata("SAFER_VERSION", SAFER_VERSION);
     writer.set_metadata("SAFER_COMMAND", g_command_line);
     writer.set_metadata("SAFER_PARAMETERS", parameters_json);
-    writer.set_metadata("SAFER_INPUT_SHA256", checksums.dump());
+    writer.set_metadata("SAFER_INPUT_SHA256", sha256.dump());
 }
 
 } // namespace safer::tools

@@ -33,8 +33,11 @@ struct OutputOptions {
 /// Prints rows read, used and rejected by reason, and any unknown crime types.
 void print_ingest_summary(const layers::IngestResult& result, uint64_t used, Progress& progress);
 
-/// Records the command line, version, parameters and input checksums in the GeoPackage metadata.
-void record_run(layers::GeoPackageWriter& writer, const std::vector<std::string>& inputs, const std::string& parameters_json);
+/// Records the command line, version, parameters and the SHA-256 of each input file (the files
+/// the run read, not the arguments: a folder stands for the files found in it) in the metadata.
+/// `checksums` pairs each file with its SHA-256 (IngestResult::file_checksums(), sha256_file()).
+void record_run(layers::GeoPackageWriter& writer, const std::vector<std::pair<std::string, std::string>>& checksums,
+                const std::string& parameters_json);
 
 /// The command line as typed, set by main().
 extern std::string g_command_line;

@@ -34,12 +34,23 @@ if diff -u "$FIX/expected/ingest-every-reason.stderr" "$WORK/ingest.stderr"; the
 fields=$(ogrinfo -ro -so "$WORK/every.gpkg" incidents | sed -n 's/^\([a-z_]*\): .*/\1/p' | tr '\n' ' ')
 [ "$fields" = "month crime_type crime_group crime_id location lsoa_code_source outcome area_code source_line " ] \
     && pass "incidents fields" || fail "incidents fields: $fields"
-ogrinfo -ro -so "$WORK/every.gpkg" incidents | grep -q 'ID\["EPSG",27700\]' && pass "incidents in EPSG:27700" || fail "incidents CRS"
+incidents_info=$(ogrinfo -ro -so "$WORK/every.gpkg" incidents)
+echo "$incidents_info" | grep -q 'ID\["EPSG",27700\]' && pass "incidents in EPSG:27700" || fail "incidents CRS"
 reasons=$(ogrinfo -ro -q "$WORK/every.gpkg" -sql "SELECT reason FROM rejects ORDER BY line" | sed -n 's/.*reason (String) = //p' | tr '\n' ' ')
 [ "$reasons" = "duplicate_row no_location zero_coordinates not_a_number out_of_range outside_crs_area bad_month outside_window malformed_row malformed_row " ] \
     && pass "reject reasons by line" || fail "reject reasons: $reasons"
 [ "$(ogrinfo -ro -q "$WORK/every.gpkg" -sql "SELECT crime_group FROM incidents WHERE crime_type='Vehicle crime'" | sed -n 's/.*crime_group (String) = //p')" = neighbourhood ] \
     && pass "vehicle crime labelled neighbourhood" || fail "crime_group label"
+
+# --- Input checksums in the metadata equal sha256sum's, whether taken while reading or after ----
+meta=$(ogrinfo -ro -so "$WORK/every.gpkg" incidents)
+sum_plain=$(sha256sum "$EVERY" | cut -d' ' -f1)
+echo "$meta" | grep -qF "\"$EVERY\":\"$sum_plain\"" && pass "metadata SHA-256 of a plain CSV" || fail "plain CSV checksum not in metadata"
+gzip -c "$EVERY" >"$WORK/every.csv.gz"
+"$SAFER" ingest -q --crimes "$WORK/every.csv.gz" -o "$WORK/every-gz.gpkg" 2>/dev/null
+sum_gz=$(sha256sum "$WORK/every.csv.gz" | cut -d' ' -f1)
+meta_gz=$(ogrinfo -ro -so "$WORK/every-gz.gpkg" incidents)
+echo "$meta_gz" | grep -qF "\"$WORK/every.csv.gz\":\"$sum_gz\"" && pass "metadata SHA-256 of a .csv.gz file" || fail "gzip checksum not in metadata"
 
 # --- Quiet: -q prints nothing for a clean run --------------------------------------------------
 "$SAFER" ingest --crimes "$EVERY" --from 2021-01 -o "$WORK/quiet.gpkg" -q 2>"$WORK/quiet.err"
@@ -96,6 +107,9 @@ sum_all=$(ogrinfo -ro -q "$WORK/town.gpkg" -sql "SELECT SUM(all_count) AS s FROM
 [ "$sum_all" = "$used" ] && pass "town: areas' all_count sums to the incidents used" || fail "town: all_count sum $sum_all != $used"
 nomatch=$(ogrinfo -ro -q "$WORK/town.gpkg" -sql "SELECT COUNT(*) AS n FROM incidents WHERE area_code IS NULL" | sed -n 's/.*n (Integer[0-9]*) = //p')
 [ "$nomatch" = 0 ] && pass "town: every incident used has an area" || fail "town: $nomatch incidents without area"
+sum_lsoas=$(sha256sum "$WORK/town-a/lsoas.geojson" | cut -d' ' -f1)
+meta_town=$(ogrinfo -ro -so "$WORK/town.gpkg" areas)
+echo "$meta_town" | grep -qF "\"$WORK/town-a/lsoas.geojson\":\"$sum_lsoas\"" && pass "town: metadata SHA-256 of the areas file" || fail "areas checksum"
 [ "$(wc -l <"$WORK/town.csv")" -eq 41 ] && pass "town: CSV has 40 areas" || fail "town CSV rows"
 layers=$(ogrinfo -ro -q -nomd "$WORK/town.gpkg" | sed 's/^[0-9]*: //' | sort | tr '\n' ' ')
 [ "$layers" = "area_months (None) areas (Multi Polygon) incidents (Point) rejects (None) " ] && pass "town layers: $layers" || fail "town layers: $layers"
