@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <bit>
-#include <unordered_map>
+#include <cstring>
 
 namespace safer {
 
@@ -29,61 +29,100 @@ void Incidents::append(const Incidents& other, const CrimeTypes& other_types, Cr
     line.insert(line.end(), other.line.begin(), other.line.end());
 }
 
-void Incidents::keep(const std::vector<uint8_t>& flags) {
-    Incidents kept;
-    const size_t n = static_cast<size_t>(std::count(flags.begin(), flags.end(), uint8_t{1}));
-    kept.x.reserve(n), kept.y.reserve(n), kept.month.reserve(n), kept.type.reserve(n);
-    kept.source.reserve(n), kept.line.reserve(n);
-    for (size_t i = 0; i < size(); ++i) {
-        if (!flags[i]) continue;
-        kept.x.push_back(x[i]);
-        kept.y.push_back(y[i]);
-        kept.month.push_back(month[i]);
-        kept.type.push_back(type[i]);
-        kept.crime_id.push_back(crime_id[i]);
-        kept.location.push_back(location[i]);
-        kept.lsoa_code_source.push_back(lsoa_code_source[i]);
-        kept.outcome.push_back(outcome[i]);
-        kept.source.push_back(source[i]);
-        kept.line.push_back(line[i]);
+namespace {
+/// Moves the kept elements to the front, in order, and drops the rest: no second copy.
+template <typename T>
+void compact(std::vector<T>& v, const std::vector<uint8_t>& flags) {
+    size_t out = 0;
+    for (size_t i = 0; i < v.size(); ++i)
+        if (flags[i]) v[out++] = v[i];
+    v.resize(out);
+}
+} // namespace
+
+void StringColumn::keep(const std::vector<uint8_t>& flags) {
+    uint64_t begin = 0, written = 0;
+    size_t out = 0;
+    for (size_t i = 0; i < m_ends.size(); ++i) {
+        const uint64_t end = m_ends[i];
+        if (flags[i]) {
+            if (written != begin) std::memmove(m_chars.data() + written, m_chars.data() + begin, end - begin);
+            written += end - begin;
+            m_ends[out++] = written;
+        }
+        begin = end;
     }
-    *this = std::move(kept);
+    m_chars.resize(written);
+    m_ends.resize(out);
+}
+
+void Incidents::keep(const std::vector<uint8_t>& flags) {
+    compact(x, flags);
+    compact(y, flags);
+    compact(month, flags);
+    compact(type, flags);
+    crime_id.keep(flags);
+    location.keep(flags);
+    lsoa_code_source.keep(flags);
+    outcome.keep(flags);
+    compact(source, flags);
+    compact(line, flags);
 }
 
 namespace {
-struct PointKey {
-    uint64_t x;
-    uint64_t y;
-    bool operator==(const PointKey&) const = default;
-};
-struct PointKeyHash {
-    size_t operator()(const PointKey& k) const noexcept {
-        // splitmix64 finaliser over both words.
-        uint64_t h = k.x * 0x9E3779B97F4A7C15ULL ^ (k.y + 0x632BE59BD9B4E019ULL + (k.x << 6) + (k.x >> 2));
-        h ^= h >> 31;
-        h *= 0xBF58476D1CE4E5B9ULL;
-        h ^= h >> 27;
-        return static_cast<size_t>(h);
-    }
-};
+uint64_t mix(uint64_t x, uint64_t y) {
+    // splitmix64's finaliser over both words.
+    uint64_t h = x * 0x9E3779B97F4A7C15ULL ^ (y + 0x632BE59BD9B4E019ULL + (x << 6) + (x >> 2));
+    h ^= h >> 31;
+    h *= 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 27;
+    return h;
+}
 } // namespace
 
 WeightedLocations unique_locations(const std::vector<double>& x, const std::vector<double>& y) {
+    // Open addressing with linear probing over location numbers: police.uk data has a few
+    // distinct points per hundred rows, and std::unordered_map's node per entry cost several
+    // times more than the probing.
+    constexpr uint32_t empty = UINT32_MAX;
     WeightedLocations out;
     out.location_of.resize(x.size());
-    std::unordered_map<PointKey, uint32_t, PointKeyHash> index;
-    index.reserve(x.size() / 4 + 16);
+    size_t capacity = 1024;
+    std::vector<uint32_t> slots(capacity, empty);
+    std::vector<uint64_t> kx, ky; // the keys of each location: the bits, with -0.0 made +0.0
+    const auto insert = [&](uint64_t bx, uint64_t by, uint32_t id) {
+        size_t s = mix(bx, by) & (capacity - 1);
+        while (slots[s] != empty) s = (s + 1) & (capacity - 1);
+        slots[s] = id;
+    };
     for (size_t i = 0; i < x.size(); ++i) {
-        // +0.0 and -0.0 are the same place.
-        const PointKey key{std::bit_cast<uint64_t>(x[i] + 0.0), std::bit_cast<uint64_t>(y[i] + 0.0)};
-        auto [it, inserted] = index.try_emplace(key, static_cast<uint32_t>(out.x.size()));
-        if (inserted) {
+        const uint64_t bx = std::bit_cast<uint64_t>(x[i] + 0.0), by = std::bit_cast<uint64_t>(y[i] + 0.0);
+        size_t s = mix(bx, by) & (capacity - 1);
+        uint32_t id = empty;
+        while (slots[s] != empty) {
+            if (kx[slots[s]] == bx && ky[slots[s]] == by) {
+                id = slots[s];
+                break;
+            }
+            s = (s + 1) & (capacity - 1);
+        }
+        if (id == empty) {
+            id = static_cast<uint32_t>(out.x.size());
             out.x.push_back(x[i]);
             out.y.push_back(y[i]);
             out.weight.push_back(0);
+            kx.push_back(bx);
+            ky.push_back(by);
+            if (kx.size() * 2 > capacity) { // keep the load under a half
+                capacity *= 2;
+                slots.assign(capacity, empty);
+                for (uint32_t k = 0; k < kx.size(); ++k) insert(kx[k], ky[k], k);
+            } else {
+                slots[s] = id;
+            }
         }
-        out.weight[it->second] += 1;
-        out.location_of[i] = it->second;
+        out.weight[id] += 1;
+        out.location_of[i] = id;
     }
     return out;
 }

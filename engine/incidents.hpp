@@ -28,6 +28,8 @@ public:
         m_chars.reserve(chars);
     }
     void append(const StringColumn& other);
+    /// Keeps the strings whose flag is set, in order, compacting in place.
+    void keep(const std::vector<uint8_t>& flags);
     void clear() {
         m_chars.clear();
         m_ends.clear();

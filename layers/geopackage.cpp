@@ -12,6 +12,7 @@
 #include "engine/errors.hpp"
 #include "layers/crs.hpp"
 #include "layers/gdal_session.hpp"
+#include "layers/sqlite_rows.hpp"
 
 namespace safer::layers {
 
@@ -79,6 +80,7 @@ struct GeoPackageWriter::Impl {
     OGRSpatialReference srs;
     GDALDatasetUniquePtr ds;
     bool committed = false;
+    std::vector<BulkRows> bulk; // attribute tables GDAL created empty; rows go in at commit()
 
     OGRLayer* create(const char* name, OGRwkbGeometryType type, const char* description) {
         char** options = nullptr;
@@ -189,17 +191,14 @@ void GeoPackageWriter::write_rejects(const Rejects& rejects, const std::vector<s
     w.field(layer, "line", OFTInteger64);
     w.field(layer, "reason", OFTString);
     w.field(layer, "detail", OFTString);
-    Transaction tx(layer, w.path);
-    OGRFeature feature(layer->GetLayerDefn());
-    for (const Reject& r : rejects.items()) {
-        feature.SetFID(OGRNullFID);
-        feature.SetField(0, sources[r.source].c_str());
-        feature.SetField(1, static_cast<GIntBig>(r.line));
-        feature.SetField(2, std::string(reason_code(r.reason)).c_str());
-        feature.SetField(3, r.detail.c_str());
-        w.add(layer, feature, tx);
-    }
-    tx.commit();
+    w.bulk.push_back(BulkRows{"rejects", {"file", "line", "reason", "detail"}, rejects.total(),
+                              [items = rejects.items(), sources](size_t i, RowValues& v) {
+                                  const Reject& r = items[i];
+                                  v.text(0, sources[r.source]);
+                                  v.integer(1, static_cast<int64_t>(r.line));
+                                  v.text(2, reason_code(r.reason));
+                                  v.text(3, r.detail);
+                              }});
 }
 
 void GeoPackageWriter::write_areas(const Areas& areas, const std::vector<GroupColumns>& stats) {
@@ -261,17 +260,16 @@ void GeoPackageWriter::write_area_months(const Areas& areas, const std::vector<A
     w.field(layer, "month", OFTString);
     w.field(layer, "crime_group", OFTString);
     w.field(layer, "count", OFTInteger64);
-    Transaction tx(layer, w.path);
-    OGRFeature feature(layer->GetLayerDefn());
-    for (const AreaMonthCount& r : rows) {
-        feature.SetFID(OGRNullFID);
-        feature.SetField(0, areas.code[static_cast<size_t>(r.area)].c_str());
-        feature.SetField(1, r.month.str().c_str());
-        feature.SetField(2, groups[r.group].name.c_str());
-        feature.SetField(3, static_cast<GIntBig>(r.count));
-        w.add(layer, feature, tx);
-    }
-    tx.commit();
+    std::vector<std::string> group_names;
+    for (const CrimeGroup& g : groups) group_names.push_back(g.name);
+    w.bulk.push_back(BulkRows{"area_months", {"code", "month", "crime_group", "count"}, rows.size(),
+                              [rows, codes = areas.code, group_names](size_t i, RowValues& v) {
+                                  const AreaMonthCount& r = rows[i];
+                                  v.text(0, codes[static_cast<size_t>(r.area)]);
+                                  v.text(1, r.month.str());
+                                  v.text(2, group_names[r.group]);
+                                  v.integer(3, static_cast<int64_t>(r.count));
+                              }});
 }
 
 void GeoPackageWriter::set_metadata(const std::string& key, const std::string& value) {
@@ -284,6 +282,8 @@ void GeoPackageWriter::commit() {
     w.ds.reset(); // closes the file; GDAL 3.6 reports a failure only through the error state
     if (CPLGetLastErrorType() >= CE_Failure)
         throw IoError(fmt::format("{}: finishing the GeoPackage failed: {}", w.path, gdal_message()));
+    insert_rows(w.temp, w.bulk);
+    w.bulk.clear();
     rename_into_place(w.temp, w.path, w.overwrite);
     w.committed = true;
 }

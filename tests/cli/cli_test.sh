@@ -107,6 +107,16 @@ sum_all=$(ogrinfo -ro -q "$WORK/town.gpkg" -sql "SELECT SUM(all_count) AS s FROM
 [ "$sum_all" = "$used" ] && pass "town: areas' all_count sums to the incidents used" || fail "town: all_count sum $sum_all != $used"
 nomatch=$(ogrinfo -ro -q "$WORK/town.gpkg" -sql "SELECT COUNT(*) AS n FROM incidents WHERE area_code IS NULL" | sed -n 's/.*n (Integer[0-9]*) = //p')
 [ "$nomatch" = 0 ] && pass "town: every incident used has an area" || fail "town: $nomatch incidents without area"
+# area_months is written by a bulk SQLite path, areas by OGR: the two must agree per group, and
+# the feature count GDAL reports (gpkg_ogr_contents) must equal the rows there.
+for g in all neighbourhood violence; do
+    am=$(ogrinfo -ro -q "$WORK/town.gpkg" -sql "SELECT SUM(count) AS s FROM area_months WHERE crime_group = '$g'" | sed -n 's/.*s (Integer[0-9]*) = //p')
+    ar=$(ogrinfo -ro -q "$WORK/town.gpkg" -sql "SELECT SUM(${g}_count) AS s FROM areas" | sed -n 's/.*s (Integer[0-9]*) = //p')
+    [ -n "$am" ] && [ "$am" = "$ar" ] && pass "town: area_months sums to areas' ${g}_count ($am)" || fail "town: area_months $g $am != $ar"
+done
+am_rows=$(sqlite3 "$WORK/town.gpkg" "SELECT COUNT(*) FROM area_months")
+am_count=$(ogrinfo -ro -so "$WORK/town.gpkg" area_months | sed -n 's/^Feature Count: //p')
+[ "$am_rows" = "$am_count" ] && [ "$am_rows" -gt 0 ] && pass "town: area_months feature count $am_count" || fail "area_months count $am_rows vs $am_count"
 sum_lsoas=$(sha256sum "$WORK/town-a/lsoas.geojson" | cut -d' ' -f1)
 meta_town=$(ogrinfo -ro -so "$WORK/town.gpkg" areas)
 echo "$meta_town" | grep -qF "\"$WORK/town-a/lsoas.geojson\":\"$sum_lsoas\"" && pass "town: metadata SHA-256 of the areas file" || fail "areas checksum"
