@@ -27,6 +27,7 @@ void Incidents::append(const Incidents& other, const CrimeTypes& other_types, Cr
     outcome.append(other.outcome);
     source.insert(source.end(), other.source.begin(), other.source.end());
     line.insert(line.end(), other.line.begin(), other.line.end());
+    weight.insert(weight.end(), other.weight.begin(), other.weight.end());
 }
 
 namespace {
@@ -67,6 +68,7 @@ void Incidents::keep(const std::vector<uint8_t>& flags) {
     outcome.keep(flags);
     compact(source, flags);
     compact(line, flags);
+    if (!weight.empty()) compact(weight, flags);
 }
 
 namespace {

@@ -55,8 +55,11 @@ struct Incidents {
     StringColumn outcome;
     std::vector<uint32_t> source;
     std::vector<uint64_t> line;
+    /// From --weight FIELD; empty when no weight field was read (every incident weighs 1).
+    std::vector<double> weight;
 
     size_t size() const { return x.size(); }
+    double weight_of(size_t i) const { return weight.empty() ? 1.0 : weight[i]; }
     /// Appends `other`, whose type ids refer to `other_types`, re-interning them into `types`.
     void append(const Incidents& other, const CrimeTypes& other_types, CrimeTypes& types);
     /// Keeps the rows whose flag is set, in order.

@@ -21,6 +21,7 @@ constexpr ReasonNames reason_names[reject_reason_count] = {
     {"not_a_point", "geometry is not a point"},
     {"duplicate_row", "exact duplicate of an earlier row with the same Crime ID"},
     {"outside_areas", "located outside every area"},
+    {"bad_weight", "weight empty, not a number or negative"},
 };
 } // namespace
 

@@ -21,8 +21,9 @@ enum class RejectReason : uint8_t {
     not_a_point,       // a feature of an OGR layer whose geometry is not a point
     duplicate_row,     // the same row, Crime ID included, met before
     outside_areas,     // located, but in none of the areas given
+    bad_weight,        // --weight given and the row's weight is empty, not a number, or negative
 };
-inline constexpr size_t reject_reason_count = 11;
+inline constexpr size_t reject_reason_count = 12;
 
 /// A short stable code (the `reason` field of the rejects layer).
 std::string_view reason_code(RejectReason reason);

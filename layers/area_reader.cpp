@@ -68,7 +68,7 @@ Areas read_areas(const std::string& path, const AreaOptions& options, AreaReport
     OGRLayer* layer = ds->GetLayer(0);
     const OGRFeatureDefn* defn = layer->GetLayerDefn();
     const auto code_field = pick_field(defn, options.code_field, code_candidates);
-    if (!code_field) {
+    if (!code_field && !(options.codes_optional && options.code_field.empty())) {
         std::vector<std::string> names;
         for (int i = 0; i < defn->GetFieldCount(); ++i) names.emplace_back(defn->GetFieldDefn(i)->GetNameRef());
         throw InputError(fmt::format("{}: {}; the layer's fields are: {}. Name the code field with --area-id", path,
@@ -79,7 +79,7 @@ Areas read_areas(const std::string& path, const AreaOptions& options, AreaReport
     const auto name_field = pick_field(defn, options.name_field, name_candidates);
     if (!options.name_field.empty() && !name_field)
         throw InputError(fmt::format("{}: no field named '{}' (--area-name)", path, options.name_field));
-    report.code_field = defn->GetFieldDefn(*code_field)->GetNameRef();
+    report.code_field = code_field ? defn->GetFieldDefn(*code_field)->GetNameRef() : "(feature number)";
     report.name_field = name_field ? defn->GetFieldDefn(*name_field)->GetNameRef() : "";
     const std::string code_lower = lower_trim(report.code_field);
     report.vintage = code_lower == "lsoa11cd" ? "2011" : code_lower == "lsoa21cd" ? "2021" : "";
@@ -106,7 +106,7 @@ Areas read_areas(const std::string& path, const AreaOptions& options, AreaReport
     uint64_t number = 0;
     for (auto& feature : *layer) {
         ++number;
-        const std::string code(trim(feature->GetFieldAsString(*code_field)));
+        const std::string code = code_field ? std::string(trim(feature->GetFieldAsString(*code_field))) : fmt::format("{:06}", number);
         const std::string where = fmt::format("{}: feature {}{}", path, number, code.empty() ? "" : " (" + code + ")");
         if (code.empty()) throw InputError(fmt::format("{}: empty area code in field {}", where, report.code_field));
         OGRGeometry* g = feature->GetGeometryRef();

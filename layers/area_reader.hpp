@@ -15,6 +15,9 @@ struct AreaOptions {
     std::string name_field; // empty: detect (LSOA21NM, LSOA11NM, lsoa_name, name, ...)
     std::string working_crs = "EPSG:27700";
     std::string input_crs;  // for a layer that declares no CRS
+    /// A study area needs no codes: when no code field is found, features are numbered
+    /// ("000001", ...) in reading order instead of failing.
+    bool codes_optional = false;
 };
 
 struct AreaReport {

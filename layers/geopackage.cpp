@@ -12,6 +12,7 @@
 #include "engine/errors.hpp"
 #include "layers/crs.hpp"
 #include "layers/gdal_session.hpp"
+#include "layers/raster.hpp"
 #include "layers/sqlite_rows.hpp"
 
 namespace safer::layers {
@@ -76,6 +77,7 @@ void check_output_path(const std::string& path, bool overwrite) {
 struct GeoPackageWriter::Impl {
     std::string path;
     std::string temp;
+    std::string working_crs;
     bool overwrite;
     OGRSpatialReference srs;
     GDALDatasetUniquePtr ds;
@@ -111,6 +113,7 @@ GeoPackageWriter::GeoPackageWriter(std::string path, bool overwrite, std::string
     check_output_path(path, overwrite);
     m_impl->path = std::move(path);
     m_impl->overwrite = overwrite;
+    m_impl->working_crs = working_crs;
     m_impl->temp = temporary_path(m_impl->path);
     remove_quietly(m_impl->temp);
     if (m_impl->srs.SetFromUserInput(working_crs.c_str()) != OGRERR_NONE)
@@ -270,6 +273,70 @@ void GeoPackageWriter::write_area_months(const Areas& areas, const std::vector<A
                                   v.text(2, group_names[r.group]);
                                   v.integer(3, static_cast<int64_t>(r.count));
                               }});
+}
+
+void GeoPackageWriter::write_raster(const std::string& name, const std::string& description, const Grid& grid,
+                                    const std::vector<float>& values, float nodata) {
+    Impl& w = *m_impl;
+    // GDAL adds a raster table to an existing GeoPackage only through a new Create with
+    // APPEND_SUBDATASET, so the vector handle is closed around it and opened again.
+    clear_gdal_error();
+    w.ds.reset();
+    if (CPLGetLastErrorType() >= CE_Failure) throw IoError(fmt::format("{}: writing the GeoPackage failed: {}", w.path, gdal_message()));
+    GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("GPKG");
+    char** options = nullptr;
+    options = CSLSetNameValue(options, "APPEND_SUBDATASET", "YES");
+    options = CSLSetNameValue(options, "RASTER_TABLE", name.c_str());
+    options = CSLSetNameValue(options, "RASTER_DESCRIPTION", description.c_str());
+    options = CSLSetNameValue(options, "TILE_FORMAT", "TIFF"); // Float32 values, losslessly
+    GDALDatasetUniquePtr raster(driver->Create(w.temp.c_str(), static_cast<int>(grid.nx), static_cast<int>(grid.ny), 1, GDT_Float32, options));
+    CSLDestroy(options);
+    if (!raster) throw IoError(fmt::format("{}: cannot add raster {}: {}", w.path, name, gdal_message()));
+    fill_float_band(*raster, grid, values, nodata, w.working_crs, fmt::format("{} (raster {})", w.path, name));
+    clear_gdal_error();
+    raster.reset();
+    if (CPLGetLastErrorType() >= CE_Failure) throw IoError(fmt::format("{}: writing raster {} failed: {}", w.path, name, gdal_message()));
+    w.ds.reset(GDALDataset::Open(w.temp.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE));
+    if (!w.ds) throw IoError(fmt::format("{}: cannot reopen the GeoPackage after adding raster {}: {}", w.path, name, gdal_message()));
+}
+
+void GeoPackageWriter::write_kde_classes(const std::string& name, const std::string& description, const std::vector<ClassSurface>& surfaces) {
+    Impl& w = *m_impl;
+    OGRLayer* layer = w.create(name.c_str(), wkbMultiPolygon, description.c_str());
+    w.field(layer, "period", OFTString);
+    w.field(layer, "class", OFTString);
+    w.field(layer, "top_pct", OFTInteger);
+    w.field(layer, "threshold", OFTReal);
+    w.field(layer, "cells", OFTInteger64);
+    w.field(layer, "area_km2", OFTReal);
+    w.field(layer, "incidents", OFTReal);
+    w.field(layer, "incident_share", OFTReal);
+    Transaction tx(layer, w.path);
+    OGRFeature feature(layer->GetLayerDefn());
+    for (const ClassSurface& s : surfaces) {
+        for (const kde::HotspotClass& c : s.hotspots->classes) {
+            if (c.cells == 0) continue;
+            std::vector<uint8_t> mask(s.hotspots->cell_class.size());
+            for (size_t i = 0; i < mask.size(); ++i) {
+                const uint8_t k = s.hotspots->cell_class[i];
+                mask[i] = k != 0 && k <= c.percent;
+            }
+            std::unique_ptr<OGRGeometry> g = polygonize(*s.grid, mask);
+            if (!g) continue;
+            feature.SetFID(OGRNullFID);
+            feature.SetField(0, s.period.c_str());
+            feature.SetField(1, fmt::format("top {} %", c.percent).c_str());
+            feature.SetField(2, c.percent);
+            feature.SetField(3, static_cast<double>(c.threshold));
+            feature.SetField(4, static_cast<GIntBig>(c.cells));
+            feature.SetField(5, c.area_m2 / 1e6);
+            feature.SetField(6, c.weight);
+            feature.SetField(7, c.share);
+            feature.SetGeometryDirectly(g.release());
+            w.add(layer, feature, tx);
+        }
+    }
+    tx.commit();
 }
 
 void GeoPackageWriter::set_metadata(const std::string& key, const std::string& value) {

@@ -8,6 +8,7 @@
 #include "engine/areas.hpp"
 #include "engine/crime_types.hpp"
 #include "engine/incidents.hpp"
+#include "engine/kde.hpp"
 #include "engine/rejects.hpp"
 
 namespace safer::layers {
@@ -32,6 +33,17 @@ public:
     void write_rejects(const Rejects& rejects, const std::vector<std::string>& sources);
     void write_areas(const Areas& areas, const std::vector<GroupColumns>& stats);
     void write_area_months(const Areas& areas, const std::vector<AreaMonthCount>& rows, const std::vector<CrimeGroup>& groups);
+    /// A Float32 raster layer (GeoPackage 2D gridded coverage, TIFF tiles), row 0 north.
+    void write_raster(const std::string& name, const std::string& description, const Grid& grid,
+                      const std::vector<float>& values, float nodata);
+    /// The hotspot-class polygons of density surfaces: one feature per class (top 1, 5, 10 %) and
+    /// period, each the union of the class's cells (nested: top 5 % includes top 1 %).
+    struct ClassSurface {
+        std::string period; // "all", "2023-04", "2023-Q2"
+        const Grid* grid;
+        const kde::Hotspots* hotspots;
+    };
+    void write_kde_classes(const std::string& name, const std::string& description, const std::vector<ClassSurface>& surfaces);
     /// Recorded in the GeoPackage metadata (gpkg_metadata).
     void set_metadata(const std::string& key, const std::string& value);
     void commit();

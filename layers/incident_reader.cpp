@@ -98,7 +98,7 @@ bool is_lonlat_name(std::string_view name) {
 // Column positions of a CSV source, police.uk or generic.
 struct Columns {
     size_t x, y, month, type;
-    std::optional<size_t> id, location, lsoa, outcome;
+    std::optional<size_t> id, location, lsoa, outcome, weight;
     size_t width;
     size_t required; // fields a row needs before padding empty trailing fields
 };
@@ -112,7 +112,7 @@ struct RowSink {
     // Applies the per-row checks shared by every format; true when the row is used.
     bool take(uint64_t line, std::string_view month_text, bool month_is_date, std::string_view x_text,
               std::string_view y_text, std::string_view type, std::string_view id, std::string_view location,
-              std::string_view lsoa, std::string_view outcome, uint64_t row_hash) {
+              std::string_view lsoa, std::string_view outcome, uint64_t row_hash, std::string_view weight_text) {
         const std::optional<Month> month = month_is_date ? parse_month_prefix(month_text) : Month::parse(trim(month_text));
         if (!month) return reject(line, RejectReason::bad_month, fmt::format("Month '{}'", clip(month_text)));
         if (!options.window.contains(*month)) return reject(line, RejectReason::outside_window, month->str());
@@ -122,11 +122,21 @@ struct RowSink {
         if (cx == Coord::empty || cy == Coord::empty) return reject(line, RejectReason::no_location, std::string(clip(location)));
         if (cx == Coord::nan || cy == Coord::nan)
             return reject(line, RejectReason::not_a_number, fmt::format("'{}', '{}'", clip(x_text), clip(y_text)));
-        return take_point(line, *month, x, y, type, id, location, lsoa, outcome, row_hash);
+        double weight = 1;
+        if (!options.weight_field.empty() && !parse_weight(line, weight_text, weight)) return false;
+        return take_point(line, *month, x, y, type, id, location, lsoa, outcome, row_hash, weight);
+    }
+
+    bool parse_weight(uint64_t line, std::string_view text, double& weight) {
+        const Coord c = parse_coordinate(text, weight);
+        if (c != Coord::ok || weight < 0)
+            return reject(line, RejectReason::bad_weight, fmt::format("{} '{}'", options.weight_field, clip(text)));
+        return true;
     }
 
     bool take_point(uint64_t line, Month month, double x, double y, std::string_view type, std::string_view id,
-                    std::string_view location, std::string_view lsoa, std::string_view outcome, uint64_t row_hash) {
+                    std::string_view location, std::string_view lsoa, std::string_view outcome, uint64_t row_hash,
+                    double weight = 1) {
         if (x == 0 && y == 0) return reject(line, RejectReason::zero_coordinates, {});
         if (lonlat && (x < -180 || x > 180 || y < -90 || y > 90))
             return reject(line, RejectReason::out_of_range, fmt::format("longitude {}, latitude {}", x, y));
@@ -142,6 +152,7 @@ struct RowSink {
         in.outcome.push_back(outcome);
         in.source.push_back(source);
         in.line.push_back(line);
+        if (!options.weight_field.empty()) in.weight.push_back(weight);
         chunk.row_hash.push_back(row_hash);
         return true;
     }
@@ -179,7 +190,7 @@ void read_csv_source(const SourceFile& file, uint32_t source, const IngestOption
     const auto pm = find_column(names, {"month"});
     const auto pt = find_column(names, {"crime type"});
     const auto pid = find_column(names, {"crime id"});
-    if (px && py && pm && pt && pid && options.x_field.empty()) {
+    if (px && py && pm && pt && pid && options.x_field.empty() && options.weight_field.empty()) {
         police = true;
         c.x = *px, c.y = *py, c.month = *pm, c.type = *pt, c.id = pid;
         c.location = find_column(names, {"location"});
@@ -207,6 +218,12 @@ void read_csv_source(const SourceFile& file, uint32_t source, const IngestOption
         c.location = find_column(names, location_names);
         c.lsoa = find_column(names, lsoa_names);
         c.outcome = find_column(names, outcome_names);
+        if (!options.weight_field.empty()) {
+            c.weight = find_column(names, {lower_trim(options.weight_field)});
+            if (!c.weight)
+                throw InputError(fmt::format("{}: line 1: no weight column '{}' (--weight); the columns are: {}", file.display,
+                                             options.weight_field, describe_header(fields)));
+        }
         chunk.format = "point CSV";
         chunk.crs = !options.input_crs.empty() ? options.input_crs : is_lonlat_name(names[c.x]) ? "EPSG:4326" : "EPSG:27700";
     }
@@ -230,7 +247,7 @@ void read_csv_source(const SourceFile& file, uint32_t source, const IngestOption
         }
         const uint64_t h = hash_fields(fields);
         sink.take(line, fields[c.month], !police, fields[c.x], fields[c.y], fields[c.type], field(c.id),
-                  field(c.location), field(c.lsoa), field(c.outcome), h);
+                  field(c.location), field(c.lsoa), field(c.outcome), h, field(c.weight));
     }
     chunk.sha256 = input->file_sha256();
 }
@@ -266,6 +283,13 @@ void read_ogr_source(const SourceFile& file, uint32_t source, const IngestOption
     const auto gloc = find_column(names, location_names);
     const auto glsoa = find_column(names, lsoa_names);
     const auto gout = find_column(names, outcome_names);
+    std::optional<size_t> gweight;
+    if (!options.weight_field.empty()) {
+        gweight = find_column(names, {lower_trim(options.weight_field)});
+        if (!gweight)
+            throw InputError(fmt::format("{}: layer '{}' has no weight field '{}' (--weight); it has: {}", file.display,
+                                         layer->GetName(), options.weight_field, fmt::join(names, ", ")));
+    }
     const OGRSpatialReference* srs = layer->GetSpatialRef();
     if (srs)
         chunk.crs = srs_identifier(srs);
@@ -319,7 +343,9 @@ void read_ogr_source(const SourceFile& file, uint32_t source, const IngestOption
         const std::string type = text(*feature, gt), id = text(*feature, gid), loc = text(*feature, gloc),
                           lsoa = text(*feature, glsoa), outcome = text(*feature, gout);
         const uint64_t h = hash_fields({month->str(), fmt::format("{:.17g},{:.17g}", p->getX(), p->getY()), type, id, loc, lsoa, outcome});
-        sink.take_point(line, *month, p->getX(), p->getY(), type, id, loc, lsoa, outcome, h);
+        double weight = 1;
+        if (gweight && !sink.parse_weight(line, text(*feature, gweight), weight)) continue;
+        sink.take_point(line, *month, p->getX(), p->getY(), type, id, loc, lsoa, outcome, h, weight);
     }
     if (CPLGetLastErrorType() >= CE_Failure)
         throw InputError(fmt::format("{}: reading features failed: {}", file.display, gdal_message()));

@@ -22,6 +22,8 @@ struct IngestOptions {
     /// when the x column is named like a longitude, else EPSG:27700.
     std::string input_crs;
     std::string x_field, y_field, month_field, type_field; // override column detection
+    /// A numeric column weighting each incident (point CSVs and OGR layers); empty: none.
+    std::string weight_field;
 };
 
 struct SourceSummary {

@@ -1,6 +1,7 @@
 #include "tools/options.hpp"
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 #include <nlohmann/json.hpp>
 
@@ -41,6 +42,62 @@ layers::IngestOptions CrimeOptions::resolve() const {
     if (o.window.from && o.window.to && *o.window.from > *o.window.to)
         throw UsageError(fmt::format("--from {} is after --to {}", from, to));
     return o;
+}
+
+void CrimeSelection::add_to(CLI::App& app, const char* default_group) {
+    group = default_group;
+    std::string groups;
+    for (const CrimeGroup& g : builtin_crime_groups()) groups += (groups.empty() ? "" : ", ") + g.name;
+    app.add_option("--group", group, "Crime group: " + groups)->capture_default_str();
+    app.add_option("--types", types, "Crime types instead of a group, comma-separated (e.g. Burglary,Robbery)")->delimiter(',');
+}
+
+std::string layer_name_part(std::string_view text) {
+    std::string out;
+    for (char c : text) {
+        const bool word = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        if (c >= 'A' && c <= 'Z') out += static_cast<char>(c - 'A' + 'a');
+        else if (word) out += c;
+        else if (!out.empty() && out.back() != '_') out += '_';
+    }
+    while (!out.empty() && out.back() == '_') out.pop_back();
+    return out.empty() ? "selection" : out;
+}
+
+std::vector<uint8_t> CrimeSelection::select(const layers::IngestResult& result, std::string& label, std::string& description) const {
+    const Incidents& in = result.incidents;
+    std::vector<uint8_t> type_selected(result.types.size(), 0);
+    if (!types.empty()) {
+        std::vector<std::string> names;
+        for (const std::string& t : types) {
+            const CrimeTypeId* id = result.types.find(t);
+            if (!id) {
+                std::string known;
+                for (std::string_view k : known_crime_types) known += fmt::format("{}'{}'", known.empty() ? "" : ", ", k);
+                throw UsageError(fmt::format("--types: '{}' is not a crime type of police.uk or of the data; the police.uk types are {}", t, known));
+            }
+            type_selected[*id] = 1;
+            names.emplace_back(result.types.name(*id));
+        }
+        label = layer_name_part(fmt::format("{}", fmt::join(names, "_")));
+        description = fmt::format("crime types {}", fmt::join(names, ", "));
+    } else {
+        const std::vector<CrimeGroup> groups = builtin_crime_groups();
+        size_t g = 0;
+        while (g < groups.size() && groups[g].name != group) ++g;
+        if (g == groups.size()) {
+            std::string names;
+            for (const CrimeGroup& c : groups) names += (names.empty() ? "" : ", ") + c.name;
+            throw UsageError(fmt::format("--group {}: no such crime group; the groups are {}", group, names));
+        }
+        const GroupMembership membership(groups, result.types);
+        for (size_t t = 0; t < result.types.size(); ++t) type_selected[t] = membership.contains(g, static_cast<CrimeTypeId>(t));
+        label = groups[g].name;
+        description = groups[g].description;
+    }
+    std::vector<uint8_t> selected(in.size());
+    for (size_t i = 0; i < in.size(); ++i) selected[i] = type_selected[in.type[i]];
+    return selected;
 }
 
 void OutputOptions::add_to(CLI::App& app, const char* output_help) {

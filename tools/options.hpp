@@ -22,6 +22,20 @@ struct CrimeOptions {
     layers::IngestOptions resolve() const;
 };
 
+/// --group G | --types T,...: which incidents a surface or statistic is about.
+struct CrimeSelection {
+    std::string group;
+    std::vector<std::string> types;
+
+    void add_to(CLI::App& app, const char* default_group);
+    /// 1 for each incident selected. `label` names the selection in layer names ("burglary",
+    /// "neighbourhood") and `description` in reports. Unknown groups and types are UsageErrors.
+    std::vector<uint8_t> select(const layers::IngestResult& result, std::string& label, std::string& description) const;
+};
+
+/// A lower-case name fit for a layer or field: letters, digits and single underscores.
+std::string layer_name_part(std::string_view text);
+
 /// -o, --overwrite, -q.
 struct OutputOptions {
     std::string output;

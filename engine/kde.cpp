@@ -1,0 +1,836 @@
+#include "engine/kde.hpp"
+
+#include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+#include <tbb/parallel_sort.h>
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <numeric>
+
+#include "engine/errors.hpp"
+#include "engine/geos.hpp"
+
+namespace safer::kde {
+
+namespace {
+
+constexpr double pi = std::numbers::pi;
+// 1 − e^(−c²/2): the share of a 2-D gaussian's mass within c standard deviations.
+const double gaussian_kept = -std::expm1(-gaussian_cutoff * gaussian_cutoff / 2);
+
+struct KernelName {
+    Kernel kernel;
+    std::string_view name;
+};
+constexpr KernelName kernel_names[] = {{Kernel::quartic, "quartic"},
+                                       {Kernel::epanechnikov, "epanechnikov"},
+                                       {Kernel::triangular, "triangular"},
+                                       {Kernel::uniform, "uniform"},
+                                       {Kernel::gaussian, "gaussian"}};
+
+/// 12345678 -> "12,345,678".
+std::string grouped(double value) {
+    std::string digits = fmt::format("{:.0f}", value);
+    std::string out;
+    const size_t n = digits.size();
+    for (size_t i = 0; i < n; ++i) {
+        out += digits[i];
+        if (i + 1 < n && (n - i - 1) % 3 == 0) out += ',';
+    }
+    return out;
+}
+
+/// Drops trailing zeros: 25 -> "25", 2.5 -> "2.5", 0.125 -> "0.125".
+std::string metres(double value) { return fmt::format("{:g}", value); }
+
+void check_points(const Points& points) {
+    if (points.x.size() != points.y.size() || (!points.w.empty() && points.w.size() != points.x.size()))
+        throw std::invalid_argument("kde::Points: x, y and w differ in length");
+    for (size_t i = 0; i < points.size(); ++i) {
+        if (!std::isfinite(points.x[i]) || !std::isfinite(points.y[i]))
+            throw InputError(fmt::format("incident {} has a coordinate that is not a number ({}, {})", i + 1,
+                                         points.x[i], points.y[i]));
+        const double w = points.weight(i);
+        if (!std::isfinite(w) || w < 0)
+            throw InputError(fmt::format("incident {} has weight {}: weights must be finite and 0 or more", i + 1, w));
+    }
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Names and formulas
+
+std::optional<Kernel> parse_kernel(std::string_view text) {
+    for (const auto& k : kernel_names)
+        if (k.name == text) return k.kernel;
+    if (text == "biweight") return Kernel::quartic;
+    return std::nullopt;
+}
+
+std::string_view name(Kernel k) {
+    for (const auto& n : kernel_names)
+        if (n.kernel == k) return n.name;
+    return "?";
+}
+
+std::optional<Units> parse_units(std::string_view text) {
+    if (text == "per-km2") return Units::per_km2;
+    if (text == "raw") return Units::raw;
+    if (text == "probability") return Units::probability;
+    return std::nullopt;
+}
+
+std::string_view name(Units u) {
+    switch (u) {
+    case Units::per_km2: return "per-km2";
+    case Units::raw: return "raw";
+    case Units::probability: return "probability";
+    }
+    return "?";
+}
+
+std::string formulas() {
+    return "Kernels, for distance d < support (0 beyond; h = bandwidth):\n"
+           "  quartic       3/(pi h^2) (1 - d^2/h^2)^2        support h  (default)\n"
+           "  epanechnikov  2/(pi h^2) (1 - d^2/h^2)          support h\n"
+           "  triangular    3/(pi h^2) (1 - d/h)              support h\n"
+           "  uniform       1/(pi h^2)                        support h\n"
+           "  gaussian      exp(-d^2/(2h^2)) / (2 pi h^2 (1 - e^-8))   support 4h (h = sigma; truncated\n"
+           "                at 4 sigma, renormalised to integrate to 1)\n"
+           "Units at a cell centre s, incidents p_i with weights w_i, total weight W:\n"
+           "  per-km2      1e6 * sum w_i K(|s - p_i|)     incidents per km2\n"
+           "  raw          sum w_i shape(|s - p_i|)      shape = kernel without its constant, as QGIS 'raw'\n"
+           "  probability  sum w_i K(|s - p_i|) / W      per m2\n"
+           "Edge correction (Diggle 1985): f(s) / c(s), c(s) = integral over the study area A of K(s - u) du,\n"
+           "  computed on the grid: A as its cells, the kernel integrated over each cell.\n"
+           "Auto bandwidth (ArcGIS): h = 0.9 min(SD, sqrt(1/ln 2) Dm) n^(-1/5); SD standard distance, Dm median\n"
+           "  distance from the mean centre, n total weight. Auto cell: shorter side of the extent / 250,\n"
+           "  rounded to 1, 2, 2.5 or 5 x 10^k.";
+}
+
+double support_radius(Kernel k, double h) { return k == Kernel::gaussian ? gaussian_cutoff * h : h; }
+
+double shape(Kernel k, double h, double d) {
+    d = std::fabs(d);
+    if (!(d < support_radius(k, h))) return 0.0;
+    const double u = d / h;
+    switch (k) {
+    case Kernel::quartic: return (1 - u * u) * (1 - u * u);
+    case Kernel::epanechnikov: return 1 - u * u;
+    case Kernel::triangular: return 1 - u;
+    case Kernel::uniform: return 1;
+    case Kernel::gaussian: return std::exp(-u * u / 2);
+    }
+    return 0.0;
+}
+
+double normaliser(Kernel k, double h) {
+    const double a = pi * h * h;
+    switch (k) {
+    case Kernel::quartic: return 3 / a;
+    case Kernel::epanechnikov: return 2 / a;
+    case Kernel::triangular: return 3 / a;
+    case Kernel::uniform: return 1 / a;
+    case Kernel::gaussian: return 1 / (2 * a * gaussian_kept);
+    }
+    return 0.0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Points
+
+double Points::total_weight() const {
+    if (w.empty()) return static_cast<double>(x.size());
+    return std::accumulate(w.begin(), w.end(), 0.0);
+}
+
+Extent Points::extent() const {
+    Extent e;
+    for (size_t i = 0; i < x.size(); ++i) e.add(x[i], y[i]);
+    return e;
+}
+
+Points merge_identical(const Points& points) {
+    check_points(points);
+    const size_t n = points.size();
+    std::vector<size_t> order(n);
+    std::iota(order.begin(), order.end(), size_t{0});
+    // North to south, west to east, then input order so that weights are summed in input order.
+    tbb::parallel_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        if (points.y[a] != points.y[b]) return points.y[a] > points.y[b];
+        if (points.x[a] != points.x[b]) return points.x[a] < points.x[b];
+        return a < b;
+    });
+    Points out;
+    for (size_t k = 0; k < n; ++k) {
+        const size_t i = order[k];
+        if (k > 0 && points.x[i] == out.x.back() && points.y[i] == out.y.back()) {
+            out.w.back() += points.weight(i);
+        } else {
+            out.x.push_back(points.x[i] + 0.0);
+            out.y.push_back(points.y[i] + 0.0);
+            out.w.push_back(points.weight(i));
+        }
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bandwidth and cell
+
+double auto_bandwidth(const Points& points) {
+    check_points(points);
+    const double total = points.total_weight();
+    if (points.size() == 0 || !(total > 0))
+        throw InputError("cannot choose a bandwidth automatically: there are no incidents (or their weights sum to 0)");
+    // Mean centre, measured from the first point to keep the sums small.
+    const double ox = points.x[0], oy = points.y[0];
+    double sx = 0, sy = 0;
+    for (size_t i = 0; i < points.size(); ++i) {
+        sx += points.weight(i) * (points.x[i] - ox);
+        sy += points.weight(i) * (points.y[i] - oy);
+    }
+    const double mx = ox + sx / total, my = oy + sy / total;
+    double ss = 0;
+    std::vector<std::pair<double, double>> dist; // (distance, weight)
+    dist.reserve(points.size());
+    for (size_t i = 0; i < points.size(); ++i) {
+        const double dx = points.x[i] - mx, dy = points.y[i] - my;
+        ss += points.weight(i) * (dx * dx + dy * dy);
+        if (points.weight(i) > 0) dist.emplace_back(std::sqrt(dx * dx + dy * dy), points.weight(i));
+    }
+    const double sd = std::sqrt(ss / total);
+    std::sort(dist.begin(), dist.end());
+    double median = dist.back().first, cumulative = 0;
+    for (size_t i = 0; i < dist.size(); ++i) {
+        cumulative += dist[i].second;
+        if (cumulative == total / 2 && i + 1 < dist.size()) {
+            median = (dist[i].first + dist[i + 1].first) / 2;
+            break;
+        }
+        if (cumulative > total / 2) {
+            median = dist[i].first;
+            break;
+        }
+    }
+    const double h = 0.9 * std::min(sd, std::sqrt(1 / std::numbers::ln2) * median) * std::pow(total, -0.2);
+    if (!(h > 0) || !std::isfinite(h))
+        throw InputError(fmt::format("cannot choose a bandwidth automatically: the incidents' standard distance is {} m "
+                                     "and their median distance from the mean centre {} m; give --bandwidth",
+                                     sd, median));
+    return h;
+}
+
+double nice_cell(double target) {
+    if (!(target > 0) || !std::isfinite(target)) return target;
+    const double decade = std::pow(10.0, std::floor(std::log10(target)));
+    double best = decade, best_ratio = INFINITY;
+    for (double d : {decade / 10, decade, decade * 10})
+        for (double m : {1.0, 2.0, 2.5, 5.0}) {
+            const double v = m * d;
+            const double ratio = std::max(v / target, target / v);
+            if (ratio < best_ratio - 1e-12 || (std::fabs(ratio - best_ratio) <= 1e-12 && v > best)) best = v, best_ratio = ratio;
+        }
+    return best;
+}
+
+double auto_cell(const Extent& extent) {
+    const double a = extent.width(), b = extent.height();
+    double side = std::min(a, b);
+    if (!(side > 0)) side = std::max(a, b);
+    if (!(side > 0))
+        throw InputError("cannot choose a cell size automatically: the incidents all stand at one place; give --cell");
+    return nice_cell(side / 250);
+}
+
+GridPlan plan_grid(const Extent& extent, Kernel kernel, double bandwidth, double cell, uint64_t memory_budget) {
+    if (!(bandwidth > 0) || !std::isfinite(bandwidth))
+        throw InputError(fmt::format("the bandwidth must be more than 0 m (got {})", bandwidth));
+    if (!(cell > 0) || !std::isfinite(cell))
+        throw InputError(fmt::format("the cell size must be more than 0 m (got {})", cell));
+    if (cell > 10 * bandwidth)
+        throw InputError(fmt::format("the cell size ({} m) is more than 10 bandwidths (10 x {} m): the surface would "
+                                     "be meaningless; use a cell of at most {} m, or a larger bandwidth",
+                                     metres(cell), metres(bandwidth), metres(10 * bandwidth)));
+    if (extent.empty()) throw InputError("there is nothing to cover with a grid: no incidents and no study area");
+    const double grow = support_radius(kernel, bandwidth);
+    const double cells = Grid::cells_covering(extent, grow, cell);
+    const double budget_cells = static_cast<double>(memory_budget) / bytes_per_cell;
+    if (cells > budget_cells) {
+        // The smallest round cell size that fits.
+        double suggestion = nice_cell(cell);
+        for (int i = 0; i < 200 && (suggestion <= cell || Grid::cells_covering(extent, grow, suggestion) > budget_cells); ++i) {
+            const double decade = std::pow(10.0, std::floor(std::log10(suggestion) + 1e-9));
+            const double m = suggestion / decade;
+            suggestion = (m < 1.5 ? 2 : m < 2.25 ? 2.5 : m < 3.75 ? 5 : 10) * decade;
+        }
+        throw InputError(fmt::format(
+            "the grid would have {} cells ({} MB at {} bytes a cell) for a {} x {} km extent at {} m cells, over the "
+            "memory budget of {} MB; use --cell {} or larger",
+            grouped(cells), grouped(std::ceil(cells * bytes_per_cell / 1048576.0)), bytes_per_cell,
+            fmt::format("{:.1f}", (extent.width() + 2 * grow) / 1000), fmt::format("{:.1f}", (extent.height() + 2 * grow) / 1000),
+            metres(cell), grouped(static_cast<double>(memory_budget) / 1048576.0), metres(suggestion)));
+    }
+    GridPlan plan;
+    plan.grid = Grid::covering(extent, grow, cell);
+    if (bandwidth < 2 * cell)
+        plan.warnings.push_back(fmt::format("the bandwidth ({} m) is less than 2 cells of {} m: the surface will be "
+                                            "blocky; a cell of {} m or less would suit it",
+                                            metres(bandwidth), metres(cell), metres(bandwidth / 2)));
+    if (static_cast<double>(plan.grid.cells()) > warn_cells)
+        plan.warnings.push_back(fmt::format("the grid has {} cells ({} x {}), more than 50 million: it will be slow to "
+                                            "write and to draw",
+                                            grouped(static_cast<double>(plan.grid.cells())), plan.grid.nx, plan.grid.ny));
+    return plan;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Density
+
+namespace {
+
+/// The points that can reach the grid, bucketed by the row holding them (rows −pad .. ny−1+pad),
+/// west to east within a row, identical points merged if asked. f is the weight times the
+/// factor turning the inner loop's expression into the chosen units.
+struct Prepared {
+    std::vector<double> x, y, f;
+    std::vector<size_t> start; // bucket b holds [start[b], start[b+1]); bucket b is row b − pad
+    int64_t pad = 0;
+};
+
+Prepared prepare(const Points& points, const Grid& g, double radius, double factor, bool merge) {
+    Prepared p;
+    p.pad = static_cast<int64_t>(std::ceil(radius / g.cell)) + 1;
+    const int64_t buckets = g.ny + 2 * p.pad;
+    const double row_lo = static_cast<double>(-p.pad), row_hi = static_cast<double>(g.ny - 1 + p.pad);
+    const double col_lo = static_cast<double>(-p.pad), col_hi = static_cast<double>(g.nx - 1 + p.pad);
+    const size_t n = points.size();
+    std::vector<int64_t> bucket(n);
+    std::vector<size_t> count(static_cast<size_t>(buckets) + 1, 0);
+    for (size_t i = 0; i < n; ++i) {
+        const double r = std::floor((g.y0 - points.y[i]) / g.cell), c = std::floor((points.x[i] - g.x0) / g.cell);
+        if (r >= row_lo && r <= row_hi && c >= col_lo && c <= col_hi) {
+            bucket[i] = static_cast<int64_t>(r) + p.pad;
+            ++count[static_cast<size_t>(bucket[i]) + 1];
+        } else {
+            bucket[i] = -1;
+        }
+    }
+    std::partial_sum(count.begin(), count.end(), count.begin());
+    std::vector<size_t> order(count.back());
+    {
+        std::vector<size_t> next(count.begin(), count.end() - 1);
+        for (size_t i = 0; i < n; ++i)
+            if (bucket[i] >= 0) order[next[static_cast<size_t>(bucket[i])]++] = i;
+    }
+    std::vector<size_t> kept(static_cast<size_t>(buckets) + 1, 0); // points after merging, per bucket
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, static_cast<size_t>(buckets)), [&](const tbb::blocked_range<size_t>& range) {
+        for (size_t b = range.begin(); b != range.end(); ++b) {
+            auto first = order.begin() + static_cast<std::ptrdiff_t>(count[b]);
+            auto last = order.begin() + static_cast<std::ptrdiff_t>(count[b + 1]);
+            std::sort(first, last, [&](size_t a, size_t c) {
+                if (points.x[a] != points.x[c]) return points.x[a] < points.x[c];
+                if (points.y[a] != points.y[c]) return points.y[a] > points.y[c];
+                return a < c;
+            });
+            size_t distinct = 0;
+            for (auto it = first; it != last; ++it)
+                if (!merge || it == first || points.x[*it] != points.x[*(it - 1)] || points.y[*it] != points.y[*(it - 1)])
+                    ++distinct;
+            kept[b + 1] = distinct;
+        }
+    });
+    std::partial_sum(kept.begin(), kept.end(), kept.begin());
+    p.start = kept;
+    p.x.resize(kept.back()), p.y.resize(kept.back()), p.f.resize(kept.back());
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, static_cast<size_t>(buckets)), [&](const tbb::blocked_range<size_t>& range) {
+        for (size_t b = range.begin(); b != range.end(); ++b) {
+            size_t out = kept[b];
+            double w = 0;
+            for (size_t k = count[b]; k < count[b + 1]; ++k) {
+                const size_t i = order[k];
+                w += points.weight(i);
+                const bool last = k + 1 == count[b + 1] || !merge || points.x[order[k + 1]] != points.x[i] ||
+                                  points.y[order[k + 1]] != points.y[i];
+                if (last) {
+                    p.x[out] = points.x[i];
+                    p.y[out] = points.y[i];
+                    p.f[out] = w * factor;
+                    ++out;
+                    w = 0;
+                }
+            }
+        }
+    });
+    return p;
+}
+
+/// What the inner loop adds for a cell, given dx² and the row's constants. `a` is R² − dy² for
+/// the row (R the support radius); the kernel is nonzero where dx² < a.
+struct RowConstants {
+    double a;    // R² − dy²
+    double dy2;  // dy²
+    double fy;   // the point's factor, times the gaussian's row term
+    double h;    // bandwidth
+};
+
+/// Adds one point's contribution to one row of cells [c0, c1]. Each kernel's loop is written
+/// so that g++ vectorises it (no branches, no calls: max and select become vector instructions).
+template <Kernel K>
+inline void add_row(double* __restrict row, const double* __restrict colx, const double* __restrict gx,
+                    int64_t c0, int64_t c1, double px, const RowConstants& k) {
+    const double a = k.a, f = k.fy;
+    if constexpr (K == Kernel::quartic) {
+        // f · (h² − d²)², with f = w/h⁴ · units: (1 − d²/h²)² without a division per cell, and
+        // exactly 0 at d = h.
+        for (int64_t c = c0; c <= c1; ++c) {
+            const double dx = colx[c] - px;
+            const double v = std::max(a - dx * dx, 0.0);
+            const double fv = f * v; // written (f·v)·v: g++ 12 will not vectorise f·(v·v) after a max
+            row[c] += fv * v;
+        }
+    } else if constexpr (K == Kernel::epanechnikov) {
+        for (int64_t c = c0; c <= c1; ++c) {
+            const double dx = colx[c] - px;
+            row[c] += f * std::max(a - dx * dx, 0.0);
+        }
+    } else if constexpr (K == Kernel::triangular) {
+        const double h = k.h, dy2 = k.dy2;
+        for (int64_t c = c0; c <= c1; ++c) {
+            const double dx = colx[c] - px;
+            row[c] += f * std::max(h - std::sqrt(dx * dx + dy2), 0.0);
+        }
+    } else if constexpr (K == Kernel::uniform) {
+        for (int64_t c = c0; c <= c1; ++c) {
+            const double dx = colx[c] - px;
+            row[c] += dx * dx < a ? f : 0.0;
+        }
+    } else {
+        // gaussian, separable: exp(−dx²/2h²) · exp(−dy²/2h²); gx holds the first factor per column.
+        for (int64_t c = c0; c <= c1; ++c) {
+            const double dx = colx[c] - px;
+            const double m = dx * dx < a ? f : 0.0; // a select, then a multiply: no branch
+            row[c] += m * gx[c];
+        }
+    }
+}
+
+struct Band {
+    int64_t r0, r1; // rows [r0, r1)
+};
+
+template <Kernel K>
+void accumulate_band(const Grid& g, const Prepared& p, const std::vector<double>& colx, double h, Band band,
+                     std::vector<double>& acc, std::vector<double>& gx_buffer) {
+    const int64_t nx = g.nx;
+    const double radius = support_radius(K, h), r2 = radius * radius;
+    acc.assign(static_cast<size_t>((band.r1 - band.r0) * nx), 0.0);
+    // Points whose row lies within pad rows of the band: buckets band.r0 .. band.r1 − 1 + 2·pad.
+    const size_t b_lo = static_cast<size_t>(band.r0);
+    const size_t b_hi = std::min(static_cast<size_t>(band.r1 - 1 + 2 * p.pad), p.start.size() - 2);
+    const double inv2h2 = 1 / (2 * h * h);
+    if constexpr (K == Kernel::gaussian) gx_buffer.resize(static_cast<size_t>(nx));
+    for (size_t i = p.start[b_lo]; i < p.start[b_hi + 1]; ++i) {
+        const double px = p.x[i], py = p.y[i], f = p.f[i];
+        const int64_t r_lo = std::max(band.r0, static_cast<int64_t>(std::floor((g.y0 - py - radius) / g.cell - 0.5)));
+        const int64_t r_hi = std::min(band.r1 - 1, static_cast<int64_t>(std::ceil((g.y0 - py + radius) / g.cell - 0.5)));
+        if (r_lo > r_hi) continue;
+        // The point's widest column span (its own row), for the gaussian's per-column factors.
+        const int64_t cw0 = std::max<int64_t>(0, static_cast<int64_t>(std::floor((px - radius - g.x0) / g.cell - 0.5)));
+        const int64_t cw1 = std::min<int64_t>(nx - 1, static_cast<int64_t>(std::ceil((px + radius - g.x0) / g.cell - 0.5)));
+        if (cw0 > cw1) continue;
+        if constexpr (K == Kernel::gaussian)
+            for (int64_t c = cw0; c <= cw1; ++c) {
+                const double dx = colx[static_cast<size_t>(c)] - px;
+                gx_buffer[static_cast<size_t>(c)] = std::exp(-dx * dx * inv2h2);
+            }
+        for (int64_t r = r_lo; r <= r_hi; ++r) {
+            const double dy = g.row_y(r) - py, dy2 = dy * dy;
+            const double a = r2 - dy2;
+            if (!(a > 0)) continue;
+            const double half = std::sqrt(a);
+            // Columns whose centre may lie within the support; one spare each side, which the
+            // kernel's own test (dx² < a) zeroes.
+            const int64_t c0 = std::max(cw0, static_cast<int64_t>(std::floor((px - half - g.x0) / g.cell - 0.5)));
+            const int64_t c1 = std::min(cw1, static_cast<int64_t>(std::ceil((px + half - g.x0) / g.cell - 0.5)));
+            if (c0 > c1) continue;
+            RowConstants k{a, dy2, f, h};
+            if constexpr (K == Kernel::quartic || K == Kernel::epanechnikov) k.a = h * h - dy2; // R = h
+            if constexpr (K == Kernel::gaussian) k.fy = f * std::exp(-dy2 * inv2h2);
+            add_row<K>(acc.data() + (r - band.r0) * nx, colx.data(), gx_buffer.data(), c0, c1, px, k);
+        }
+    }
+}
+
+template <Kernel K>
+void run_bands(const Grid& g, const Prepared& p, double h, std::vector<float>& out) {
+    std::vector<double> colx(static_cast<size_t>(g.nx));
+    for (int64_t c = 0; c < g.nx; ++c) colx[static_cast<size_t>(c)] = g.col_x(c);
+    // Band height depends only on the grid and kernel (never on the thread count), so the sums,
+    // and the result, are the same bit for bit however the bands are shared out. A band's
+    // accumulator (rows × nx doubles) is kept to about 2 MB so that it stays in cache.
+    const int64_t reach_rows = static_cast<int64_t>(std::ceil(support_radius(K, h) / g.cell));
+    int64_t rows = std::clamp<int64_t>(reach_rows, 8, 64);
+    rows = std::max<int64_t>(4, std::min(rows, (int64_t{2} << 20) / (8 * std::max<int64_t>(g.nx, 1))));
+    const int64_t bands = (g.ny + rows - 1) / rows;
+    tbb::enumerable_thread_specific<std::vector<double>> accumulators, gx_buffers;
+    tbb::parallel_for(tbb::blocked_range<int64_t>(0, bands, 1), [&](const tbb::blocked_range<int64_t>& range) {
+        std::vector<double>& acc = accumulators.local();
+        std::vector<double>& gx = gx_buffers.local();
+        for (int64_t b = range.begin(); b != range.end(); ++b) {
+            const Band band{b * rows, std::min(g.ny, (b + 1) * rows)};
+            accumulate_band<K>(g, p, colx, h, band, acc, gx);
+            float* dst = out.data() + band.r0 * g.nx;
+            for (size_t k = 0; k < acc.size(); ++k) dst[k] = static_cast<float>(acc[k]);
+        }
+    });
+}
+
+/// The factor f / w of the inner loops: what turns each loop's expression into the chosen units.
+double point_factor(Kernel kernel, double h, Units units, double total_weight) {
+    double shape_factor = 1;
+    switch (kernel) {
+    case Kernel::quartic: shape_factor = 1 / (h * h * h * h); break;      // (h² − d²)² / h⁴
+    case Kernel::epanechnikov: shape_factor = 1 / (h * h); break;         // (h² − d²) / h²
+    case Kernel::triangular: shape_factor = 1 / h; break;                 // (h − d) / h
+    case Kernel::uniform: shape_factor = 1; break;
+    case Kernel::gaussian: shape_factor = 1; break;                       // exp(−dx²/2h²)·exp(−dy²/2h²)
+    }
+    switch (units) {
+    case Units::raw: return shape_factor;
+    case Units::per_km2: return shape_factor * normaliser(kernel, h) * 1e6;
+    case Units::probability: return shape_factor * normaliser(kernel, h) / total_weight;
+    }
+    return shape_factor;
+}
+
+struct DensityResult {
+    std::vector<float> value;
+    size_t locations = 0;
+};
+
+DensityResult density_impl(const Points& points, const Grid& grid, Kernel kernel, double h, Units units, bool merge) {
+    check_points(points);
+    if (!(h > 0) || !std::isfinite(h)) throw InputError(fmt::format("the bandwidth must be more than 0 m (got {})", h));
+    if (!(grid.cell > 0) || grid.nx <= 0 || grid.ny <= 0) throw std::invalid_argument("kde::density: empty grid");
+    const double total = points.total_weight();
+    if (units == Units::probability && !(total > 0))
+        throw InputError("probability units need incidents whose weights sum to more than 0");
+    const Prepared p = prepare(points, grid, support_radius(kernel, h), point_factor(kernel, h, units, total), merge);
+    DensityResult result;
+    result.locations = p.x.size();
+    result.value.assign(grid.cells(), 0.0f);
+    switch (kernel) {
+    case Kernel::quartic: run_bands<Kernel::quartic>(grid, p, h, result.value); break;
+    case Kernel::epanechnikov: run_bands<Kernel::epanechnikov>(grid, p, h, result.value); break;
+    case Kernel::triangular: run_bands<Kernel::triangular>(grid, p, h, result.value); break;
+    case Kernel::uniform: run_bands<Kernel::uniform>(grid, p, h, result.value); break;
+    case Kernel::gaussian: run_bands<Kernel::gaussian>(grid, p, h, result.value); break;
+    }
+    return result;
+}
+
+} // namespace
+
+std::vector<float> density(const Points& points, const Grid& grid, Kernel kernel, double bandwidth, Units units, bool merge) {
+    return density_impl(points, grid, kernel, bandwidth, units, merge).value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Study-area mask
+
+namespace {
+
+struct Crossing {
+    int64_t row;
+    double x;
+    bool operator<(const Crossing& o) const { return row != o.row ? row < o.row : x < o.x; }
+};
+
+void ring_crossings(const Grid& g, const GEOSGeometry* ring, std::vector<Crossing>& out) {
+    GEOSContextHandle_t ctx = geos::context();
+    const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(ctx, ring);
+    unsigned int n = 0;
+    if (!seq || !GEOSCoordSeq_getSize_r(ctx, seq, &n)) throw std::runtime_error("GEOS: reading a ring failed: " + geos::last_message());
+    if (n < 2) return;
+    double px = 0, py = 0;
+    GEOSCoordSeq_getXY_r(ctx, seq, 0, &px, &py);
+    for (unsigned int i = 1; i < n; ++i) {
+        double qx = 0, qy = 0;
+        GEOSCoordSeq_getXY_r(ctx, seq, i, &qx, &qy);
+        if (py != qy) {
+            // The same edge gives the same crossings whichever way round a ring runs over it, so
+            // polygons sharing it split its cells between them without a gap.
+            const bool up = py < qy;
+            const double x_lo = up ? px : qx, y_lo = up ? py : qy, x_hi = up ? qx : px, y_hi = up ? qy : py;
+            // Rows whose centre y satisfies y_lo <= y < y_hi (half-open).
+            int64_t r_first = static_cast<int64_t>(std::ceil((g.y0 - y_hi) / g.cell - 0.5)) - 1;
+            int64_t r_last = static_cast<int64_t>(std::floor((g.y0 - y_lo) / g.cell - 0.5)) + 1;
+            r_first = std::max<int64_t>(r_first, 0);
+            r_last = std::min<int64_t>(r_last, g.ny - 1);
+            const double slope = (x_hi - x_lo) / (y_hi - y_lo);
+            for (int64_t r = r_first; r <= r_last; ++r) {
+                const double yc = g.row_y(r);
+                if (yc >= y_lo && yc < y_hi) out.push_back({r, x_lo + (yc - y_lo) * slope});
+            }
+        }
+        px = qx, py = qy;
+    }
+}
+
+void fill_polygon(const Grid& g, const GEOSGeometry* polygon, std::vector<Crossing>& crossings, std::vector<uint8_t>& mask) {
+    GEOSContextHandle_t ctx = geos::context();
+    crossings.clear();
+    ring_crossings(g, GEOSGetExteriorRing_r(ctx, polygon), crossings);
+    const int holes = GEOSGetNumInteriorRings_r(ctx, polygon);
+    for (int i = 0; i < holes; ++i) ring_crossings(g, GEOSGetInteriorRingN_r(ctx, polygon, i), crossings);
+    std::sort(crossings.begin(), crossings.end());
+    for (size_t k = 0; k + 1 < crossings.size(); k += 2) {
+        const Crossing a = crossings[k], b = crossings[k + 1];
+        if (a.row != b.row) { // cannot happen for closed rings; resynchronise rather than fill a wrong span
+            --k;
+            continue;
+        }
+        // Columns whose centre x satisfies a.x <= x < b.x.
+        int64_t c0 = std::max<int64_t>(0, static_cast<int64_t>(std::ceil((a.x - g.x0) / g.cell - 0.5)) - 1);
+        while (c0 < g.nx && g.col_x(c0) < a.x) ++c0;
+        int64_t c1 = std::min<int64_t>(g.nx, static_cast<int64_t>(std::ceil((b.x - g.x0) / g.cell - 0.5)) + 1);
+        while (c1 > c0 && g.col_x(c1 - 1) >= b.x) --c1;
+        if (c0 < c1) std::fill(mask.begin() + static_cast<std::ptrdiff_t>(g.index(a.row, c0)),
+                               mask.begin() + static_cast<std::ptrdiff_t>(g.index(a.row, c1)), uint8_t{1});
+    }
+}
+
+size_t fill_geometry(const Grid& g, const GEOSGeometry* geometry, std::vector<Crossing>& crossings, std::vector<uint8_t>& mask) {
+    GEOSContextHandle_t ctx = geos::context();
+    if (!geometry || GEOSisEmpty_r(ctx, geometry) == 1) return 0;
+    const int type = GEOSGeomTypeId_r(ctx, geometry);
+    if (type == GEOS_POLYGON) {
+        fill_polygon(g, geometry, crossings, mask);
+        return 1;
+    }
+    if (type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION) {
+        size_t filled = 0;
+        const int parts = GEOSGetNumGeometries_r(ctx, geometry);
+        for (int i = 0; i < parts; ++i) filled += fill_geometry(g, GEOSGetGeometryN_r(ctx, geometry, i), crossings, mask);
+        return filled;
+    }
+    return 0;
+}
+
+} // namespace
+
+std::vector<uint8_t> rasterize(const Grid& grid, std::span<const GEOSGeometry* const> polygons) {
+    std::vector<uint8_t> mask(grid.cells(), 0);
+    std::vector<Crossing> crossings;
+    size_t filled = 0;
+    for (const GEOSGeometry* p : polygons) filled += fill_geometry(grid, p, crossings, mask);
+    if (filled == 0) throw InputError("the study area has no polygons");
+    return mask;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Edge correction
+
+std::vector<float> edge_share(const Grid& g, const std::vector<uint8_t>& mask, Kernel kernel, double h) {
+    if (mask.size() != g.cells()) throw std::invalid_argument("kde::edge_share: mask and grid differ in size");
+    // The discrete kernel: k_o = the kernel's mass over the cell at offset o, by S×S midpoint
+    // sub-samples, normalised to sum to 1. Offsets reach every cell that can meet the support.
+    const double radius = support_radius(kernel, h);
+    const int64_t reach = static_cast<int64_t>(std::ceil(radius / g.cell + 0.5));
+    const int64_t side = 2 * reach + 1;
+    const int sub = reach <= 32 ? 8 : reach <= 64 ? 4 : reach <= 128 ? 2 : 1;
+    std::vector<double> k(static_cast<size_t>(side * side), 0.0);
+    tbb::parallel_for(int64_t{0}, side, [&](int64_t oy) {
+        for (int64_t ox = 0; ox < side; ++ox) {
+            double sum = 0;
+            for (int i = 0; i < sub; ++i)
+                for (int j = 0; j < sub; ++j) {
+                    const double u = (static_cast<double>(ox - reach) + (i + 0.5) / sub - 0.5) * g.cell;
+                    const double v = (static_cast<double>(oy - reach) + (j + 0.5) / sub - 0.5) * g.cell;
+                    sum += shape(kernel, h, std::sqrt(u * u + v * v));
+                }
+            k[static_cast<size_t>(oy * side + ox)] = sum;
+        }
+    });
+    const double total = std::accumulate(k.begin(), k.end(), 0.0);
+    // Per offset row: prefix sums (prefix[t] = Σ of the row's first t weights) and half-width.
+    std::vector<double> prefix(static_cast<size_t>(side * (side + 1)), 0.0);
+    std::vector<int64_t> half(static_cast<size_t>(side), -1);
+    for (int64_t oy = 0; oy < side; ++oy) {
+        double* pre = prefix.data() + oy * (side + 1);
+        for (int64_t ox = 0; ox < side; ++ox) {
+            const double w = k[static_cast<size_t>(oy * side + ox)] / total;
+            pre[ox + 1] = pre[ox] + w;
+            if (w > 0) half[static_cast<size_t>(oy)] = std::max(half[static_cast<size_t>(oy)], std::abs(ox - reach));
+        }
+    }
+    // Runs of study-area cells, per row.
+    struct Run {
+        int64_t begin, end; // [begin, end]
+    };
+    std::vector<Run> runs;
+    std::vector<size_t> row_runs(static_cast<size_t>(g.ny) + 1, 0);
+    for (int64_t r = 0; r < g.ny; ++r) {
+        const uint8_t* m = mask.data() + g.index(r, 0);
+        for (int64_t c = 0; c < g.nx;) {
+            if (!m[c]) {
+                ++c;
+                continue;
+            }
+            int64_t e = c;
+            while (e + 1 < g.nx && m[e + 1]) ++e;
+            runs.push_back({c, e});
+            c = e + 1;
+        }
+        row_runs[static_cast<size_t>(r) + 1] = runs.size();
+    }
+    std::vector<float> share(g.cells(), 0.0f);
+    tbb::parallel_for(int64_t{0}, g.ny, [&](int64_t r) {
+        std::vector<size_t> next(static_cast<size_t>(side)); // per offset row, the first run that may still matter
+        for (int64_t oy = 0; oy < side; ++oy) {
+            const int64_t rr = r + oy - reach;
+            next[static_cast<size_t>(oy)] = rr >= 0 && rr < g.ny ? row_runs[static_cast<size_t>(rr)] : 0;
+        }
+        for (size_t q = row_runs[static_cast<size_t>(r)]; q < row_runs[static_cast<size_t>(r) + 1]; ++q)
+            for (int64_t c = runs[q].begin; c <= runs[q].end; ++c) {
+                double sum = 0;
+                for (int64_t oy = 0; oy < side; ++oy) {
+                    const int64_t rr = r + oy - reach, a = half[static_cast<size_t>(oy)];
+                    if (rr < 0 || rr >= g.ny || a < 0) continue;
+                    const double* pre = prefix.data() + oy * (side + 1);
+                    const int64_t lo = c - a, hi = c + a;
+                    size_t& j = next[static_cast<size_t>(oy)];
+                    const size_t end = row_runs[static_cast<size_t>(rr) + 1];
+                    while (j < end && runs[j].end < lo) ++j;
+                    for (size_t t = j; t < end && runs[t].begin <= hi; ++t) {
+                        const int64_t b = std::max(runs[t].begin, lo), e = std::min(runs[t].end, hi);
+                        sum += pre[e - c + reach + 1] - pre[b - c + reach];
+                    }
+                }
+                share[g.index(r, c)] = static_cast<float>(sum);
+            }
+    });
+    return share;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The whole step
+
+Surface estimate(const Points& points, const Options& options, const StudyArea* study_area) {
+    check_points(points);
+    if (points.size() == 0) throw InputError("there are no incidents to estimate a density from (none left after filtering)");
+    const double total = points.total_weight();
+    if (!(total > 0)) throw InputError("the incidents' weights sum to 0: there is nothing to estimate a density from");
+    if (options.edge_correct && !study_area)
+        throw InputError("edge correction needs a study area (--study-area or --areas)");
+
+    Extent extent;
+    if (study_area) {
+        for (const GEOSGeometry* p : study_area->polygons) {
+            if (!p || GEOSisEmpty_r(geos::context(), p) == 1) continue;
+            const geos::Envelope e = geos::envelope(p);
+            extent.add({e.min_x, e.min_y, e.max_x, e.max_y});
+        }
+        if (extent.empty()) throw InputError("the study area has no polygons");
+    } else {
+        extent = points.extent();
+    }
+
+    Surface s;
+    s.kernel = options.kernel;
+    s.units = options.units;
+    s.incidents = points.size();
+    s.total_weight = total;
+    s.bandwidth_auto = !options.bandwidth;
+    s.cell_auto = !options.cell;
+    s.bandwidth = options.bandwidth ? *options.bandwidth : auto_bandwidth(points);
+    const double cell = options.cell ? *options.cell : auto_cell(extent);
+    GridPlan plan = plan_grid(extent, options.kernel, s.bandwidth, cell, options.memory_budget);
+    s.grid = plan.grid;
+    s.warnings = std::move(plan.warnings);
+
+    DensityResult d = density_impl(points, s.grid, options.kernel, s.bandwidth, options.units, options.merge_identical);
+    s.value = std::move(d.value);
+    s.locations = options.merge_identical ? d.locations : merge_identical(points).size();
+    if (study_area) {
+        s.inside = rasterize(s.grid, study_area->polygons);
+        std::vector<float> c;
+        if (options.edge_correct) c = edge_share(s.grid, s.inside, options.kernel, s.bandwidth);
+        tbb::parallel_for(size_t{0}, s.value.size(), size_t{1} << 16, [&](size_t begin) {
+            const size_t end = std::min(s.value.size(), begin + (size_t{1} << 16));
+            for (size_t i = begin; i < end; ++i) {
+                if (!s.inside[i]) s.value[i] = nodata;
+                else if (!c.empty()) s.value[i] = static_cast<float>(static_cast<double>(s.value[i]) / static_cast<double>(c[i]));
+            }
+        });
+    }
+    return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hotspot classes
+
+Hotspots hotspot_classes(const Grid& grid, const std::vector<float>& value, const Points& points) {
+    if (value.size() != grid.cells()) throw std::invalid_argument("kde::hotspot_classes: values and grid differ in size");
+    check_points(points);
+    Hotspots out;
+    out.cell_class.assign(value.size(), 0);
+    std::vector<float> positive;
+    for (float v : value) {
+        if (v == nodata) continue;
+        ++out.valid_cells;
+        if (v > 0) positive.push_back(v);
+    }
+    constexpr int percents[3] = {1, 5, 10};
+    for (size_t i = 0; i < 3; ++i) {
+        HotspotClass& c = out.classes[i];
+        c.percent = percents[i];
+        if (positive.empty()) continue;
+        const size_t k = std::max<size_t>(1, (static_cast<size_t>(percents[i]) * out.valid_cells + 99) / 100);
+        if (k >= positive.size()) {
+            c.threshold = *std::min_element(positive.begin(), positive.end());
+        } else {
+            std::nth_element(positive.begin(), positive.begin() + static_cast<std::ptrdiff_t>(k - 1), positive.end(),
+                             std::greater<float>());
+            c.threshold = positive[k - 1];
+        }
+    }
+    if (!positive.empty())
+        for (size_t i = 0; i < value.size(); ++i) {
+            const float v = value[i];
+            if (v == nodata || !(v > 0)) continue;
+            for (size_t j = 0; j < 3; ++j)
+                if (v >= out.classes[j].threshold) {
+                    out.cell_class[i] = static_cast<uint8_t>(percents[j]);
+                    break;
+                }
+        }
+    for (size_t i = 0; i < value.size(); ++i)
+        if (uint8_t cls = out.cell_class[i])
+            for (auto& c : out.classes)
+                if (cls <= c.percent) ++c.cells;
+    for (auto& c : out.classes) c.area_m2 = static_cast<double>(c.cells) * grid.cell_area();
+    for (size_t i = 0; i < points.size(); ++i) {
+        const double w = points.weight(i);
+        out.weight_total += w;
+        const int64_t r = grid.row_of(points.y[i]), col = grid.col_of(points.x[i]);
+        if (!grid.contains(r, col)) continue;
+        const size_t cell = grid.index(r, col);
+        if (value[cell] == nodata) continue;
+        out.weight_in_surface += w;
+        if (const uint8_t cls = out.cell_class[cell])
+            for (auto& c : out.classes)
+                if (cls <= c.percent) c.weight += w;
+    }
+    for (auto& c : out.classes) c.share = out.weight_in_surface > 0 ? c.weight / out.weight_in_surface : 0;
+    return out;
+}
+
+} // namespace safer::kde

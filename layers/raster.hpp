@@ -1,0 +1,32 @@
+#pragma once
+// Rasters out (GeoTIFF, and the grids behind GeoPackage raster layers) and cells to polygons.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/grid.hpp"
+
+class OGRGeometry;
+class GDALDataset;
+
+namespace safer::layers {
+
+using MetadataItems = std::vector<std::pair<std::string, std::string>>;
+
+/// Writes one Float32 band (row 0 north) into `ds`, which must have the grid's size: geotransform,
+/// CRS, nodata and values. Throws IoError naming `where`.
+void fill_float_band(GDALDataset& ds, const Grid& grid, const std::vector<float>& values, float nodata,
+                     const std::string& working_crs, const std::string& where);
+
+/// A single-band Float32 GeoTIFF (tiled, DEFLATE with the floating-point predictor), written to
+/// a temporary file and renamed into place; `metadata` goes into the GDAL metadata.
+void write_geotiff(const std::string& path, bool overwrite, const std::string& working_crs, const Grid& grid,
+                   const std::vector<float>& values, float nodata, const MetadataItems& metadata);
+
+/// The cells whose `mask` is non-zero as one MultiPolygon (GDALPolygonize, 4-connected cells),
+/// valid, in the grid's CRS; null when no cell is set.
+std::unique_ptr<OGRGeometry> polygonize(const Grid& grid, const std::vector<uint8_t>& mask);
+
+} // namespace safer::layers
