@@ -1,23 +1,29 @@
 #include "engine/fdr.hpp"
 
+#include <tbb/parallel_sort.h>
+
 #include <fmt/core.h>
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
+#include <utility>
 
 #include "engine/errors.hpp"
 
 namespace safer::hotspots {
 
 namespace {
-// Indexes sorted by p ascending; stable so that equal p keep their input order.
+// Indexes sorted by p ascending, equal p in input order (sorting (p, index) pairs directly is
+// several times faster than an indirect stable sort on a million p-values).
 std::vector<size_t> ascending(std::span<const double> p) {
-    for (size_t i = 0; i < p.size(); ++i)
+    std::vector<std::pair<double, size_t>> keyed(p.size());
+    for (size_t i = 0; i < p.size(); ++i) {
         if (!(p[i] >= 0 && p[i] <= 1)) throw InputError(fmt::format("p-value {} of unit {} is not in [0, 1]", p[i], i));
+        keyed[i] = {p[i], i};
+    }
+    tbb::parallel_sort(keyed.begin(), keyed.end()); // (p, index) pairs are distinct: any sort gives one order
     std::vector<size_t> order(p.size());
-    std::iota(order.begin(), order.end(), size_t{0});
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return p[a] < p[b]; });
+    for (size_t r = 0; r < p.size(); ++r) order[r] = keyed[r].second;
     return order;
 }
 } // namespace

@@ -8,7 +8,9 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <utility>
 #include <numbers>
 #include <numeric>
 
@@ -295,79 +297,113 @@ GridPlan plan_grid(const Extent& extent, Kernel kernel, double bandwidth, double
 
 namespace {
 
-/// The points that can reach the grid, bucketed by the row holding them (rows −pad .. ny−1+pad),
-/// west to east within a row, identical points merged if asked. f is the weight times the
+/// The points that can reach the grid, in order of the cell holding them (rows −pad .. ny−1+pad,
+/// then columns west to east), identical points merged if asked. f is the weight times the
 /// factor turning the inner loop's expression into the chosen units.
 struct Prepared {
     std::vector<double> x, y, f;
-    std::vector<size_t> start; // bucket b holds [start[b], start[b+1]); bucket b is row b − pad
+    std::vector<size_t> start; // row bucket b holds [start[b], start[b+1]); bucket b is row b − pad
     int64_t pad = 0;
 };
+
+/// Sorts (key << 32 | index) words by key, stably, 11 bits a pass over the key's `bits` bits.
+void radix_sort_keys(std::vector<uint64_t>& a, int bits) {
+    constexpr int digit = 11;
+    constexpr size_t radix = size_t{1} << digit;
+    std::vector<uint64_t> b(a.size());
+    std::vector<size_t> count(radix);
+    for (int shift = 32; shift < 32 + bits; shift += digit) {
+        std::fill(count.begin(), count.end(), 0);
+        for (uint64_t v : a) ++count[(v >> shift) & (radix - 1)];
+        size_t sum = 0;
+        for (size_t& c : count) sum += std::exchange(c, sum);
+        for (uint64_t v : a) b[count[(v >> shift) & (radix - 1)]++] = v;
+        a.swap(b);
+    }
+}
 
 Prepared prepare(const Points& points, const Grid& g, double radius, double factor, bool merge) {
     Prepared p;
     p.pad = static_cast<int64_t>(std::ceil(radius / g.cell)) + 1;
-    const int64_t buckets = g.ny + 2 * p.pad;
-    const double row_lo = static_cast<double>(-p.pad), row_hi = static_cast<double>(g.ny - 1 + p.pad);
-    const double col_lo = static_cast<double>(-p.pad), col_hi = static_cast<double>(g.nx - 1 + p.pad);
+    const int64_t rows = g.ny + 2 * p.pad, cols = g.nx + 2 * p.pad;
     const size_t n = points.size();
-    std::vector<int64_t> bucket(n);
-    std::vector<size_t> count(static_cast<size_t>(buckets) + 1, 0);
+    if (n >= (uint64_t{1} << 32) || static_cast<double>(rows) * static_cast<double>(cols) >= 4294967296.0)
+        throw InputError("too many incidents or cells for one density surface (over 4 billion)");
+    // Key: the cell holding the point in the grid padded by the kernel's reach, row-major. A
+    // counting (radix) sort on it puts the points in row buckets, west to east, in a few
+    // sequential passes; points too far off to reach any cell get no key.
+    const double inv = 1 / g.cell;
+    const double row_hi = static_cast<double>(rows), col_hi = static_cast<double>(cols);
+    const double row_off = static_cast<double>(p.pad), col_off = static_cast<double>(p.pad);
+    std::vector<uint64_t> keyed;
+    keyed.reserve(n);
     for (size_t i = 0; i < n; ++i) {
-        const double r = std::floor((g.y0 - points.y[i]) / g.cell), c = std::floor((points.x[i] - g.x0) / g.cell);
-        if (r >= row_lo && r <= row_hi && c >= col_lo && c <= col_hi) {
-            bucket[i] = static_cast<int64_t>(r) + p.pad;
-            ++count[static_cast<size_t>(bucket[i]) + 1];
-        } else {
-            bucket[i] = -1;
-        }
+        const double r = std::floor((g.y0 - points.y[i]) * inv) + row_off;
+        const double c = std::floor((points.x[i] - g.x0) * inv) + col_off;
+        if (r >= 0 && r < row_hi && c >= 0 && c < col_hi)
+            keyed.push_back((static_cast<uint64_t>(r) * static_cast<uint64_t>(cols) + static_cast<uint64_t>(c)) << 32 | i);
     }
-    std::partial_sum(count.begin(), count.end(), count.begin());
-    std::vector<size_t> order(count.back());
-    {
-        std::vector<size_t> next(count.begin(), count.end() - 1);
-        for (size_t i = 0; i < n; ++i)
-            if (bucket[i] >= 0) order[next[static_cast<size_t>(bucket[i])]++] = i;
-    }
-    std::vector<size_t> kept(static_cast<size_t>(buckets) + 1, 0); // points after merging, per bucket
-    tbb::parallel_for(tbb::blocked_range<size_t>(0, static_cast<size_t>(buckets)), [&](const tbb::blocked_range<size_t>& range) {
-        for (size_t b = range.begin(); b != range.end(); ++b) {
-            auto first = order.begin() + static_cast<std::ptrdiff_t>(count[b]);
-            auto last = order.begin() + static_cast<std::ptrdiff_t>(count[b + 1]);
-            std::sort(first, last, [&](size_t a, size_t c) {
-                if (points.x[a] != points.x[c]) return points.x[a] < points.x[c];
-                if (points.y[a] != points.y[c]) return points.y[a] > points.y[c];
-                return a < c;
-            });
-            size_t distinct = 0;
-            for (auto it = first; it != last; ++it)
-                if (!merge || it == first || points.x[*it] != points.x[*(it - 1)] || points.y[*it] != points.y[*(it - 1)])
-                    ++distinct;
-            kept[b + 1] = distinct;
+    radix_sort_keys(keyed, std::bit_width(static_cast<uint64_t>(rows * cols)));
+
+    // Coordinates and weights in sorted order: one gather, whose loads are independent of each
+    // other so that the CPU overlaps their cache misses; everything after reads sequentially.
+    const size_t m = keyed.size();
+    std::vector<double> sx(m), sy(m), sw(m);
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, m, 1 << 14), [&](const tbb::blocked_range<size_t>& range) {
+        for (size_t k = range.begin(); k != range.end(); ++k) {
+            const size_t i = static_cast<size_t>(keyed[k] & 0xFFFFFFFFu);
+            sx[k] = points.x[i], sy[k] = points.y[i], sw[k] = points.weight(i);
         }
     });
-    std::partial_sum(kept.begin(), kept.end(), kept.begin());
-    p.start = kept;
-    p.x.resize(kept.back()), p.y.resize(kept.back()), p.f.resize(kept.back());
-    tbb::parallel_for(tbb::blocked_range<size_t>(0, static_cast<size_t>(buckets)), [&](const tbb::blocked_range<size_t>& range) {
-        for (size_t b = range.begin(); b != range.end(); ++b) {
-            size_t out = kept[b];
-            double w = 0;
-            for (size_t k = count[b]; k < count[b + 1]; ++k) {
-                const size_t i = order[k];
-                w += points.weight(i);
-                const bool last = k + 1 == count[b + 1] || !merge || points.x[order[k + 1]] != points.x[i] ||
-                                  points.y[order[k + 1]] != points.y[i];
-                if (last) {
-                    p.x[out] = points.x[i];
-                    p.y[out] = points.y[i];
-                    p.f[out] = w * factor;
-                    ++out;
-                    w = 0;
+
+    // Merge runs of identical points within a cell. A cell's points are in input order (the sort
+    // is stable), so when they all stand at one place (the usual case for snapped data) their
+    // weights are summed in input order without further sorting; otherwise the cell's points
+    // are sorted by (x, y, input order) first.
+    p.x.reserve(m), p.y.reserve(m), p.f.reserve(m);
+    p.start.assign(static_cast<size_t>(rows) + 1, 0);
+    std::vector<size_t> cell_points;
+    const auto emit = [&](double x, double y, double w, uint64_t key) {
+        p.x.push_back(x);
+        p.y.push_back(y);
+        p.f.push_back(w * factor);
+        ++p.start[key / static_cast<uint64_t>(cols) + 1];
+    };
+    for (size_t k = 0; k < m;) {
+        const uint64_t key = keyed[k] >> 32;
+        size_t e = k + 1;
+        while (e < m && keyed[e] >> 32 == key) ++e;
+        if (!merge) {
+            for (size_t j = k; j < e; ++j) emit(sx[j], sy[j], sw[j], key);
+        } else {
+            bool same = true;
+            for (size_t j = k + 1; j < e && same; ++j) same = sx[j] == sx[k] && sy[j] == sy[k];
+            if (same) {
+                double w = 0;
+                for (size_t j = k; j < e; ++j) w += sw[j];
+                emit(sx[k], sy[k], w, key);
+            } else {
+                cell_points.resize(e - k);
+                std::iota(cell_points.begin(), cell_points.end(), k);
+                std::sort(cell_points.begin(), cell_points.end(), [&](size_t a, size_t b) {
+                    if (sx[a] != sx[b]) return sx[a] < sx[b];
+                    if (sy[a] != sy[b]) return sy[a] > sy[b];
+                    return a < b; // input order, as the sort was stable
+                });
+                for (size_t j = 0; j < cell_points.size();) {
+                    const size_t i = cell_points[j];
+                    double w = 0;
+                    size_t q = j;
+                    for (; q < cell_points.size() && sx[cell_points[q]] == sx[i] && sy[cell_points[q]] == sy[i]; ++q)
+                        w += sw[cell_points[q]];
+                    emit(sx[i], sy[i], w, key);
+                    j = q;
                 }
             }
         }
-    });
+        k = e;
+    }
+    std::partial_sum(p.start.begin(), p.start.end(), p.start.begin());
     return p;
 }
 
@@ -383,8 +419,9 @@ struct RowConstants {
 /// Adds one point's contribution to one row of cells [c0, c1]. Each kernel's loop is written
 /// so that g++ vectorises it (no branches, no calls: max and select become vector instructions).
 template <Kernel K>
-inline void add_row(double* __restrict row, const double* __restrict colx, const double* __restrict gx,
-                    int64_t c0, int64_t c1, double px, const RowConstants& k) {
+[[gnu::always_inline]] inline void add_row(double* __restrict row, const double* __restrict colx,
+                                           const double* __restrict gx, int64_t c0, int64_t c1, double px,
+                                           const RowConstants& k) {
     const double a = k.a, f = k.fy;
     if constexpr (K == Kernel::quartic) {
         // f · (h² − d²)², with f = w/h⁴ · units: (1 − d²/h²)² without a division per cell, and
@@ -425,69 +462,104 @@ struct Band {
     int64_t r0, r1; // rows [r0, r1)
 };
 
+struct BandJob {
+    const Grid* grid;
+    const Prepared* points;
+    const double* colx; // centre x of each column
+    double h;
+    Band band;
+    double* acc;        // (r1 − r0) × nx, zeroed
+    double* gx;         // nx scratch, for the gaussian
+};
+
+/// Adds every point within reach of the band to its rows. Each point's rows are found from its
+/// y, and each row's column span [c0, c1] from √(R² − dy²), so the inner loop runs only over
+/// cells that can be inside the support (plus one spare column each side, which the kernel's own
+/// test zeroes).
 template <Kernel K>
-void accumulate_band(const Grid& g, const Prepared& p, const std::vector<double>& colx, double h, Band band,
-                     std::vector<double>& acc, std::vector<double>& gx_buffer) {
+[[gnu::always_inline]] inline void accumulate_band(const BandJob& job) {
+    const Grid& g = *job.grid;
+    const Prepared& p = *job.points;
+    const Band band = job.band;
+    const double h = job.h, radius = support_radius(K, h), r2 = radius * radius, inv = 1 / g.cell;
     const int64_t nx = g.nx;
-    const double radius = support_radius(K, h), r2 = radius * radius;
-    acc.assign(static_cast<size_t>((band.r1 - band.r0) * nx), 0.0);
     // Points whose row lies within pad rows of the band: buckets band.r0 .. band.r1 − 1 + 2·pad.
     const size_t b_lo = static_cast<size_t>(band.r0);
     const size_t b_hi = std::min(static_cast<size_t>(band.r1 - 1 + 2 * p.pad), p.start.size() - 2);
     const double inv2h2 = 1 / (2 * h * h);
-    if constexpr (K == Kernel::gaussian) gx_buffer.resize(static_cast<size_t>(nx));
     for (size_t i = p.start[b_lo]; i < p.start[b_hi + 1]; ++i) {
         const double px = p.x[i], py = p.y[i], f = p.f[i];
-        const int64_t r_lo = std::max(band.r0, static_cast<int64_t>(std::floor((g.y0 - py - radius) / g.cell - 0.5)));
-        const int64_t r_hi = std::min(band.r1 - 1, static_cast<int64_t>(std::ceil((g.y0 - py + radius) / g.cell - 0.5)));
+        const double yr = (g.y0 - py) * inv - 0.5, xr = (px - g.x0) * inv - 0.5; // in cells
+        const double reach = radius * inv;
+        const int64_t r_lo = std::max(band.r0, static_cast<int64_t>(std::floor(yr - reach)));
+        const int64_t r_hi = std::min(band.r1 - 1, static_cast<int64_t>(std::ceil(yr + reach)));
         if (r_lo > r_hi) continue;
-        // The point's widest column span (its own row), for the gaussian's per-column factors.
-        const int64_t cw0 = std::max<int64_t>(0, static_cast<int64_t>(std::floor((px - radius - g.x0) / g.cell - 0.5)));
-        const int64_t cw1 = std::min<int64_t>(nx - 1, static_cast<int64_t>(std::ceil((px + radius - g.x0) / g.cell - 0.5)));
+        const int64_t cw0 = std::max<int64_t>(0, static_cast<int64_t>(std::floor(xr - reach)));
+        const int64_t cw1 = std::min<int64_t>(nx - 1, static_cast<int64_t>(std::ceil(xr + reach)));
         if (cw0 > cw1) continue;
         if constexpr (K == Kernel::gaussian)
             for (int64_t c = cw0; c <= cw1; ++c) {
-                const double dx = colx[static_cast<size_t>(c)] - px;
-                gx_buffer[static_cast<size_t>(c)] = std::exp(-dx * dx * inv2h2);
+                const double dx = job.colx[c] - px;
+                job.gx[c] = std::exp(-dx * dx * inv2h2);
             }
         for (int64_t r = r_lo; r <= r_hi; ++r) {
             const double dy = g.row_y(r) - py, dy2 = dy * dy;
             const double a = r2 - dy2;
             if (!(a > 0)) continue;
-            const double half = std::sqrt(a);
-            // Columns whose centre may lie within the support; one spare each side, which the
-            // kernel's own test (dx² < a) zeroes.
-            const int64_t c0 = std::max(cw0, static_cast<int64_t>(std::floor((px - half - g.x0) / g.cell - 0.5)));
-            const int64_t c1 = std::min(cw1, static_cast<int64_t>(std::ceil((px + half - g.x0) / g.cell - 0.5)));
+            const double half = std::sqrt(a) * inv;
+            const int64_t c0 = std::max(cw0, static_cast<int64_t>(std::floor(xr - half)));
+            const int64_t c1 = std::min(cw1, static_cast<int64_t>(std::ceil(xr + half)));
             if (c0 > c1) continue;
             RowConstants k{a, dy2, f, h};
             if constexpr (K == Kernel::quartic || K == Kernel::epanechnikov) k.a = h * h - dy2; // R = h
             if constexpr (K == Kernel::gaussian) k.fy = f * std::exp(-dy2 * inv2h2);
-            add_row<K>(acc.data() + (r - band.r0) * nx, colx.data(), gx_buffer.data(), c0, c1, px, k);
+            add_row<K>(job.acc + (r - band.r0) * nx, job.colx, job.gx, c0, c1, px, k);
         }
     }
 }
 
-template <Kernel K>
-void run_bands(const Grid& g, const Prepared& p, double h, std::vector<float>& out) {
+// One function per kernel, each compiled for AVX2 as well as for the x86-64 baseline (SSE2) and
+// picked at load time by the CPU (GCC function multi-versioning). Both versions do the same IEEE
+// operations in the same order (no contraction into FMA under -std=c++20), so the surface is the
+// same bit for bit on any x86-64 machine; AVX2 only does four cells at a time instead of two.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define SAFER_KDE_CLONES [[gnu::target_clones("avx2", "default")]]
+#else
+#define SAFER_KDE_CLONES
+#endif
+SAFER_KDE_CLONES void band_quartic(const BandJob& job) { accumulate_band<Kernel::quartic>(job); }
+SAFER_KDE_CLONES void band_epanechnikov(const BandJob& job) { accumulate_band<Kernel::epanechnikov>(job); }
+SAFER_KDE_CLONES void band_triangular(const BandJob& job) { accumulate_band<Kernel::triangular>(job); }
+SAFER_KDE_CLONES void band_uniform(const BandJob& job) { accumulate_band<Kernel::uniform>(job); }
+SAFER_KDE_CLONES void band_gaussian(const BandJob& job) { accumulate_band<Kernel::gaussian>(job); }
+
+void run_bands(Kernel kernel, const Grid& g, const Prepared& p, double h, std::vector<float>& out) {
+    void (*const band_function)(const BandJob&) = kernel == Kernel::quartic        ? band_quartic
+                                                  : kernel == Kernel::epanechnikov ? band_epanechnikov
+                                                  : kernel == Kernel::triangular   ? band_triangular
+                                                  : kernel == Kernel::uniform      ? band_uniform
+                                                                                   : band_gaussian;
     std::vector<double> colx(static_cast<size_t>(g.nx));
     for (int64_t c = 0; c < g.nx; ++c) colx[static_cast<size_t>(c)] = g.col_x(c);
-    // Band height depends only on the grid and kernel (never on the thread count), so the sums,
-    // and the result, are the same bit for bit however the bands are shared out. A band's
-    // accumulator (rows × nx doubles) is kept to about 2 MB so that it stays in cache.
-    const int64_t reach_rows = static_cast<int64_t>(std::ceil(support_radius(K, h) / g.cell));
-    int64_t rows = std::clamp<int64_t>(reach_rows, 8, 64);
-    rows = std::max<int64_t>(4, std::min(rows, (int64_t{2} << 20) / (8 * std::max<int64_t>(g.nx, 1))));
+    // Band height depends only on the grid (never on the thread count), so the sums, and the
+    // result, are the same bit for bit however the bands are shared out. 32 rows visit each
+    // point about twice at h = 16 cells; the accumulator (rows × nx doubles) is kept under
+    // about 1 MB so that it stays in the L2 cache.
+    const int64_t rows = std::clamp<int64_t>((int64_t{1} << 20) / (8 * std::max<int64_t>(g.nx, 1)), 4, 32);
     const int64_t bands = (g.ny + rows - 1) / rows;
-    tbb::enumerable_thread_specific<std::vector<double>> accumulators, gx_buffers;
+    struct Scratch {
+        std::vector<double> acc, gx;
+    };
+    tbb::enumerable_thread_specific<Scratch> scratch;
     tbb::parallel_for(tbb::blocked_range<int64_t>(0, bands, 1), [&](const tbb::blocked_range<int64_t>& range) {
-        std::vector<double>& acc = accumulators.local();
-        std::vector<double>& gx = gx_buffers.local();
+        Scratch& s = scratch.local();
         for (int64_t b = range.begin(); b != range.end(); ++b) {
             const Band band{b * rows, std::min(g.ny, (b + 1) * rows)};
-            accumulate_band<K>(g, p, colx, h, band, acc, gx);
+            s.acc.assign(static_cast<size_t>((band.r1 - band.r0) * g.nx), 0.0);
+            s.gx.resize(static_cast<size_t>(g.nx));
+            band_function(BandJob{&g, &p, colx.data(), h, band, s.acc.data(), s.gx.data()});
             float* dst = out.data() + band.r0 * g.nx;
-            for (size_t k = 0; k < acc.size(); ++k) dst[k] = static_cast<float>(acc[k]);
+            for (size_t k = 0; k < s.acc.size(); ++k) dst[k] = static_cast<float>(s.acc[k]);
         }
     });
 }
@@ -525,14 +597,8 @@ DensityResult density_impl(const Points& points, const Grid& grid, Kernel kernel
     const Prepared p = prepare(points, grid, support_radius(kernel, h), point_factor(kernel, h, units, total), merge);
     DensityResult result;
     result.locations = p.x.size();
-    result.value.assign(grid.cells(), 0.0f);
-    switch (kernel) {
-    case Kernel::quartic: run_bands<Kernel::quartic>(grid, p, h, result.value); break;
-    case Kernel::epanechnikov: run_bands<Kernel::epanechnikov>(grid, p, h, result.value); break;
-    case Kernel::triangular: run_bands<Kernel::triangular>(grid, p, h, result.value); break;
-    case Kernel::uniform: run_bands<Kernel::uniform>(grid, p, h, result.value); break;
-    case Kernel::gaussian: run_bands<Kernel::gaussian>(grid, p, h, result.value); break;
-    }
+    result.value.resize(grid.cells()); // every band writes all of its rows
+    run_bands(kernel, grid, p, h, result.value);
     return result;
 }
 

@@ -37,22 +37,27 @@ TailCounts Permuter::run(UnitRng& rng, std::span<const double> x, uint32_t exclu
     }
 
     if (k <= small_draw && 4 * k <= population) {
-        m_chosen.resize(k);
+        // The stream lives in registers for the whole unit; written back at the end.
+        UnitRng g = rng;
+        uint32_t chosen[small_draw];
+        const bool weighted = !w.empty();
         for (uint32_t p = 0; p < perms; ++p) {
             double sum = 0;
             for (uint32_t t = 0; t < k; ++t) {
                 uint32_t r;
                 bool repeat;
                 do {
-                    r = rng.below(population);
-                    if (excluding && r >= exclude) ++r;
-                    repeat = std::find(m_chosen.begin(), m_chosen.begin() + t, r) != m_chosen.begin() + t;
+                    r = g.below(population);
+                    r += (excluding && r >= exclude) ? 1u : 0u;
+                    repeat = false;
+                    for (uint32_t s = 0; s < t; ++s) repeat |= chosen[s] == r;
                 } while (repeat);
-                m_chosen[t] = r;
-                sum += (w.empty() ? 1.0 : w[t]) * x[r];
+                chosen[t] = r;
+                sum += weighted ? w[t] * x[r] : x[r];
             }
             tally(sum);
         }
+        rng = g;
         return counts;
     }
 

@@ -1,10 +1,12 @@
 #pragma once
-// Conditional permutation (Anselin 1995, section 4) shared by Gi* and local Moran's I.
+// Internals shared by Gi* and local Moran's I: permutation inference and input moments.
 //
-// For unit i the neighbours' values are replaced by values drawn without replacement from the
-// other n - 1 units (x_i held fixed), `permutations` times; each draw's weighted sum is compared
-// with the observed one. Every unit has its own random stream, seeded from (seed, unit index)
-// through splitmix64 into xoshiro256**, so results do not depend on thread count or scheduling.
+// Conditional permutation (Anselin 1995, section 4): for unit i the neighbours' values are
+// replaced by values drawn without replacement from the other n - 1 units (x_i held fixed),
+// `permutations` times, and each draw's weighted sum is compared with the observed one (Gi*'s
+// unconditional variant draws i's own slot too, from all n). Every unit has its own random
+// stream, seeded from (seed, unit index) through splitmix64 into xoshiro256**, so results do
+// not depend on thread count or scheduling.
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -78,7 +80,6 @@ public:
 
 private:
     std::vector<uint32_t> m_pool;   // identity permutation, restored after each draw
-    std::vector<uint32_t> m_chosen; // this draw's indexes
     std::vector<uint32_t> m_swaps;
 };
 

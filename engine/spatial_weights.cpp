@@ -163,40 +163,62 @@ SpatialWeights distance_band(std::span<const double> x, std::span<const double> 
         const auto by = std::min(static_cast<int64_t>((y[i] - min_y) / c), nby - 1);
         return std::pair{bx, by};
     };
+    // Counting sort into buckets, with the coordinates copied in bucket order: the scan then
+    // reads neighbouring buckets as contiguous runs instead of jumping around x and y.
     std::vector<int64_t> start(static_cast<size_t>(nbx * nby) + 1, 0);
-    std::vector<int32_t> order(n);
     for (size_t i = 0; i < n; ++i) {
         const auto [bx, by] = bucket_of(i);
         ++start[static_cast<size_t>(by * nbx + bx) + 1];
     }
     std::partial_sum(start.begin(), start.end(), start.begin());
+    std::vector<int32_t> id(n);
+    std::vector<double> sx(n), sy(n);
     {
         std::vector<int64_t> fill(start.begin(), start.end() - 1);
-        for (size_t i = 0; i < n; ++i) {
+        for (size_t i = 0; i < n; ++i) { // ascending i, so each bucket lists its units in index order
             const auto [bx, by] = bucket_of(i);
-            order[static_cast<size_t>(fill[static_cast<size_t>(by * nbx + bx)]++)] = static_cast<int32_t>(i);
+            const auto k = static_cast<size_t>(fill[static_cast<size_t>(by * nbx + bx)]++);
+            id[k] = static_cast<int32_t>(i), sx[k] = x[i], sy[k] = y[i];
         }
     }
 
+    // Two passes over the same scan, by rows of buckets: count, then fill each unit's CSR row.
     const double d2 = d * d * (1 + 2 * band_slack);
-    std::vector<std::vector<int32_t>> rows(n);
-    tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 1024), [&](const tbb::blocked_range<size_t>& r) {
-        for (size_t i = r.begin(); i != r.end(); ++i) {
-            const auto [bx, by] = bucket_of(i);
-            auto& row = rows[i];
-            for (int64_t qy = std::max<int64_t>(by - 1, 0); qy <= std::min(by + 1, nby - 1); ++qy)
-                for (int64_t qx = std::max<int64_t>(bx - 1, 0); qx <= std::min(bx + 1, nbx - 1); ++qx) {
-                    const size_t b = static_cast<size_t>(qy * nbx + qx);
-                    for (int64_t k = start[b]; k < start[b + 1]; ++k) {
-                        const auto j = static_cast<size_t>(order[static_cast<size_t>(k)]);
-                        if (j == i) continue;
-                        const double dx = x[j] - x[i], dy = y[j] - y[i];
-                        if (dx * dx + dy * dy <= d2) row.push_back(static_cast<int32_t>(j));
+    w.offsets.assign(n + 1, 0);
+    auto scan = [&](auto&& visit) {
+        tbb::parallel_for(tbb::blocked_range<int64_t>(0, nby, 1), [&](const tbb::blocked_range<int64_t>& rows) {
+            for (int64_t by = rows.begin(); by != rows.end(); ++by)
+                for (int64_t bx = 0; bx < nbx; ++bx) {
+                    const size_t home = static_cast<size_t>(by * nbx + bx);
+                    for (int64_t a = start[home]; a < start[home + 1]; ++a) {
+                        const auto ka = static_cast<size_t>(a);
+                        for (int64_t qy = std::max<int64_t>(by - 1, 0); qy <= std::min(by + 1, nby - 1); ++qy) {
+                            const size_t first = static_cast<size_t>(qy * nbx + std::max<int64_t>(bx - 1, 0));
+                            const size_t last = static_cast<size_t>(qy * nbx + std::min(bx + 1, nbx - 1)) + 1;
+                            // Buckets adjacent in a row are adjacent in memory: one contiguous run.
+                            for (auto b = static_cast<size_t>(start[first]); b < static_cast<size_t>(start[last]); ++b) {
+                                const double dx = sx[b] - sx[ka], dy = sy[b] - sy[ka];
+                                if (dx * dx + dy * dy <= d2 && b != ka) visit(ka, b);
+                            }
+                        }
                     }
                 }
-        }
+        });
+    };
+    std::vector<int64_t> degree(n, 0);
+    scan([&](size_t a, size_t) { ++degree[static_cast<size_t>(id[a])]; });
+    for (size_t i = 0; i < n; ++i) w.offsets[i + 1] = w.offsets[i] + degree[i];
+    w.neighbours.resize(static_cast<size_t>(w.offsets.back()));
+    std::vector<int64_t> fill(w.offsets.begin(), w.offsets.end() - 1);
+    scan([&](size_t a, size_t b) {
+        const auto i = static_cast<size_t>(id[a]);
+        w.neighbours[static_cast<size_t>(fill[i]++)] = id[b];
     });
-    return pack_rows(rows);
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 4096), [&](const tbb::blocked_range<size_t>& r) {
+        for (size_t i = r.begin(); i != r.end(); ++i)
+            std::sort(w.neighbours.begin() + w.offsets[i], w.neighbours.begin() + w.offsets[i + 1]);
+    });
+    return w;
 }
 
 SpatialWeights knn(std::span<const double> x, std::span<const double> y, int k) {
@@ -291,20 +313,36 @@ SpatialWeights grid_distance_band(const CellGrid& grid, double band) {
     const auto stencil = grid_stencil(grid.cell, band);
     std::vector<int32_t> unit_of(static_cast<size_t>(grid.nx) * static_cast<size_t>(grid.ny), -1);
     for (size_t u = 0; u < units.size(); ++u) unit_of[static_cast<size_t>(units[u])] = static_cast<int32_t>(u);
-    std::vector<std::vector<int32_t>> rows(units.size());
+    // Count, then fill. The stencil runs row by row, column by column, so each unit's
+    // neighbours come out in ascending cell, hence unit, order.
+    auto visit = [&](size_t u, auto&& emit) {
+        const auto row = static_cast<int32_t>(units[u] / grid.nx), col = static_cast<int32_t>(units[u] % grid.nx);
+        for (const auto& [dr, dc] : stencil) {
+            if (dr == 0 && dc == 0) continue;
+            const int32_t rr = row + dr, cc = col + dc;
+            if (rr < 0 || rr >= grid.ny || cc < 0 || cc >= grid.nx) continue;
+            const int32_t v = unit_of[static_cast<size_t>(rr) * static_cast<size_t>(grid.nx) + static_cast<size_t>(cc)];
+            if (v >= 0) emit(v);
+        }
+    };
+    SpatialWeights w;
+    w.offsets.assign(units.size() + 1, 0);
     tbb::parallel_for(tbb::blocked_range<size_t>(0, units.size(), 4096), [&](const tbb::blocked_range<size_t>& r) {
         for (size_t u = r.begin(); u != r.end(); ++u) {
-            const auto row = static_cast<int32_t>(units[u] / grid.nx), col = static_cast<int32_t>(units[u] % grid.nx);
-            for (const auto& [dr, dc] : stencil) {
-                if (dr == 0 && dc == 0) continue;
-                const int32_t rr = row + dr, cc = col + dc;
-                if (rr < 0 || rr >= grid.ny || cc < 0 || cc >= grid.nx) continue;
-                const int32_t v = unit_of[static_cast<size_t>(rr) * static_cast<size_t>(grid.nx) + static_cast<size_t>(cc)];
-                if (v >= 0) rows[u].push_back(v);
-            }
+            int64_t count = 0;
+            visit(u, [&](int32_t) { ++count; });
+            w.offsets[u + 1] = count;
         }
     });
-    return pack_rows(rows);
+    std::partial_sum(w.offsets.begin(), w.offsets.end(), w.offsets.begin());
+    w.neighbours.resize(static_cast<size_t>(w.offsets.back()));
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, units.size(), 4096), [&](const tbb::blocked_range<size_t>& r) {
+        for (size_t u = r.begin(); u != r.end(); ++u) {
+            auto out = w.neighbours.begin() + w.offsets[u];
+            visit(u, [&](int32_t v) { *out++ = v; });
+        }
+    });
+    return w;
 }
 
 } // namespace safer::hotspots

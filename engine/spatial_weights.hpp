@@ -49,11 +49,13 @@ double default_band(std::span<const double> x, std::span<const double> y);
 
 /// Polygon contiguity, robust to digitising slivers and gaps narrower than `tolerance` (metres).
 ///  - queen: the two polygons come within `tolerance` of each other (touch, overlap, or leave a
-///    gap no wider than the tolerance), tested with GEOS prepared distance on rtree candidates;
-///  - rook: queen, and the stretch of boundary they share, measured as the length of each one's
-///    boundary within `tolerance` of the other (the smaller of the two), exceeds
-///    rook_min_shared * tolerance. A corner contact between right angles shares about 2 * tolerance,
-///    so corners are excluded; a shared edge of 0.5 m or more counts at the default tolerance.
+///    gap no wider than the tolerance); rtree candidates, GEOS prepared distance;
+///  - rook: queen, and the boundary they share is longer than rook_min_shared * tolerance, the
+///    shared boundary of each being the length of its rings lying within `tolerance` of the
+///    other's rings (the smaller of the two counts). A corner contact between right angles
+///    shares about 2 * tolerance, so corners are excluded; an edge of 0.5 m or more counts at the
+///    default tolerance, with or without shared vertices. A tolerance of 0 is raised, for rook
+///    only, to 1e-9 of the coordinates' magnitude so that exact collinearity is not left to rounding.
 /// Geometries must be polygons or multipolygons in a metric CRS; they are only read.
 enum class Contiguity : uint8_t { queen, rook };
 inline constexpr double default_snap_tolerance = 0.1; // metres: below survey precision of boundary sets

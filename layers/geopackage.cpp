@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 
 #include "engine/errors.hpp"
 #include "layers/crs.hpp"
@@ -335,6 +336,64 @@ void GeoPackageWriter::write_kde_classes(const std::string& name, const std::str
             feature.SetGeometryDirectly(g.release());
             w.add(layer, feature, tx);
         }
+    }
+    tx.commit();
+}
+
+void GeoPackageWriter::write_table(const Table& t) {
+    Impl& w = *m_impl;
+    const size_t rows = t.rows();
+    for (const Column& c : t.columns)
+        if (c.size() != rows) throw std::logic_error(fmt::format("table {}: column {} has {} rows, not {}", t.name, c.name, c.size(), rows));
+    if (t.geometry_kind != GeometryKind::none && t.geometry.size() != rows)
+        throw std::logic_error(fmt::format("table {}: {} geometries for {} rows", t.name, t.geometry.size(), rows));
+    const OGRwkbGeometryType type = t.geometry_kind == GeometryKind::point ? wkbPoint
+                                    : t.geometry_kind == GeometryKind::line ? wkbMultiLineString
+                                    : t.geometry_kind == GeometryKind::polygon ? wkbMultiPolygon
+                                                                               : wkbNone;
+    OGRLayer* layer = w.create(t.name.c_str(), type, t.description.c_str());
+    for (const Column& c : t.columns)
+        w.field(layer, c.name.c_str(), c.type == Column::Type::integer ? OFTInteger64 : c.type == Column::Type::real ? OFTReal : OFTString);
+    if (type == wkbNone) {
+        std::vector<std::string> names;
+        for (const Column& c : t.columns) names.push_back(c.name);
+        w.bulk.push_back(BulkRows{t.name, names, rows, [columns = t.columns](size_t i, RowValues& v) {
+                                      for (size_t k = 0; k < columns.size(); ++k) {
+                                          const Column& c = columns[k];
+                                          const int f = static_cast<int>(k);
+                                          if (c.is_null(i)) v.null(f);
+                                          else if (c.type == Column::Type::integer) v.integer(f, c.integers[i]);
+                                          else if (c.type == Column::Type::real) v.real(f, c.reals[i]);
+                                          else v.text(f, c.texts[i]);
+                                      }
+                                  }});
+        return;
+    }
+    Transaction tx(layer, w.path);
+    OGRFeature feature(layer->GetLayerDefn());
+    GEOSContextHandle_t ctx = geos::context();
+    for (size_t i = 0; i < rows; ++i) {
+        feature.SetFID(OGRNullFID);
+        for (size_t k = 0; k < t.columns.size(); ++k) {
+            const Column& c = t.columns[k];
+            const int f = static_cast<int>(k);
+            if (c.is_null(i)) feature.SetFieldNull(f);
+            else if (c.type == Column::Type::integer) feature.SetField(f, static_cast<GIntBig>(c.integers[i]));
+            else if (c.type == Column::Type::real) feature.SetField(f, c.reals[i]);
+            else feature.SetField(f, c.texts[i].c_str());
+        }
+        OGRGeometry* geometry = nullptr;
+        if (const GEOSGeometry* g = t.geometry[i]) {
+            size_t size = 0;
+            unsigned char* wkb = GEOSGeomToWKB_buf_r(ctx, g, &size);
+            OGRGeometryFactory::createFromWkb(wkb, nullptr, &geometry, size);
+            GEOSFree_r(ctx, wkb);
+            if (!geometry) throw IoError(fmt::format("{}: cannot convert the geometry of row {} of {}", w.path, i + 1, t.name));
+            if (type == wkbMultiPolygon) geometry = OGRGeometryFactory::forceToMultiPolygon(geometry);
+            else if (type == wkbMultiLineString) geometry = OGRGeometryFactory::forceToMultiLineString(geometry);
+        }
+        feature.SetGeometryDirectly(geometry);
+        w.add(layer, feature, tx);
     }
     tx.commit();
 }

@@ -10,6 +10,7 @@
 #include "engine/incidents.hpp"
 #include "engine/kde.hpp"
 #include "engine/rejects.hpp"
+#include "layers/table.hpp"
 
 namespace safer::layers {
 
@@ -44,6 +45,9 @@ public:
         const kde::Hotspots* hotspots;
     };
     void write_kde_classes(const std::string& name, const std::string& description, const std::vector<ClassSurface>& surfaces);
+    /// Any result table: features (point, line or polygon layers, written as multi-geometries for
+    /// polygons and lines) through OGR, attribute-only tables by bulk SQLite insert.
+    void write_table(const Table& table);
     /// Recorded in the GeoPackage metadata (gpkg_metadata).
     void set_metadata(const std::string& key, const std::string& value);
     void commit();

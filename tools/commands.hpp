@@ -12,5 +12,6 @@ using Run = std::function<void()>;
 Run setup_ingest(CLI::App& app);
 Run setup_areas(CLI::App& app);
 Run setup_kde(CLI::App& app);
+Run setup_hotspots(CLI::App& app);
 
 } // namespace safer::tools

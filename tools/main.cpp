@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
     };
     add("ingest", "Read incidents, reproject them and write the incidents and rejects layers", setup_ingest);
     add("kde", "Kernel density surface of incidents (hotspot map), with its top 1/5/10 % hotspot areas", setup_kde);
+    add("hotspots", "Hotspot statistics on grid cells or areas: Gi*, local and global Moran's I, concentration, emerging hot spots", setup_hotspots);
     add("areas", "Count incidents by area: counts, rates per 1,000 residents, ratios, ranks, monthly counts", setup_areas);
 
     try {

@@ -203,3 +203,55 @@ TEST_CASE("Grid distance band and the grid Gi* fast path equal the generic CSR p
     const GiStarResult generic_v = gi_star(values, from_grid);
     for (size_t i = 0; i < fast_v.z.size(); ++i) REQUIRE(fast_v.z[i] == Approx(generic_v.z[i]).margin(1e-10));
 }
+
+TEST_CASE("Contiguity on a Voronoi tessellation matches an independent GEOS computation", "[hotspots]") {
+    // Queen: GEOS distance (unprepared) within 0.1 m. Rook: the same quantity the engine
+    // measures segment by segment, computed with GEOS overlays instead: the length of each
+    // cell's boundary inside a 0.1 m buffer (32 segments a quadrant) of the other's boundary,
+    // the smaller of the two, above 5 x 0.1 m. Pairs within 1 mm of that threshold are skipped:
+    // the buffer's polygonal caps differ from true circles by less than that.
+    GEOSContextHandle_t ctx = geos::context();
+    std::mt19937_64 gen(21);
+    std::uniform_real_distribution<double> u(0, 2000);
+    std::vector<GEOSGeometry*> points;
+    for (int i = 0; i < 400; ++i) points.push_back(GEOSGeom_createPointFromXY_r(ctx, u(gen), u(gen)));
+    const geos::Geometry sites = geos::checked(GEOSGeom_createCollection_r(ctx, GEOS_MULTIPOINT, points.data(), 400), "sites");
+    const geos::Geometry cells = geos::checked(GEOSVoronoiDiagram_r(ctx, sites.get(), nullptr, 0.0, 0), "voronoi");
+    std::vector<geos::Geometry> g, boundary, zone;
+    for (int i = 0; i < GEOSGetNumGeometries_r(ctx, cells.get()); ++i) {
+        g.push_back(geos::checked(GEOSClipByRect_r(ctx, GEOSGetGeometryN_r(ctx, cells.get(), i), 0, 0, 2000, 2000), "clip"));
+        boundary.push_back(geos::checked(GEOSBoundary_r(ctx, g.back().get()), "boundary"));
+        zone.push_back(geos::checked(GEOSBuffer_r(ctx, boundary.back().get(), 0.1, 32), "buffer"));
+    }
+    auto near_length = [&](size_t a, size_t b) {
+        const geos::Geometry part = geos::checked(GEOSIntersection_r(ctx, boundary[a].get(), zone[b].get()), "intersection");
+        double len = 0;
+        GEOSLength_r(ctx, part.get(), &len);
+        return len;
+    };
+    const auto polygons = raw(g);
+    const SpatialWeights queen = contiguity(polygons, Contiguity::queen);
+    const SpatialWeights rook = contiguity(polygons, Contiguity::rook);
+    size_t queen_pairs = 0, rook_pairs = 0, corner_only = 0;
+    for (size_t i = 0; i < g.size(); ++i)
+        for (size_t j = i + 1; j < g.size(); ++j) {
+            double distance = 0;
+            GEOSDistance_r(ctx, g[i].get(), g[j].get(), &distance);
+            const auto a = static_cast<int32_t>(i), b = static_cast<int32_t>(j);
+            INFO("pair " << i << "," << j << " distance " << distance);
+            REQUIRE(linked(queen, a, b) == (distance <= 0.1));
+            if (distance > 0.1) {
+                CHECK_FALSE(linked(rook, a, b));
+                continue;
+            }
+            ++queen_pairs;
+            const double shared = std::min(near_length(i, j), near_length(j, i));
+            INFO("shared " << shared);
+            if (std::fabs(shared - 0.5) < 1e-3) continue;
+            REQUIRE(linked(rook, a, b) == (shared > 0.5));
+            rook_pairs += shared > 0.5;
+            corner_only += shared <= 0.5;
+        }
+    CHECK(rook_pairs > 1000);
+    CHECK(queen_pairs >= rook_pairs + corner_only);
+}
