@@ -8,9 +8,11 @@
 // kernel evaluations), per second of wall time. Beside them, for scale:
 //   naive_reference    a straightforward single-threaded loop (every incident, every cell of
 //                      its bounding square, the formula as written), on 100,000 incidents
-//   inner_loop_limit   the quartic inner loop alone over a row held in L1, one thread: the
-//                      most these loops can do per core on this machine
+//   inner_loop_limit   the quartic inner loop alone over rows held in L1, one thread, no
+//                      per-point work: the most it can do per core on this machine
 //   flop_limit         independent double multiply-adds, one thread: the arithmetic peak
+// "visits/s" counts every cell the inner loop runs over (it runs over the whole square around a
+// location, 4/π of the disc: see kde.cpp); "updates/s" only those within h.
 // With SAFER_DATA_DIR, also the study-area mask of the 1,005 Avon and Somerset LSOAs at 25 m and
 // its edge correction.
 #include <benchmark/benchmark.h>
@@ -88,28 +90,35 @@ const Grid& grid() {
     return g;
 }
 
-/// Cells within h of each distinct location: the kernel evaluations that matter.
-double useful_updates(const Points& points) {
+struct Work {
+    double useful = 0; // cells within h of a distinct location: the kernel evaluations that matter
+    double visited = 0; // cells the inner loop runs over (the square around each location, in whole vectors)
+};
+Work work(const Points& points) {
     const Points m = merge_identical(points);
     const Grid& g = grid();
-    double n = 0;
-    for (size_t i = 0; i < m.size(); ++i)
+    Work w;
+    const double reach = h / cell;
+    for (size_t i = 0; i < m.size(); ++i) {
+        const double xr = (m.x[i] - g.x0) / cell - 0.5;
+        const int64_t c0 = std::max<int64_t>(0, static_cast<int64_t>(xr - reach));
+        const int64_t c1 = std::min<int64_t>(g.nx - 1, static_cast<int64_t>(xr + reach) + 1);
+        const double width = static_cast<double>((c1 - c0 + 4) & ~int64_t{3});
         for (int64_t r = 0; r < g.ny; ++r) {
             const double dy = g.row_y(r) - m.y[i];
             if (dy * dy >= h * h) continue;
-            const double a = h * h - dy * dy, half = std::sqrt(a);
-            int64_t c0 = std::max<int64_t>(0, static_cast<int64_t>(std::floor((m.x[i] - half - g.x0) / cell - 0.5)));
-            int64_t c1 = std::min<int64_t>(g.nx - 1, static_cast<int64_t>(std::ceil((m.x[i] + half - g.x0) / cell - 0.5)));
+            w.visited += width;
             for (int64_t c = c0; c <= c1; ++c) {
                 const double dx = g.col_x(c) - m.x[i];
-                n += dx * dx < a;
+                w.useful += dx * dx + dy * dy < h * h;
             }
         }
-    return n;
+    }
+    return w;
 }
 
 void run_density(benchmark::State& state, const Points& points, int threads) {
-    const double updates = useful_updates(points);
+    const Work w = work(points);
     tbb::task_arena arena(threads);
     for (auto _ : state) {
         std::vector<float> v;
@@ -118,7 +127,8 @@ void run_density(benchmark::State& state, const Points& points, int threads) {
     }
     state.counters["cells"] = static_cast<double>(grid().cells());
     state.counters["locations"] = static_cast<double>(merge_identical(points).size());
-    state.counters["updates/s"] = benchmark::Counter(updates, benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["updates/s"] = benchmark::Counter(w.useful, benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["visits/s"] = benchmark::Counter(w.visited, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void clustered_1M_2threads(benchmark::State& s) { run_density(s, clustered(), 2); }
@@ -133,7 +143,7 @@ void naive_reference(benchmark::State& state) {
     const Grid& g = grid();
     Points p;
     p.x.assign(all.x.begin(), all.x.begin() + n), p.y.assign(all.y.begin(), all.y.begin() + n);
-    const double updates = useful_updates(p);
+    const double updates = work(p).useful;
     const double pi = 3.14159265358979323846;
     for (auto _ : state) {
         std::vector<double> v(g.cells(), 0.0);
@@ -152,40 +162,48 @@ void naive_reference(benchmark::State& state) {
     state.counters["updates/s"] = benchmark::Counter(updates, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-/// The quartic inner loop of kde.cpp, over a 1,024-cell row in L1 with no per-point overhead:
-/// an upper bound on what the density loop can reach per core.
-void inner_loop_limit(benchmark::State& state) {
-    std::vector<double> row(1024, 0.0), colx(1024);
-    for (size_t c = 0; c < colx.size(); ++c) colx[c] = 12.5 + 25.0 * static_cast<double>(c);
-    const double a = 1e10, f = 1e-20;
-    double px = 0;
-    for (auto _ : state) {
-        double* __restrict r = row.data();
-        const double* __restrict x = colx.data();
-        for (size_t c = 0; c < 1024; ++c) {
-            const double dx = x[c] - px;
-            const double v = std::max(a - dx * dx, 0.0);
-            const double fv = f * v;
-            r[c] += fv * v;
-        }
-        px += 1;
-        benchmark::ClobberMemory();
+/// The quartic inner loop of kde.cpp (add_row), compiled the same way (AVX2 and baseline clones,
+/// picked by the CPU).
+[[gnu::target_clones("avx2", "default"), gnu::noinline]] void quartic_row(double* __restrict row, const double* __restrict dx2,
+                                                                       int64_t n, double a, double f) {
+    for (int64_t c = 0; c < n; ++c) {
+        const double v = std::max(a - dx2[c], 0.0);
+        const double fv = f * v;
+        row[c] += fv * v;
     }
-    state.counters["updates/s"] = benchmark::Counter(1024, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-/// Independent multiply-adds on 16 doubles (8 SSE2 vectors): the arithmetic peak of one core
-/// in the instructions this build targets (x86-64 baseline: SSE2, no FMA).
-void flop_limit(benchmark::State& state) {
-    double acc[16];
-    for (int i = 0; i < 16; ++i) acc[i] = i;
-    const double m = 0.999999, c = 1e-6;
+/// That loop alone, over rows held in L1, one thread, with no per-point work: 36 cells a row as
+/// in the density step (h = 16 cells), and 1,024 (a long row: the vector units' own limit).
+void inner_loop_limit(benchmark::State& state) {
+    const int64_t n = state.range(0);
+    std::vector<double> row(static_cast<size_t>(n) * 32, 0.0), dx2(static_cast<size_t>(n));
+    for (int64_t c = 0; c < n; ++c) dx2[static_cast<size_t>(c)] = std::pow(25.0 * static_cast<double>(c - n / 2), 2);
+    double a = 1.6e5;
     for (auto _ : state) {
-        for (int k = 0; k < 1000; ++k)
-            for (int i = 0; i < 16; ++i) acc[i] = acc[i] * m + c;
+        for (int64_t r = 0; r < 32; ++r) quartic_row(row.data() + r * n, dx2.data(), n, a, 1e-20);
+        a += 1;
+        benchmark::ClobberMemory();
+    }
+    state.counters["updates/s"] = benchmark::Counter(static_cast<double>(32 * n), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+/// Independent multiply-adds on 32 doubles, one thread, in the same two clones: the arithmetic
+/// peak of one core without FMA (which the build does not use, so that results do not depend on
+/// the machine).
+[[gnu::target_clones("avx2", "default"), gnu::noinline]] void multiply_adds(double* __restrict acc, int64_t rounds) {
+    const double m = 0.999999, c = 1e-6;
+    for (int64_t k = 0; k < rounds; ++k)
+        for (int i = 0; i < 32; ++i) acc[i] = acc[i] * m + c;
+}
+void flop_limit(benchmark::State& state) {
+    alignas(64) double acc[32];
+    for (int i = 0; i < 32; ++i) acc[i] = i;
+    for (auto _ : state) {
+        multiply_adds(acc, 1000);
         benchmark::DoNotOptimize(acc);
     }
-    state.counters["flop/s"] = benchmark::Counter(2.0 * 16 * 1000, benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["flop/s"] = benchmark::Counter(2.0 * 32 * 1000, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 // Study area of the real data: 1,005 LSOAs, 25 m cells.
@@ -237,7 +255,7 @@ BENCHMARK(clustered_1M_1thread)->Unit(benchmark::kMillisecond)->UseRealTime()->M
 BENCHMARK(distinct_1M_2threads)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3);
 BENCHMARK(distinct_1M_1thread)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3);
 BENCHMARK(naive_reference)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(inner_loop_limit)->UseRealTime();
+BENCHMARK(inner_loop_limit)->Arg(36)->Arg(1024)->UseRealTime();
 BENCHMARK(flop_limit)->UseRealTime();
 BENCHMARK(lsoa_mask_25m)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(lsoa_edge_share_25m)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cctype>
@@ -44,6 +45,14 @@ geos::Geometry to_geos(const OGRGeometry& g) {
     return geos::from_wkb(wkb.data(), wkb.size());
 }
 
+// Size and modification time of a regular file (0, 0 for anything else), to tell whether it
+// changed while it was read.
+std::pair<long long, long long> file_stamp(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return {0, 0};
+    return {static_cast<long long>(st.st_size), static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec};
+}
+
 double parse_number(std::string_view text, bool& ok) {
     std::string digits;
     for (char c : trim(text))
@@ -61,6 +70,7 @@ double parse_number(std::string_view text, bool& ok) {
 Areas read_areas(const std::string& path, const AreaOptions& options, AreaReport& report, Progress& progress) {
     ensure_gdal();
     report.path = path;
+    const auto stamp = file_stamp(path);
     clear_gdal_error();
     GDALDatasetUniquePtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
     if (!ds) throw InputError(fmt::format("{}: cannot open as a polygon layer: {}", path, gdal_message().empty() ? "no such file or unknown format" : gdal_message()));
@@ -134,6 +144,10 @@ Areas read_areas(const std::string& path, const AreaOptions& options, AreaReport
         progress.advance(1);
     }
     progress.end();
+    if (CPLGetLastErrorType() >= CE_Failure)
+        throw InputError(fmt::format("{}: reading features failed after feature {}: {}", path, number, gdal_message()));
+    if (file_stamp(path) != stamp)
+        throw IoError(fmt::format("{}: the file changed while it was being read; read it again once it is complete", path));
     if (unsorted.size() == 0) throw InputError(fmt::format("{}: the layer holds no polygons", path));
 
     std::vector<size_t> order(unsorted.size());

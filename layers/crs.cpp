@@ -99,6 +99,27 @@ void check_crs(const std::string& crs, const std::string& what) {
     if (!pj) throw InputError(fmt::format("{}: PROJ does not know the CRS '{}'", what, crs));
 }
 
+void check_working_crs(const std::string& crs) {
+    check_crs(crs, "--working-crs");
+    ContextPtr ctx(proj_context_create());
+    proj_log_level(ctx.get(), PJ_LOG_NONE);
+    PjPtr pj = make_crs(ctx.get(), crs);
+    // The horizontal part of a compound CRS; the CRS a bound CRS (+towgs84) is bound from.
+    if (proj_get_type(pj.get()) == PJ_TYPE_COMPOUND_CRS) pj.reset(proj_crs_get_sub_crs(ctx.get(), pj.get(), 0));
+    if (pj && proj_get_type(pj.get()) == PJ_TYPE_BOUND_CRS) pj.reset(proj_get_source_crs(ctx.get(), pj.get()));
+    if (!pj || proj_get_type(pj.get()) != PJ_TYPE_PROJECTED_CRS)
+        throw UsageError(fmt::format("--working-crs {}: not a projected CRS; distances, cells and bandwidths are in metres, "
+                                     "so the working CRS must be projected in metres (for Great Britain, EPSG:27700)", crs));
+    PjPtr cs(proj_crs_get_coordinate_system(ctx.get(), pj.get()));
+    double factor = 0;
+    const char* unit = nullptr;
+    if (!cs || !proj_cs_get_axis_info(ctx.get(), cs.get(), 0, nullptr, nullptr, nullptr, &factor, &unit, nullptr, nullptr) ||
+        std::abs(factor - 1) > 1e-12)
+        throw UsageError(fmt::format("--working-crs {}: its unit is the {}, not the metre; distances, cells and bandwidths "
+                                     "are in metres, so pick a projected CRS in metres (for Great Britain, EPSG:27700)",
+                                     crs, unit ? unit : "unknown"));
+}
+
 bool is_geographic(const std::string& crs) {
     ContextPtr ctx(proj_context_create());
     proj_log_level(ctx.get(), PJ_LOG_NONE);

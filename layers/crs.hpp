@@ -36,6 +36,8 @@ private:
 
 /// Throws InputError if PROJ does not know `crs`.
 void check_crs(const std::string& crs, const std::string& what);
+/// Throws UsageError unless `crs` is a projected CRS in metres, as the analysis needs.
+void check_working_crs(const std::string& crs);
 bool is_geographic(const std::string& crs);
 AreaOfUse area_of_use(const std::string& crs);
 /// The CRS's name, e.g. "OSGB36 / British National Grid".

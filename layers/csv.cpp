@@ -90,10 +90,25 @@ bool CsvReader::next(std::vector<std::string_view>& fields) {
     fields.clear();
     m_unclosed_quote = false;
     if (!m_started) {
-        while (m_end < 3 && fill()) {
-        }
-        if (m_end >= 3 && std::memcmp(m_buffer.data(), "\xEF\xBB\xBF", 3) == 0) m_pos = 3; // UTF-8 byte-order mark
         m_started = true;
+        for (;;) { // UTF-8 byte-order marks; some tools write two
+            while (m_end - m_pos < 3 && fill()) {
+            }
+            if (m_end - m_pos < 3 || std::memcmp(m_buffer.data() + m_pos, "\xEF\xBB\xBF", 3) != 0) break;
+            m_pos += 3;
+        }
+        if (m_end - m_pos >= 2 && (std::memcmp(m_buffer.data() + m_pos, "\xFF\xFE", 2) == 0 ||
+                                   std::memcmp(m_buffer.data() + m_pos, "\xFE\xFF", 2) == 0))
+            throw InputError(fmt::format("{}: the file is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as "
+                                         "UTF-8 CSV", m_name));
+        if (!next(fields)) return false;
+        // The header cannot hold a carriage return: lines that end in one alone (classic Mac)
+        // would make the whole file one line.
+        for (std::string_view f : fields)
+            if (f.find('\r') != std::string_view::npos)
+                throw InputError(fmt::format("{}: line {}: the lines end in a carriage return alone (old Mac format); "
+                                             "convert the file to LF or CRLF line endings", m_name, m_record_line));
+        return true;
     }
     for (;;) {
         if (m_pos >= m_end) {
@@ -122,22 +137,51 @@ bool CsvReader::next(std::vector<std::string_view>& fields) {
             split_simple(start, content_end, fields);
             return true;
         }
-        // Quotes: find the newline that ends the record outside any quoted field.
-        bool in_quotes = false;
+        // Quotes: find the newline that ends the record outside any quoted field. A quote opens
+        // a quoted field only at the start of a field; elsewhere it is an ordinary character (as
+        // split_quoted reads it, and as Python's csv module does), so a stray inch mark in one
+        // row cannot swallow the rows after it.
+        enum class State { field_start, unquoted, quoted } state = State::field_start;
         uint64_t newlines = 0;
+        bool need_more = false;
         char* p = start;
         for (; p < limit; ++p) {
-            if (*p == '"') in_quotes = !in_quotes; // a doubled quote toggles twice
-            else if (*p == '\n') {
-                if (!in_quotes) break;
-                ++newlines;
+            const char ch = *p;
+            if (state == State::quoted) {
+                if (ch == '"') {
+                    if (p + 1 == limit && !m_eof) { // a doubled quote may straddle the refill
+                        need_more = true;
+                        break;
+                    }
+                    if (p + 1 < limit && p[1] == '"') ++p; // a doubled quote
+                    else state = State::unquoted;        // closing; text up to the comma is kept
+                } else if (ch == '\n') {
+                    ++newlines;
+                }
+                continue;
             }
+            if (ch == '\n') break;
+            if (ch == ',') state = State::field_start;
+            else if (ch == '"' && state == State::field_start) state = State::quoted;
+            else state = State::unquoted;
         }
-        if (p == limit && !m_eof) {
+        // A quoted field still open at the end of the input, or longer than a record may be, is
+        // never closed: the record is then its first line alone, flagged, and reading goes on
+        // with the next line, so one open quote costs one row, not the rest of the file.
+        const bool too_long = state == State::quoted && static_cast<size_t>(limit - start) >= max_record_bytes;
+        if ((need_more || (p == limit && !m_eof)) && !too_long) {
             fill();
             continue;
         }
-        m_unclosed_quote = in_quotes;
+        m_unclosed_quote = state == State::quoted;
+        if (m_unclosed_quote) {
+            char* first_newline = static_cast<char*>(std::memchr(start, '\n', static_cast<size_t>(limit - start)));
+            if (!first_newline && too_long)
+                throw InputError(fmt::format("{}: line {}: a record longer than {} MiB; is this a CSV file?", m_name, m_line,
+                                             max_record_bytes >> 20));
+            p = first_newline ? first_newline : limit;
+            newlines = 0;
+        }
         char* content_end = p;
         if (content_end > start && content_end[-1] == '\r') --content_end;
         m_record_line = m_line;

@@ -22,7 +22,9 @@ public:
 
     /// 1-based line on which the last record started.
     uint64_t line() const { return m_record_line; }
-    /// The last record had a quote that was never closed (it ran to the end of the input).
+    /// The last record opened a quoted field that was never closed (by the end of the input, or
+    /// within max_record_bytes). Such a record is its first line alone; reading goes on with the
+    /// next line. A quote that does not start a field is an ordinary character.
     bool unclosed_quote() const { return m_unclosed_quote; }
     const std::string& name() const { return m_name; }
 

@@ -1,11 +1,14 @@
 #include "layers/geopackage.hpp"
 
 #include <fmt/core.h>
+#include <fcntl.h>
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -13,6 +16,7 @@
 #include "engine/errors.hpp"
 #include "layers/crs.hpp"
 #include "layers/gdal_session.hpp"
+#include "layers/interrupt.hpp"
 #include "layers/raster.hpp"
 #include "layers/sqlite_rows.hpp"
 
@@ -35,11 +39,31 @@ void remove_quietly(const std::string& path) {
     fs::remove(path + "-shm", ec);
 }
 
+// Flushes a file to the disk: a write the disk could not take (a full disk on a
+// file system that allocates late, an I/O error) shows here at the latest.
+void sync_path(const std::string& path, const std::string& output) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw IoError(fmt::format("{}: cannot open {} to flush it: {}", output, path, std::strerror(errno)));
+    const int rc = ::fsync(fd);
+    const int error = errno;
+    ::close(fd);
+    if (rc != 0 && error != EINVAL && error != EROFS) // EINVAL/EROFS: the file system cannot sync this kind of file
+        throw IoError(fmt::format("{}: writing the output failed: {}", output, std::strerror(error)));
+}
+
 void rename_into_place(const std::string& from, const std::string& to, bool overwrite) {
     std::error_code ec;
     if (!overwrite && fs::exists(to, ec)) throw UsageError(fmt::format("{}: already exists; pass --overwrite to replace it", to));
+    sync_path(from, to); // the bytes are on the disk before the name points at them
     fs::rename(from, to, ec);
     if (ec) throw IoError(fmt::format("{}: cannot move the finished output into place: {}", to, ec.message()));
+    // And the rename itself, as far as the file system allows (the output is complete either way).
+    const fs::path dir = fs::path(to).parent_path();
+    const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+    }
 }
 
 struct Transaction {
@@ -68,9 +92,11 @@ struct Transaction {
 
 void check_output_path(const std::string& path, bool overwrite) {
     std::error_code ec;
+    if (fs::is_directory(path, ec)) throw IoError(fmt::format("{}: is a folder; name the file to write", path));
     if (fs::exists(path, ec) && !overwrite) throw UsageError(fmt::format("{}: already exists; pass --overwrite to replace it", path));
     fs::path dir = fs::path(path).parent_path();
     if (dir.empty()) dir = ".";
+    if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) throw IoError(fmt::format("{}: {} is a file, not a folder", path, dir.string()));
     if (!fs::is_directory(dir, ec)) throw IoError(fmt::format("{}: the folder {} does not exist", path, dir.string()));
     if (::access(dir.c_str(), W_OK) != 0) throw IoError(fmt::format("{}: the folder {} is not writable", path, dir.string()));
 }
@@ -83,6 +109,7 @@ struct GeoPackageWriter::Impl {
     OGRSpatialReference srs;
     GDALDatasetUniquePtr ds;
     bool committed = false;
+    std::unique_ptr<InterruptCleanup> cleanup; // removes `temp` if the run is interrupted
     std::vector<BulkRows> bulk; // attribute tables GDAL created empty; rows go in at commit()
 
     OGRLayer* create(const char* name, OGRwkbGeometryType type, const char* description) {
@@ -117,6 +144,7 @@ GeoPackageWriter::GeoPackageWriter(std::string path, bool overwrite, std::string
     m_impl->working_crs = working_crs;
     m_impl->temp = temporary_path(m_impl->path);
     remove_quietly(m_impl->temp);
+    m_impl->cleanup = std::make_unique<InterruptCleanup>(m_impl->temp);
     if (m_impl->srs.SetFromUserInput(working_crs.c_str()) != OGRERR_NONE)
         throw UsageError(fmt::format("unknown working CRS '{}'", working_crs));
     m_impl->srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
@@ -412,11 +440,13 @@ void GeoPackageWriter::commit() {
     w.bulk.clear();
     rename_into_place(w.temp, w.path, w.overwrite);
     w.committed = true;
+    w.cleanup.reset();
 }
 
 void write_areas_csv(const std::string& path, bool overwrite, const Areas& areas, const std::vector<GroupColumns>& stats) {
     check_output_path(path, overwrite);
     const std::string temp = temporary_path(path);
+    const InterruptCleanup cleanup(temp);
     {
         std::ofstream out(temp, std::ios::binary);
         if (!out) throw IoError(fmt::format("{}: cannot create", temp));

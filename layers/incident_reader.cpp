@@ -169,7 +169,7 @@ std::string describe_header(const std::vector<std::string_view>& fields) {
     std::string s;
     for (size_t i = 0; i < fields.size() && i < 14; ++i) {
         if (i) s += ',';
-        s += std::string(fields[i].substr(0, 40));
+        for (char c : fields[i].substr(0, 40)) s += static_cast<unsigned char>(c) < 0x20 ? '?' : c; // no control bytes in messages
     }
     return s;
 }
@@ -239,6 +239,11 @@ void read_csv_source(const SourceFile& file, uint32_t source, const IngestOption
         }
         if (fields.size() > c.width) {
             sink.reject(line, RejectReason::malformed_row, fmt::format("{} fields; the header has {}", fields.size(), c.width));
+            continue;
+        }
+        // A NUL byte is not text: the row is damaged (and would be cut short in the outputs).
+        if (std::any_of(fields.begin(), fields.end(), [](std::string_view f) { return f.find('\0') != std::string_view::npos; })) {
+            sink.reject(line, RejectReason::malformed_row, "a NUL byte in the row; is this a text file?");
             continue;
         }
         if (fields.size() < c.required) {
@@ -379,7 +384,7 @@ std::vector<std::pair<std::string, uint64_t>> IngestResult::unknown_types() cons
 }
 
 IngestResult read_incidents(const std::vector<std::string>& arguments, const IngestOptions& options, Progress& progress) {
-    check_crs(options.working_crs, "--working-crs");
+    check_working_crs(options.working_crs);
     if (!options.input_crs.empty()) check_crs(options.input_crs, "--crs");
     const std::vector<SourceFile> files = expand_sources(arguments);
     IngestResult result;
@@ -446,10 +451,17 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
             in.y[r] = loc.y[l];
         }
     }
+    std::vector<int8_t> geographic_source(files.size(), -1); // looked up for sources with rejects only
     for (size_t r = 0; r < in.size(); ++r)
-        if (!keep[r])
+        if (!keep[r]) {
+            int8_t& geographic = geographic_source[in.source[r]];
+            if (geographic < 0) geographic = is_geographic(row_crs_of_source[in.source[r]]) ? 1 : 0;
             result.rejects.add(in.source[r], in.line[r], RejectReason::outside_crs_area,
-                               fmt::format("longitude/x {}, latitude/y {}", in.x[r], in.y[r]));
+                               fmt::format("longitude/x {}, latitude/y {}{}", in.x[r], in.y[r],
+                                           geographic == 1 && area.contains(in.y[r], in.x[r])
+                                               ? " (inside it with longitude and latitude swapped: are the columns swapped?)"
+                                               : ""));
+        }
 
     // An exact repeat of a row with a Crime ID is a duplicate. Rows without one (all anti-social
     // behaviour) are kept: two reports at one map point in one month are indistinguishable, not

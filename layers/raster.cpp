@@ -11,6 +11,7 @@
 #include "engine/errors.hpp"
 #include "layers/gdal_session.hpp"
 #include "layers/geopackage.hpp"
+#include "layers/interrupt.hpp"
 
 namespace safer::layers {
 
@@ -45,6 +46,7 @@ void write_geotiff(const std::string& path, bool overwrite, const std::string& w
     check_output_path(path, overwrite);
     const fs::path p(path);
     const std::string temp = (p.parent_path() / fmt::format(".{}.tmp-{}", p.filename().string(), ::getpid())).string();
+    const InterruptCleanup cleanup(temp);
     GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("GTiff");
     if (!driver) throw IoError("GDAL's GTiff driver is not available");
     char** options = nullptr;

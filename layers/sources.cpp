@@ -5,6 +5,7 @@
 #include <cpl_vsi.h>
 #include <fcntl.h>
 #include <fmt/core.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -79,11 +80,50 @@ std::vector<SourceFile> zip_sources(const std::string& path) {
     return keep_street_files(std::move(files));
 }
 
+// Size and modification time of a file on disk, to tell whether it changed while it was read.
+struct FileStamp {
+    bool regular = false; // pipes and devices have no size to compare
+    long long size = 0;
+    long long mtime_ns = 0;
+    static FileStamp of(const struct stat& st) {
+        FileStamp f;
+        f.regular = S_ISREG(st.st_mode);
+        f.size = static_cast<long long>(st.st_size);
+        f.mtime_ns = static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
+        return f;
+    }
+    static FileStamp of_path(const std::string& path) {
+        struct stat st {};
+        return ::stat(path.c_str(), &st) == 0 ? of(st) : FileStamp{};
+    }
+    bool operator==(const FileStamp&) const = default;
+};
+
+void check_unchanged(const std::string& name, const FileStamp& before, const FileStamp& after) {
+    if (!before.regular || before == after) return;
+    throw IoError(fmt::format("{}: the file changed while it was being read ({} bytes when opened, {} now{}); "
+                              "read it again once it is complete",
+                              name, before.size, after.size, before.size == after.size ? ", modified" : ""));
+}
+
+// Refuses a decompressed stream that grows beyond the limits of sources.hpp.
+void check_expansion(const std::string& name, unsigned long long total, long long compressed_size, const char* kind) {
+    if (total > max_expanded_bytes)
+        throw InputError(fmt::format("{}: expands beyond {} GiB; refusing it as a likely {} bomb", name, max_expanded_bytes >> 30, kind));
+    if (total > expansion_ratio_floor && compressed_size > 0 &&
+        total / static_cast<unsigned long long>(compressed_size) >= max_expansion_ratio)
+        throw InputError(fmt::format("{}: expands to more than {} times the {} bytes of the compressed file, beyond what one "
+                                     "layer of deflate can reach; refusing it as a likely {} bomb",
+                                     name, max_expansion_ratio, compressed_size, kind));
+}
+
 class PlainReader final : public ByteReader {
 public:
     explicit PlainReader(const SourceFile& s) : m_name(s.display) {
         m_fd = ::open(s.path.c_str(), O_RDONLY | O_CLOEXEC);
         if (m_fd < 0) throw InputError(fmt::format("{}: cannot open: {}", m_name, std::strerror(errno)));
+        struct stat st {};
+        if (::fstat(m_fd, &st) == 0) m_opened = FileStamp::of(st);
     }
     ~PlainReader() override { ::close(m_fd); }
     size_t read(char* buffer, size_t size) override {
@@ -91,10 +131,20 @@ public:
             const ssize_t n = ::read(m_fd, buffer, size);
             if (n > 0) {
                 m_sha.update(buffer, static_cast<size_t>(n));
+                m_read += n;
                 return static_cast<size_t>(n);
             }
             if (n == 0) {
-                if (m_digest.empty()) m_digest = m_sha.hex();
+                if (m_digest.empty()) {
+                    // Appended to, cut short or rewritten while read: the rows and the checksum
+                    // would describe no version of the file.
+                    struct stat st {};
+                    FileStamp now = m_opened;
+                    if (::fstat(m_fd, &st) == 0) now = FileStamp::of(st);
+                    if (m_opened.regular && m_opened.size > 0 && m_read != m_opened.size && now == m_opened) now.size = m_read;
+                    check_unchanged(m_name, m_opened, now);
+                    m_digest = m_sha.hex();
+                }
                 return 0;
             }
             if (errno != EINTR) throw IoError(fmt::format("{}: read failed: {}", m_name, std::strerror(errno)));
@@ -106,13 +156,16 @@ public:
 private:
     std::string m_name;
     int m_fd;
+    FileStamp m_opened;
+    long long m_read = 0;
     Sha256 m_sha;
     std::string m_digest;
 };
 
 class GzipReader final : public ByteReader {
 public:
-    explicit GzipReader(const SourceFile& s) : m_name(s.display) {
+    explicit GzipReader(const SourceFile& s) : m_name(s.display), m_path(s.path) {
+        m_opened = FileStamp::of_path(s.path);
         m_file = gzopen(s.path.c_str(), "rb");
         if (!m_file) throw InputError(fmt::format("{}: cannot open: {}", m_name, std::strerror(errno)));
         gzbuffer(m_file, 1 << 18);
@@ -125,21 +178,23 @@ public:
         if (n < 0 || (code != Z_OK && code != Z_STREAM_END))
             throw InputError(fmt::format("{}: corrupt or truncated gzip data: {}", m_name, message ? message : "unknown"));
         m_total += static_cast<unsigned long long>(n);
-        if (m_total > max_expanded_bytes)
-            throw InputError(fmt::format("{}: expands beyond {} GiB; refusing it as a likely gzip bomb", m_name,
-                                         max_expanded_bytes >> 30));
+        check_expansion(m_name, m_total, m_opened.size, "gzip");
+        if (n == 0 && size > 0) check_unchanged(m_name, m_opened, FileStamp::of_path(m_path));
         return static_cast<size_t>(n);
     }
 
 private:
     std::string m_name;
+    std::string m_path;
+    FileStamp m_opened;
     gzFile m_file;
     unsigned long long m_total = 0;
 };
 
 class VsiReader final : public ByteReader {
 public:
-    explicit VsiReader(const SourceFile& s) : m_name(s.display) {
+    explicit VsiReader(const SourceFile& s) : m_name(s.display), m_file_on_disk(s.file) {
+        m_opened = FileStamp::of_path(s.file);
         ensure_gdal();
         clear_gdal_error();
         m_file = VSIFOpenL(s.path.c_str(), "rb");
@@ -152,14 +207,15 @@ public:
         if (n < size && CPLGetLastErrorType() >= CE_Failure)
             throw InputError(fmt::format("{}: corrupt or truncated compressed data: {}", m_name, gdal_message()));
         m_total += n;
-        if (m_total > max_expanded_bytes)
-            throw InputError(fmt::format("{}: expands beyond {} GiB; refusing it as a likely zip bomb", m_name,
-                                         max_expanded_bytes >> 30));
+        check_expansion(m_name, m_total, m_opened.size, "zip");
+        if (n == 0 && size > 0) check_unchanged(m_name, m_opened, FileStamp::of_path(m_file_on_disk));
         return n;
     }
 
 private:
     std::string m_name;
+    std::string m_file_on_disk;
+    FileStamp m_opened;
     VSILFILE* m_file;
     unsigned long long m_total = 0;
 };

@@ -25,7 +25,8 @@ struct SourceFile {
 std::vector<SourceFile> expand_sources(const std::vector<std::string>& arguments);
 
 /// Sequential bytes of one source. read() returns 0 at the end and throws InputError naming the
-/// file when the data is corrupt (a truncated gzip, a bad zip member) or larger than allowed.
+/// file when the data is corrupt (a truncated gzip, a bad zip member) or larger than allowed, and
+/// IoError when the file on disk changed (size or modification time) while it was being read.
 class ByteReader {
 public:
     virtual ~ByteReader() = default;
@@ -39,5 +40,11 @@ public:
 /// Largest decompressed size accepted from one compressed member; beyond it the input is refused
 /// as a likely zip bomb. 64 GiB is far more than a year of national police.uk data (about 2 GB).
 inline constexpr unsigned long long max_expanded_bytes = 64ULL << 30;
+/// Largest ratio of decompressed bytes to the size of the file on disk holding them (the .gz, or
+/// the whole .zip), checked once more than expansion_ratio_floor bytes have come out. One
+/// deflate layer cannot pass 1,032:1, so only nested compression (a .csv.gz inside a .zip) or a
+/// crafted archive does: refused as a zip bomb long before max_expanded_bytes.
+inline constexpr unsigned long long max_expansion_ratio = 1100;
+inline constexpr unsigned long long expansion_ratio_floor = 16ULL << 20;
 
 } // namespace safer::layers

@@ -13,5 +13,6 @@ Run setup_ingest(CLI::App& app);
 Run setup_areas(CLI::App& app);
 Run setup_kde(CLI::App& app);
 Run setup_hotspots(CLI::App& app);
+Run setup_bid(CLI::App& app);
 
 } // namespace safer::tools

@@ -114,6 +114,8 @@ void print_ingest_summary(const layers::IngestResult& result, uint64_t used, Pro
         if (const uint64_t n = result.rejects.count(reason))
             progress.info(fmt::format("  rejected {:>8}  {} ({})", n, reason_text(reason), reason_code(reason)));
     }
+    for (const auto& s : result.sources)
+        if (s.rows == 0) progress.warn(fmt::format("{}: no rows after the header", s.path));
     for (const auto& [type, count] : result.unknown_types())
         progress.warn(fmt::format("crime type '{}' is not a police.uk type; kept as its own type ({} rows)", type, count));
     if (!result.transform_operation.empty()) progress.info(fmt::format("coordinates transformed by PROJ: {}", result.transform_operation));

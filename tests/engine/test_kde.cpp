@@ -503,3 +503,59 @@ TEST_CASE("KDE: hotspot classes take the top 1, 5 and 10 % of cells and the inci
     CHECK(h.cell_class[g.index(1, 19)] == 0);  // 180
     CHECK(h.cell_class[g.index(9, 15)] == 0);  // zero
 }
+
+TEST_CASE("KDE: grids snap outward to whole cells; kernel and unit names parse", "[kde]") {
+    // (1003, 2007)–(1990, 2999) grown by 400: (603, 1607)–(2390, 3399); 25 m cells snap that
+    // to (600, 1600)–(2400, 3400): 72 × 72 cells.
+    const Grid g = Grid::covering(Extent{1003, 2007, 1990, 2999}, 400, 25);
+    CHECK(g.x0 == 600);
+    CHECK(g.y0 == 3400);
+    CHECK(g.nx == 72);
+    CHECK(g.ny == 72);
+    CHECK(g.east() == 2400);
+    CHECK(g.south() == 1600);
+    CHECK(g.col_x(0) == 612.5);
+    CHECK(g.row_y(0) == 3387.5);
+    CHECK(g.row_of(3400) == 0);     // the north edge belongs to row 0
+    CHECK(g.row_of(3375) == 1);     // a shared edge goes south
+    CHECK(g.col_of(625) == 1);      // and east
+    CHECK(g.col_of(1e300) > g.nx);  // far off: out of range, no overflow
+    CHECK(Grid::cells_covering(Extent{1003, 2007, 1990, 2999}, 400, 25) == 72.0 * 72.0);
+    for (const Kernel k : all_kernels) CHECK(parse_kernel(name(k)) == k);
+    CHECK(!parse_kernel("cosine"));
+    for (const Units u : {Units::per_km2, Units::raw, Units::probability}) CHECK(parse_units(name(u)) == u);
+    CHECK(!parse_units("per-m2"));
+    CHECK(support_radius(Kernel::gaussian, 100) == 400);
+    CHECK(support_radius(Kernel::quartic, 100) == 100);
+    CHECK(shape(Kernel::quartic, 100, 100) == 0);
+    CHECK(shape(Kernel::uniform, 100, 99.999) == 1);
+    CHECK(shape(Kernel::uniform, 100, 100) == 0);
+    CHECK_THAT(formulas(), Catch::Contains("3/(pi h^2) (1 - d^2/h^2)^2"));
+}
+
+TEST_CASE("KDE: estimate over a study area reports what it used", "[kde]") {
+    Points p = random_points(500, 0, 0, 3000, 21);
+    const geos::Geometry area = rectangle(0, 0, 3000, 3000);
+    StudyArea study{{area.get()}};
+    Options o; // auto bandwidth and cell
+    const Surface s = estimate(p, o, &study);
+    CHECK(s.bandwidth_auto);
+    CHECK(s.cell_auto);
+    CHECK(s.grid.cell == 10); // 3000 / 250 = 12 -> 10
+    CHECK(s.bandwidth == Approx(auto_bandwidth(p)));
+    CHECK(s.incidents == 500);
+    CHECK(s.locations == 500);
+    CHECK(s.total_weight == 500);
+    CHECK(s.grid.x0 <= -s.bandwidth);
+    CHECK(s.grid.east() >= 3000 + s.bandwidth);
+    size_t inside = 0;
+    for (uint8_t m : s.inside) inside += m;
+    CHECK(inside == 300 * 300);
+    const Hotspots h = hotspot_classes(s.grid, s.value, p);
+    CHECK(h.valid_cells == 300 * 300);
+    CHECK(h.weight_in_surface == 500);
+    CHECK(h.classes[0].cells >= 900);
+    CHECK(h.classes[0].share > 0.01);
+    CHECK(h.classes[0].share <= h.classes[1].share);
+    CHECK(h.classes[1].share <= h.classes[2].share);
+}

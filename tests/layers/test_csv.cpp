@@ -81,16 +81,35 @@ TEST_CASE("CSV: records crossing buffer refills parse the same", "[layers][csv]"
     }
 }
 
-TEST_CASE("CSV: an unclosed quote runs to the end and is flagged", "[layers][csv]") {
-    StringReader in("a,b\n\"open,1\n2,3\n", 1 << 20);
-    CsvReader csv(in, "t.csv");
-    std::vector<std::string_view> f;
-    REQUIRE(csv.next(f));
-    CHECK_FALSE(csv.unclosed_quote());
-    REQUIRE(csv.next(f));
-    CHECK(csv.unclosed_quote());
-    CHECK(csv.line() == 2);
-    CHECK_FALSE(csv.next(f));
+TEST_CASE("CSV: an unclosed quote costs its own line only, flagged", "[layers][csv]") {
+    for (size_t piece : {size_t{1}, size_t{3}, size_t{1} << 20}) {
+        StringReader in("a,b\n\"open,1\n2,3\n4,5\n", piece);
+        CsvReader csv(in, "t.csv");
+        std::vector<std::string_view> f;
+        REQUIRE(csv.next(f));
+        CHECK_FALSE(csv.unclosed_quote());
+        REQUIRE(csv.next(f));
+        CHECK(csv.unclosed_quote());
+        CHECK(csv.line() == 2);
+        CHECK(f == std::vector<std::string_view>{"open,1"});
+        REQUIRE(csv.next(f)); // the rows after it are still read
+        CHECK_FALSE(csv.unclosed_quote());
+        CHECK(csv.line() == 3);
+        CHECK(f == std::vector<std::string_view>{"2", "3"});
+        REQUIRE(csv.next(f));
+        CHECK(csv.line() == 4);
+        CHECK_FALSE(csv.next(f));
+    }
+}
+
+TEST_CASE("CSV: a quote inside an unquoted field is an ordinary character", "[layers][csv]") {
+    std::vector<uint64_t> lines;
+    // A stray inch mark must not join the rows after it into one record.
+    CHECK(parse("a,b\nOn or near 5\" Street,1\n2,3\nx\"y\"z,\"q\"\"\"\n", 1 << 20, &lines) ==
+          Rows{{"a", "b"}, {"On or near 5\" Street", "1"}, {"2", "3"}, {"x\"y\"z", "q\""}});
+    CHECK(lines == std::vector<uint64_t>{1, 2, 3, 4});
+    for (size_t piece : {size_t{1}, size_t{2}, size_t{5}})
+        CHECK(parse("a,\"b\"\"\",c\n\"x\ny\"tail,z\n", piece) == Rows{{"a", "b\"", "c"}, {"x\nytail", "z"}});
 }
 
 TEST_CASE("CSV: a 100,000-character field is read whole", "[layers][csv]") {

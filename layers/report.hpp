@@ -1,0 +1,88 @@
+#pragma once
+// Self-contained HTML reports: one file, no scripts, no network. Vector maps and charts are
+// inline SVG; rasters are rendered to PNG with GDAL and embedded as base64.
+#include <geos_c.h>
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "engine/grid.hpp"
+
+namespace safer::layers {
+
+std::string html_escape(std::string_view text);
+std::string base64(std::string_view bytes);
+
+/// A text file written to a temporary file beside `path` and renamed into place. Refuses to
+/// replace an existing file without `overwrite` (UsageError).
+void write_file_atomically(const std::string& path, bool overwrite, const std::string& content);
+
+/// One CSV line from fields, quoting those that need it (RFC 4180).
+std::string csv_line(const std::vector<std::string>& fields);
+
+/// A polygon drawn on a map.
+struct MapShape {
+    const GEOSGeometry* geometry = nullptr;
+    std::string fill = "none";   // CSS colour
+    std::string stroke = "#666"; // CSS colour
+    double stroke_width = 0.5;   // pixels
+    std::string title;           // tooltip
+};
+
+/// A raster drawn under the shapes: PNG bytes covering `extent`.
+struct MapImage {
+    std::string png;
+    Extent extent;
+};
+
+struct LegendItem {
+    std::string colour;
+    std::string label;
+};
+
+/// An SVG map of `shapes` (simplified to the pixel size), scaled to `width` pixels, over the
+/// extent of all shapes (and of the image, if any), north up, with a scale bar and a legend.
+std::string svg_map(const std::vector<MapShape>& shapes, double width, const std::vector<LegendItem>& legend = {},
+                    const MapImage* image = nullptr, const std::string& caption = {});
+
+struct ChartSeries {
+    std::string name;
+    std::string colour;
+    std::vector<double> values; // one per x label; NaN leaves a gap
+    bool dashed = false;
+};
+
+/// An SVG line chart with labelled axes and a legend.
+std::string svg_line_chart(const std::string& title, const std::vector<std::string>& x_labels,
+                           const std::vector<ChartSeries>& series, const std::string& y_label, double width = 520,
+                           double height = 260);
+
+/// A Float32 grid rendered to PNG with GDAL's colour relief (gdaldem color-relief): `ramp` pairs
+/// a value with an RGBA colour ("r g b a", 0-255), interpolated between; nodata is transparent.
+std::string render_raster_png(const Grid& grid, const std::vector<float>& values, float nodata,
+                              const std::vector<std::pair<double, std::string>>& ramp);
+
+/// Sequential colours (light yellow to dark red, ColorBrewer YlOrRd) for `classes` classes, 3..7.
+std::vector<std::string> sequential_colours(size_t classes);
+
+/// An HTML document built section by section.
+class HtmlReport {
+public:
+    explicit HtmlReport(std::string title);
+    void heading(const std::string& text, int level = 2);
+    void paragraph(const std::string& text); // escaped
+    void raw(const std::string& html);       // trusted HTML (SVG, lists built here)
+    void list(const std::vector<std::string>& items);
+    void table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
+               const std::string& caption = {});
+    std::string html() const;
+    void write(const std::string& path, bool overwrite) const { write_file_atomically(path, overwrite, html()); }
+
+private:
+    std::string m_title;
+    std::string m_body;
+};
+
+} // namespace safer::layers

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Every input row accounted for, and the same outputs on every run, for each command that reads
+# incidents (ingest, areas, kde, hotspots; add a line to COMMANDS for each new one).
+#
+# Accounting: for each input, the rows in the files (counted here independently, by Python's csv
+# module) = the "read N rows" printed = used + rejected; the printed rejects by reason add up to
+# the rejected; the rejects layer holds that many rows with the same counts by reason; and the
+# incidents used show up whole in each command's own output (incidents layer, areas' all_count,
+# the KDE incident count, the hotspot units' total).
+# Determinism: each command run twice on the same inputs and seed gives byte-identical outputs,
+# or, where GeoPackage timestamps differ, identical contents table by table.
+#
+# Inputs: the generated town (as CSV folders and as a GeoPackage point layer, which takes the
+# OGR reader), and every real incident file in ../shared/data: the 13 police.uk street files one
+# by one and as a folder, and the 13 outcomes files (with --type-field "Outcome type").
+# usage: accounting_test.sh SAFER SAFER_TOWN DATA_DIR WORK_DIR [quick]
+#   quick (the sanitizer build): the town, the street folder and one outcomes file only.
+set -uo pipefail
+SAFER="$1"; TOWN_BIN="$2"; DATA="$3"; WORK="$4"; MODE="${5:-full}"
+rm -rf "$WORK"; mkdir -p "$WORK"
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+pass() { echo "ok: $*"; }
+PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
+
+# Records (not blank lines, not the header) in CSV files, .csv.gz included, by Python's csv module.
+csv_rows() {
+    "$PY" - "$@" <<'PY'
+import csv, gzip, sys
+total = 0
+for path in sys.argv[1:]:
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt", newline="", encoding="utf-8", errors="surrogateescape") as f:
+        records = [r for r in csv.reader(f) if r]
+        total += max(0, len(records) - 1)
+print(total)
+PY
+}
+sql() { sqlite3 "$1" "$2"; }
+
+# check_run NAME EXPECTED_ROWS OUTPUT STDERR KIND: the accounting of one run.
+check_run() {
+    local name="$1" expected="$2" out="$3" err="$4" kind="$5"
+    local summary n u r
+    summary=$(grep -o 'read [0-9]* rows from [0-9]* files\?: [0-9]* used, [0-9]* rejected' "$err" | head -n 1)
+    if [ -z "$summary" ]; then fail "$name: no summary line: $(tail -n 3 "$err")"; return 1; fi
+    read -r n u r < <(echo "$summary" | sed 's/read \([0-9]*\) rows.*: \([0-9]*\) used, \([0-9]*\) rejected/\1 \2 \3/')
+    local problems=()
+    [ "$n" -eq "$expected" ] || problems+=("read $n, the files hold $expected rows")
+    [ $((u + r)) -eq "$n" ] || problems+=("$u used + $r rejected != $n read")
+    # Printed reasons add up, and agree with the rejects layer reason by reason.
+    local printed layer by_reason
+    printed=$(sed -n 's/.*rejected *\([0-9]*\)  .*(\([a-z_]*\))$/\2 \1/p' "$err" | sort)
+    by_reason=$(echo "$printed" | awk '{s += $2} END {print s + 0}')
+    [ "$by_reason" -eq "$r" ] || problems+=("reasons add up to $by_reason, not $r")
+    layer=$(sql "$out" "SELECT reason, COUNT(*) FROM rejects GROUP BY reason ORDER BY reason" | tr '|' ' ' | sort)
+    [ "$layer" = "$printed" ] || problems+=("rejects layer by reason [$(echo $layer)] != printed [$(echo $printed)]")
+    # The incidents used, whole, in the command's own output.
+    local seen=""
+    case "$kind" in
+        ingest) seen=$(sql "$out" "SELECT COUNT(*) FROM incidents") ;;
+        areas) seen=$(sql "$out" "SELECT SUM(all_count) FROM areas")
+               local listed; listed=$(sql "$out" "SELECT COUNT(*) FROM incidents")
+               [ "$listed" -eq "$u" ] || problems+=("incidents layer $listed != $u used") ;;
+        kde) seen=$(sed -n 's/^safer: \([0-9]*\) incidents of .*/\1/p' "$err" | head -n 1) ;;
+        hotspots) local total off; total=$(sql "$out" "SELECT CAST(value AS INTEGER) FROM concentration WHERE measure = 'incidents'")
+                  off=$(sed -n 's/^safer: \([0-9]*\) incidents lie in the study area but in edge cells.*/\1/p' "$err"); seen=$((total + ${off:-0})) ;;
+    esac
+    [ "$seen" = "$u" ] || problems+=("the $kind output holds $seen incidents, not the $u used")
+    if [ ${#problems[@]} -gt 0 ]; then fail "$name: $(IFS='; '; echo "${problems[*]}")"; return 1; fi
+    pass "$name: $n rows = $u used + $r rejected ($(echo $printed | tr ' ' ':' | sed 's/:\([a-z]\)/, \1/g'))"
+}
+
+# Same outputs from two runs (the second into the same path, so the recorded command line is
+# the same): byte for byte, or else table by table with timestamps left out.
+same_outputs() {
+    local a="$1" b="$2"
+    cmp -s "$a" "$b" && { echo bytes; return 0; }
+    local da db
+    da=$(dump_without_timestamps "$a"); db=$(dump_without_timestamps "$b")
+    [ "$da" = "$db" ] && { echo contents; return 0; }
+    diff <(echo "$da") <(echo "$db") | head -n 10 >&2
+    return 1
+}
+dump_without_timestamps() {
+    case "$1" in
+        *.gpkg) sqlite3 "$1" .dump | sed -E "s/'[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z'/'TIMESTAMP'/g" ;;
+        *) gdalinfo -checksum -mdd all "$1" ;;
+    esac
+}
+
+# run_command NAME KIND EXPECTED_ROWS ARGS...: runs `safer ARGS -o OUT` twice; checks the
+# accounting of the first run and that the second gives the same output.
+run_command() {
+    local name="$1" kind="$2" expected="$3"; shift 3
+    local dir="$WORK/$name"; mkdir -p "$dir"
+    local out="$dir/out.gpkg"
+    if ! "$SAFER" "$kind" "$@" -o "$out" 2>"$dir/err1"; then fail "$name: exit $?: $(tail -n 3 "$dir/err1")"; return; fi
+    check_run "$name" "$expected" "$out" "$dir/err1" "$kind" || return
+    mv "$out" "$dir/first.gpkg"
+    if ! "$SAFER" "$kind" "$@" -o "$out" 2>"$dir/err2"; then fail "$name (second run): $(tail -n 3 "$dir/err2")"; return; fi
+    local how
+    if how=$(same_outputs "$dir/first.gpkg" "$out"); then pass "$name: two runs, identical outputs ($how)"; else fail "$name: two runs differ"; fi
+}
+
+# --- The town -----------------------------------------------------------------------------------
+"$TOWN_BIN" --seed 21 -o "$WORK/town" -q || { fail "safer-town"; exit 1; }
+T="$WORK/town"
+town_rows=$(csv_rows "$T"/crimes/*/*.csv)
+run_command town-ingest ingest "$town_rows" --crimes "$T/crimes"
+run_command town-areas areas "$town_rows" --crimes "$T/crimes" --areas "$T/lsoas.geojson" --population "$T/population.csv" --incidents
+run_command town-kde kde "$town_rows" --crimes "$T/crimes" --group all --areas "$T/lsoas.geojson" --by quarter
+run_command town-hotspots-grid hotspots "$town_rows" --crimes "$T/crimes" --group all --grid 250 --permutations 99 --seed 3
+run_command town-hotspots-areas hotspots "$town_rows" --crimes "$T/crimes" --group all --areas "$T/lsoas.geojson" --permutations 99 --seed 3 --by quarter
+run_command town-window ingest "$town_rows" --crimes "$T/crimes" --from 2023-03 --to 2023-05
+# The same rows as a GeoPackage point layer: the OGR reader (rows with no location have no geometry).
+ogr2ogr -q -f GPKG "$WORK/town-points.gpkg" "$T"/crimes/2023-01/*.csv -nln crimes -a_srs EPSG:4326 \
+    -oo X_POSSIBLE_NAMES=Longitude -oo Y_POSSIBLE_NAMES=Latitude -oo KEEP_GEOM_COLUMNS=NO -oo AUTODETECT_TYPE=NO 2>/dev/null \
+    || fail "ogr2ogr of the town"
+run_command town-ogr-layer ingest "$(csv_rows "$T"/crimes/2023-01/*.csv)" --crimes "$WORK/town-points.gpkg"
+
+# --- The real data --------------------------------------------------------------------------------
+STREET="$DATA/avon-and-somerset/crime/street"
+OUTCOMES="$DATA/avon-and-somerset/crime/outcomes"
+LSOAS="$DATA/avon-and-somerset/boundaries/lsoa_2011_avon_and_somerset.geojson"
+POP="$DATA/england/imd2019/File_6_-_IoD2019_Population_Denominators.csv.gz"
+street_rows=$(csv_rows "$STREET"/*.csv.gz)
+run_command real-ingest ingest "$street_rows" --crimes "$STREET"
+if [ "$MODE" = full ]; then
+    run_command real-areas areas "$street_rows" --crimes "$STREET" --areas "$LSOAS" --population "$POP" --incidents
+    run_command real-kde kde "$street_rows" --crimes "$STREET" --group all --areas "$LSOAS" --bandwidth 500 --cell 250
+    run_command real-hotspots hotspots "$street_rows" --crimes "$STREET" --group all --areas "$LSOAS" --permutations 99 --seed 5
+    for f in "$STREET"/*.csv.gz; do
+        m=$(basename "$f" | cut -c1-7)
+        run_command "real-street-$m" ingest "$(csv_rows "$f")" --crimes "$f"
+    done
+    for f in "$OUTCOMES"/*.csv.gz; do
+        m=$(basename "$f" | cut -c1-7)
+        run_command "real-outcomes-$m" ingest "$(csv_rows "$f")" --crimes "$f" --type-field "Outcome type"
+    done
+else
+    f=$(ls "$OUTCOMES"/*.csv.gz | head -n 1)
+    run_command real-outcomes-first ingest "$(csv_rows "$f")" --crimes "$f" --type-field "Outcome type"
+    echo "quick mode: the real street folder and one outcomes file only; the full run covers every file and command"
+fi
+
+echo "$failures failed"
+[ "$failures" -eq 0 ]

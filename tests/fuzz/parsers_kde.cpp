@@ -1,0 +1,17 @@
+// Reaches parse_length, in an unnamed namespace of tools/command_kde.cpp, by compiling that file
+// into this translation unit (fuzz build only; the command is unchanged).
+#include "tools/command_kde.cpp" // NOLINT(bugprone-suspicious-include)
+
+namespace safer::fuzz {
+/// --bandwidth/--cell TEXT: false when refused (UsageError). Aborts on a value that should not pass.
+bool check_length(const std::string& text) {
+    try {
+        const std::optional<double> v = safer::tools::parse_length(text, "--bandwidth");
+        if (!v && text != "auto") fail("'auto' result for another text");
+        if (v && !std::isfinite(*v)) fail("a length that is not finite");
+        return true;
+    } catch (const safer::UsageError&) {
+        return false;
+    }
+}
+} // namespace safer::fuzz
