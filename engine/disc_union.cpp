@@ -346,4 +346,42 @@ Ring clip_convex(const Ring& ring, const Extent& box) {
     return out;
 }
 
+double area_in_convex(const Ring& subject, const Ring& convex, const Extent& box) {
+    thread_local std::vector<Point> poly, next; // reused: this runs millions of times
+    poly.clear();
+    for (size_t i = 0; i + 1 < subject.x.size(); ++i) poly.push_back({subject.x[i], subject.y[i]});
+    // Keeps the points with f(p) >= 0, f linear; a crossing is where f changes sign.
+    const auto clip = [&](auto&& f) {
+        next.clear();
+        const size_t n = poly.size();
+        for (size_t k = 0; k < n; ++k) {
+            const Point& p = poly[k];
+            const Point& q = poly[(k + 1) % n];
+            const double fp = f(p), fq = f(q);
+            if (fp >= 0) next.push_back(p);
+            if ((fp >= 0) != (fq >= 0)) {
+                const double t = fp / (fp - fq);
+                next.push_back({p.x + t * (q.x - p.x), p.y + t * (q.y - p.y)});
+            }
+        }
+        poly.swap(next);
+    };
+    clip([&](const Point& p) { return p.x - box.min_x; });
+    if (poly.empty()) return 0;
+    clip([&](const Point& p) { return box.max_x - p.x; });
+    if (poly.empty()) return 0;
+    clip([&](const Point& p) { return p.y - box.min_y; });
+    if (poly.empty()) return 0;
+    clip([&](const Point& p) { return box.max_y - p.y; });
+    for (size_t i = 0; i + 1 < convex.x.size() && !poly.empty(); ++i) {
+        const double ax = convex.x[i], ay = convex.y[i], ex = convex.x[i + 1] - ax, ey = convex.y[i + 1] - ay;
+        clip([&](const Point& p) { return ex * (p.y - ay) - ey * (p.x - ax); }); // left of the edge
+    }
+    if (poly.size() < 3) return 0;
+    double a = 0;
+    const double x0 = poly[0].x, y0 = poly[0].y;
+    for (size_t i = 1; i + 1 < poly.size(); ++i) a += (poly[i].x - x0) * (poly[i + 1].y - y0) - (poly[i + 1].x - x0) * (poly[i].y - y0);
+    return std::abs(a) / 2;
+}
+
 } // namespace safer::guard

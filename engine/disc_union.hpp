@@ -46,4 +46,10 @@ std::vector<PolygonRings> merge_pieces(const std::vector<Ring>& pieces);
 /// new vertex. Returns an empty ring when nothing is left.
 Ring clip_convex(const Ring& ring, const Extent& box);
 
+/// The area of the region inside `subject` (a closed ring, either orientation, convex or not)
+/// and inside the convex counter-clockwise ring `convex` whose extent is `box`: the subject is
+/// clipped to the box and then to each edge of the convex ring (Sutherland-Hodgman, exact in
+/// area for a convex window), and the absolute area of the result returned.
+double area_in_convex(const Ring& subject, const Ring& convex, const Extent& box);
+
 } // namespace safer::guard

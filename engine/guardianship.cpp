@@ -353,6 +353,27 @@ GEOSGeometry* linear_ring(const Ring& r) {
 
 geos::Geometry polygon_of(const Ring& ring) { return polygon_from(ring.x, ring.y); }
 
+Ring ring_from(const GEOSGeometry* ring) {
+    Ring r;
+    const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(ctx(), ring);
+    unsigned n = 0;
+    if (!seq || !GEOSCoordSeq_getSize_r(ctx(), seq, &n)) throw std::runtime_error("GEOS coordinates failed: " + geos::last_message());
+    r.x.resize(n), r.y.resize(n);
+    for (unsigned i = 0; i < n; ++i) GEOSCoordSeq_getXY_r(ctx(), seq, i, &r.x[i], &r.y[i]);
+    return r;
+}
+
+/// The exterior and interior rings of every polygon in a Polygon or MultiPolygon.
+void rings_of(const GEOSGeometry* g, std::vector<Ring>& shells, std::vector<Ring>& holes) {
+    const int parts = GEOSGetNumGeometries_r(ctx(), g);
+    for (int k = 0; k < parts; ++k) {
+        const GEOSGeometry* poly = GEOSGetGeometryN_r(ctx(), g, k);
+        if (GEOSGeomTypeId_r(ctx(), poly) != GEOS_POLYGON) continue;
+        shells.push_back(ring_from(GEOSGetExteriorRing_r(ctx(), poly)));
+        for (int h = 0; h < GEOSGetNumInteriorRings_r(ctx(), poly); ++h) holes.push_back(ring_from(GEOSGetInteriorRingN_r(ctx(), poly, h)));
+    }
+}
+
 /// The union of pieces that tile it (see merge_pieces), checked (its area is the pieces' total
 /// and GEOS finds it valid) and, failing that, redone by a cascaded union.
 geos::Geometry merge_union(const std::vector<Ring>& rings, size_t& fallbacks) {
@@ -456,6 +477,10 @@ Coverage union_shapes(const std::vector<Shape>& shapes, const Tiling& tiling, in
         if (progress) progress->advance(1);
     });
     cov.fallbacks = fallbacks;
+    // With one radius and no other shapes, the clipped Voronoi pieces tile each tile's union:
+    // kept, they give exact areas of intersection without an overlay (polygon_shares).
+    if (groups == 1 && std::all_of(polygons_in_tile.begin(), polygons_in_tile.end(), [](const auto& v) { return v.empty(); }))
+        cov.convex = std::move(rings_in_tile);
     if (progress) progress->end();
     return cov;
 }
@@ -530,6 +555,36 @@ std::vector<double> polygon_shares(const Coverage& coverage, std::span<const GEO
     }
     std::vector<double> covered(pairs.size(), 0.0);
     if (progress) progress->begin(fmt::format("coverage of {} areas ({} area-tile pairs)", polygons.size(), pairs.size()), pairs.size());
+    if (!coverage.convex.empty()) {
+        // Σ over the tile's convex pieces of the area of (area ∩ piece), each by clipping the
+        // area's rings to the piece (Sutherland-Hodgman: exact for a convex clip window).
+        std::vector<std::vector<Ring>> shells(polygons.size()), holes(polygons.size());
+        for (size_t i = 0; i < polygons.size(); ++i) rings_of(polygons[i], shells[i], holes[i]);
+        std::vector<std::vector<Extent>> part_extent(coverage.convex.size());
+        tbb::parallel_for(size_t{0}, coverage.convex.size(), [&](size_t t) {
+            for (const Ring& part : coverage.convex[t]) part_extent[t].push_back(part.extent());
+        });
+        tbb::parallel_for(size_t{0}, pairs.size(), [&](size_t k) {
+            const Pair p = pairs[k];
+            const Extent pe = extent[p.polygon];
+            double a = 0;
+            const auto& parts = coverage.convex[p.tile];
+            for (size_t j = 0; j < parts.size(); ++j) {
+                const Ring& part = parts[j];
+                const Extent& ce = part_extent[p.tile][j];
+                if (!overlaps(pe, ce)) continue;
+                for (const Ring& r : shells[p.polygon]) a += area_in_convex(r, part, ce);
+                for (const Ring& r : holes[p.polygon]) a -= area_in_convex(r, part, ce);
+            }
+            covered[k] = a;
+            if (progress) progress->advance(1);
+        });
+        if (progress) progress->end();
+        std::vector<double> share(polygons.size(), 0.0);
+        for (size_t k = 0; k < pairs.size(); ++k) share[pairs[k].polygon] += covered[k];
+        for (size_t i = 0; i < share.size(); ++i) share[i] = area[i] > 0 ? std::clamp(share[i] / area[i], 0.0, 1.0) : 0.0;
+        return share;
+    }
     tbb::parallel_for(size_t{0}, pairs.size(), [&](size_t k) {
         const Pair p = pairs[k];
         const GEOSGeometry* piece = coverage.piece[p.tile].get();

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/disc_union.hpp"
 #include "engine/geos.hpp"
 #include "engine/grid.hpp"
 
@@ -133,6 +134,9 @@ struct Coverage {
     size_t shapes = 0;                 // shapes given
     size_t shapes_used = 0;            // shapes reaching at least one tile
     size_t fallbacks = 0;              // tiles whose coverage union was redone by a cascaded union
+    /// Per tile, convex pieces that tile `piece` exactly (clipped Voronoi pieces), kept when every
+    /// shape was a disc of one radius; empty otherwise. polygon_shares uses them.
+    std::vector<std::vector<Ring>> convex;
     double area() const;
 };
 /// Unions the shapes tile by tile, in parallel.

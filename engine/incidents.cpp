@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <functional>
 
 namespace safer {
 
@@ -11,6 +12,82 @@ void StringColumn::append(const StringColumn& other) {
     m_chars.append(other.m_chars);
     m_ends.reserve(m_ends.size() + other.m_ends.size());
     for (uint64_t end : other.m_ends) m_ends.push_back(offset + end);
+}
+
+uint32_t InternedColumn::intern(std::string_view s) {
+    if (!m_plain) {
+        if (m_slots.empty()) rehash(64);
+        const size_t mask = m_slots.size() - 1;
+        size_t slot = std::hash<std::string_view>{}(s) & mask;
+        for (; m_slots[slot] != 0; slot = (slot + 1) & mask)
+            if (m_values[m_slots[slot] - 1] == s) return m_slots[slot] - 1;
+    }
+    const uint32_t id = static_cast<uint32_t>(m_values.size());
+    m_values.push_back(s);
+    if (m_plain) return id;
+    if (m_values.size() * 2 > m_slots.size()) {
+        rehash(m_slots.size() * 2); // keep the load under a half
+    } else {
+        const size_t mask = m_slots.size() - 1;
+        size_t slot = std::hash<std::string_view>{}(s) & mask;
+        while (m_slots[slot] != 0) slot = (slot + 1) & mask;
+        m_slots[slot] = id + 1;
+    }
+    return id;
+}
+
+void InternedColumn::rehash(size_t capacity) {
+    m_slots.assign(capacity, 0);
+    const size_t mask = capacity - 1;
+    for (uint32_t v = 0; v < m_values.size(); ++v) {
+        size_t slot = std::hash<std::string_view>{}(m_values[v]) & mask;
+        while (m_slots[slot] != 0) slot = (slot + 1) & mask;
+        m_slots[slot] = v + 1;
+    }
+}
+
+void InternedColumn::check_distinct() {
+    // Free text rather than codes or snapped locations (more than half the rows distinct, past
+    // the first 65,536): stop looking strings up.
+    if (!m_plain && m_index.size() >= 65536 && m_values.size() * 2 > m_index.size()) {
+        m_plain = true;
+        m_slots = {};
+    }
+}
+
+void InternedColumn::push_back(std::string_view s) {
+    m_index.push_back(intern(s));
+    check_distinct();
+}
+
+void InternedColumn::append(const InternedColumn& other) {
+    m_index.reserve(m_index.size() + other.m_index.size());
+    if (m_plain || other.m_plain) {
+        m_plain = true;
+        m_slots = {};
+        const uint32_t offset = static_cast<uint32_t>(m_values.size());
+        m_values.append(other.m_values);
+        for (uint32_t v : other.m_index) m_index.push_back(offset + v);
+        return;
+    }
+    std::vector<uint32_t> remap(other.m_values.size());
+    for (size_t v = 0; v < remap.size(); ++v) remap[v] = intern(other.m_values[v]);
+    for (uint32_t v : other.m_index) m_index.push_back(remap[v]);
+    check_distinct();
+}
+
+void InternedColumn::keep(const std::vector<uint8_t>& flags) {
+    size_t out = 0;
+    for (size_t i = 0; i < m_index.size(); ++i)
+        if (flags[i]) m_index[out++] = m_index[i];
+    m_index.resize(out);
+}
+
+void InternedColumn::clear() {
+    m_values.clear();
+    m_index.clear();
+    m_slots.clear();
+    m_plain = false;
 }
 
 void Incidents::append(const Incidents& other, const CrimeTypes& other_types, CrimeTypes& types) {

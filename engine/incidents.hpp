@@ -41,6 +41,36 @@ private:
     std::vector<uint64_t> m_ends;
 };
 
+/// Strings that repeat, each stored once: police.uk's locations (snapped map points), LSOA codes
+/// and outcomes take a few thousand distinct values in millions of rows, so a row costs a 32-bit
+/// index instead of its text and an end offset. Memory stays bounded for free text too: once more
+/// than half the rows are distinct (past the first 65,536) it stops looking strings up and keeps
+/// each as it comes.
+class InternedColumn {
+public:
+    void push_back(std::string_view s);
+    std::string_view operator[](size_t i) const { return m_values[m_index[i]]; }
+    size_t size() const { return m_index.size(); }
+    void reserve(size_t rows) { m_index.reserve(rows); }
+    void append(const InternedColumn& other);
+    /// Keeps the rows whose flag is set, in order (their strings stay stored).
+    void keep(const std::vector<uint8_t>& flags);
+    void clear();
+    /// Distinct strings stored.
+    size_t distinct() const { return m_values.size(); }
+    size_t bytes() const { return m_values.bytes() + m_index.capacity() * sizeof(uint32_t) + m_slots.capacity() * sizeof(uint32_t); }
+
+private:
+    uint32_t intern(std::string_view s);
+    void rehash(size_t capacity);
+    void check_distinct();
+
+    StringColumn m_values;
+    std::vector<uint32_t> m_index;
+    std::vector<uint32_t> m_slots; // open addressing over m_values: value + 1, 0 empty
+    bool m_plain = false;          // too many distinct strings: no lookups any more
+};
+
 /// One row per incident used. Coordinates are in the working CRS (metres) once the reader has
 /// reprojected them. `source` indexes the run's list of input files; `line` is the 1-based line
 /// of the row in that file, so every incident can be traced back.
@@ -49,10 +79,10 @@ struct Incidents {
     std::vector<double> y;
     std::vector<Month> month;
     std::vector<CrimeTypeId> type;
-    StringColumn crime_id;
-    StringColumn location;
-    StringColumn lsoa_code_source;
-    StringColumn outcome;
+    StringColumn crime_id; // unique to a crime: kept as text
+    InternedColumn location;
+    InternedColumn lsoa_code_source;
+    InternedColumn outcome;
     std::vector<uint32_t> source;
     std::vector<uint64_t> line;
     /// From --weight FIELD; empty when no weight field was read (every incident weighs 1).

@@ -10,9 +10,9 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
-#include <utility>
 #include <numbers>
 #include <numeric>
+#include <utility>
 
 #include "engine/errors.hpp"
 #include "engine/geos.hpp"
@@ -306,97 +306,107 @@ struct Prepared {
     int64_t pad = 0;
 };
 
-/// Sorts (key << 32 | index) words by key, stably, 11 bits a pass over the key's `bits` bits.
-void radix_sort_keys(std::vector<uint64_t>& a, int bits) {
-    constexpr int digit = 11;
-    constexpr size_t radix = size_t{1} << digit;
-    std::vector<uint64_t> b(a.size());
-    std::vector<size_t> count(radix);
-    for (int shift = 32; shift < 32 + bits; shift += digit) {
-        std::fill(count.begin(), count.end(), 0);
-        for (uint64_t v : a) ++count[(v >> shift) & (radix - 1)];
-        size_t sum = 0;
-        for (size_t& c : count) sum += std::exchange(c, sum);
-        for (uint64_t v : a) b[count[(v >> shift) & (radix - 1)]++] = v;
-        a.swap(b);
-    }
-}
+/// A point on its way through the sort: the cell holding it (the key), its input position and
+/// its coordinates and weight, carried along so that nothing is looked up at random afterwards.
+struct Record {
+    uint32_t key;
+    uint32_t index;
+    double x, y, w;
+};
 
 Prepared prepare(const Points& points, const Grid& g, double radius, double factor, bool merge) {
     Prepared p;
     p.pad = static_cast<int64_t>(std::ceil(radius / g.cell)) + 1;
     const int64_t rows = g.ny + 2 * p.pad, cols = g.nx + 2 * p.pad;
     const size_t n = points.size();
-    if (n >= (uint64_t{1} << 32) || static_cast<double>(rows) * static_cast<double>(cols) >= 4294967296.0)
+    constexpr uint32_t no_key = 0xFFFFFFFFu;
+    if (n >= no_key || static_cast<double>(rows) * static_cast<double>(cols) >= static_cast<double>(no_key))
         throw InputError("too many incidents or cells for one density surface (over 4 billion)");
-    // Key: the cell holding the point in the grid padded by the kernel's reach, row-major. A
-    // counting (radix) sort on it puts the points in row buckets, west to east, in a few
-    // sequential passes; points too far off to reach any cell get no key.
+
+    // Key: the cell holding the point in the grid padded by the kernel's reach, row-major; points
+    // too far off to reach any cell get none. A stable LSD radix sort on it (11 bits a pass)
+    // puts the points in row buckets, west to east, in a few sequential passes; the first pass
+    // reads the input in order and every pass carries the coordinates with it.
     const double inv = 1 / g.cell;
     const double row_hi = static_cast<double>(rows), col_hi = static_cast<double>(cols);
-    const double row_off = static_cast<double>(p.pad), col_off = static_cast<double>(p.pad);
-    std::vector<uint64_t> keyed;
-    keyed.reserve(n);
-    for (size_t i = 0; i < n; ++i) {
-        const double r = std::floor((g.y0 - points.y[i]) * inv) + row_off;
-        const double c = std::floor((points.x[i] - g.x0) * inv) + col_off;
-        if (r >= 0 && r < row_hi && c >= 0 && c < col_hi)
-            keyed.push_back((static_cast<uint64_t>(r) * static_cast<uint64_t>(cols) + static_cast<uint64_t>(c)) << 32 | i);
-    }
-    radix_sort_keys(keyed, std::bit_width(static_cast<uint64_t>(rows * cols)));
-
-    // Coordinates and weights in sorted order: one gather, whose loads are independent of each
-    // other so that the CPU overlaps their cache misses; everything after reads sequentially.
-    const size_t m = keyed.size();
-    std::vector<double> sx(m), sy(m), sw(m);
-    tbb::parallel_for(tbb::blocked_range<size_t>(0, m, 1 << 14), [&](const tbb::blocked_range<size_t>& range) {
-        for (size_t k = range.begin(); k != range.end(); ++k) {
-            const size_t i = static_cast<size_t>(keyed[k] & 0xFFFFFFFFu);
-            sx[k] = points.x[i], sy[k] = points.y[i], sw[k] = points.weight(i);
+    const double off = static_cast<double>(p.pad);
+    std::vector<uint32_t> keys(n);
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 1 << 15), [&](const tbb::blocked_range<size_t>& range) {
+        for (size_t i = range.begin(); i != range.end(); ++i) {
+            const double r = std::floor((g.y0 - points.y[i]) * inv) + off;
+            const double c = std::floor((points.x[i] - g.x0) * inv) + off;
+            keys[i] = r >= 0 && r < row_hi && c >= 0 && c < col_hi
+                          ? static_cast<uint32_t>(static_cast<uint64_t>(r) * static_cast<uint64_t>(cols) + static_cast<uint64_t>(c))
+                          : no_key;
         }
     });
+    constexpr int digit = 11;
+    constexpr uint32_t radix = uint32_t{1} << digit;
+    const int bits = std::max(1, static_cast<int>(std::bit_width(static_cast<uint64_t>(rows * cols - 1))));
+    const int passes = (bits + digit - 1) / digit;
+    std::vector<size_t> histogram(static_cast<size_t>(passes) * radix, 0);
+    size_t m = 0;
+    for (uint32_t key : keys)
+        if (key != no_key) {
+            ++m;
+            for (int q = 0; q < passes; ++q) ++histogram[static_cast<size_t>(q) * radix + ((key >> (q * digit)) & (radix - 1))];
+        }
+    for (int q = 0; q < passes; ++q) {
+        size_t sum = 0;
+        for (uint32_t d = 0; d < radix; ++d) sum += std::exchange(histogram[static_cast<size_t>(q) * radix + d], sum);
+    }
+    std::vector<Record> a(m), b(passes > 1 ? m : 0);
+    {
+        size_t* next = histogram.data();
+        for (size_t i = 0; i < n; ++i)
+            if (keys[i] != no_key)
+                a[next[keys[i] & (radix - 1)]++] = {keys[i], static_cast<uint32_t>(i), points.x[i], points.y[i], points.weight(i)};
+    }
+    for (int q = 1; q < passes; ++q) {
+        size_t* next = histogram.data() + static_cast<size_t>(q) * radix;
+        for (const Record& r : a) b[next[(r.key >> (q * digit)) & (radix - 1)]++] = r;
+        a.swap(b);
+    }
+    std::vector<uint32_t>().swap(keys);
+    std::vector<Record>().swap(b);
 
     // Merge runs of identical points within a cell. A cell's points are in input order (the sort
     // is stable), so when they all stand at one place (the usual case for snapped data) their
-    // weights are summed in input order without further sorting; otherwise the cell's points
+    // weights are summed in input order without further sorting; otherwise the cell's records
     // are sorted by (x, y, input order) first.
     p.x.reserve(m), p.y.reserve(m), p.f.reserve(m);
     p.start.assign(static_cast<size_t>(rows) + 1, 0);
-    std::vector<size_t> cell_points;
-    const auto emit = [&](double x, double y, double w, uint64_t key) {
+    const auto emit = [&](double x, double y, double w, uint32_t key) {
         p.x.push_back(x);
         p.y.push_back(y);
         p.f.push_back(w * factor);
         ++p.start[key / static_cast<uint64_t>(cols) + 1];
     };
     for (size_t k = 0; k < m;) {
-        const uint64_t key = keyed[k] >> 32;
+        const uint32_t key = a[k].key;
         size_t e = k + 1;
-        while (e < m && keyed[e] >> 32 == key) ++e;
+        while (e < m && a[e].key == key) ++e;
         if (!merge) {
-            for (size_t j = k; j < e; ++j) emit(sx[j], sy[j], sw[j], key);
+            for (size_t j = k; j < e; ++j) emit(a[j].x, a[j].y, a[j].w, key);
         } else {
             bool same = true;
-            for (size_t j = k + 1; j < e && same; ++j) same = sx[j] == sx[k] && sy[j] == sy[k];
+            for (size_t j = k + 1; j < e && same; ++j) same = a[j].x == a[k].x && a[j].y == a[k].y;
             if (same) {
                 double w = 0;
-                for (size_t j = k; j < e; ++j) w += sw[j];
-                emit(sx[k], sy[k], w, key);
+                for (size_t j = k; j < e; ++j) w += a[j].w;
+                emit(a[k].x, a[k].y, w, key);
             } else {
-                cell_points.resize(e - k);
-                std::iota(cell_points.begin(), cell_points.end(), k);
-                std::sort(cell_points.begin(), cell_points.end(), [&](size_t a, size_t b) {
-                    if (sx[a] != sx[b]) return sx[a] < sx[b];
-                    if (sy[a] != sy[b]) return sy[a] > sy[b];
-                    return a < b; // input order, as the sort was stable
-                });
-                for (size_t j = 0; j < cell_points.size();) {
-                    const size_t i = cell_points[j];
+                std::sort(a.begin() + static_cast<std::ptrdiff_t>(k), a.begin() + static_cast<std::ptrdiff_t>(e),
+                          [](const Record& l, const Record& r) {
+                              if (l.x != r.x) return l.x < r.x;
+                              if (l.y != r.y) return l.y > r.y;
+                              return l.index < r.index;
+                          });
+                for (size_t j = k; j < e;) {
                     double w = 0;
                     size_t q = j;
-                    for (; q < cell_points.size() && sx[cell_points[q]] == sx[i] && sy[cell_points[q]] == sy[i]; ++q)
-                        w += sw[cell_points[q]];
-                    emit(sx[i], sy[i], w, key);
+                    for (; q < e && a[q].x == a[j].x && a[q].y == a[j].y; ++q) w += a[q].w;
+                    emit(a[j].x, a[j].y, w, key);
                     j = q;
                 }
             }
@@ -523,9 +533,12 @@ template <Kernel K>
 
 // One function per kernel, each compiled for AVX2 as well as for the x86-64 baseline (SSE2) and
 // picked at load time by the CPU (GCC function multi-versioning). Both versions do the same IEEE
-// operations in the same order (no contraction into FMA under -std=c++20), so the surface is the
-// same bit for bit on any x86-64 machine; AVX2 only does four cells at a time instead of two.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+// operations in the same order (the "avx2" target does not enable FMA, so nothing is contracted
+// into fused multiply-adds), so the surface is the same bit for bit on any x86-64 machine (the
+// gaussian's exp aside, which is the C library's); AVX2 just does four cells at a time, not two.
+// (Checked: built with -DSAFER_KDE_NO_CLONES, baseline only, all five kernels give identical
+// surfaces.)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(SAFER_KDE_NO_CLONES)
 #define SAFER_KDE_CLONES [[gnu::target_clones("avx2", "default")]]
 #else
 #define SAFER_KDE_CLONES

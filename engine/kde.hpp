@@ -167,7 +167,7 @@ struct Surface {
     std::vector<uint8_t> inside;  // 1 in the study area; empty when there is none (all cells count)
     double total_weight = 0;      // W, over all incidents given
     size_t incidents = 0;         // points given
-    size_t locations = 0;         // distinct locations among them
+    size_t locations = 0;         // distinct locations among them (those within reach of the grid)
     std::vector<std::string> warnings;
 };
 

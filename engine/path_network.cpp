@@ -9,6 +9,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -133,13 +134,35 @@ Network build_network(std::vector<Line> lines, double precision) {
         e.path = e.source >= 0 && lines[static_cast<size_t>(e.source)].is_path;
         e.a = node(e.pts.front());
         e.b = node(e.pts.back());
-        ++degree[e.a];
-        ++degree[e.b];
         edges.push_back(std::move(e));
     }
+    // Edges shorter than 10 precision steps are slivers where a line ends a hair's breadth from
+    // another (coordinates rounded in the file): their two nodes become one and they go.
+    std::vector<uint32_t> parent(degree.size());
+    std::iota(parent.begin(), parent.end(), 0u);
+    const auto find = [&](uint32_t v) {
+        while (parent[v] != v) v = parent[v] = parent[parent[v]];
+        return v;
+    };
+    const double sliver = 10 * precision;
+    for (const Edge& e : edges)
+        if (e.length < sliver) {
+            const uint32_t a = find(e.a), b = find(e.b);
+            if (a != b) parent[std::max(a, b)] = std::min(a, b);
+        }
+    std::erase_if(edges, [&](const Edge& e) { return e.length < sliver; });
+    for (Edge& e : edges) {
+        e.a = find(e.a);
+        e.b = find(e.b);
+        ++degree[e.a];
+        ++degree[e.b];
+    }
     net.edges = edges.size();
-    net.nodes = degree.size();
-    for (uint32_t d : degree) net.junctions += d >= 3;
+    for (uint32_t v = 0; v < degree.size(); ++v)
+        if (find(v) == v) {
+            ++net.nodes;
+            net.junctions += degree[v] >= 3;
+        }
 
     // Incident path edges of each node.
     std::vector<std::vector<uint32_t>> incident(degree.size());

@@ -7,7 +7,8 @@
 // half a centimetre become one. A node's degree is the number of line ends meeting there,
 // streets included. A path segment runs along path lines from one node to the next node whose
 // degree is not 2 (a junction or a dead end), or where the path meets a street; paths passing
-// through degree-2 nodes are merged into one segment. Streets only make junctions: they are not
+// through degree-2 nodes are merged into one segment. Nodes joined by a sliver shorter than 10
+// precision steps (10 cm) are merged first. Streets only make junctions: they are not
 // segments themselves.
 #include <cstdint>
 #include <span>

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <filesystem>
 #include <numeric>
 #include <optional>
 #include <unordered_set>
@@ -73,9 +74,14 @@ Areas read_areas(const std::string& path, const AreaOptions& options, AreaReport
     const auto stamp = file_stamp(path);
     clear_gdal_error();
     GDALDatasetUniquePtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
-    if (!ds) throw InputError(fmt::format("{}: cannot open as a polygon layer: {}", path, gdal_message().empty() ? "no such file or unknown format" : gdal_message()));
+    if (!ds) {
+        std::error_code ec;
+        const char* why = !std::filesystem::exists(path, ec) ? "no such file or folder" : "no GDAL vector driver recognises it";
+        throw InputError(fmt::format("{}: cannot open as a polygon layer: {}", path, gdal_message().empty() ? why : gdal_message()));
+    }
     if (ds->GetLayerCount() < 1) throw InputError(fmt::format("{}: holds no vector layer", path));
     OGRLayer* layer = ds->GetLayer(0);
+    if (layer->GetFeatureCount(TRUE) == 0) throw InputError(fmt::format("{}: the layer holds no polygons: it has no features", path));
     const OGRFeatureDefn* defn = layer->GetLayerDefn();
     const auto code_field = pick_field(defn, options.code_field, code_candidates);
     if (!code_field && !(options.codes_optional && options.code_field.empty())) {

@@ -194,8 +194,10 @@ std::vector<Row> read_ogr_rows(const std::string& path, const AssetOptions& opti
         Row row;
         row.number = ++number;
         row.where = fmt::format("{}: feature {}", path, number);
+        // Every field of the layer's schema is present (empty when unset), so a layer with a
+        // highway field tells a feature without one apart from a layer that has none.
         for (int i = 0; i < defn->GetFieldCount(); ++i)
-            if (feature->IsFieldSetAndNotNull(i)) row.fields.emplace(names[static_cast<size_t>(i)], std::string(trim(feature->GetFieldAsString(i))));
+            row.fields.emplace(names[static_cast<size_t>(i)], feature->IsFieldSetAndNotNull(i) ? std::string(trim(feature->GetFieldAsString(i))) : std::string());
         if (auto it = row.fields.find("other_tags"); it != row.fields.end()) parse_hstore(it->second, row.fields);
         if (auto it = row.fields.find("osm_id"); it != row.fields.end()) row.where += fmt::format(" (OSM id {})", it->second);
         OGRGeometry* g = feature->GetGeometryRef();

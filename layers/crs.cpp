@@ -96,6 +96,9 @@ void check_crs(const std::string& crs, const std::string& what) {
     ContextPtr ctx(proj_context_create());
     proj_log_level(ctx.get(), PJ_LOG_NONE);
     PjPtr pj = make_crs(ctx.get(), crs);
+    if (!pj && !proj_context_get_database_path(ctx.get()))
+        throw IoError(fmt::format("{}: PROJ cannot open its database (proj.db) to look up '{}': is proj-data installed, "
+                                  "and PROJ_DATA, if set, the folder holding proj.db?", what, crs));
     if (!pj) throw InputError(fmt::format("{}: PROJ does not know the CRS '{}'", what, crs));
 }
 

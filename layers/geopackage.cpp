@@ -9,14 +9,19 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 
 #include "engine/errors.hpp"
 #include "layers/crs.hpp"
 #include "layers/gdal_session.hpp"
+#include "layers/gpkg_schema.hpp"
 #include "layers/interrupt.hpp"
+#include "layers/postgis.hpp"
+#include "layers/qgis_styles.hpp"
 #include "layers/raster.hpp"
 #include "layers/sqlite_rows.hpp"
 
@@ -91,6 +96,10 @@ struct Transaction {
 } // namespace
 
 void check_output_path(const std::string& path, bool overwrite) {
+    if (is_postgis_target(path)) {
+        check_postgis_target(parse_postgis_target(path), overwrite);
+        return;
+    }
     std::error_code ec;
     if (fs::is_directory(path, ec)) throw IoError(fmt::format("{}: is a folder; name the file to write", path));
     if (fs::exists(path, ec) && !overwrite) throw UsageError(fmt::format("{}: already exists; pass --overwrite to replace it", path));
@@ -99,6 +108,8 @@ void check_output_path(const std::string& path, bool overwrite) {
     if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) throw IoError(fmt::format("{}: {} is a file, not a folder", path, dir.string()));
     if (!fs::is_directory(dir, ec)) throw IoError(fmt::format("{}: the folder {} does not exist", path, dir.string()));
     if (::access(dir.c_str(), W_OK) != 0) throw IoError(fmt::format("{}: the folder {} is not writable", path, dir.string()));
+    // A GeoPackage another process is writing fails now, not after the work (commit() checks again).
+    if (overwrite) ReplaceLock probe(path, 500);
 }
 
 struct GeoPackageWriter::Impl {
@@ -111,6 +122,10 @@ struct GeoPackageWriter::Impl {
     bool committed = false;
     std::unique_ptr<InterruptCleanup> cleanup; // removes `temp` if the run is interrupted
     std::vector<BulkRows> bulk; // attribute tables GDAL created empty; rows go in at commit()
+    std::optional<PostgisTarget> postgis; // -o PG:...: `temp` is a GeoPackage in the temporary folder, copied at commit()
+    GeoPackageExtras extras;              // field descriptions, style hints and the run's metadata, added at commit()
+    std::vector<float> raster_sample;     // cells of every raster layer, for the rasters' QGIS style
+    std::string raster_units;
 
     OGRLayer* create(const char* name, OGRwkbGeometryType type, const char* description) {
         char** options = nullptr;
@@ -122,11 +137,15 @@ struct GeoPackageWriter::Impl {
         return layer;
     }
 
-    void field(OGRLayer* layer, const char* name, OGRFieldType type, OGRFieldSubType sub = OFSTNone) {
+    /// A field, with its description for gpkg_data_columns (default: the design's description of
+    /// fields of that name, qgis::known_field_description).
+    void field(OGRLayer* layer, const char* name, OGRFieldType type, const std::string& description = {}, OGRFieldSubType sub = OFSTNone) {
         OGRFieldDefn defn(name, type);
         defn.SetSubType(sub);
         if (layer->CreateField(&defn) != OGRERR_NONE)
             throw IoError(fmt::format("{}: cannot create field {}.{}: {}", path, layer->GetName(), name, gdal_message()));
+        std::string text = description.empty() ? qgis::known_field_description(name) : description;
+        if (!text.empty()) extras.fields.push_back(FieldNote{layer->GetName(), name, std::move(text)});
     }
 
     void add(OGRLayer* layer, OGRFeature& feature, Transaction& tx) {
@@ -139,10 +158,20 @@ struct GeoPackageWriter::Impl {
 GeoPackageWriter::GeoPackageWriter(std::string path, bool overwrite, std::string working_crs) : m_impl(std::make_unique<Impl>()) {
     ensure_gdal();
     check_output_path(path, overwrite);
-    m_impl->path = std::move(path);
     m_impl->overwrite = overwrite;
     m_impl->working_crs = working_crs;
-    m_impl->temp = temporary_path(m_impl->path);
+    m_impl->extras.title = fs::path(path).filename().string();
+    if (is_postgis_target(path)) {
+        // The layers are built as a GeoPackage in the temporary folder and copied at commit().
+        static std::atomic<unsigned> counter{0};
+        m_impl->postgis = parse_postgis_target(path);
+        m_impl->path = m_impl->postgis->display;
+        m_impl->extras.title = "schema " + m_impl->postgis->schema;
+        m_impl->temp = (fs::temp_directory_path() / fmt::format(".safer-postgis-{}-{}.gpkg", ::getpid(), counter++)).string();
+    } else {
+        m_impl->path = std::move(path);
+        m_impl->temp = temporary_path(m_impl->path);
+    }
     remove_quietly(m_impl->temp);
     m_impl->cleanup = std::make_unique<InterruptCleanup>(m_impl->temp);
     if (m_impl->srs.SetFromUserInput(working_crs.c_str()) != OGRERR_NONE)
@@ -178,15 +207,15 @@ void GeoPackageWriter::write_incidents(const Incidents& in, const CrimeTypes& ty
                                        const std::vector<int32_t>& area_of, const Areas* areas) {
     Impl& w = *m_impl;
     OGRLayer* layer = w.create("incidents", wkbPoint, "Incidents used, in the working CRS, one per police.uk row");
-    w.field(layer, "month", OFTString);
-    w.field(layer, "crime_type", OFTString);
-    w.field(layer, "crime_group", OFTString);
-    w.field(layer, "crime_id", OFTString);
-    w.field(layer, "location", OFTString);
-    w.field(layer, "lsoa_code_source", OFTString);
-    w.field(layer, "outcome", OFTString);
-    w.field(layer, "area_code", OFTString);
-    w.field(layer, "source_line", OFTInteger64);
+    w.field(layer, "month", OFTString, "Month of the incident, YYYY-MM");
+    w.field(layer, "crime_type", OFTString, "police.uk crime type");
+    w.field(layer, "crime_group", OFTString, "The first of neighbourhood, acquisitive, violence, asb, damage that holds the type; other if none");
+    w.field(layer, "crime_id", OFTString, "police.uk Crime ID (none for anti-social behaviour)");
+    w.field(layer, "location", OFTString, "police.uk Location: the map point the incident was snapped to");
+    w.field(layer, "lsoa_code_source", OFTString, "police.uk's own LSOA code for the incident");
+    w.field(layer, "outcome", OFTString, "police.uk Last outcome category");
+    w.field(layer, "area_code", OFTString, "Code of the area the incident falls in (safer's assignment; safer areas --incidents)");
+    w.field(layer, "source_line", OFTInteger64, "Line of the source file the incident was read from");
     const std::vector<std::string> group_label = label_groups(groups, types);
     Transaction tx(layer, w.path);
     OGRFeature feature(layer->GetLayerDefn());
@@ -219,10 +248,10 @@ void GeoPackageWriter::write_incidents(const Incidents& in, const CrimeTypes& ty
 void GeoPackageWriter::write_rejects(const Rejects& rejects, const std::vector<std::string>& sources) {
     Impl& w = *m_impl;
     OGRLayer* layer = w.create("rejects", wkbNone, "Rows read but not used: file, line and reason");
-    w.field(layer, "file", OFTString);
-    w.field(layer, "line", OFTInteger64);
-    w.field(layer, "reason", OFTString);
-    w.field(layer, "detail", OFTString);
+    w.field(layer, "file", OFTString, "File the row was read from");
+    w.field(layer, "line", OFTInteger64, "Line of the file (1 is the header), or feature number of an OGR layer");
+    w.field(layer, "reason", OFTString, "Why the row was not used (README: Every row accounted for)");
+    w.field(layer, "detail", OFTString, "What was wrong, with the value found");
     w.bulk.push_back(BulkRows{"rejects", {"file", "line", "reason", "detail"}, rejects.total(),
                               [items = rejects.items(), sources](size_t i, RowValues& v) {
                                   const Reject& r = items[i];
@@ -236,16 +265,19 @@ void GeoPackageWriter::write_rejects(const Rejects& rejects, const std::vector<s
 void GeoPackageWriter::write_areas(const Areas& areas, const std::vector<GroupColumns>& stats) {
     Impl& w = *m_impl;
     OGRLayer* layer = w.create("areas", wkbMultiPolygon, "Areas with crime counts, rates per 1,000 residents, ratios, ranks and percentiles");
-    w.field(layer, "code", OFTString);
-    w.field(layer, "name", OFTString);
-    w.field(layer, "population", OFTReal);
-    w.field(layer, "households", OFTReal);
+    w.field(layer, "code", OFTString, "Area code");
+    w.field(layer, "name", OFTString, "Area name");
+    w.field(layer, "population", OFTReal, "Residents, from the population file; empty where unknown");
+    w.field(layer, "households", OFTReal, "Households, where the population file gives them");
     for (const GroupColumns& g : stats) {
-        w.field(layer, (g.group + "_count").c_str(), OFTInteger64);
-        w.field(layer, (g.group + "_rate").c_str(), OFTReal);
-        w.field(layer, (g.group + "_ratio").c_str(), OFTReal);
-        w.field(layer, (g.group + "_rank").c_str(), OFTInteger);
-        w.field(layer, (g.group + "_pct").c_str(), OFTReal);
+        const char* G = g.group.c_str();
+        w.field(layer, (g.group + "_count").c_str(), OFTInteger64, fmt::format("Incidents of the {} group in the area", G));
+        w.field(layer, (g.group + "_rate").c_str(), OFTReal, fmt::format("{} incidents per 1,000 residents; empty where the population is unknown", G));
+        w.field(layer, (g.group + "_ratio").c_str(), OFTReal,
+                fmt::format("{}_rate / the comparison rate (1000 x all {} incidents / all residents, over areas with a population)", G, G));
+        w.field(layer, (g.group + "_rank").c_str(), OFTInteger,
+                fmt::format("Rank of {}_rate, 1 = highest (of the count when no population is given); ties share the best rank", G));
+        w.field(layer, (g.group + "_pct").c_str(), OFTReal, fmt::format("Percentile of {}_rate: 100 x areas at or below it / areas ranked", G));
     }
     Transaction tx(layer, w.path);
     OGRFeature feature(layer->GetLayerDefn());
@@ -288,10 +320,10 @@ void GeoPackageWriter::write_areas(const Areas& areas, const std::vector<GroupCo
 void GeoPackageWriter::write_area_months(const Areas& areas, const std::vector<AreaMonthCount>& rows, const std::vector<CrimeGroup>& groups) {
     Impl& w = *m_impl;
     OGRLayer* layer = w.create("area_months", wkbNone, "Incidents by area, month and crime group (non-zero counts)");
-    w.field(layer, "code", OFTString);
-    w.field(layer, "month", OFTString);
-    w.field(layer, "crime_group", OFTString);
-    w.field(layer, "count", OFTInteger64);
+    w.field(layer, "code", OFTString, "Area code");
+    w.field(layer, "month", OFTString, "Month, YYYY-MM");
+    w.field(layer, "crime_group", OFTString, "Crime group");
+    w.field(layer, "count", OFTInteger64, "Incidents of the group in the area that month (rows with 0 are left out)");
     std::vector<std::string> group_names;
     for (const CrimeGroup& g : groups) group_names.push_back(g.name);
     w.bulk.push_back(BulkRows{"area_months", {"code", "month", "crime_group", "count"}, rows.size(),
@@ -327,19 +359,23 @@ void GeoPackageWriter::write_raster(const std::string& name, const std::string& 
     if (CPLGetLastErrorType() >= CE_Failure) throw IoError(fmt::format("{}: writing raster {} failed: {}", w.path, name, gdal_message()));
     w.ds.reset(GDALDataset::Open(w.temp.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE));
     if (!w.ds) throw IoError(fmt::format("{}: cannot reopen the GeoPackage after adding raster {}: {}", w.path, name, gdal_message()));
+    // QGIS 3.22 reads no style for a GeoPackage raster from layer_styles, only the .qml file
+    // beside the GeoPackage, which serves every raster in it: its colour stops come from all.
+    qgis::sample_cells(values, nodata, 1u << 20, w.raster_sample);
+    if (w.raster_units.empty()) w.raster_units = description;
 }
 
 void GeoPackageWriter::write_kde_classes(const std::string& name, const std::string& description, const std::vector<ClassSurface>& surfaces) {
     Impl& w = *m_impl;
     OGRLayer* layer = w.create(name.c_str(), wkbMultiPolygon, description.c_str());
-    w.field(layer, "period", OFTString);
-    w.field(layer, "class", OFTString);
-    w.field(layer, "top_pct", OFTInteger);
-    w.field(layer, "threshold", OFTReal);
-    w.field(layer, "cells", OFTInteger64);
-    w.field(layer, "area_km2", OFTReal);
-    w.field(layer, "incidents", OFTReal);
-    w.field(layer, "incident_share", OFTReal);
+    w.field(layer, "period", OFTString, "all, or the month (YYYY-MM) or quarter (YYYY-Qn) of the surface with --by");
+    w.field(layer, "class", OFTString, "top 1 %, top 5 % or top 10 % of the cells with a value");
+    w.field(layer, "top_pct", OFTInteger, "1, 5 or 10: the class's share of the cells with a value (classes nest)");
+    w.field(layer, "threshold", OFTReal, "Density at the class's edge: the value of the ceil(p N / 100)-th highest cell");
+    w.field(layer, "cells", OFTInteger64, "Cells in the class");
+    w.field(layer, "area_km2", OFTReal, "Area of the class, square kilometres");
+    w.field(layer, "incidents", OFTReal, "Incidents (total weight) in the class's cells");
+    w.field(layer, "incident_share", OFTReal, "Share of the incidents in cells with a value that are in the class, 0..1");
     Transaction tx(layer, w.path);
     OGRFeature feature(layer->GetLayerDefn());
     for (const ClassSurface& s : surfaces) {
@@ -381,7 +417,8 @@ void GeoPackageWriter::write_table(const Table& t) {
                                                                                : wkbNone;
     OGRLayer* layer = w.create(t.name.c_str(), type, t.description.c_str());
     for (const Column& c : t.columns)
-        w.field(layer, c.name.c_str(), c.type == Column::Type::integer ? OFTInteger64 : c.type == Column::Type::real ? OFTReal : OFTString);
+        w.field(layer, c.name.c_str(), c.type == Column::Type::integer ? OFTInteger64 : c.type == Column::Type::real ? OFTReal : OFTString,
+                c.description);
     if (type == wkbNone) {
         std::vector<std::string> names;
         for (const Column& c : t.columns) names.push_back(c.name);
@@ -427,8 +464,11 @@ void GeoPackageWriter::write_table(const Table& t) {
 }
 
 void GeoPackageWriter::set_metadata(const std::string& key, const std::string& value) {
-    m_impl->ds->SetMetadataItem(key.c_str(), value.c_str());
+    m_impl->ds->SetMetadataItem(key.c_str(), value.c_str()); // GDAL's own gpkg_metadata row, read by gdalinfo and ogrinfo
+    m_impl->extras.run.emplace_back(key, value);             // and the ISO 19139 lineage record, at commit()
 }
+
+void GeoPackageWriter::prefer_style_field(const std::string& layer, const std::string& field) { m_impl->extras.style_fields[layer] = field; }
 
 void GeoPackageWriter::commit() {
     Impl& w = *m_impl;
@@ -438,7 +478,17 @@ void GeoPackageWriter::commit() {
         throw IoError(fmt::format("{}: finishing the GeoPackage failed: {}", w.path, gdal_message()));
     insert_rows(w.temp, w.bulk);
     w.bulk.clear();
-    rename_into_place(w.temp, w.path, w.overwrite);
+    finish_geopackage(w.temp, w.extras);
+    if (w.postgis) {
+        publish_to_postgis(w.temp, *w.postgis, w.overwrite, w.extras.run);
+        remove_quietly(w.temp);
+    } else {
+        if (!w.raster_sample.empty()) qgis::write_sidecar_style(w.path, qgis::density_raster_qml(std::move(w.raster_sample), w.raster_units));
+        // An existing output is replaced only when no other process holds it locked for writing.
+        std::optional<ReplaceLock> lock;
+        if (w.overwrite) lock.emplace(w.path);
+        rename_into_place(w.temp, w.path, w.overwrite);
+    }
     w.committed = true;
     w.cleanup.reset();
 }

@@ -15,12 +15,14 @@
 namespace safer::layers {
 
 /// Fails early, before any work, if `path` exists and `overwrite` is false (UsageError), or its
-/// folder does not exist or is not writable (IoError).
+/// folder does not exist or is not writable (IoError). For PG:... it connects and checks the
+/// database and schema (layers/postgis.hpp).
 void check_output_path(const std::string& path, bool overwrite);
 
 /// A GeoPackage written to a temporary file beside the final path and renamed into place by
 /// commit(), so the final path holds either the previous file or the complete new one. A writer
-/// destroyed without commit() removes its temporary file.
+/// destroyed without commit() removes its temporary file. `path` may also be a PostgreSQL
+/// connection, PG:"dbname=... host=... active_schema=S": the same layers then go into schema S.
 class GeoPackageWriter {
 public:
     GeoPackageWriter(std::string path, bool overwrite, std::string working_crs);
@@ -48,8 +50,17 @@ public:
     /// Any result table: features (point, line or polygon layers, written as multi-geometries for
     /// polygons and lines) through OGR, attribute-only tables by bulk SQLite insert.
     void write_table(const Table& table);
-    /// Recorded in the GeoPackage metadata (gpkg_metadata).
+    /// Recorded in the GeoPackage metadata (gpkg_metadata): GDAL's metadata items and an ISO 19139
+    /// lineage record built from SAFER_VERSION, SAFER_COMMAND, SAFER_PARAMETERS, SAFER_INPUT_SHA256.
     void set_metadata(const std::string& key, const std::string& value);
+    /// The field a layer's default QGIS style shows (graduated in quantiles if numeric, by
+    /// category otherwise), for a layer whose main field the style chooser would not guess
+    /// (layers/qgis_styles.hpp). Every vector layer gets a default style without this.
+    void prefer_style_field(const std::string& layer, const std::string& field);
+    /// Finishes the output: field descriptions (gpkg_data_columns), default QGIS styles
+    /// (layer_styles; a .qml beside the GeoPackage for its rasters) and the lineage metadata, then
+    /// renames it into place, or, for a PG: output, copies it into the schema in one transaction
+    /// (layers/postgis.hpp).
     void commit();
 
 private:

@@ -425,14 +425,26 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
     // the working CRS's area of use.
     Incidents& in = result.incidents;
     std::vector<uint8_t> keep(in.size(), 1);
-    std::vector<RejectReason> why(in.size(), RejectReason::outside_crs_area);
     const AreaOfUse area = area_of_use(options.working_crs);
     std::map<std::string, std::vector<size_t>> rows_by_crs;
-    for (size_t r = 0; r < in.size(); ++r) rows_by_crs[row_crs_of_source[in.source[r]]].push_back(r);
+    const bool one_crs = std::all_of(row_crs_of_source.begin(), row_crs_of_source.end(),
+                                     [&](const std::string& c) { return c == row_crs_of_source.front(); });
+    if (one_crs && in.size() > 0)
+        rows_by_crs[row_crs_of_source.front()]; // every row: no list of row numbers needed
+    else
+        for (size_t r = 0; r < in.size(); ++r) rows_by_crs[row_crs_of_source[in.source[r]]].push_back(r);
     for (auto& [crs, rows] : rows_by_crs) {
-        std::vector<double> xs(rows.size()), ys(rows.size());
-        for (size_t k = 0; k < rows.size(); ++k) xs[k] = in.x[rows[k]], ys[k] = in.y[rows[k]];
-        WeightedLocations loc = unique_locations(xs, ys);
+        const bool all_rows = one_crs;
+        const size_t n = all_rows ? in.size() : rows.size();
+        const auto row = [&](size_t k) { return all_rows ? k : rows[k]; };
+        WeightedLocations loc;
+        if (all_rows) {
+            loc = unique_locations(in.x, in.y);
+        } else {
+            std::vector<double> xs(n), ys(n);
+            for (size_t k = 0; k < n; ++k) xs[k] = in.x[row(k)], ys[k] = in.y[row(k)];
+            loc = unique_locations(xs, ys);
+        }
         progress.begin(fmt::format("reprojecting {} distinct locations from {} to {}", loc.x.size(), crs, options.working_crs), 1);
         std::vector<double> lon = loc.x, lat = loc.y;
         if (!is_geographic(crs)) CrsTransform(crs, "EPSG:4326").transform(lon, lat);
@@ -440,9 +452,9 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
         to_working.transform(loc.x, loc.y);
         if (result.transform_operation.empty()) result.transform_operation = to_working.operation();
         progress.end();
-        for (size_t k = 0; k < rows.size(); ++k) {
+        for (size_t k = 0; k < n; ++k) {
             const uint32_t l = loc.location_of[k];
-            const size_t r = rows[k];
+            const size_t r = row(k);
             if (std::isnan(loc.x[l]) || std::isnan(lon[l]) || !area.contains(lon[l], lat[l])) {
                 keep[r] = 0;
                 continue;

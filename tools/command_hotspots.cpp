@@ -109,6 +109,11 @@ struct HotspotsCommand {
 
     void run() const {
         Progress progress(out.quiet);
+        // Values a grid or a snapping distance cannot be made from (NaN, infinite, negative).
+        if (grid_cell != 0 && !(std::isfinite(grid_cell) && grid_cell > 0))
+            throw UsageError(fmt::format("--grid {}: expected a cell size in metres, more than 0", grid_cell));
+        if (!(std::isfinite(tolerance) && tolerance >= 0))
+            throw UsageError(fmt::format("--tolerance {}: expected a distance in metres, 0 or more", tolerance));
         const bool grid_mode = grid_cell > 0;
         if (!grid_mode && areas_path.empty()) throw UsageError("give the units: --grid METRES (cells) or --areas SRC (polygons)");
         if (grid_mode && !population_path.empty()) throw UsageError("--population gives rates for areas; it cannot be used with --grid");

@@ -14,6 +14,7 @@
 #include "layers/area_reader.hpp"
 #include "layers/checksum.hpp"
 #include "layers/geopackage.hpp"
+#include "layers/qgis_styles.hpp"
 #include "layers/raster.hpp"
 #include "tools/commands.hpp"
 #include "tools/options.hpp"
@@ -205,6 +206,10 @@ struct KdeCommand {
             layers::write_geotiff(out.output, out.overwrite, options.working_crs, grid, outputs[0].value, kde::nodata,
                                   {{"SAFER_DESCRIPTION", raster_description}, {"SAFER_COMMAND", g_command_line},
                                    {"SAFER_PARAMETERS", parameters.dump()}});
+            // QGIS reads a raster file's default style from the .qml beside it.
+            std::vector<float> sample;
+            layers::qgis::sample_cells(outputs[0].value, kde::nodata, 1u << 20, sample);
+            layers::qgis::write_sidecar_style(out.output, layers::qgis::density_raster_qml(std::move(sample), unit_text));
         }
         layers::GeoPackageWriter writer(classes_path, out.overwrite, options.working_crs);
         std::vector<layers::GeoPackageWriter::ClassSurface> class_surfaces;

@@ -13,6 +13,8 @@ Run setup_ingest(CLI::App& app);
 Run setup_areas(CLI::App& app);
 Run setup_kde(CLI::App& app);
 Run setup_hotspots(CLI::App& app);
+Run setup_score(CLI::App& app);
 Run setup_bid(CLI::App& app);
+Run setup_site(CLI::App& app);
 
 } // namespace safer::tools

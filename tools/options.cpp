@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/errors.hpp"
+#include "layers/postgis.hpp"
 
 namespace safer::tools {
 
@@ -101,9 +102,17 @@ std::vector<uint8_t> CrimeSelection::select(const layers::IngestResult& result, 
 }
 
 void OutputOptions::add_to(CLI::App& app, const char* output_help) {
-    app.add_option("-o,--output", output, output_help)->required();
+    app.add_option("-o,--output", output,
+                   std::string(output_help) + "; or a PostGIS database, PG:\"dbname=... host=... user=...\" (libpq keywords), written into --schema");
+    app.add_option("--schema", schema, "With -o PG:...: the schema to write the layers into (created; replaced whole with --overwrite)")
+        ->capture_default_str();
     app.add_flag("--overwrite", overwrite, "Replace the output if it exists");
     app.add_flag("-q,--quiet", quiet, "Print no progress or information (warnings and errors still print)");
+    // The schema travels in the connection string as GDAL's active_schema, so every writer that
+    // takes -o can write to PostGIS.
+    app.parse_complete_callback([this] {
+        if (layers::is_postgis_target(output) && output.find("active_schema") == std::string::npos) output += " active_schema=" + schema;
+    });
 }
 
 void print_ingest_summary(const layers::IngestResult& result, uint64_t used, Progress& progress) {
@@ -126,7 +135,7 @@ void record_run(layers::GeoPackageWriter& writer, const std::vector<std::pair<st
     nlohmann::ordered_json sha256 = nlohmann::ordered_json::object();
     for (const auto& [file, digest] : checksums) sha256[file] = digest;
     writer.set_metadata("SAFER_VERSION", SAFER_VERSION);
-    writer.set_metadata("SAFER_COMMAND", g_command_line);
+    writer.set_metadata("SAFER_COMMAND", layers::hide_passwords(g_command_line));
     writer.set_metadata("SAFER_PARAMETERS", parameters_json);
     writer.set_metadata("SAFER_INPUT_SHA256", sha256.dump());
 }

@@ -36,9 +36,10 @@ struct CrimeSelection {
 /// A lower-case name fit for a layer or field: letters, digits and single underscores.
 std::string layer_name_part(std::string_view text);
 
-/// -o, --overwrite, -q.
+/// -o, --schema, --overwrite, -q. -o PG:"..." writes to PostGIS; --schema names the schema.
 struct OutputOptions {
     std::string output;
+    std::string schema = "safer";
     bool overwrite = false;
     bool quiet = false;
     void add_to(CLI::App& app, const char* output_help);

@@ -122,7 +122,7 @@ meta_town=$(ogrinfo -ro -so "$WORK/town.gpkg" areas)
 echo "$meta_town" | grep -qF "\"$WORK/town-a/lsoas.geojson\":\"$sum_lsoas\"" && pass "town: metadata SHA-256 of the areas file" || fail "areas checksum"
 [ "$(wc -l <"$WORK/town.csv")" -eq 41 ] && pass "town: CSV has 40 areas" || fail "town CSV rows"
 layers=$(ogrinfo -ro -q -nomd "$WORK/town.gpkg" | sed 's/^[0-9]*: //' | sort | tr '\n' ' ')
-[ "$layers" = "area_months (None) areas (Multi Polygon) incidents (Point) rejects (None) " ] && pass "town layers: $layers" || fail "town layers: $layers"
+[ "$layers" = "area_months (None) areas (Multi Polygon) incidents (Point) layer_styles (None) rejects (None) " ] && pass "town layers: $layers" || fail "town layers: $layers"
 
 echo "$failures failed"
 [ "$failures" -eq 0 ]

@@ -1,6 +1,7 @@
 // Reaches parse_weights, which lives in an unnamed namespace of tools/command_hotspots.cpp, by
 // compiling that file into this translation unit (fuzz build only; the command is unchanged).
 #include "tools/command_hotspots.cpp" // NOLINT(bugprone-suspicious-include)
+#include "tests/fuzz/fuzz_util.hpp"
 
 namespace safer::fuzz {
 /// --weights TEXT: false when refused (UsageError). Aborts on a spec that should not pass.

@@ -1,6 +1,7 @@
 // Reaches parse_length, in an unnamed namespace of tools/command_kde.cpp, by compiling that file
 // into this translation unit (fuzz build only; the command is unchanged).
 #include "tools/command_kde.cpp" // NOLINT(bugprone-suspicious-include)
+#include "tests/fuzz/fuzz_util.hpp"
 
 namespace safer::fuzz {
 /// --bandwidth/--cell TEXT: false when refused (UsageError). Aborts on a value that should not pass.

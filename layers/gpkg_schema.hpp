@@ -1,0 +1,66 @@
+#pragma once
+// What a GeoPackage needs beyond GDAL 3.6's layers for QGIS users and catalogue tools, added with
+// SQLite once GDAL has closed the file:
+//   - field descriptions in gpkg_data_columns (the GeoPackage schema extension; GDAL 3.6 writes
+//     only aliases there);
+//   - default QGIS styles in layer_styles, the table as QGIS itself creates it in a GeoPackage,
+//     with f_table_catalog and f_table_schema '' (QGIS ignores rows with NULL there) and
+//     f_geometry_column the layer's geometry column;
+//   - the run's lineage (command line, parameters, version, SHA-256 of every input) as an ISO
+//     19139 document in gpkg_metadata referenced from the whole GeoPackage. GDAL's own metadata
+//     row (http://gdal.org, GDALMultiDomainMetadata) stays beside it for GDAL tools.
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "layers/qgis_styles.hpp"
+
+namespace safer::layers {
+
+struct FieldNote {
+    std::string table;
+    std::string column;
+    std::string description;
+};
+
+struct GeoPackageExtras {
+    std::vector<FieldNote> fields;
+    /// The run's metadata items as GeoPackageWriter::set_metadata received them (SAFER_COMMAND,
+    /// SAFER_PARAMETERS, SAFER_VERSION, SAFER_INPUT_SHA256, ...).
+    std::vector<std::pair<std::string, std::string>> run;
+    /// layer -> the field its default style should show.
+    std::map<std::string, std::string> style_fields;
+    /// The name the GeoPackage will have (its title in the metadata).
+    std::string title;
+};
+
+/// A style as written to layer_styles.
+struct WrittenStyle {
+    std::string table;
+    std::string geometry_column;
+    qgis::Style style;
+    bool is_default = false;
+};
+
+/// Adds data-column descriptions, styles for every vector layer and the lineage metadata to the
+/// closed GeoPackage at `path`, in one SQLite transaction. Throws IoError naming the file.
+std::vector<WrittenStyle> finish_geopackage(const std::string& path, const GeoPackageExtras& extras);
+
+/// Holds an exclusive SQLite lock on an existing GeoPackage while it is replaced, so that no
+/// other process is writing it when it goes (QGIS editing a layer, another run). Throws IoError
+/// naming the file if another process holds it locked for `wait_ms`, or has it open in WAL mode
+/// (its -wal or -shm file is there, as while QGIS edits it). A path that does not exist or is not
+/// an SQLite file takes no lock.
+class ReplaceLock {
+public:
+    ReplaceLock(const std::string& path, int wait_ms = 2000);
+    ~ReplaceLock();
+    ReplaceLock(const ReplaceLock&) = delete;
+    ReplaceLock& operator=(const ReplaceLock&) = delete;
+
+private:
+    void* m_db = nullptr;
+};
+
+} // namespace safer::layers

@@ -1,0 +1,709 @@
+#include "layers/qgis_styles.hpp"
+
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <optional>
+#include <sstream>
+
+#include "engine/errors.hpp"
+
+namespace safer::layers::qgis {
+
+namespace fs = std::filesystem;
+
+const Field* LayerInfo::field(const std::string& wanted) const {
+    for (const Field& f : fields)
+        if (f.name == wanted) return &f;
+    return nullptr;
+}
+
+namespace {
+
+constexpr const char* sidecar_marker = "<!-- written by safer:";
+
+// ---- XML ----------------------------------------------------------------------------------------
+
+std::string escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        switch (c) {
+        case '&': out += "&amp;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '"': out += "&quot;"; break;
+        case '\'': out += "&apos;"; break;
+        default: out += c;
+        }
+    }
+    return out;
+}
+
+std::string number(double v) { return fmt::format("{}", v); }
+
+/// Text fit for an XML comment: no "--" in it.
+std::string comment_text(std::string text) {
+    for (size_t i = text.find("--"); i != std::string::npos; i = text.find("--", i)) text[i + 1] = ' ';
+    return escape(text);
+}
+
+// ---- Colours ------------------------------------------------------------------------------------
+
+struct Rgba {
+    int r = 0, g = 0, b = 0, a = 255;
+    std::string prop() const { return fmt::format("{},{},{},{}", r, g, b, a); }
+    std::string hex() const { return fmt::format("#{:02x}{:02x}{:02x}", r, g, b); }
+    Rgba alpha(int new_alpha) const { return Rgba{r, g, b, new_alpha}; }
+};
+
+// ColorBrewer YlOrRd, sequential (rates, density).
+const std::vector<Rgba> yl_or_rd = {{255, 255, 178}, {254, 217, 118}, {254, 178, 76}, {253, 141, 60}, {240, 59, 32}, {189, 0, 38}};
+// A qualitative palette (ColorBrewer Set1 without its yellow, then Dark2) for categories with no
+// colour of their own.
+const std::vector<Rgba> qualitative = {{228, 26, 28},  {55, 126, 184}, {77, 175, 74},  {152, 78, 163}, {255, 127, 0},
+                                       {166, 86, 40},  {247, 129, 191}, {27, 158, 119}, {217, 95, 2},   {117, 112, 179},
+                                       {231, 41, 138}, {102, 166, 30},  {230, 171, 2},  {166, 118, 29}, {102, 102, 102}};
+const Rgba grey{153, 153, 153};
+const Rgba outline_grey{128, 128, 128};
+
+/// The colour at t (0..1) along `stops`, interpolated in RGB.
+Rgba ramp_at(const std::vector<Rgba>& stops, double t) {
+    t = std::clamp(t, 0.0, 1.0) * static_cast<double>(stops.size() - 1);
+    const auto i = std::min(static_cast<size_t>(t), stops.size() - 2);
+    const double f = t - static_cast<double>(i);
+    const auto mix = [&](int a, int b) { return static_cast<int>(std::lround(a + (b - a) * f)); };
+    return Rgba{mix(stops[i].r, stops[i + 1].r), mix(stops[i].g, stops[i + 1].g), mix(stops[i].b, stops[i + 1].b), 255};
+}
+
+std::vector<Rgba> sample_ramp(const std::vector<Rgba>& stops, size_t n) {
+    std::vector<Rgba> out;
+    for (size_t i = 0; i < n; ++i) out.push_back(ramp_at(stops, n == 1 ? 1.0 : static_cast<double>(i) / static_cast<double>(n - 1)));
+    return out;
+}
+
+std::string ramp_xml(const std::vector<Rgba>& stops) {
+    std::string inner;
+    for (size_t i = 1; i + 1 < stops.size(); ++i)
+        inner += fmt::format("{}{};{}", inner.empty() ? "" : ":", static_cast<double>(i) / static_cast<double>(stops.size() - 1), stops[i].prop());
+    return fmt::format("  <colorramp type=\"gradient\" name=\"[source]\">\n"
+                       "   <prop k=\"color1\" v=\"{}\"/>\n   <prop k=\"color2\" v=\"{}\"/>\n   <prop k=\"discrete\" v=\"0\"/>\n"
+                       "   <prop k=\"rampType\" v=\"gradient\"/>\n   <prop k=\"stops\" v=\"{}\"/>\n  </colorramp>\n",
+                       stops.front().prop(), stops.back().prop(), inner);
+}
+
+// ---- Symbols ------------------------------------------------------------------------------------
+
+struct Symbol {
+    Shape shape = Shape::polygon;
+    Rgba fill{200, 200, 200};
+    Rgba stroke = outline_grey;
+    double stroke_mm = 0.26;
+    bool no_fill = false;
+    bool no_stroke = false;
+    double size_mm = 2.0;           // markers
+    std::string line_style = "solid"; // solid, dash, dot
+};
+
+std::string prop(const char* k, const std::string& v) { return fmt::format("    <prop k=\"{}\" v=\"{}\"/>\n", k, escape(v)); }
+
+std::string symbol_xml(const Symbol& s, const std::string& name) {
+    std::string layer;
+    const char* type = "fill";
+    if (s.shape == Shape::point) {
+        type = "marker";
+        layer = "   <layer class=\"SimpleMarker\" enabled=\"1\" pass=\"0\" locked=\"0\">\n" + prop("name", "circle") + prop("color", s.fill.prop()) +
+                prop("outline_color", s.stroke.prop()) + prop("outline_style", s.no_stroke ? "no" : "solid") +
+                prop("outline_width", number(s.stroke_mm)) + prop("outline_width_unit", "MM") + prop("size", number(s.size_mm)) +
+                prop("size_unit", "MM") + prop("angle", "0") + prop("joinstyle", "bevel") + prop("scale_method", "diameter") +
+                prop("vertical_anchor_point", "1") + prop("horizontal_anchor_point", "1") + "   </layer>\n";
+    } else if (s.shape == Shape::line) {
+        type = "line";
+        layer = "   <layer class=\"SimpleLine\" enabled=\"1\" pass=\"0\" locked=\"0\">\n" + prop("line_color", s.stroke.prop()) +
+                prop("line_style", s.line_style) + prop("line_width", number(s.stroke_mm)) + prop("line_width_unit", "MM") +
+                prop("capstyle", "round") + prop("joinstyle", "round") + prop("offset", "0") + prop("offset_unit", "MM") + "   </layer>\n";
+    } else {
+        layer = "   <layer class=\"SimpleFill\" enabled=\"1\" pass=\"0\" locked=\"0\">\n" + prop("color", s.fill.prop()) +
+                prop("style", s.no_fill ? "no" : "solid") + prop("outline_color", s.stroke.prop()) +
+                prop("outline_style", s.no_stroke ? "no" : s.line_style) + prop("outline_width", number(s.stroke_mm)) +
+                prop("outline_width_unit", "MM") + prop("joinstyle", "bevel") + prop("offset", "0,0") + prop("offset_unit", "MM") +
+                "   </layer>\n";
+    }
+    return fmt::format("  <symbol type=\"{}\" name=\"{}\" alpha=\"1\" clip_to_extent=\"1\" force_rhr=\"0\">\n{}  </symbol>\n", type,
+                       escape(name), layer);
+}
+
+// ---- Renderers and documents ----------------------------------------------------------------------
+
+int geometry_type_code(Shape s) { return s == Shape::point ? 0 : s == Shape::line ? 1 : s == Shape::polygon ? 2 : 4; }
+
+struct Document {
+    Shape shape = Shape::polygon;
+    std::string renderer_type;
+    std::string renderer; // the <renderer-v2> element
+    double opacity = 1.0;
+};
+
+std::string qml(const Document& d) {
+    return fmt::format("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+                       "<qgis version=\"3.22.16-Białowieża\" styleCategories=\"AllStyleCategories\" hasScaleBasedVisibilityFlag=\"0\" "
+                       "minScale=\"100000000\" maxScale=\"0\" labelsEnabled=\"0\" simplifyDrawingHints=\"1\" simplifyDrawingTol=\"1\" "
+                       "simplifyAlgorithm=\"0\" simplifyLocal=\"1\" simplifyMaxScale=\"1\" readOnly=\"0\">\n"
+                       "{} <blendMode>0</blendMode>\n <featureBlendMode>0</featureBlendMode>\n <layerOpacity>{}</layerOpacity>\n"
+                       " <layerGeometryType>{}</layerGeometryType>\n</qgis>\n",
+                       d.renderer, number(d.opacity), geometry_type_code(d.shape));
+}
+
+/// Colours for known category values, in legend order.
+using Palette = std::vector<std::pair<std::string, Rgba>>;
+
+std::string order_by(const std::string& field, bool ascending) {
+    return fmt::format("  <orderby>\n   <orderByClause asc=\"{}\" nullsFirst=\"0\">\"{}\"</orderByClause>\n  </orderby>\n",
+                       ascending ? 1 : 0, escape(field));
+}
+
+Document single(Shape shape, const Symbol& symbol, double opacity = 1.0) {
+    Document d{shape, "singleSymbol", "", opacity};
+    d.renderer = " <renderer-v2 type=\"singleSymbol\" forceraster=\"0\" symbollevels=\"0\" enableorderby=\"0\" referencescale=\"-1\">\n"
+                 "  <symbols>\n" +
+                 symbol_xml(symbol, "0") + "  </symbols>\n  <rotation/>\n  <sizescale/>\n </renderer-v2>\n";
+    return d;
+}
+
+struct Category {
+    std::string value;
+    std::string label;
+    Symbol symbol;
+};
+
+Document categorized(Shape shape, const std::string& field, const std::vector<Category>& categories, const std::string& draw_order = {},
+                     bool draw_ascending = true, double opacity = 1.0) {
+    Document d{shape, "categorizedSymbol", "", opacity};
+    std::string cats, symbols;
+    for (size_t i = 0; i < categories.size(); ++i) {
+        cats += fmt::format("   <category value=\"{}\" label=\"{}\" symbol=\"{}\" render=\"true\"/>\n", escape(categories[i].value),
+                            escape(categories[i].label), i);
+        symbols += symbol_xml(categories[i].symbol, std::to_string(i));
+    }
+    d.renderer = fmt::format(" <renderer-v2 type=\"categorizedSymbol\" attr=\"{}\" forceraster=\"0\" symbollevels=\"0\" enableorderby=\"{}\" "
+                             "referencescale=\"-1\">\n  <categories>\n{}  </categories>\n  <symbols>\n{}  </symbols>\n{}  <rotation/>\n"
+                             "  <sizescale/>\n </renderer-v2>\n",
+                             escape(field), draw_order.empty() ? 0 : 1, cats, symbols,
+                             draw_order.empty() ? std::string() : order_by(draw_order, draw_ascending));
+    return d;
+}
+
+struct Range {
+    double lower, upper;
+    std::string label;
+    Symbol symbol;
+};
+
+Document graduated(Shape shape, const std::string& field, const std::vector<Range>& ranges, const std::vector<Rgba>& ramp, const char* method,
+                   double opacity = 1.0) {
+    Document d{shape, "graduatedSymbol", "", opacity};
+    std::string rs, symbols;
+    for (size_t i = 0; i < ranges.size(); ++i) {
+        rs += fmt::format("   <range lower=\"{}\" upper=\"{}\" label=\"{}\" symbol=\"{}\" render=\"true\"/>\n", number(ranges[i].lower),
+                          number(ranges[i].upper), escape(ranges[i].label), i);
+        symbols += symbol_xml(ranges[i].symbol, std::to_string(i));
+    }
+    d.renderer = fmt::format(" <renderer-v2 type=\"graduatedSymbol\" attr=\"{}\" graduatedMethod=\"GraduatedColor\" forceraster=\"0\" "
+                             "symbollevels=\"0\" enableorderby=\"0\" referencescale=\"-1\">\n  <ranges>\n{}  </ranges>\n  <symbols>\n{}  </symbols>\n"
+                             "{}  <classificationMethod id=\"{}\">\n   <symmetricMode enabled=\"0\" symmetrypoint=\"0\" astride=\"0\"/>\n"
+                             "   <labelFormat format=\"%1 – %2\" labelprecision=\"2\" trimtrailingzeroes=\"1\"/>\n"
+                             "   <parameters>\n    <Option/>\n   </parameters>\n   <extraInformation/>\n  </classificationMethod>\n"
+                             "  <rotation/>\n  <sizescale/>\n </renderer-v2>\n",
+                             escape(field), rs, symbols, ramp_xml(ramp), method);
+    return d;
+}
+
+Style style(std::string name, std::string description, const Document& d) {
+    return Style{std::move(name), std::move(description), d.renderer_type, qml(d)};
+}
+
+// ---- Symbols for shapes -------------------------------------------------------------------------
+
+/// A symbol of `colour` for a layer of `shape`: filled polygons with a thin grey outline, points
+/// as small circles with a white rim, lines in the colour.
+Symbol themed(Shape shape, Rgba colour, bool outline = true) {
+    Symbol s;
+    s.shape = shape;
+    if (shape == Shape::point) {
+        s.fill = colour;
+        s.stroke = Rgba{255, 255, 255};
+        s.stroke_mm = 0.2;
+        s.size_mm = 1.8;
+    } else if (shape == Shape::line) {
+        s.stroke = colour;
+        s.stroke_mm = 0.6;
+    } else {
+        s.fill = colour;
+        s.stroke = outline_grey;
+        s.stroke_mm = 0.1;
+        s.no_stroke = !outline;
+    }
+    return s;
+}
+
+/// Numbers in a legend: enough decimals to tell the breaks apart.
+std::string legend_number(double v, double span) {
+    const int decimals = span >= 100 ? 0 : span >= 10 ? 1 : span >= 1 ? 2 : span >= 0.1 ? 3 : 4;
+    std::string s = fmt::format("{:.{}f}", v, decimals);
+    if (s == "-0" || s.find_first_not_of("-0.") == std::string::npos) s = s.front() == '-' ? s.substr(1) : s;
+    return s;
+}
+
+bool ends_with(const std::string& s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// ---- The styles ---------------------------------------------------------------------------------
+
+/// Quantile classes of a numeric field on YlOrRd; nothing if the field has no values.
+std::optional<Style> quantile_style(const LayerInfo& layer, const LayerValues& values, const std::string& field, const std::string& what,
+                                    int classes = 5) {
+    const std::vector<double> v = values.sorted_numbers(field);
+    if (v.empty()) return std::nullopt;
+    const std::vector<double> breaks = quantile_breaks(v, classes);
+    const double span = v.back() - v.front();
+    const std::vector<Rgba> colours = sample_ramp(yl_or_rd, breaks.size());
+    std::vector<Range> ranges;
+    double lower = v.front();
+    for (size_t i = 0; i < breaks.size(); ++i) {
+        Symbol s = themed(layer.shape, colours[i]);
+        if (layer.shape == Shape::line) s.stroke_mm = 0.8;
+        ranges.push_back(Range{lower, breaks[i], legend_number(lower, span) + " – " + legend_number(breaks[i], span), s});
+        lower = breaks[i];
+    }
+    return style(fmt::format("{} quantiles", field),
+                 fmt::format("{} in {} quantile classes ({} values{}); areas with no value are not drawn", what, ranges.size(), v.size(),
+                             ranges.size() < static_cast<size_t>(classes) ? ", tied breaks merged" : ""),
+                 graduated(layer.shape, field, ranges, yl_or_rd, "Quantile"));
+}
+
+/// Getis-Ord Gi* bins (Esri's Gi_Bin) in Esri's hot spot colours, hottest first in the legend.
+Style gi_style(const LayerInfo& layer) {
+    struct Bin {
+        int bin;
+        const char* label;
+        Rgba colour;
+    };
+    const std::array<Bin, 7> bins = {{{3, "Hot spot, 99 % confidence", {214, 47, 39}},
+                                      {2, "Hot spot, 95 % confidence", {237, 117, 81}},
+                                      {1, "Hot spot, 90 % confidence", {250, 185, 132}},
+                                      {0, "Not significant", {255, 255, 191}},
+                                      {-1, "Cold spot, 90 % confidence", {192, 204, 190}},
+                                      {-2, "Cold spot, 95 % confidence", {132, 158, 186}},
+                                      {-3, "Cold spot, 99 % confidence", {69, 117, 181}}}};
+    // Grid cells tile the map: an outline on each would hide the pattern.
+    const bool cells = layer.field("cell_id") != nullptr;
+    std::vector<Category> cats;
+    for (const Bin& b : bins) cats.push_back(Category{std::to_string(b.bin), b.label, themed(layer.shape, b.colour, !cells)});
+    return style("Gi* hot and cold spots", "Getis-Ord Gi* hot and cold spots by gi_bin (Esri's bins: 99, 95 and 90 % confidence)",
+                 categorized(layer.shape, "gi_bin", cats));
+}
+
+Style lisa_style(const LayerInfo& layer) {
+    // GeoDa's cluster map colours.
+    const std::vector<Category> cats = {{"HH", "High-High (hot spot)", themed(layer.shape, {255, 0, 0})},
+                                        {"LL", "Low-Low (cold spot)", themed(layer.shape, {0, 0, 255})},
+                                        {"HL", "High-Low (outlier)", themed(layer.shape, {244, 173, 168})},
+                                        {"LH", "Low-High (outlier)", themed(layer.shape, {167, 173, 249})},
+                                        {"not significant", "Not significant", themed(layer.shape, {238, 238, 238})}};
+    return style("LISA clusters", "Local Moran's I clusters and outliers (lisa_quadrant), GeoDa's colours", categorized(layer.shape, "lisa_quadrant", cats));
+}
+
+/// Categories of a text field from the data, each with a colour from `known` or the palette.
+Style categories_style(const LayerInfo& layer, const LayerValues& values, const std::string& field, const Palette& known,
+                       std::string name, std::string description, double opacity = 1.0) {
+    std::vector<std::string> seen = values.distinct(field, 60);
+    // Known values in their given order first, then the rest as found.
+    const auto colour_of = [&](const std::string& v) -> const Rgba* {
+        for (const auto& [value, colour] : known)
+            if (value == v) return &colour;
+        return nullptr;
+    };
+    std::vector<std::string> ordered;
+    for (const auto& [value, colour] : known)
+        if (std::find(seen.begin(), seen.end(), value) != seen.end()) ordered.push_back(value);
+    for (const std::string& v : seen)
+        if (!colour_of(v)) ordered.push_back(v);
+    std::vector<Category> cats;
+    size_t next = 0;
+    for (const std::string& v : ordered) {
+        const Rgba* known_colour = colour_of(v);
+        cats.push_back(Category{v, v, themed(layer.shape, known_colour ? *known_colour : qualitative[next++ % qualitative.size()])});
+    }
+    if (cats.empty()) cats.push_back(Category{"", "(none)", themed(layer.shape, grey)});
+    return style(std::move(name), std::move(description), categorized(layer.shape, field, cats, {}, true, opacity));
+}
+
+Style emerging_style(const LayerInfo& layer, const LayerValues& values) {
+    // Hot patterns in reds (deeper for the more lasting), cold in blues, none in grey.
+    const Palette known = {
+        {"new hot spot", {253, 174, 97}},         {"consecutive hot spot", {244, 109, 67}},  {"intensifying hot spot", {215, 48, 39}},
+        {"persistent hot spot", {165, 0, 38}},    {"diminishing hot spot", {254, 224, 144}}, {"sporadic hot spot", {252, 141, 89}},
+        {"oscillating hot spot", {250, 159, 181}}, {"historical hot spot", {197, 27, 125}},  {"new cold spot", {171, 217, 233}},
+        {"consecutive cold spot", {116, 173, 209}}, {"intensifying cold spot", {69, 117, 180}}, {"persistent cold spot", {49, 54, 149}},
+        {"diminishing cold spot", {224, 243, 248}}, {"sporadic cold spot", {145, 191, 219}}, {"oscillating cold spot", {158, 188, 218}},
+        {"historical cold spot", {106, 81, 163}},  {"no pattern", {238, 238, 238}}};
+    return categories_style(layer, values, "emerging", known, "Emerging hot spots", "Esri Emerging Hot Spot patterns (emerging)");
+}
+
+Style hotspot_class_style(const LayerInfo& layer, const LayerValues& values) {
+    const Palette known = {{"persistent", {189, 0, 38}}, {"emerging", {253, 141, 60}}, {"intermittent", {254, 217, 118}},
+                                               {"former", {116, 173, 209}},  {"no pattern", {238, 238, 238}}};
+    return categories_style(layer, values, "hotspot_class", known, "Hotspot classes", "sfhotspot hotspot_classify() classes (hotspot_class)");
+}
+
+Style kde_classes_style(const LayerInfo& layer) {
+    // Nested classes drawn widest first, so the top 1 % stays on top.
+    std::vector<Category> cats;
+    const std::array<std::pair<int, Rgba>, 3> classes = {{{1, {189, 0, 38}}, {5, {240, 59, 32}}, {10, {253, 141, 60}}}};
+    for (const auto& [pct, colour] : classes) {
+        Symbol s = themed(layer.shape, colour.alpha(170));
+        s.stroke = colour;
+        s.stroke_mm = 0.3;
+        s.no_stroke = false;
+        cats.push_back(Category{std::to_string(pct), fmt::format("Top {} % of cells", pct), s});
+    }
+    return style("Density hotspot classes", "The top 1, 5 and 10 % of density cells (top_pct), nested, drawn top 1 % uppermost",
+                 categorized(layer.shape, "top_pct", cats, "top_pct", false));
+}
+
+Style coverage_style(const LayerInfo& layer) {
+    const bool cctv = layer.name.find("cctv") != std::string::npos;
+    const bool lighting = layer.name.find("light") != std::string::npos;
+    const Rgba colour = cctv ? Rgba{49, 130, 189} : lighting ? Rgba{255, 204, 0} : Rgba{116, 196, 118};
+    Symbol s = themed(layer.shape, colour, false);
+    if (layer.shape == Shape::line) s.stroke_mm = 1.2;
+    return style(cctv ? "CCTV coverage" : lighting ? "Lighting coverage" : "Coverage",
+                 "Guardianship coverage, semi-transparent so the map beneath shows through", single(layer.shape, s, 0.5));
+}
+
+Style crime_group_style(const LayerInfo& layer, const LayerValues& values) {
+    const Palette known = {{"neighbourhood", {228, 26, 28}}, {"acquisitive", {255, 127, 0}}, {"violence", {152, 78, 163}},
+                                               {"asb", {77, 175, 74}},           {"damage", {55, 126, 184}},     {"other", {153, 153, 153}}};
+    return categories_style(layer, values, "crime_group", known, "Crime groups", "Incidents by crime group (crime_group)");
+}
+
+Style intervention_style(const LayerInfo& layer, const LayerValues& values, const std::string& field) {
+    const Palette known = {{"lighting", {255, 170, 0}}, {"cctv", {31, 120, 180}}, {"gating", {51, 160, 44}},
+                                               {"target_hardening", {106, 61, 154}}};
+    return categories_style(layer, values, field, known, "Interventions", fmt::format("Recommendations by intervention ({})", field));
+}
+
+/// 0..1 shares (lit_share, cctv_share) in four fixed classes, red where least covered.
+Style share_style(const LayerInfo& layer, const std::string& field) {
+    const bool lit = field.find("lit") != std::string::npos;
+    const char* word = lit ? "lit" : "covered";
+    const std::vector<Rgba> colours = {{215, 25, 28}, {253, 174, 97}, {171, 217, 233}, {44, 123, 182}};
+    std::vector<Range> ranges;
+    const double breaks[5] = {0, 0.25, 0.5, 0.75, 1};
+    for (size_t i = 0; i < 4; ++i) {
+        Symbol s = themed(layer.shape, colours[i]);
+        if (layer.shape == Shape::line) s.stroke_mm = 0.8;
+        ranges.push_back(Range{breaks[i], breaks[i + 1],
+                               i == 0 ? fmt::format("under 25 % {}", word)
+                                      : fmt::format("{:.0f}–{:.0f} % {}", 100 * breaks[i], 100 * breaks[i + 1], word),
+                               s});
+    }
+    return style(fmt::format("{} classes", field), fmt::format("{} (0..1) in quarters, red where least {}", field, word),
+                 graduated(layer.shape, field, ranges, {colours.front(), colours.back()}, "Fixed"));
+}
+
+Style outline_style(const LayerInfo& layer, Rgba colour, double width_mm, std::string name, std::string description,
+                    const std::string& line_style = "solid") {
+    Symbol s;
+    s.shape = layer.shape == Shape::point ? Shape::point : layer.shape;
+    if (s.shape == Shape::point) {
+        s = themed(Shape::point, colour);
+        s.size_mm = 3;
+    } else {
+        s.no_fill = true;
+        s.stroke = colour;
+        s.stroke_mm = width_mm;
+        s.line_style = line_style;
+    }
+    return style(std::move(name), std::move(description), single(layer.shape, s));
+}
+
+Style plain_style(const LayerInfo& layer) {
+    const Rgba colour = layer.shape == Shape::point ? Rgba{60, 60, 60} : layer.shape == Shape::line ? Rgba{90, 90, 90} : Rgba{220, 220, 220};
+    return style("Plain", "A plain style for the geometry", single(layer.shape, themed(layer.shape, colour)));
+}
+
+/// The rate field to show for an areas layer: the preferred one, else neighbourhood (the Safer
+/// Streets definition), else the first rate, else the first count.
+std::string main_rate(const LayerInfo& layer) {
+    if (!layer.preferred_field.empty() && layer.field(layer.preferred_field)) return layer.preferred_field;
+    if (const Field* f = layer.field("neighbourhood_rate")) return f->name;
+    for (const Field& f : layer.fields)
+        if (f.numeric && ends_with(f.name, "_rate")) return f.name;
+    if (const Field* f = layer.field("rate")) return f->name;
+    if (const Field* f = layer.field("neighbourhood_count")) return f->name;
+    for (const Field& f : layer.fields)
+        if (f.numeric && ends_with(f.name, "_count")) return f.name;
+    return {};
+}
+
+std::string describe_rate(const std::string& field) {
+    if (ends_with(field, "_rate") || field == "rate") return fmt::format("{} (incidents per 1,000 residents)", field);
+    return field;
+}
+
+} // namespace
+
+std::vector<double> quantile_breaks(const std::vector<double>& sorted, int classes) {
+    std::vector<double> breaks;
+    const size_t n = sorted.size();
+    for (int i = 1; i < classes; ++i) {
+        double x = sorted.front();
+        if (n > 1) {
+            const double a = static_cast<double>(n - 1) * i / classes;
+            const auto k = static_cast<size_t>(a);
+            const double r = a - static_cast<double>(k);
+            x = (1 - r) * sorted[k] + r * sorted[std::min(k + 1, n - 1)];
+        }
+        breaks.push_back(x);
+    }
+    breaks.push_back(sorted.back());
+    // A break equal to the one before, or to the minimum, would make an empty class.
+    std::vector<double> merged;
+    double previous = sorted.front();
+    for (double b : breaks)
+        if (b > previous || (merged.empty() && b == previous && b == sorted.back())) merged.push_back(b), previous = b;
+    if (merged.empty() || merged.back() != sorted.back()) merged.push_back(sorted.back());
+    return merged;
+}
+
+std::vector<Style> vector_styles(const LayerInfo& layer, const LayerValues& values) {
+    std::vector<Style> styles;
+    if (layer.shape == Shape::none) return styles;
+    const auto add = [&](std::optional<Style> s) {
+        if (s) styles.push_back(std::move(*s));
+    };
+    const auto has = [&](const char* f) { return layer.field(f) != nullptr; };
+    const std::string rate = main_rate(layer);
+    const auto other_rates = [&] {
+        for (const Field& f : layer.fields)
+            if (f.numeric && f.name != rate && ends_with(f.name, "_rate")) add(quantile_style(layer, values, f.name, describe_rate(f.name)));
+    };
+    const auto hotspot_alternatives = [&] {
+        if (has("lisa_quadrant")) styles.push_back(lisa_style(layer));
+        if (has("emerging")) styles.push_back(emerging_style(layer, values));
+        if (has("hotspot_class")) styles.push_back(hotspot_class_style(layer, values));
+    };
+    std::string intervention;
+    for (const char* f : {"intervention", "intervention_type", "measure"})
+        if (has(f) && intervention.empty()) intervention = f;
+
+    const Field* preferred = layer.preferred_field.empty() ? nullptr : layer.field(layer.preferred_field);
+    if (preferred && preferred->name != "gi_bin") {
+        // The command's choice first; the chooser's own after it.
+        if (preferred->numeric && !preferred->integer)
+            add(quantile_style(layer, values, preferred->name, describe_rate(preferred->name)));
+        else
+            styles.push_back(categories_style(layer, values, preferred->name, {}, preferred->name, fmt::format("Categories of {}", preferred->name)));
+    }
+    if (layer.name == "areas" && !rate.empty()) {
+        if (!preferred) add(quantile_style(layer, values, rate, describe_rate(rate)));
+        if (has("gi_bin")) styles.push_back(gi_style(layer));
+        other_rates();
+    } else if (has("gi_bin")) {
+        styles.push_back(gi_style(layer));
+        hotspot_alternatives();
+        if (!rate.empty()) add(quantile_style(layer, values, rate, describe_rate(rate)));
+        if (has("gi_z")) add(quantile_style(layer, values, "gi_z", "Gi* z-score", 7));
+    } else if (has("top_pct")) {
+        styles.push_back(kde_classes_style(layer));
+    } else if (ends_with(layer.name, "_coverage") || layer.name == "coverage") {
+        styles.push_back(coverage_style(layer));
+    } else if (!intervention.empty()) {
+        styles.push_back(intervention_style(layer, values, intervention));
+    } else if (has("crime_group")) {
+        styles.push_back(crime_group_style(layer, values));
+    } else if (layer.name == "target_areas") {
+        styles.push_back(outline_style(layer, {197, 27, 138}, 0.8, "Target areas", "Target-area candidates as bold outlines over the map"));
+        if (!rate.empty()) add(quantile_style(layer, values, rate, describe_rate(rate)));
+    } else if (layer.name == "site") {
+        styles.push_back(outline_style(layer, {227, 26, 28}, 0.8, "Red line", "The planning application's red-line boundary"));
+    } else if (layer.name == "site_rings") {
+        styles.push_back(outline_style(layer, {80, 80, 80}, 0.4, "Rings", "Distance rings around the red line, dashed", "dash"));
+    } else if (std::any_of(layer.fields.begin(), layer.fields.end(), [](const Field& f) { return f.numeric && ends_with(f.name, "unguarded"); })) {
+        // Design-out-crime scores: crime pressure no guardian covers first, then the coverage.
+        for (const Field& f : layer.fields)
+            if (f.numeric && ends_with(f.name, "unguarded"))
+                add(quantile_style(layer, values, f.name, fmt::format("{} (crime pressure no guardian covers)", f.name)));
+        for (const char* share : {"lit_share", "cctv_share"})
+            if (has(share)) styles.push_back(share_style(layer, share));
+        if (has("gated")) styles.push_back(categories_style(layer, values, "gated", {{"0", {215, 25, 28}}, {"1", {44, 123, 182}}}, "Gated",
+                                                            "Path segments by gated: 1 closed by a gate, 0 open"));
+    } else if (has("lit_share") || has("cctv_share")) {
+        for (const char* share : {"lit_share", "cctv_share"})
+            if (has(share)) styles.push_back(share_style(layer, share));
+    } else if (!rate.empty()) {
+        add(quantile_style(layer, values, rate, describe_rate(rate)));
+    } else if (has("score")) {
+        add(quantile_style(layer, values, "score", "score"));
+    }
+    if (layer.name == "areas" && rate.empty() && has("gi_bin")) styles.push_back(gi_style(layer));
+    if (styles.empty()) styles.push_back(plain_style(layer));
+    // Names are unique per layer in QGIS's style manager.
+    for (size_t i = 1; i < styles.size(); ++i)
+        for (size_t j = 0; j < i; ++j)
+            if (styles[i].name == styles[j].name) styles[i].name += fmt::format(" ({})", i + 1);
+    return styles;
+}
+
+void sample_cells(const std::vector<float>& values, float nodata, size_t max, std::vector<float>& sample) {
+    const size_t step = std::max<size_t>(1, values.size() / std::max<size_t>(max, 1));
+    for (size_t i = 0; i < values.size(); i += step)
+        if (values[i] != nodata && !std::isnan(values[i])) sample.push_back(values[i]);
+}
+
+std::string density_raster_qml(std::vector<float> values, const std::string& units) {
+    std::vector<float> positive;
+    for (float v : values)
+        if (v > 0 && std::isfinite(v)) positive.push_back(v);
+    std::sort(values.begin(), values.end());
+    std::sort(positive.begin(), positive.end());
+    // The value of the ceil(pN/100)-th highest cell, as the density classes define the top p %.
+    const auto top = [&](double pct) -> double {
+        if (values.empty()) return 0;
+        const auto k = static_cast<size_t>(std::ceil(pct * static_cast<double>(values.size()) / 100.0));
+        return values[values.size() - std::clamp<size_t>(k, 1, values.size())];
+    };
+    struct Stop {
+        double value;
+        Rgba colour;
+        std::string label;
+    };
+    std::vector<Stop> stops;
+    const double max = positive.empty() ? 1.0 : positive.back();
+    const double median = positive.empty() ? 0.5 : positive[positive.size() / 2];
+    stops.push_back({0.0, yl_or_rd[0].alpha(0), "0"});
+    const auto push = [&](double v, Rgba c, std::string label) {
+        if (v > stops.back().value) stops.push_back({v, c, std::move(label)});
+    };
+    const double span = max;
+    push(median, yl_or_rd[0], legend_number(median, span) + " (median of cells above 0)");
+    push(top(10), yl_or_rd[2], legend_number(top(10), span) + " (top 10 % of cells)");
+    push(top(5), yl_or_rd[3], legend_number(top(5), span) + " (top 5 %)");
+    push(top(1), yl_or_rd[4], legend_number(top(1), span) + " (top 1 %)");
+    push(max, yl_or_rd[5], legend_number(max, span) + " (highest)");
+    if (stops.size() == 1) stops.push_back({1.0, yl_or_rd[5], "1"});
+    std::string items;
+    for (const Stop& s : stops)
+        items += fmt::format("     <item value=\"{}\" label=\"{}\" color=\"{}\" alpha=\"{}\"/>\n", number(s.value), escape(s.label), s.colour.hex(),
+                             s.colour.a);
+    std::vector<Rgba> ramp;
+    for (const Stop& s : stops) ramp.push_back(s.colour);
+    const double top_value = stops.back().value;
+    return fmt::format(
+        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+        "{} default style of density surfaces ({}); safer replaces this file when it writes the data again -->\n"
+        "<qgis version=\"3.22.16-Białowieża\" styleCategories=\"AllStyleCategories\" hasScaleBasedVisibilityFlag=\"0\" minScale=\"1e+08\" maxScale=\"0\">\n"
+        " <pipe>\n"
+        "  <provider>\n   <resampling enabled=\"false\" maxOversampling=\"2\" zoomedInResamplingMethod=\"nearestNeighbour\" "
+        "zoomedOutResamplingMethod=\"nearestNeighbour\"/>\n  </provider>\n"
+        "  <rasterrenderer type=\"singlebandpseudocolor\" band=\"1\" opacity=\"1\" alphaBand=\"-1\" nodataColor=\"\" classificationMin=\"0\" "
+        "classificationMax=\"{}\">\n"
+        "   <minMaxOrigin>\n    <limits>None</limits>\n    <extent>WholeRaster</extent>\n    <statAccuracy>Estimated</statAccuracy>\n"
+        "    <cumulativeCutLower>0.02</cumulativeCutLower>\n    <cumulativeCutUpper>0.98</cumulativeCutUpper>\n    <stdDevFactor>2</stdDevFactor>\n"
+        "   </minMaxOrigin>\n"
+        "   <rastershader>\n"
+        "    <colorrampshader colorRampType=\"INTERPOLATED\" classificationMode=\"1\" clip=\"0\" minimumValue=\"0\" maximumValue=\"{}\" "
+        "labelPrecision=\"4\">\n{}{}"
+        "    </colorrampshader>\n   </rastershader>\n  </rasterrenderer>\n"
+        "  <brightnesscontrast brightness=\"0\" contrast=\"0\" gamma=\"1\"/>\n"
+        "  <huesaturation saturation=\"0\" grayscaleMode=\"0\" invertColors=\"0\" colorizeOn=\"0\" colorizeRed=\"255\" colorizeGreen=\"128\" "
+        "colorizeBlue=\"128\" colorizeStrength=\"100\"/>\n"
+        "  <rasterresampler maxOversampling=\"2\"/>\n  <resamplingStage>resamplingFilter</resamplingStage>\n"
+        " </pipe>\n <blendMode>0</blendMode>\n</qgis>\n",
+        sidecar_marker, comment_text(units), number(top_value), number(top_value), ramp_xml(ramp), items);
+}
+
+std::string known_field_description(const std::string& field) {
+    static const std::map<std::string, std::string> fixed = {
+        {"code", "Area code"},
+        {"name", "Area name"},
+        {"population", "Residents"},
+        {"households", "Households"},
+        {"count", "Incidents in the unit"},
+        {"rate", "Incidents per 1,000 residents"},
+        {"cell_id", "Cell index, row * columns + column, row 0 north"},
+        {"gi_z", "Getis-Ord Gi* z-score"},
+        {"gi_p", "Two-sided p of gi_z"},
+        {"gi_p_sim", "Conditional-permutation pseudo p of gi_z"},
+        {"gi_p_fdr", "Benjamini-Hochberg adjusted p of gi_z"},
+        {"gi_bin", "Esri Gi_Bin: 3, 2, 1 = hot at 99, 95, 90 % confidence; -3, -2, -1 = cold; 0 = not significant"},
+        {"lisa_i", "Local Moran's I"},
+        {"lisa_p", "Pseudo p of lisa_i"},
+        {"lisa_quadrant", "HH, LL, HL, LH where significant, else not significant"},
+        {"month", "Month, YYYY-MM"},
+        {"crime_type", "police.uk crime type"},
+        {"crime_group", "Crime group the type belongs to"},
+        {"crime_id", "police.uk Crime ID"},
+        {"area_code", "Code of the area the incident falls in"},
+        {"lit_share", "Share of the unit (area, or length for paths) within street-light coverage, 0..1"},
+        {"cctv_share", "Share of the unit (area, or length for paths) within CCTV coverage, 0..1"},
+        {"gated", "1 if the path segment is gated, else 0"},
+        {"intervention", "Intervention recommended"},
+        {"top_pct", "Density class: the top 1, 5 or 10 % of cells"},
+    };
+    if (const auto f = fixed.find(field); f != fixed.end()) return f->second;
+    static const std::array<std::pair<std::string_view, std::string_view>, 5> suffixes = {{{"_count", "Incidents of the {} group"},
+                                                                                           {"_rate", "{} incidents per 1,000 residents"},
+                                                                                           {"_ratio", "{} rate / the comparison rate"},
+                                                                                           {"_rank", "Rank of the {} rate (1 = highest)"},
+                                                                                           {"_pct", "Percentile of the {} rate (100 = highest)"}}};
+    for (const auto& [suffix, text] : suffixes)
+        if (ends_with(field, suffix) && field.size() > suffix.size())
+            return fmt::format(fmt::runtime(text), field.substr(0, field.size() - suffix.size()));
+    return {};
+}
+
+std::string sidecar_style_path(const std::string& data_path) {
+    const fs::path p(data_path);
+    return (p.parent_path() / (p.stem().string() + ".qml")).string();
+}
+
+bool write_sidecar_style(const std::string& data_path, const std::string& text) {
+    const std::string path = sidecar_style_path(data_path);
+    std::error_code ec;
+    if (fs::exists(path, ec)) {
+        std::ifstream in(path);
+        std::string head(512, '\0');
+        in.read(head.data(), static_cast<std::streamsize>(head.size()));
+        head.resize(static_cast<size_t>(in.gcount()));
+        if (head.find(sidecar_marker) == std::string::npos) return false;
+    }
+    const fs::path p(path);
+    const std::string temp = (p.parent_path() / fmt::format(".{}.tmp-{}", p.filename().string(), ::getpid())).string();
+    {
+        std::ofstream out(temp, std::ios::binary);
+        out << text;
+        out.flush();
+        if (!out) {
+            fs::remove(temp, ec);
+            throw IoError(fmt::format("{}: cannot write the QGIS style file", path));
+        }
+    }
+    fs::rename(temp, path, ec);
+    if (ec) {
+        fs::remove(temp, ec);
+        throw IoError(fmt::format("{}: cannot move the QGIS style file into place: {}", path, ec.message()));
+    }
+    return true;
+}
+
+} // namespace safer::layers::qgis

@@ -1,0 +1,438 @@
+#!/usr/bin/python3
+"""Checks safer's outputs the way QGIS users meet them.
+
+usage: /usr/bin/python3 check_outputs.py [--crs EPSG:27700] [--structure-only] SOURCE...
+
+SOURCE is a GeoPackage (every layer in it is checked), a GeoTIFF, or a PostGIS schema written
+by safer, given as "PG:host=... port=... dbname=... user=... schema=NAME".
+
+Structure (Python's sqlite3, no QGIS needed), for GeoPackages:
+  - every layer has a description in gpkg_contents and every field one in gpkg_data_columns;
+  - every SRS used is registered with organization EPSG (QGIS would show a custom CRS otherwise);
+  - every vector layer has an R-tree spatial index that holds all its geometries;
+  - every vector layer has exactly one default style in layer_styles, with f_table_catalog and
+    f_table_schema '' and f_geometry_column its geometry column, whose QML is well-formed;
+  - gpkg_metadata holds an ISO 19139 record referenced from the whole GeoPackage, with the
+    command line and the SHA-256 of the inputs (when the run recorded any);
+  - rasters have the .qml style file QGIS reads beside the GeoPackage.
+Real client (PyQGIS, Debian's python3-qgis, QT_QPA_PLATFORM=offscreen): every layer loads
+valid, in the expected CRS, with the feature count of the table, every geometry valid, and its
+default style applied: the renderer QGIS built has the type, attribute, classes, labels, colours
+and opacity of the stored style.
+
+Prints "ok: ..." and "FAIL: ..." lines; exits 0 if everything passed, 1 on any failure, 77 when
+QGIS is needed but cannot be imported (the test then reports itself skipped, loudly).
+PyQGIS 3.22 can crash at interpreter exit, so this ends with os._exit.
+"""
+import os
+import sqlite3
+import sys
+import xml.etree.ElementTree as ET
+
+failures = 0
+
+
+def ok(message):
+    print(f"ok: {message}")
+
+
+def fail(message):
+    global failures
+    failures += 1
+    print(f"FAIL: {message}")
+
+
+def finish(status):
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
+def parse_qml(text, where):
+    """The QML's root element, or None (and a failure) if it is not well-formed."""
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("<!DOCTYPE"))
+    try:
+        return ET.fromstring(body)
+    except ET.ParseError as e:
+        fail(f"{where}: the style's QML is not well-formed: {e}")
+        return None
+
+
+def qml_colour(symbol):
+    """(r, g, b, a) of a QML <symbol>'s first layer: its fill colour, or its line colour."""
+    layer = symbol.find("layer")
+    props = {p.get("k"): p.get("v") for p in layer.findall("prop")}
+    value = props.get("color") if layer.get("class") != "SimpleLine" else props.get("line_color")
+    return tuple(int(v) for v in value.split(",")) if value else None
+
+
+def qgis_colour(symbol):
+    """(r, g, b, a) of a QGIS symbol's first layer: fill colour, or line colour."""
+    c = symbol.symbolLayer(0).color()
+    return (c.red(), c.green(), c.blue(), c.alpha())
+
+
+# ---- GeoPackage structure ---------------------------------------------------------------------
+
+def gpkg_layers(db):
+    rows = db.execute("SELECT c.table_name, c.data_type, coalesce(c.description, ''), c.srs_id, g.column_name "
+                      "FROM gpkg_contents c LEFT JOIN gpkg_geometry_columns g ON g.table_name = c.table_name "
+                      "ORDER BY c.rowid").fetchall()
+    return [dict(name=r[0], type=r[1], description=r[2], srs_id=r[3], geom=r[4]) for r in rows]
+
+
+def check_structure(path, expected_crs):
+    name = os.path.basename(path)
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    layers = [l for l in gpkg_layers(db) if l["name"] != "layer_styles"]
+    if not layers:
+        fail(f"{name}: no layers")
+    described = {(t, c) for t, c, d in db.execute("SELECT table_name, column_name, description FROM gpkg_data_columns")
+                 if d} if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'gpkg_data_columns'").fetchone() else set()
+    styles = db.execute("SELECT f_table_catalog, f_table_schema, f_table_name, f_geometry_column, styleName, styleQML, useAsDefault "
+                        "FROM layer_styles").fetchall() if db.execute(
+        "SELECT 1 FROM sqlite_master WHERE name = 'layer_styles'").fetchone() else []
+    rasters = []
+    for l in layers:
+        where = f"{name}:{l['name']}"
+        if not l["description"]:
+            fail(f"{where}: no description in gpkg_contents")
+        if l["type"] in ("features", "attributes"):
+            columns = [r[1] for r in db.execute(f'PRAGMA table_info("{l["name"]}")') if not r[5] and r[1] != l["geom"]]
+            missing = [c for c in columns if (l["name"], c) not in described]
+            if missing:
+                fail(f"{where}: fields without a description in gpkg_data_columns: {', '.join(missing)}")
+            else:
+                ok(f"{where}: layer and all {len(columns)} fields described")
+        if l["type"] in ("features", "2d-gridded-coverage"):
+            org = db.execute("SELECT organization, organization_coordsys_id FROM gpkg_spatial_ref_sys WHERE srs_id = ?",
+                             (l["srs_id"],)).fetchone()
+            crs = f"{org[0].upper()}:{org[1]}" if org else None
+            if crs != expected_crs:
+                fail(f"{where}: SRS {l['srs_id']} is registered as {crs}, not {expected_crs}")
+        if l["type"] == "features":
+            rtree = f"rtree_{l['name']}_{l['geom']}"
+            registered = db.execute("SELECT 1 FROM gpkg_extensions WHERE table_name = ? AND column_name = ? AND "
+                                    "extension_name = 'gpkg_rtree_index'", (l["name"], l["geom"])).fetchone()
+            if not registered or not db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (rtree,)).fetchone():
+                fail(f"{where}: no spatial index")
+            else:
+                indexed = db.execute(f'SELECT count(*) FROM "{rtree}"').fetchone()[0]
+                geometries = db.execute(f'SELECT count(*) FROM "{l["name"]}" WHERE "{l["geom"]}" IS NOT NULL').fetchone()[0]
+                if indexed != geometries:
+                    fail(f"{where}: the spatial index holds {indexed} of {geometries} geometries")
+            mine = [s for s in styles if s[2] == l["name"]]
+            defaults = [s for s in mine if s[6]]
+            if len(defaults) != 1:
+                fail(f"{where}: {len(defaults)} default styles in layer_styles (expected 1)")
+                continue
+            d = defaults[0]
+            if d[0] != "" or d[1] != "":
+                fail(f"{where}: layer_styles f_table_catalog/f_table_schema are {d[0]!r}/{d[1]!r}, not '' (QGIS ignores the style)")
+            elif d[3] != l["geom"]:
+                fail(f"{where}: layer_styles f_geometry_column {d[3]!r} is not the geometry column {l['geom']!r}")
+            elif parse_qml(d[5], where) is not None:
+                ok(f"{where}: default style '{d[4]}' ({len(mine)} style{'s' if len(mine) != 1 else ''} stored), SRS {expected_crs}, spatial index")
+        if l["type"] == "2d-gridded-coverage":
+            rasters.append(l["name"])
+    if rasters:
+        qml = os.path.splitext(path)[0] + ".qml"
+        if not os.path.exists(qml):
+            fail(f"{name}: {len(rasters)} raster layer(s) but no {os.path.basename(qml)} beside it (QGIS reads raster styles only from there)")
+        else:
+            root = parse_qml(open(qml, encoding="utf-8").read(), qml)
+            if root is not None and root.find("pipe/rasterrenderer") is not None:
+                ok(f"{name}: rasters {', '.join(rasters)} styled by {os.path.basename(qml)} "
+                   f"({root.find('pipe/rasterrenderer').get('type')})")
+    # Metadata: an ISO 19139 record for the whole GeoPackage, next to GDAL's own.
+    iso = db.execute("SELECT m.metadata FROM gpkg_metadata m JOIN gpkg_metadata_reference r ON r.md_file_id = m.id "
+                     "WHERE r.reference_scope = 'geopackage' AND m.md_standard_uri = 'http://www.isotc211.org/2005/gmd' "
+                     "AND m.md_scope = 'dataset'").fetchall() if db.execute(
+        "SELECT 1 FROM sqlite_master WHERE name = 'gpkg_metadata'").fetchone() else []
+    gdal = db.execute("SELECT metadata FROM gpkg_metadata WHERE md_standard_uri = 'http://gdal.org'").fetchall() if iso else []
+    if len(iso) != 1:
+        fail(f"{name}: {len(iso)} ISO 19139 records in gpkg_metadata referenced from the GeoPackage (expected 1)")
+    else:
+        try:
+            root = ET.fromstring(iso[0][0])
+            text = "".join(root.itertext())
+            wants_sha = any("SAFER_INPUT_SHA256" in g[0] and '":"' in g[0] for g in gdal)
+            if "Command line:" not in text or "Parameters (JSON)" not in text:
+                fail(f"{name}: the ISO 19139 record lacks the command line or parameters")
+            elif wants_sha and "SHA-256" not in text:
+                fail(f"{name}: the ISO 19139 record lacks the inputs' SHA-256")
+            else:
+                ok(f"{name}: gpkg_metadata holds the run's lineage as ISO 19139 ({text.count('SHA-256')} input checksums)")
+        except ET.ParseError as e:
+            fail(f"{name}: the ISO 19139 record is not well-formed: {e}")
+    db.close()
+
+
+# ---- QGIS ------------------------------------------------------------------------------------------
+
+def start_qgis():
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    try:
+        from qgis.core import QgsApplication  # noqa: F401
+    except ImportError as e:
+        return None, str(e)
+    from qgis.core import QgsApplication
+    QgsApplication.setPrefixPath("/usr", True)
+    app = QgsApplication([], False)
+    app.initQgis()
+    return app, None
+
+
+def compare_renderer(layer, qml_text, where):
+    """The renderer QGIS built for `layer` against the stored QML: True if they agree."""
+    root = parse_qml(qml_text, where)
+    if root is None:
+        return False
+    expected = root.find("renderer-v2")
+    r = layer.renderer()
+    if r is None or expected is None:
+        fail(f"{where}: no renderer (QGIS) or no renderer-v2 in the style")
+        return False
+    if r.type() != expected.get("type"):
+        fail(f"{where}: QGIS renders with {r.type()}, the default style is {expected.get('type')}: the style was not applied")
+        return False
+    symbols = {s.get("name"): s for s in expected.find("symbols").findall("symbol")}
+    problems = []
+    if expected.get("type") == "categorizedSymbol":
+        cats = expected.find("categories").findall("category")
+        if r.classAttribute() != expected.get("attr"):
+            problems.append(f"attribute {r.classAttribute()} != {expected.get('attr')}")
+        got = r.categories()
+        if len(got) != len(cats):
+            problems.append(f"{len(got)} categories != {len(cats)}")
+        for g, e in zip(got, cats):
+            if str(g.value()) != e.get("value") or g.label() != e.get("label"):
+                problems.append(f"category {g.value()!r}/{g.label()!r} != {e.get('value')!r}/{e.get('label')!r}")
+            elif qgis_colour(g.symbol()) != qml_colour(symbols[e.get("symbol")]):
+                problems.append(f"category {e.get('value')} colour {qgis_colour(g.symbol())} != {qml_colour(symbols[e.get('symbol')])}")
+        detail = f"{len(got)} categories of {r.classAttribute()}"
+    elif expected.get("type") == "graduatedSymbol":
+        ranges = expected.find("ranges").findall("range")
+        if r.classAttribute() != expected.get("attr"):
+            problems.append(f"attribute {r.classAttribute()} != {expected.get('attr')}")
+        got = r.ranges()
+        if len(got) != len(ranges):
+            problems.append(f"{len(got)} classes != {len(ranges)}")
+        for g, e in zip(got, ranges):
+            if abs(g.lowerValue() - float(e.get("lower"))) > 1e-9 * max(1, abs(g.lowerValue())) or g.label() != e.get("label"):
+                problems.append(f"class {g.label()!r} != {e.get('label')!r}")
+            elif qgis_colour(g.symbol()) != qml_colour(symbols[e.get("symbol")]):
+                problems.append(f"class {e.get('label')} colour differs")
+        detail = f"{len(got)} classes of {r.classAttribute()}"
+    else:
+        if qgis_colour(r.symbol()) != qml_colour(symbols["0"]):
+            problems.append(f"colour {qgis_colour(r.symbol())} != {qml_colour(symbols['0'])}")
+        detail = "single symbol"
+    opacity = root.findtext("layerOpacity")
+    if opacity is not None and abs(layer.opacity() - float(opacity)) > 1e-6:
+        problems.append(f"opacity {layer.opacity()} != {opacity}")
+    if problems:
+        fail(f"{where}: the default style is not what QGIS applied: {'; '.join(problems[:5])}")
+        return False
+    ok(f"{where}: QGIS applied the default style: {r.type()}, {detail}{f', opacity {opacity}' if opacity not in (None, '1') else ''}")
+    return True
+
+
+def check_vector(layer, where, expected_crs, expected_count, style_name, style_qml, style_names):
+    if not layer.isValid():
+        fail(f"{where}: QGIS cannot load it: {layer.error().summary()}")
+        return
+    crs = layer.crs().authid() if layer.isSpatial() else None
+    if layer.isSpatial() and crs != expected_crs:
+        fail(f"{where}: CRS {crs or 'custom: ' + layer.crs().description()}, not {expected_crs}")
+        return
+    if layer.featureCount() != expected_count:
+        fail(f"{where}: QGIS counts {layer.featureCount()} features, the table holds {expected_count}")
+        return
+    invalid = empty = null = 0
+    if layer.isSpatial():
+        for feature in layer.getFeatures():
+            g = feature.geometry()
+            if g.isNull():
+                null += 1
+            elif g.isEmpty():
+                empty += 1
+            elif not g.isGeosValid():
+                invalid += 1
+        if invalid or empty:
+            fail(f"{where}: {invalid} invalid and {empty} empty geometries of {expected_count}")
+            return
+    ok(f"{where}: valid, {expected_count} features" + (f", {crs}, every geometry valid" if layer.isSpatial() else ", no geometry")
+       + (f" ({null} without geometry)" if null else ""))
+    if layer.providerType() == "postgres":
+        # Column comments are field comments in QGIS; the key column needs none.
+        bare = [f.name() for f in layer.fields() if not f.comment() and f.name() != "fid"]
+        if bare:
+            fail(f"{where}: QGIS shows no description (column comment) for {', '.join(bare)}")
+        if not layer.dataProvider().dataComment():
+            fail(f"{where}: QGIS shows no description (table comment)")
+    if style_qml is None:
+        if layer.isSpatial():
+            fail(f"{where}: no default style stored")
+        return
+    if style_name not in style_names:
+        fail(f"{where}: QGIS lists the styles {style_names}, not the default '{style_name}'")
+        return
+    compare_renderer(layer, style_qml, f"{where} style '{style_name}'")
+
+
+def check_raster(layer, where, expected_crs, sidecar):
+    if not layer.isValid():
+        fail(f"{where}: QGIS cannot load it: {layer.error().summary()}")
+        return
+    if layer.crs().authid() != expected_crs:
+        fail(f"{where}: CRS {layer.crs().authid() or 'custom'}, not {expected_crs}")
+        return
+    if not layer.dataProvider().sourceHasNoDataValue(1):
+        fail(f"{where}: no nodata value (cells outside the study area would be drawn)")
+        return
+    detail = f"valid, {expected_crs}, {layer.width()} x {layer.height()} cells, nodata {layer.dataProvider().sourceNoDataValue(1):g}"
+    if sidecar is None:
+        ok(f"{where}: {detail} (no style expected: QGIS reads no stored style for this raster)")
+        return
+    root = parse_qml(open(sidecar, encoding="utf-8").read(), sidecar)
+    if root is None:
+        return
+    want = root.find("pipe/rasterrenderer")
+    got = layer.renderer()
+    if got.type() != want.get("type"):
+        fail(f"{where}: QGIS renders with {got.type()}, {os.path.basename(sidecar)} says {want.get('type')}: the style was not applied")
+        return
+    items = want.findall(".//colorrampshader/item")
+    shader = got.shader().rasterShaderFunction()
+    got_items = shader.colorRampItemList()
+    if len(got_items) != len(items) or any(abs(g.value - float(e.get("value"))) > 1e-6 * max(1, abs(g.value)) for g, e in zip(got_items, items)):
+        fail(f"{where}: the colour stops QGIS uses differ from {os.path.basename(sidecar)}")
+        return
+    transparent = [g for g in got_items if g.color.alpha() == 0]
+    ok(f"{where}: {detail}, style {os.path.basename(sidecar)} applied ({got.type()}, {len(got_items)} stops, "
+       f"{'0 transparent' if transparent else 'no transparent stop'})")
+
+
+def check_gpkg_qgis(path, expected_crs):
+    from qgis.core import QgsRasterLayer, QgsVectorLayer
+    name = os.path.basename(path)
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    has_styles = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'layer_styles'").fetchone()
+    sidecar = os.path.splitext(path)[0] + ".qml"
+    for l in gpkg_layers(db):
+        if l["name"] == "layer_styles":
+            continue
+        where = f"QGIS {name}:{l['name']}"
+        if l["type"] == "2d-gridded-coverage":
+            check_raster(QgsRasterLayer(f"GPKG:{path}:{l['name']}", l["name"], "gdal"), where, expected_crs,
+                         sidecar if os.path.exists(sidecar) else None)
+            continue
+        count = db.execute(f'SELECT count(*) FROM "{l["name"]}"').fetchone()[0]
+        row = db.execute("SELECT styleName, styleQML FROM layer_styles WHERE f_table_name = ? AND useAsDefault",
+                         (l["name"],)).fetchone() if has_styles else None
+        layer = QgsVectorLayer(f"{path}|layername={l['name']}", l["name"], "ogr")
+        names = list(layer.listStylesInDatabase()[2]) if layer.isValid() and row else []
+        check_vector(layer, where, expected_crs, count, row[0] if row else None, row[1] if row else None, names)
+    db.close()
+
+
+def check_tif_qgis(path, expected_crs):
+    from qgis.core import QgsRasterLayer
+    sidecar = os.path.splitext(path)[0] + ".qml"
+    check_raster(QgsRasterLayer(path, os.path.basename(path), "gdal"), f"QGIS {os.path.basename(path)}", expected_crs,
+                 sidecar if os.path.exists(sidecar) else None)
+
+
+def check_postgis_qgis(source, expected_crs):
+    import psycopg2
+    from qgis.core import QgsDataSourceUri, QgsRasterLayer, QgsVectorLayer
+    keys = dict(token.split("=", 1) for token in source[3:].split())
+    schema = keys.pop("schema")
+    conn = psycopg2.connect(" ".join(f"{k}={v}" for k, v in keys.items()))
+    cur = conn.cursor()
+
+    def uri(table, geometry, key):
+        u = QgsDataSourceUri()
+        u.setConnection(keys.get("host", ""), keys.get("port", "5432"), keys.get("dbname", ""), keys.get("user", ""), keys.get("password", ""))
+        u.setDataSource(schema, table, geometry, "", key)
+        return u
+
+    cur.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s ORDER BY table_name", (schema,))
+    tables = [r[0] for r in cur.fetchall()]
+    if not tables:
+        fail(f"PostGIS schema {schema}: no tables")
+    cur.execute("SELECT f_table_name, f_geometry_column FROM geometry_columns WHERE f_table_schema = %s", (schema,))
+    geometry = dict(cur.fetchall())
+    rasters = set()
+    cur.execute("SELECT to_regclass('raster_columns') IS NOT NULL")
+    if cur.fetchone()[0]:
+        cur.execute("SELECT r_table_name FROM raster_columns WHERE r_table_schema = %s", (schema,))
+        rasters = {r[0] for r in cur.fetchall()}
+    for t in tables:
+        where = f"QGIS PostGIS {schema}.{t}"
+        if t in rasters:
+            u = uri(t, "rast", "rid")
+            check_raster(QgsRasterLayer(u.uri(False), t, "postgresraster"), where, expected_crs, None)
+            continue
+        cur.execute(f'SELECT count(*) FROM "{schema}"."{t}"')
+        count = cur.fetchone()[0]
+        row = None
+        if t in geometry:
+            cur.execute("SELECT stylename, styleqml::text FROM layer_styles WHERE f_table_catalog = current_database() AND "
+                        "f_table_schema = %s AND f_table_name = %s AND useasdefault", (schema, t))
+            row = cur.fetchone()
+        key = "fid" if t != "run_metadata" else "key"
+        layer = QgsVectorLayer(uri(t, geometry.get(t), key).uri(False), t, "postgres")
+        names = list(layer.listStylesInDatabase()[2]) if layer.isValid() and row else []
+        check_vector(layer, where, expected_crs, count, row[0] if row else None, row[1] if row else None, names)
+    conn.close()
+
+
+def main(argv):
+    crs = "EPSG:27700"
+    structure_only = False
+    sources = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--crs":
+            crs = argv[i + 1]
+            i += 2
+            continue
+        if argv[i] == "--structure-only":
+            structure_only = True
+        else:
+            sources.append(argv[i])
+        i += 1
+    if not sources:
+        print(__doc__)
+        finish(2)
+    for s in sources:
+        if s.lower().endswith(".gpkg"):
+            check_structure(s, crs)
+    if structure_only:
+        finish(1 if failures else 0)
+    app, error = start_qgis()
+    if app is None:
+        print("#" * 78)
+        print(f"SKIPPED: QGIS (python3-qgis) cannot be imported by {sys.executable}: {error}")
+        print("         The real-client checks did NOT run. Install the packages of tools/packages-qgis.txt.")
+        print("#" * 78)
+        finish(77)
+    from qgis.core import Qgis
+    print(f"QGIS {Qgis.QGIS_VERSION} (PyQGIS, {os.environ.get('QT_QPA_PLATFORM')})")
+    for s in sources:
+        if s.upper().startswith("PG:"):
+            check_postgis_qgis(s, crs)
+        elif s.lower().endswith(".gpkg"):
+            check_gpkg_qgis(s, crs)
+        elif s.lower().endswith((".tif", ".tiff")):
+            check_tif_qgis(s, crs)
+        else:
+            fail(f"{s}: not a GeoPackage, GeoTIFF or PG: source")
+    print(f"{failures} failure{'s' if failures != 1 else ''}")
+    finish(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
