@@ -55,6 +55,7 @@ struct SiteCommand {
     std::string population_path;
     std::vector<double> radii{100, 250, 500, 1000};
     int months = 12;
+    bool no_pdf = false;
 
     void run() const {
         Progress progress(out.quiet);
@@ -509,7 +510,7 @@ struct SiteCommand {
         progress.end();
         // A PDF beside the report, printed by headless Chromium where it is installed.
         const std::string pdf = (fs::path(report_path).parent_path() / (fs::path(report_path).stem().string() + ".pdf")).string();
-        if (std::system("command -v chromium >/dev/null 2>&1") == 0) {
+        if (!no_pdf && std::system("command -v chromium >/dev/null 2>&1") == 0) {
             const std::string command = fmt::format("timeout 120 chromium --headless --no-sandbox --disable-gpu --no-pdf-header-footer "
                                                     "--print-to-pdf='{}' 'file://{}' >/dev/null 2>&1",
                                                     pdf, fs::absolute(report_path).string());
@@ -535,6 +536,7 @@ Run setup_site(CLI::App& app) {
     app.add_option("--radii", command->radii, "Ring distances from the red line, metres, increasing")->delimiter(',')->capture_default_str();
     app.add_option("--months", command->months, "Months reviewed: the last N of the data (12 or 36)")->capture_default_str();
     app.add_option("--report", command->report_path, "The HTML report (one printable file; a PDF beside it where Chromium is installed)")->required();
+    app.add_flag("--no-pdf", command->no_pdf, "Do not print the report to PDF with headless Chromium");
     command->out.add_to(app, "Output GeoPackage: site, site_rings, site_incidents, rejects");
     return [command] { command->run(); };
 }

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Speed benchmark of `safer site` (Release build) on the real Avon and Somerset data: one site,
+# then 100 sites (400 m x 300 m rectangles on a grid over Bristol), with the LSOAs. Reports the
+# whole command and the review step alone ("once the data is loaded"), best of 3.
+# usage: benchmarks/site_command.sh [BUILD_DIR] [WORK_DIR]
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+BUILD="${1:-$ROOT/build-bench}"
+WORK="${2:-$ROOT/out/bench}"
+DATA="${SAFER_DATA_DIR:-$ROOT/../shared/data}"
+cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSAFER_TESTS=OFF -DSAFER_BENCHMARKS=ON >/dev/null
+cmake --build "$BUILD" -j "$(nproc)" --target safer >"$BUILD/build.log" 2>&1 || { cat "$BUILD/build.log"; exit 1; }
+mkdir -p "$WORK"
+AS="$DATA/avon-and-somerset"
+/usr/bin/python3 - "$WORK/sites-100.geojson" <<'PY'
+import json, sys
+features = []
+for i in range(100):
+    x0 = 355000 + (i % 10) * 800; y0 = 169000 + (i // 10) * 800
+    ring = [[x0, y0], [x0 + 400, y0], [x0 + 400, y0 + 300], [x0, y0 + 300], [x0, y0]]
+    features.append({"type": "Feature", "properties": {"ref": f"S{i + 1:03d}"}, "geometry": {"type": "Polygon", "coordinates": [ring]}})
+json.dump({"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::27700"}}, "features": features}, open(sys.argv[1], "w"))
+PY
+echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+for n in 1 100; do
+    if [ "$n" = 1 ]; then SITE="POLYGON((358600 172700,359000 172700,359000 173000,358600 173000,358600 172700))"; else SITE="$WORK/sites-100.geojson"; fi
+    best=999; review=999
+    for i in 1 2 3; do
+        /usr/bin/time -f '%e %M' -o "$WORK/time.txt" "$BUILD/tools/safer" site --overwrite --no-pdf --site "$SITE" --site-id ref \
+            --crimes "$AS/crime/street" --areas "$AS/boundaries/lsoa_2011_avon_and_somerset.geojson" \
+            -o "$WORK/site-$n.gpkg" --report "$WORK/site-$n.html" 2>"$WORK/site.err" || { cat "$WORK/site.err"; exit 1; }
+        read -r wall kb <"$WORK/time.txt"
+        r=$(sed -n 's/.*reviewing [0-9]* sites*: done in \([0-9.]*\) s/\1/p' "$WORK/site.err")
+        best=$(echo "$wall $best" | awk '{print ($1 < $2) ? $1 : $2}'); review=$(echo "$r $review" | awk '{print ($1 < $2) ? $1 : $2}')
+    done
+    printf 'safer site, %3d site(s): review step %5.2f s; whole command (1M-row read, surfaces, report) %5.2f s; peak RSS %d MB\n' \
+        "$n" "$review" "$best" "$((kb / 1024))"
+done
