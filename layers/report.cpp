@@ -186,6 +186,15 @@ std::string svg_map(const std::vector<MapShape>& shapes, double width, const std
     const double pixel = 1.0 / scale;
     for (const MapShape& s : shapes) {
         if (!s.geometry) continue;
+        if (GEOSGeomTypeId_r(ctx, s.geometry) == GEOS_POINT) { // a dot, 2.5 px across
+            double x = 0, y = 0;
+            GEOSGeomGetX_r(ctx, s.geometry, &x);
+            GEOSGeomGetY_r(ctx, s.geometry, &y);
+            svg += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"1.8\" fill=\"{}\">", (x - e.min_x) * scale, (e.max_y - y) * scale, s.fill);
+            if (!s.title.empty()) svg += "<title>" + html_escape(s.title) + "</title>";
+            svg += "</circle>";
+            continue;
+        }
         // Simplified to half a pixel: the same picture in a fraction of the bytes.
         geos::Geometry simple(GEOSTopologyPreserveSimplify_r(ctx, s.geometry, pixel * 0.5));
         std::string d;

@@ -22,7 +22,7 @@ void write_file_atomically(const std::string& path, bool overwrite, const std::s
 /// One CSV line from fields, quoting those that need it (RFC 4180).
 std::string csv_line(const std::vector<std::string>& fields);
 
-/// A polygon drawn on a map.
+/// A polygon or line drawn on a map; a point is drawn as a small dot of its fill colour.
 struct MapShape {
     const GEOSGeometry* geometry = nullptr;
     std::string fill = "none";   // CSS colour

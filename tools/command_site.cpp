@@ -172,6 +172,9 @@ struct SiteCommand {
         }
         progress.end();
 
+        std::vector<size_t> hot_cells; // hot at 95 %
+        for (size_t c = 0; c < gi.bin.size(); ++c)
+            if (gi.bin[c] >= 2) hot_cells.push_back(c);
         // LSOA rates (all crime) for the LSOAs a site lies in.
         std::vector<double> area_count(areas.size(), 0);
         double pop_total = 0, count_in_areas = 0;
@@ -183,6 +186,8 @@ struct SiteCommand {
                 if (areas.population[a] > 0) pop_total += areas.population[a], count_in_areas += area_count[a];
         }
         const double comparison_rate = pop_total > 0 ? 1000 * count_in_areas / pop_total : nan;
+        std::vector<geos::Envelope> area_env; // to skip areas far from a site before any GEOS test
+        for (const auto& g : areas.geometry) area_env.push_back(geos::envelope(g.get()));
 
         // ---- Each site ---------------------------------------------------------------------------
         layers::Table site_t, ring_t, inc_t;
@@ -251,8 +256,10 @@ struct SiteCommand {
             // LSOAs the site lies in.
             std::vector<std::string> lsoa_rows;
             std::vector<std::vector<std::string>> lsoa_table;
+            const geos::Envelope site_env = geos::envelope(site);
             for (size_t a = 0; a < areas.size(); ++a)
-                if (GEOSIntersects_r(ctx, site, areas.geometry[a].get()) == 1) {
+                if (area_env[a].max_x >= site_env.min_x && area_env[a].min_x <= site_env.max_x && area_env[a].max_y >= site_env.min_y &&
+                    area_env[a].min_y <= site_env.max_y && GEOSIntersects_r(ctx, site, areas.geometry[a].get()) == 1) {
                     const double rate = areas.population[a] > 0 ? 1000 * area_count[a] / areas.population[a] : nan;
                     lsoa_rows.push_back(areas.code[a]);
                     lsoa_table.push_back({areas.code[a], areas.name[a], fmt::format("{:.0f}", area_count[a]),
@@ -302,8 +309,7 @@ struct SiteCommand {
                 // The nearest cell hot at 95 %: hot cells in order of their envelope distance, a
                 // lower bound of the true distance, stopping once the bound passes the best.
                 std::vector<std::pair<double, size_t>> hot;
-                for (size_t c = 0; c < gi.bin.size(); ++c) {
-                    if (gi.bin[c] < 2) continue;
+                for (size_t c : hot_cells) {
                     const int64_t r = static_cast<int64_t>(c) / hgrid.nx, col = static_cast<int64_t>(c) % hgrid.nx;
                     const double x0 = hgrid.x0 + static_cast<double>(col) * hgrid.cell, y1 = hgrid.y0 - static_cast<double>(r) * hgrid.cell;
                     const double dx = std::max({0.0, x0 - e.max_x, e.min_x - (x0 + hgrid.cell)});
@@ -382,7 +388,7 @@ struct SiteCommand {
                                          radii.back(), trend_text));
             std::vector<layers::MapShape> shapes;
             for (size_t a = 0; a < areas.size(); ++a) {
-                const geos::Envelope e = geos::envelope(areas.geometry[a].get());
+                const geos::Envelope& e = area_env[a];
                 const geos::Envelope se = geos::envelope(rings.ring.back().get());
                 if (e.max_x < se.min_x || e.min_x > se.max_x || e.max_y < se.min_y || e.min_y > se.max_y) continue;
                 geos::Geometry clipped(GEOSClipByRect_r(ctx, areas.geometry[a].get(), se.min_x, se.min_y, se.max_x, se.max_y));
@@ -392,10 +398,9 @@ struct SiteCommand {
             }
             for (size_t k = R; k-- > 0;) shapes.push_back({rings.ring[k].get(), k % 2 ? "#f7f7f7" : "#eeeeee", "#999", 0.5, fmt::format("{:g} m", radii[k])});
             shapes.push_back({site, "none", "#d00000", 2.5, "red line"});
-            for (size_t i : nearby) {
-                owned.push_back(geos::checked(GEOSBuffer_r(ctx, geos::point(in.x[i], in.y[i]).get(), radii.back() / 200, 2), "dot"));
-                shapes.push_back({owned.back().get(), group_colour(label[in.type[i]]), "none", 0, std::string(result.types.name(in.type[i]))});
-            }
+            // The incidents are drawn from the site_incidents points, as dots.
+            for (size_t k = inc_t.geometry.size() - nearby.size(); k < inc_t.geometry.size(); ++k)
+                shapes.push_back({inc_t.geometry[k], group_colour(i_group[k]), "none", 0, i_type[k]});
             report.raw(layers::svg_map(shapes, 560,
                                        {{"none\" stroke=\"#d00000\" stroke-width=\"2.5", "red line"},
                                         {group_colour("neighbourhood"), "neighbourhood crime"}, {group_colour("violence"), "violence and sexual offences"},
