@@ -90,6 +90,19 @@ void InternedColumn::clear() {
     m_plain = false;
 }
 
+void Incidents::reserve(size_t rows, size_t crime_id_chars) {
+    x.reserve(rows);
+    y.reserve(rows);
+    month.reserve(rows);
+    type.reserve(rows);
+    crime_id.reserve(rows, crime_id_chars);
+    location.reserve(rows);
+    lsoa_code_source.reserve(rows);
+    outcome.reserve(rows);
+    source.reserve(rows);
+    line.reserve(rows);
+}
+
 void Incidents::append(const Incidents& other, const CrimeTypes& other_types, CrimeTypes& types) {
     x.insert(x.end(), other.x.begin(), other.x.end());
     y.insert(y.end(), other.y.begin(), other.y.end());

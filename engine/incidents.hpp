@@ -23,6 +23,8 @@ public:
         return std::string_view(m_chars).substr(begin, m_ends[i] - begin);
     }
     size_t size() const { return m_ends.size(); }
+    /// Characters held, all strings together.
+    size_t chars() const { return m_chars.size(); }
     void reserve(size_t rows, size_t chars) {
         m_ends.reserve(rows);
         m_chars.reserve(chars);
@@ -90,6 +92,9 @@ struct Incidents {
 
     size_t size() const { return x.size(); }
     double weight_of(size_t i) const { return weight.empty() ? 1.0 : weight[i]; }
+    /// Room for `rows` rows and `crime_id_chars` characters of Crime IDs, so appends do not
+    /// reallocate (the weights are left to grow: most runs have none).
+    void reserve(size_t rows, size_t crime_id_chars);
     /// Appends `other`, whose type ids refer to `other_types`, re-interning them into `types`.
     void append(const Incidents& other, const CrimeTypes& other_types, CrimeTypes& types);
     /// Keeps the rows whose flag is set, in order.

@@ -361,7 +361,7 @@ void GeoPackageWriter::write_raster(const std::string& name, const std::string& 
     if (!w.ds) throw IoError(fmt::format("{}: cannot reopen the GeoPackage after adding raster {}: {}", w.path, name, gdal_message()));
     // QGIS 3.22 reads no style for a GeoPackage raster from layer_styles, only the .qml file
     // beside the GeoPackage, which serves every raster in it: its colour stops come from all.
-    qgis::sample_cells(values, nodata, 1u << 20, w.raster_sample);
+    qgis::sample_cells(values, nodata, 1u << 18, w.raster_sample);
     if (w.raster_units.empty()) w.raster_units = description;
 }
 

@@ -7,6 +7,10 @@
 #include <ogrsf_frmts.h>
 #include <tbb/parallel_for.h>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -410,6 +414,12 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
 
     std::vector<uint64_t> row_hash;
     std::vector<std::string> row_crs_of_source(files.size());
+    // The merged columns are sized once, so appending never copies a column to grow it, and each
+    // source's memory is given back as soon as it is merged.
+    size_t total_rows = 0, total_id_chars = 0;
+    for (const Chunk& c : chunks) total_rows += c.incidents.size(), total_id_chars += c.incidents.crime_id.chars();
+    result.incidents.reserve(total_rows, total_id_chars);
+    row_hash.reserve(total_rows);
     for (size_t i = 0; i < files.size(); ++i) {
         Chunk& c = chunks[i];
         result.sources.push_back(SourceSummary{files[i].display, c.format, c.crs, c.rows, files[i].file, c.sha256});
@@ -419,6 +429,9 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
         row_hash.insert(row_hash.end(), c.row_hash.begin(), c.row_hash.end());
         row_crs_of_source[i] = c.crs;
         c = Chunk{};
+#ifdef __GLIBC__
+        malloc_trim(0); // the source's freed columns go back to the system, not kept in the heap beside the merged ones
+#endif
     }
 
     // Reproject, source CRS by source CRS, distinct locations only; check each location against
@@ -433,7 +446,8 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
         rows_by_crs[row_crs_of_source.front()]; // every row: no list of row numbers needed
     else
         for (size_t r = 0; r < in.size(); ++r) rows_by_crs[row_crs_of_source[in.source[r]]].push_back(r);
-    for (auto& [crs, rows] : rows_by_crs) {
+    for (auto& [crs, rows_of_crs] : rows_by_crs) {
+        const std::vector<size_t>& rows = rows_of_crs; // clang 14 cannot capture a structured binding
         const bool all_rows = one_crs;
         const size_t n = all_rows ? in.size() : rows.size();
         const auto row = [&](size_t k) { return all_rows ? k : rows[k]; };

@@ -184,15 +184,39 @@ bool check_schema(const Connection& c, const PostgisTarget& t, bool overwrite) {
 
 // ---- Copying layers -----------------------------------------------------------------------------
 
+/// Length of the valid UTF-8 sequence at text[i], or 0.
+size_t utf8_length(std::string_view text, size_t i) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    const size_t n = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > text.size()) return 0;
+    for (size_t k = 1; k < n; ++k)
+        if ((static_cast<unsigned char>(text[i + k]) >> 6) != 2) return 0;
+    return n;
+}
+
+/// A text value for COPY's text format. Bytes that are not UTF-8 (a raw line of a file in another
+/// encoding, quoted in a reject's detail) become U+FFFD: the database would refuse the copy.
 void copy_escaped(std::string& out, std::string_view text) {
-    for (char c : text) {
+    for (size_t i = 0; i < text.size();) {
+        const char c = text[i];
         switch (c) {
         case '\\': out += "\\\\"; break;
         case '\t': out += "\\t"; break;
         case '\n': out += "\\n"; break;
         case '\r': out += "\\r"; break;
-        default: out += c;
+        default: {
+            const size_t n = utf8_length(text, i);
+            if (n == 0) {
+                out += "\xEF\xBF\xBD";
+                ++i;
+            } else {
+                out.append(text.substr(i, n));
+                i += n;
+            }
+            continue;
         }
+        }
+        ++i;
     }
 }
 
@@ -464,6 +488,8 @@ PostgisTarget parse_postgis_target(const std::string& output) {
         conninfo += fmt::format("{}{}={}", conninfo.empty() ? "" : " ", p.key, quote_value(p.value));
     }
     if (!has_timeout && uri.find("connect_timeout") == std::string::npos) conninfo += std::string(conninfo.empty() ? "" : " ") + "connect_timeout=10";
+    const bool has_encoding = std::any_of(pairs.begin(), pairs.end(), [](const Pair& p) { return p.key == "client_encoding"; });
+    if (!has_encoding) conninfo += " client_encoding=UTF8"; // safer's text; the server converts it to the database's encoding
     char* error = nullptr;
     PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
     if (!options) {

@@ -253,6 +253,9 @@ Symbol themed(Shape shape, Rgba colour, bool outline = true) {
     return s;
 }
 
+/// Grid cells tile the map: an outline on each would hide the pattern.
+bool tiles(const LayerInfo& layer) { return layer.shape == Shape::polygon && layer.field("cell_id") != nullptr; }
+
 /// Numbers in a legend: enough decimals to tell the breaks apart.
 std::string legend_number(double v, double span) {
     const int decimals = span >= 100 ? 0 : span >= 10 ? 1 : span >= 1 ? 2 : span >= 0.1 ? 3 : 4;
@@ -278,7 +281,7 @@ std::optional<Style> quantile_style(const LayerInfo& layer, const LayerValues& v
     std::vector<Range> ranges;
     double lower = v.front();
     for (size_t i = 0; i < breaks.size(); ++i) {
-        Symbol s = themed(layer.shape, colours[i]);
+        Symbol s = themed(layer.shape, colours[i], !tiles(layer));
         if (layer.shape == Shape::line) s.stroke_mm = 0.8;
         ranges.push_back(Range{lower, breaks[i], legend_number(lower, span) + " – " + legend_number(breaks[i], span), s});
         lower = breaks[i];
@@ -303,10 +306,8 @@ Style gi_style(const LayerInfo& layer) {
                                       {-1, "Cold spot, 90 % confidence", {192, 204, 190}},
                                       {-2, "Cold spot, 95 % confidence", {132, 158, 186}},
                                       {-3, "Cold spot, 99 % confidence", {69, 117, 181}}}};
-    // Grid cells tile the map: an outline on each would hide the pattern.
-    const bool cells = layer.field("cell_id") != nullptr;
     std::vector<Category> cats;
-    for (const Bin& b : bins) cats.push_back(Category{std::to_string(b.bin), b.label, themed(layer.shape, b.colour, !cells)});
+    for (const Bin& b : bins) cats.push_back(Category{std::to_string(b.bin), b.label, themed(layer.shape, b.colour, !tiles(layer))});
     return style("Gi* hot and cold spots", "Getis-Ord Gi* hot and cold spots by gi_bin (Esri's bins: 99, 95 and 90 % confidence)",
                  categorized(layer.shape, "gi_bin", cats));
 }
@@ -409,7 +410,7 @@ Style share_style(const LayerInfo& layer, const std::string& field) {
     std::vector<Range> ranges;
     const double breaks[5] = {0, 0.25, 0.5, 0.75, 1};
     for (size_t i = 0; i < 4; ++i) {
-        Symbol s = themed(layer.shape, colours[i]);
+        Symbol s = themed(layer.shape, colours[i], !tiles(layer));
         if (layer.shape == Shape::line) s.stroke_mm = 0.8;
         ranges.push_back(Range{breaks[i], breaks[i + 1],
                                i == 0 ? fmt::format("under 25 % {}", word)
@@ -442,21 +443,26 @@ Style plain_style(const LayerInfo& layer) {
 }
 
 /// The rate field to show for an areas layer: the preferred one, else neighbourhood (the Safer
-/// Streets definition), else the first rate, else the first count.
-std::string main_rate(const LayerInfo& layer) {
-    if (!layer.preferred_field.empty() && layer.field(layer.preferred_field)) return layer.preferred_field;
-    if (const Field* f = layer.field("neighbourhood_rate")) return f->name;
-    for (const Field& f : layer.fields)
-        if (f.numeric && ends_with(f.name, "_rate")) return f.name;
-    if (const Field* f = layer.field("rate")) return f->name;
-    if (const Field* f = layer.field("neighbourhood_count")) return f->name;
-    for (const Field& f : layer.fields)
-        if (f.numeric && ends_with(f.name, "_count")) return f.name;
+/// Streets definition), else the first rate, else the counts likewise; the first with any value
+/// (rates are empty where no population was given).
+std::string main_rate(const LayerInfo& layer, const LayerValues& values) {
+    std::vector<std::string> candidates;
+    if (!layer.preferred_field.empty() && layer.field(layer.preferred_field)) candidates.push_back(layer.preferred_field);
+    for (const char* suffix : {"_rate", "_count"}) {
+        const std::string wanted = std::string("neighbourhood") + suffix;
+        if (layer.field(wanted)) candidates.push_back(wanted);
+        for (const Field& f : layer.fields)
+            if (f.numeric && ends_with(f.name, suffix)) candidates.push_back(f.name);
+        if (layer.field(suffix + 1)) candidates.push_back(suffix + 1); // rate, count
+    }
+    for (const std::string& c : candidates)
+        if (!values.sorted_numbers(c).empty()) return c;
     return {};
 }
 
 std::string describe_rate(const std::string& field) {
     if (ends_with(field, "_rate") || field == "rate") return fmt::format("{} (incidents per 1,000 residents)", field);
+    if (ends_with(field, "_count") || field == "count") return fmt::format("{} (incidents)", field);
     return field;
 }
 
@@ -492,7 +498,7 @@ std::vector<Style> vector_styles(const LayerInfo& layer, const LayerValues& valu
         if (s) styles.push_back(std::move(*s));
     };
     const auto has = [&](const char* f) { return layer.field(f) != nullptr; };
-    const std::string rate = main_rate(layer);
+    const std::string rate = main_rate(layer, values);
     const auto other_rates = [&] {
         for (const Field& f : layer.fields)
             if (f.numeric && f.name != rate && ends_with(f.name, "_rate")) add(quantile_style(layer, values, f.name, describe_rate(f.name)));

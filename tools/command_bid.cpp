@@ -23,6 +23,7 @@
 #include "layers/checksum.hpp"
 #include "layers/code_table.hpp"
 #include "layers/geopackage.hpp"
+#include "layers/postgis.hpp"
 #include "layers/report.hpp"
 #include "tools/commands.hpp"
 #include "tools/options.hpp"
@@ -85,8 +86,10 @@ struct BidCommand {
     void run() const {
         Progress progress(out.quiet);
         if (months < 1 || months > 120) throw UsageError(fmt::format("--months {}: give 1 to 120", months));
-        const std::string areas_csv = sibling(out.output, "_areas.csv"), targets_csv = sibling(out.output, "_target_areas.csv"),
-                          monthly_csv = sibling(out.output, "_monthly.csv");
+        // The CSVs go beside the GeoPackage, or beside the report when the layers go to PostGIS.
+        const std::string csv_base = layers::is_postgis_target(out.output) ? report_path : out.output;
+        const std::string areas_csv = sibling(csv_base, "_areas.csv"), targets_csv = sibling(csv_base, "_target_areas.csv"),
+                          monthly_csv = sibling(csv_base, "_monthly.csv");
         for (const std::string& p : {out.output, report_path, areas_csv, targets_csv, monthly_csv}) layers::check_output_path(p, out.overwrite);
 
         const std::vector<CrimeGroup> groups = builtin_crime_groups();

@@ -208,7 +208,7 @@ struct KdeCommand {
                                    {"SAFER_PARAMETERS", parameters.dump()}});
             // QGIS reads a raster file's default style from the .qml beside it.
             std::vector<float> sample;
-            layers::qgis::sample_cells(outputs[0].value, kde::nodata, 1u << 20, sample);
+            layers::qgis::sample_cells(outputs[0].value, kde::nodata, 1u << 18, sample);
             layers::qgis::write_sidecar_style(out.output, layers::qgis::density_raster_qml(std::move(sample), unit_text));
         }
         layers::GeoPackageWriter writer(classes_path, out.overwrite, options.working_crs);

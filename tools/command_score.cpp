@@ -280,8 +280,9 @@ void ScoreCommand::run() const {
         const std::vector<uint8_t> inside = in_study_area(lx, ly);
         const size_t outside = static_cast<size_t>(std::count(inside.begin(), inside.end(), 0));
         if (outside > 0)
-            progress.info(fmt::format("  {} of {} lights lie outside {}; {} of them reach no part of its extent and are left out", outside, lights.size(),
-                                      study_name, lit.shapes - lit.shapes_used));
+            progress.info(fmt::format("  {} of {} lights lie outside {}; {} of them {} no part of its extent and {} left out", outside, lights.size(),
+                                      study_name, lit.shapes - lit.shapes_used, lit.shapes - lit.shapes_used == 1 ? "reaches" : "reach",
+                                      lit.shapes - lit.shapes_used == 1 ? "is" : "are"));
         if (lit.fallbacks > 0) progress.info(fmt::format("  {} tile(s) needed a cascaded union", lit.fallbacks));
         asset_summary["lighting"] = {{"file", lighting_path}, {"features", report.features}, {"used", report.used}, {"outside_study_area", outside},
                                      {"beyond_reach", lit.shapes - lit.shapes_used}, {"lit_area_m2", lit.area()}};
@@ -337,8 +338,9 @@ void ScoreCommand::run() const {
         const std::vector<uint8_t> inside = in_study_area(cx, cy);
         const size_t outside = static_cast<size_t>(std::count(inside.begin(), inside.end(), 0));
         if (outside > 0)
-            progress.info(fmt::format("  {} of {} cameras lie outside {}; {} of them see no part of its extent and are left out", outside, cameras.size(),
-                                      study_name, seen.shapes - seen.shapes_used));
+            progress.info(fmt::format("  {} of {} cameras lie outside {}; {} of them {} no part of its extent and {} left out", outside, cameras.size(),
+                                      study_name, seen.shapes - seen.shapes_used, seen.shapes - seen.shapes_used == 1 ? "sees" : "see",
+                                      seen.shapes - seen.shapes_used == 1 ? "is" : "are"));
         asset_summary["cctv"] = {{"file", cctv_path}, {"features", report.features}, {"used", report.used}, {"outside_study_area", outside},
                                  {"beyond_reach", seen.shapes - seen.shapes_used}, {"covered_area_m2", seen.area()}, {"default_range_m", default_range}};
     } else {

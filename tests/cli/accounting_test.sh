@@ -91,13 +91,16 @@ dump_without_timestamps() {
 }
 
 # run_command NAME KIND EXPECTED_ROWS ARGS...: runs `safer ARGS -o OUT` twice; checks the
-# accounting of the first run and that the second gives the same output.
+# accounting of the first run and that the second gives the same output. ONCE=1 before it: one
+# run, accounting only (the files one by one, whose determinism the folder runs cover).
 run_command() {
     local name="$1" kind="$2" expected="$3"; shift 3
+    local once="${ONCE:-0}"
     local dir="$WORK/$name"; mkdir -p "$dir"
     local out="$dir/out.gpkg"
     if ! "$SAFER" "$kind" "$@" -o "$out" 2>"$dir/err1"; then fail "$name: exit $?: $(tail -n 3 "$dir/err1")"; return; fi
     check_run "$name" "$expected" "$out" "$dir/err1" "$kind" || return
+    [ "$once" = 1 ] && return
     mv "$out" "$dir/first.gpkg"
     if ! "$SAFER" "$kind" "$@" -o "$out" 2>"$dir/err2"; then fail "$name (second run): $(tail -n 3 "$dir/err2")"; return; fi
     local how
@@ -133,11 +136,11 @@ if [ "$MODE" = full ]; then
     run_command real-hotspots hotspots "$street_rows" --crimes "$STREET" --group all --areas "$LSOAS" --permutations 99 --seed 5
     for f in "$STREET"/*.csv.gz; do
         m=$(basename "$f" | cut -c1-7)
-        run_command "real-street-$m" ingest "$(csv_rows "$f")" --crimes "$f"
+        ONCE=1 run_command "real-street-$m" ingest "$(csv_rows "$f")" --crimes "$f"
     done
     for f in "$OUTCOMES"/*.csv.gz; do
         m=$(basename "$f" | cut -c1-7)
-        run_command "real-outcomes-$m" ingest "$(csv_rows "$f")" --crimes "$f" --type-field "Outcome type"
+        ONCE=1 run_command "real-outcomes-$m" ingest "$(csv_rows "$f")" --crimes "$f" --type-field "Outcome type"
     done
 else
     f=$(ls "$OUTCOMES"/*.csv.gz | head -n 1)

@@ -104,5 +104,24 @@ fi
 "$SAFER" ingest -q --crimes "$T/crimes" -o "$O/locked.gpkg" --overwrite 2>/dev/null && pass "once the lock is gone the file is replaced" \
     || fail "could not replace the file after the lock went"
 
+# Open in WAL mode by another program, as QGIS has a GeoPackage while editing it (no lock held
+# between its statements, but -wal and -shm beside it that a new file would inherit).
+cp "$O/ingest.gpkg" "$O/wal.gpkg"
+"$PY" -c "
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute('PRAGMA journal_mode=WAL'); c.execute('UPDATE gpkg_contents SET description = description')
+print('open', flush=True); time.sleep(20)
+" "$O/wal.gpkg" >"$WORK/wal.out" &
+WAL=$!
+for _ in $(seq 50); do grep -q open "$WORK/wal.out" && break; sleep 0.1; done
+held=$(sha "$O/wal.gpkg")
+"$SAFER" ingest -q --crimes "$T/crimes" -o "$O/wal.gpkg" --overwrite 2>"$WORK/wal.err"
+code=$?
+kill $WAL 2>/dev/null; wait $WAL 2>/dev/null
+[ $code -eq 3 ] && grep -qF "open in another program" "$WORK/wal.err" && [ "$(sha "$O/wal.gpkg")" = "$held" ] \
+    && pass "a GeoPackage open in WAL mode elsewhere: exit 3, '$(head -c 110 "$WORK/wal.err")...', unchanged" \
+    || fail "WAL-mode GeoPackage: exit $code: $(cat "$WORK/wal.err")"
+
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

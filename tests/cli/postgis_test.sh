@@ -181,6 +181,11 @@ for _ in $(seq 50); do [ -s "$WORK/listener.port" ] && break; sleep 0.1; done
 SILENT=$(cat "$WORK/listener.port")
 expect 3 "timeout expired" 6 "$SAFER" "${INGEST[@]}" -o "PG:host=127.0.0.1 port=$SILENT dbname=x connect_timeout=2" --schema s
 expect 3 "timeout expired" 15 "$SAFER" "${INGEST[@]}" -o "PG:host=127.0.0.1 port=$SILENT dbname=x" --schema s
+# Text that is not UTF-8 (a Latin-1 byte quoted in a reject's detail) still goes in, as U+FFFD.
+{ head -1 "$T/crimes/2023-01/2023-01-synthtown-street.csv"; printf 'x,2023-1\xe9,A,B,-2.5,51.4,On or near,E01,,Burglary,,\n'; } >"$WORK/latin1.csv"
+"$SAFER" ingest -q --crimes "$WORK/latin1.csv" -o "PG:$DB" --schema latin1 2>"$WORK/err.txt" || fail "Latin-1 text: $(cat "$WORK/err.txt")"
+b=$(value safer "SELECT detail FROM latin1.rejects WHERE reason = 'bad_month'")
+[ "$b" = "Month '2023-1"$'\xef\xbf\xbd'"'" ] && pass "a byte that is not UTF-8 is written as U+FFFD: $b" || fail "Latin-1 detail: '$b'"
 # Passwords stay out of what is recorded.
 "$SAFER" "${INGEST[@]}" -o "PG:$DB password=hunter2" --schema pw 2>/dev/null
 b=$(value safer "SELECT value FROM pw.run_metadata WHERE key = 'SAFER_COMMAND'")

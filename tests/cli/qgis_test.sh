@@ -53,5 +53,33 @@ run score --crimes "$T/crimes" --lighting "$T/lights.csv" --cctv "$T/cctv.csv" -
 status=${PIPESTATUS[0]}
 [ "$status" -eq 77 ] && exit 77
 [ "$status" -eq 0 ] || failures=$((failures + 1))
+
+# QGIS editing a layer of an output (it switches the GeoPackage to WAL): replacing the file then
+# would hand QGIS's writes to the new one, so safer refuses, and leaves the file as it was.
+cp "$O/demo.gpkg" "$O/editing.gpkg"
+"$PY" -c '
+import os, sys, time
+from qgis.core import QgsApplication, QgsVectorLayer
+QgsApplication.setPrefixPath("/usr", True)
+app = QgsApplication([], False); app.initQgis()
+layer = QgsVectorLayer(sys.argv[1] + "|layername=areas", "areas", "ogr")
+layer.startEditing()
+feature = next(layer.getFeatures())
+layer.changeAttributeValue(feature.id(), layer.fields().indexOf("name"), "edited")
+print("editing", flush=True)
+time.sleep(30)
+os._exit(0)
+' "$O/editing.gpkg" >"$WORK/editing.out" 2>/dev/null &
+EDITOR=$!
+for _ in $(seq 150); do grep -q editing "$WORK/editing.out" && break; sleep 0.2; done
+before=$(sha256sum <"$O/editing.gpkg")
+"$SAFER" ingest -q --crimes "$T/crimes" -o "$O/editing.gpkg" --overwrite 2>"$WORK/editing.err"
+code=$?
+kill $EDITOR 2>/dev/null; wait $EDITOR 2>/dev/null
+if [ $code -eq 3 ] && grep -qF "open in another program" "$WORK/editing.err" && [ "$(sha256sum <"$O/editing.gpkg")" = "$before" ]; then
+    echo "ok: a GeoPackage QGIS is editing: exit 3, '$(head -c 100 "$WORK/editing.err")...', file unchanged"
+else
+    echo "FAIL: a GeoPackage QGIS is editing: exit $code: $(cat "$WORK/editing.err")"; failures=$((failures + 1))
+fi
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

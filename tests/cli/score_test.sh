@@ -67,6 +67,14 @@ printf 'camera_id,easting,northing,bearing_deg,fov_deg,range_m\nC1,400050,200050
 v=$(q "$WORK/cam.gpkg" "SELECT MAX(cctv_share) FROM score_grid")
 close "$v" 0.0314159265358979 1e-9 && pass "a 90 degree, 20 m camera sees pi 20^2 / 4 of its cell ($v)" || fail "cctv_share $v"
 
+# A building 10 m east of a full-circle 20 m camera hides the wedge behind its near face: the
+# sector of half-angle atan(5/10) out to 20 m less the triangle in front, 135.459 m2 of 1256.637.
+printf 'camera_id,easting,northing,range_m\nC2,400050,200050,20\n' >"$WORK/cam360.csv"
+printf '{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::27700"}},"features":[{"type":"Feature","properties":{"building":"yes"},"geometry":{"type":"Polygon","coordinates":[[[400060,200045],[400070,200045],[400070,200055],[400060,200055],[400060,200045]]]}}]}\n' >"$WORK/building.geojson"
+"$SAFER" score -q --crimes "$WORK/crimes.csv" --cctv "$WORK/cam360.csv" --occluders "$WORK/building.geojson" -o "$WORK/occ.gpkg" 2>"$WORK/e" || fail "occluders: $(cat "$WORK/e")"
+v=$(q "$WORK/occ.gpkg" "SELECT MAX(cctv_share) FROM score_grid")
+close "$v" 0.1121178 0.0005 && pass "a building hides the wedge behind it: cctv_share (1256.637 - 135.459) / 10000 ($v)" || fail "occluded cctv_share $v"
+
 # --- Gates on a hand-drawn network ---------------------------------------------------------------
 # Two alleys end to end between three streets; a gate mid-way along the west alley. Burglaries:
 # 3 by the west alley, 2 by the east one.

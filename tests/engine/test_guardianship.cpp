@@ -296,3 +296,42 @@ TEST_CASE("A building casts a shadow: what a camera sees, by hand", "[score]") {
     mounted.x = 10, mounted.y = 0.5;
     CHECK(geos::area(visible(mounted, near).get()) == Approx(pi * 2500).epsilon(1e-9));
 }
+
+TEST_CASE("One radius: area shares from the convex pieces match sampling, holes and several parts included", "[score]") {
+    std::mt19937_64 rng(7);
+    std::uniform_real_distribution<double> pos(0, 1000);
+    std::vector<Circle> circles;
+    std::vector<Shape> shapes;
+    for (int i = 0; i < 600; ++i) {
+        const Circle c{pos(rng), pos(rng), 20};
+        circles.push_back(c);
+        shapes.push_back(disc_shape(c.x, c.y, c.r));
+    }
+    const Grid grid = grid_over(0, 0, 1000, 100);
+    const Coverage cov = union_shapes(shapes, tiling_for(grid, 500));
+    REQUIRE_FALSE(cov.convex.empty()); // one radius: the convex pieces are kept
+    // A square with a square hole, and a second part: a MultiPolygon across all four tiles.
+    const geos::Geometry g = geos::checked(
+        [] {
+            GEOSWKTReader* r = GEOSWKTReader_create_r(geos::context());
+            GEOSGeometry* out = GEOSWKTReader_read_r(geos::context(), r,
+                                                     "MULTIPOLYGON(((100 100,900 100,900 600,100 600,100 100),(300 250,700 250,700 450,300 450,300 250)),"
+                                                     "((150 700,450 700,450 950,150 950,150 700)))");
+            GEOSWKTReader_destroy_r(geos::context(), r);
+            return out;
+        }(),
+        "wkt");
+    const GEOSGeometry* polys[] = {g.get()};
+    const double share = polygon_shares(cov, polys)[0];
+    const auto inside = [](double x, double y) {
+        const bool a = x > 100 && x < 900 && y > 100 && y < 600 && !(x > 300 && x < 700 && y > 250 && y < 450);
+        const bool b = x > 150 && x < 450 && y > 700 && y < 950;
+        return a || b;
+    };
+    CHECK(share == Approx(sampled_share(circles, Extent{0, 0, 1000, 1000}, 0.5, inside)).margin(0.003));
+    // The same answer as GEOS's overlay of the merged union (the path taken for mixed radii).
+    Coverage merged_only;
+    merged_only.tiling = cov.tiling;
+    for (const auto& piece : cov.piece) merged_only.piece.push_back(piece ? geos::clone(piece.get()) : nullptr);
+    CHECK(polygon_shares(merged_only, polys)[0] == Approx(share).epsilon(1e-9));
+}

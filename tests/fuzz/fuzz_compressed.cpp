@@ -37,16 +37,12 @@ void drain(const layers::SourceFile& source) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size < 1) return 0;
     const bool zip = data[0] & 1;
-    static fuzz::TempFile gz(".csv.gz");
-    static fuzz::TempFile zipfile(".zip");
+    // A new name for each input: GDAL keeps the listing of each archive it opened by name, and a
+    // file rewritten within the same second at the same size could be read from that memory.
+    fuzz::TempFile file(zip ? ".zip" : ".csv.gz");
+    file.write(data + 1, size - 1);
     try {
-        if (zip) {
-            zipfile.write(data + 1, size - 1);
-            for (const layers::SourceFile& s : layers::expand_sources({zipfile.path()})) drain(s);
-        } else {
-            gz.write(data + 1, size - 1);
-            for (const layers::SourceFile& s : layers::expand_sources({gz.path()})) drain(s);
-        }
+        for (const layers::SourceFile& s : layers::expand_sources({file.path()})) drain(s);
     } catch (const safer::Error&) {
     }
     return 0;

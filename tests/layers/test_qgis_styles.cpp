@@ -109,6 +109,16 @@ TEST_CASE("Areas default to rate quantiles; the command's preferred field wins",
     for (const auto& s : styles) CHECK(parse(s.qml));
 }
 
+TEST_CASE("Areas without a population (no rates) show the neighbourhood count", "[layers][qgis]") {
+    FakeValues values;
+    values.numbers["neighbourhood_count"] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+    values.numbers["all_count"] = {1, 2, 3};
+    const auto styles = qgis::vector_styles(layer("areas", qgis::Shape::polygon, {"neighbourhood_rate", "all_rate", "neighbourhood_count", "all_count"}), values);
+    REQUIRE_FALSE(styles.empty());
+    CHECK(styles[0].name == "neighbourhood_count quantiles");
+    CHECK(styles[0].renderer == "graduatedSymbol");
+}
+
 TEST_CASE("Coverage is semi-transparent, density classes nest, attribute tables get no style", "[layers][qgis]") {
     FakeValues values;
     const auto coverage = qgis::vector_styles(layer("lighting_coverage", qgis::Shape::polygon, {}), values);
