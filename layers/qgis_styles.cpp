@@ -544,6 +544,7 @@ std::vector<Style> vector_styles(const LayerInfo& layer, const LayerValues& valu
         styles.push_back(outline_style(layer, {227, 26, 28}, 0.8, "Red line", "The planning application's red-line boundary"));
     } else if (layer.name == "site_rings") {
         styles.push_back(outline_style(layer, {80, 80, 80}, 0.4, "Rings", "Distance rings around the red line, dashed", "dash"));
+        if (has("per_ha")) add(quantile_style(layer, values, "per_ha", "per_ha (incidents per hectare)", 4));
     } else if (std::any_of(layer.fields.begin(), layer.fields.end(), [](const Field& f) { return f.numeric && ends_with(f.name, "unguarded"); })) {
         // Design-out-crime scores: crime pressure no guardian covers first, then the coverage.
         for (const Field& f : layer.fields)

@@ -48,6 +48,8 @@ run hotspots --crimes "$T/crimes" --areas "$T/lsoas.geojson" --population "$T/po
     -o "$O/hotspots-areas.gpkg"
 run score --crimes "$T/crimes" --lighting "$T/lights.csv" --cctv "$T/cctv.csv" --gates "$T/gates.geojson" --paths "$T/paths.geojson" \
     --streets "$T/streets.geojson" --areas "$T/lsoas.geojson" --budget 50000 -o "$O/score.gpkg"
+run site --site "$T/site.geojson" --crimes "$T/crimes" --areas "$T/lsoas.geojson" --population "$T/population.csv" \
+    --report "$O/site.html" --no-pdf -o "$O/site.gpkg"
 
 "$PY" "$CHECKER" "$O"/*.gpkg "$O"/*.tif 2>&1 | grep -v "XDG_RUNTIME_DIR"
 status=${PIPESTATUS[0]}
