@@ -186,11 +186,12 @@ std::string svg_map(const std::vector<MapShape>& shapes, double width, const std
     const double pixel = 1.0 / scale;
     for (const MapShape& s : shapes) {
         if (!s.geometry) continue;
-        if (GEOSGeomTypeId_r(ctx, s.geometry) == GEOS_POINT) { // a dot, 2.5 px across
+        if (GEOSGeomTypeId_r(ctx, s.geometry) == GEOS_POINT) { // a dot of s.radius pixels
             double x = 0, y = 0;
             GEOSGeomGetX_r(ctx, s.geometry, &x);
             GEOSGeomGetY_r(ctx, s.geometry, &y);
-            svg += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"1.8\" fill=\"{}\">", (x - e.min_x) * scale, (e.max_y - y) * scale, s.fill);
+            svg += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"{:g}\" fill=\"{}\"{}>", (x - e.min_x) * scale, (e.max_y - y) * scale, s.radius, s.fill,
+                               s.radius > 3 ? fmt::format(" stroke=\"{}\" stroke-width=\"{:g}\"", s.stroke, s.stroke_width) : "");
             if (!s.title.empty()) svg += "<title>" + html_escape(s.title) + "</title>";
             svg += "</circle>";
             continue;

@@ -29,6 +29,7 @@ struct MapShape {
     std::string stroke = "#666"; // CSS colour
     double stroke_width = 0.5;   // pixels
     std::string title;           // tooltip
+    double radius = 1.8;         // points: the dot's radius in pixels (outlined when over 3)
 };
 
 /// A raster drawn under the shapes: PNG bytes covering `extent`.

@@ -11,6 +11,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <optional>
 
 #include "engine/area_index.hpp"
 #include "engine/area_stats.hpp"
@@ -26,6 +27,7 @@
 #include "layers/postgis.hpp"
 #include "layers/report.hpp"
 #include "tools/commands.hpp"
+#include "tools/design_out.hpp"
 #include "tools/options.hpp"
 
 namespace safer::tools {
@@ -79,7 +81,7 @@ struct BidCommand {
     int max_areas = 5;
     double min_population = 1000;
     double max_population = 10000;
-    double budget = 0;
+    DesignOutOptions design; // asset layers and the intervention model (design_out.hpp)
     layers::AreaOptions area_options;
     layers::PopulationOptions population_options;
 
@@ -90,7 +92,17 @@ struct BidCommand {
         const std::string csv_base = layers::is_postgis_target(out.output) ? report_path : out.output;
         const std::string areas_csv = sibling(csv_base, "_areas.csv"), targets_csv = sibling(csv_base, "_target_areas.csv"),
                           monthly_csv = sibling(csv_base, "_monthly.csv");
+        const std::string plan_csv = sibling(csv_base, "_interventions.csv");
         for (const std::string& p : {out.output, report_path, areas_csv, targets_csv, monthly_csv}) layers::check_output_path(p, out.overwrite);
+        const bool with_assets = design.has_assets();
+        if (with_assets) layers::check_output_path(plan_csv, out.overwrite);
+        const DesignOutModel model = prepare_design_out(design);
+        if (design.budget >= 0 && !with_assets)
+            progress.warn(fmt::format("--budget {} without asset layers (--lighting, --cctv, --paths): no intervention plan is made, as where "
+                                      "crime is unguarded cannot be told",
+                                      money(design.budget)));
+        if (with_assets && design.budget < 0)
+            progress.warn("asset layers without --budget: the interventions for the top candidate are ranked, but no plan is made");
 
         const std::vector<CrimeGroup> groups = builtin_crime_groups();
         const auto gi_it = std::find_if(groups.begin(), groups.end(), [&](const CrimeGroup& g) { return g.name == group; });
@@ -425,11 +437,64 @@ struct BidCommand {
         auto inputs = result.file_checksums();
         for (const std::string& p : {areas_path, population_path, households_path, imd_path})
             if (!p.empty()) inputs.emplace_back(p, layers::sha256_file(p));
+
+        // ---- Interventions for the top candidate (with asset layers) ----------------------------
+        // The design-out analysis of `safer score`, on the crimes of every type recorded in the top
+        // candidate's LSOAs in the months analysed, with those LSOAs as the study area.
+        std::optional<DesignOut> plan_for_top;
+        Areas top_areas;
+        size_t top_incidents = 0;
+        if (with_assets) {
+            if (!design.costs_path.empty()) inputs.emplace_back(design.costs_path, layers::sha256_file(design.costs_path));
+            std::vector<int32_t> sub_index(areas.size(), -1);
+            for (size_t a : top.areas) {
+                sub_index[a] = static_cast<int32_t>(top_areas.size());
+                top_areas.code.push_back(areas.code[a]);
+                top_areas.name.push_back(areas.name[a]);
+                top_areas.population.push_back(areas.population[a]);
+                top_areas.households.push_back(areas.households[a]);
+                top_areas.geometry.push_back(geos::checked(GEOSGeom_clone_r(ctx, areas.geometry[a].get()), "target area"));
+            }
+            Incidents sub = in;
+            std::vector<uint8_t> mask(in.size(), 0);
+            std::vector<int32_t> sub_area;
+            for (size_t i = 0; i < in.size(); ++i)
+                if (area_now[i] != no_area && sub_index[static_cast<size_t>(area_now[i])] >= 0) {
+                    mask[i] = 1;
+                    sub_area.push_back(sub_index[static_cast<size_t>(area_now[i])]);
+                }
+            sub.keep(mask);
+            top_incidents = sub.size();
+            progress.info(fmt::format("interventions for the top candidate: {} crimes of every type in its {} LSOA(s), {} to {}", top_incidents,
+                                      top_areas.size(), from.str(), to.str()));
+            const std::string period = fmt::format("{} months ({} to {})", span, from.str(), to.str());
+            plan_for_top = design_out(design, model, options.working_crs, sub, result.types, top_areas, sub_area, period, inputs, progress);
+        }
+        std::vector<size_t> plan_shown;
+        layers::Table plan_table;
+        if (plan_for_top) {
+            const DesignOut& d = *plan_for_top;
+            plan_shown = recommended(d, d.candidates.size()); // all of them: a target area has few
+            plan_table = recommendations_table(d, plan_shown, "target_interventions", fmt::format("{} months ({} to {})", span, from.str(), to.str()));
+            plan_table.description = fmt::format("Interventions for the top target-area candidate ({}): every candidate, best crimes prevented per "
+                                                 "pound first{}; costs indicative",
+                                                 fmt::join(top_areas.code, ", "), d.with_budget ? ", with the budget plan" : "");
+            nlohmann::ordered_json table_json = nlohmann::ordered_json::array();
+            for (const auto& spec : d.table)
+                table_json.push_back({{"key", spec.key}, {"effect", spec.effect}, {"effect_source", spec.effect_source}, {"unit_cost_gbp", spec.unit_cost},
+                                      {"unit", spec.unit}});
+            parameters["interventions"] = {{"areas", top_areas.code}, {"crimes", top_incidents}, {"grid_m", d.grid.cell},
+                                           {"budget_gbp", d.with_budget ? nlohmann::ordered_json(design.budget) : nlohmann::ordered_json()},
+                                           {"plan_method", d.chosen_plan.method}, {"pressure", design.pressure}, {"path_reach_m", design.path_reach},
+                                           {"light_radius_m", design.light_rule.default_radius}, {"cctv_default_range_m", d.default_range},
+                                           {"table", table_json}, {"assets", d.asset_summary}};
+        }
         progress.begin(fmt::format("writing {}", out.output), 1);
         {
             layers::GeoPackageWriter writer(out.output, out.overwrite, options.working_crs);
             writer.write_table(at);
             writer.write_table(tt);
+            if (plan_for_top) writer.write_table(plan_table);
             const std::string kde_layer = "kde_" + group;
             writer.write_raster(kde_layer,
                                 fmt::format("Kernel density of {} crime, {} to {}: quartic, bandwidth {:.0f} m (auto), cell {:g} m, incidents per km2",
@@ -444,21 +509,24 @@ struct BidCommand {
         }
         progress.end();
         {
-            std::string csv = layers::csv_line([&] {
-                std::vector<std::string> h;
-                for (const auto& c : at.columns) h.push_back(c.name);
-                return h;
-            }());
-            for (size_t a = 0; a < areas.size(); ++a) {
-                std::vector<std::string> row;
-                for (const auto& c : at.columns) {
-                    if (c.is_null(a)) row.emplace_back();
-                    else if (c.type == layers::Column::Type::integer) row.push_back(std::to_string(c.integers[a]));
-                    else if (c.type == layers::Column::Type::real) row.push_back(fmt::format("{:.10g}", c.reals[a]));
-                    else row.push_back(c.texts[a]);
+            const auto table_csv = [](const layers::Table& t, size_t rows) {
+                std::vector<std::string> header;
+                for (const auto& c : t.columns) header.push_back(c.name);
+                std::string text = layers::csv_line(header);
+                for (size_t r = 0; r < rows; ++r) {
+                    std::vector<std::string> row;
+                    for (const auto& c : t.columns) {
+                        if (c.is_null(r)) row.emplace_back();
+                        else if (c.type == layers::Column::Type::integer) row.push_back(std::to_string(c.integers[r]));
+                        else if (c.type == layers::Column::Type::real) row.push_back(fmt::format("{:.10g}", c.reals[r]));
+                        else row.push_back(c.texts[r]);
+                    }
+                    text += layers::csv_line(row);
                 }
-                csv += layers::csv_line(row);
-            }
+                return text;
+            };
+            const std::string csv = table_csv(at, areas.size());
+            if (plan_for_top) layers::write_file_atomically(plan_csv, out.overwrite, table_csv(plan_table, plan_shown.size()));
             layers::write_file_atomically(areas_csv, out.overwrite, csv);
             std::string tcsv = layers::csv_line({"rank", "rank_by_count", "codes", "areas", "population", "count", "rate", "ratio", "reason"});
             for (size_t k = 0; k < targets.size(); ++k)
@@ -566,6 +634,85 @@ struct BidCommand {
             rows.push_back({std::to_string(rank_rate[k]), std::to_string(rank_count[k]), t_codes[k], fmt_number(t_pop[k]), fmt_number(t_count[k]),
                             fmt_number(t_rate[k], 1), fmt::format("{:.2f}", t_ratio[k]), t_reason[k]});
         report.table({"rank (rate)", "rank (count)", "LSOAs", "residents", "incidents", "per 1,000", "ratio", "reason"}, rows);
+        if (plan_for_top) {
+            const DesignOut& d = *plan_for_top;
+            report.heading("Interventions for the top candidate");
+            double area_m2 = 0, lit_m2 = 0, seen_m2 = 0;
+            for (size_t a = 0; a < top_areas.size(); ++a) {
+                const double m2 = geos::area(top_areas.geometry[a].get());
+                area_m2 += m2;
+                if (!d.area_lit.empty()) lit_m2 += m2 * d.area_lit[a];
+                if (!d.area_seen.empty()) seen_m2 += m2 * d.area_seen[a];
+            }
+            std::vector<std::string> now;
+            if (!design.lighting_path.empty()) now.push_back(fmt::format("{} of its area is within reach of a working street light ({} of the {} lights read reach its extent)", percent(lit_m2 / area_m2),
+                                                                    d.lit.shapes_used, fmt_number(static_cast<double>(d.light_count))));
+            else now.push_back("no street-lighting layer was given, so lighting is not planned");
+            if (!design.cctv_path.empty()) now.push_back(fmt::format("{} is in view of CCTV ({} of the {} cameras read see into its extent)", percent(seen_m2 / area_m2), d.seen.shapes_used,
+                                                                    fmt_number(static_cast<double>(d.camera_count))));
+            else now.push_back("no CCTV layer was given, so CCTV is not planned");
+            if (!design.paths_path.empty()) {
+                size_t alleys = 0, gated_alleys = 0;
+                for (size_t s = 0; s < d.network.segments.size(); ++s)
+                    if (d.network.segments[s].kind == "alley") ++alleys, gated_alleys += d.gated[s];
+                now.push_back(fmt::format("{} alley segment{} reach it, {} gated; {} of its {} burglaries lie within {:g} m of an alley", alleys, alleys == 1 ? "" : "s",
+                                          gated_alleys, d.burglaries_near_alleys, d.addressed_total[d.GATE], design.path_reach));
+            } else {
+                now.push_back("no path layer was given, so alley gating is not planned");
+            }
+            report.paragraph(fmt::format("The top candidate ({}) had {} crimes of every type from {} to {}. Now, {}.", fmt::join(top_areas.code, ", "),
+                                         fmt_number(static_cast<double>(top_incidents)), from.str(), to.str(), fmt::join(now, "; ")));
+            if (d.with_budget) {
+                const plan::Plan& pl = d.chosen_plan;
+                std::map<std::string, size_t> by_kind;
+                for (size_t i : pl.chosen) ++by_kind[d.table[d.candidates[i].intervention].label];
+                std::vector<std::string> kinds;
+                for (const auto& [label, n] : by_kind) kinds.push_back(fmt::format("{} {}", n, label));
+                const std::string text = fmt::format(
+                    "{} intervention{} ({}) costing {}, expected to prevent about {:.1f} crimes over a period as long as the {} months analysed (each "
+                    "crime counted once, however many interventions address it). Method: {}.{}",
+                    pl.chosen.size(), pl.chosen.size() == 1 ? "" : "s", kinds.empty() ? "none fits" : fmt::format("{}", fmt::join(kinds, ", ")), money(pl.cost),
+                    pl.prevented, span, pl.method,
+                    !pl.exact && pl.upper_bound > 0 ? fmt::format(" No plan can prevent more than {:.1f}, so this one is within {:.1f} % of the best.",
+                                                                  pl.upper_bound, 100 * (1 - pl.prevented / pl.upper_bound))
+                                                    : "");
+                report.raw(fmt::format("<p><strong>Plan within {}:</strong> {}</p>", layers::html_escape(money(design.budget)), layers::html_escape(text)));
+            }
+            std::vector<std::vector<std::string>> prow;
+            for (size_t i : plan_shown) {
+                const plan::Candidate& c = d.candidates[i];
+                if (d.with_budget && d.plan_order[i] == 0) continue;
+                prow.push_back({d.with_budget ? std::to_string(d.plan_order[i]) : "", d.table[c.intervention].label, d.info[i].place,
+                                std::to_string(c.crimes.size()), fmt::format("{:.1f}", plan::prevented_alone(c)), money(c.cost), d.info[i].reason});
+            }
+            if (!d.with_budget && prow.size() > 10) prow.resize(10);
+            report.table({d.with_budget ? "order" : "", "intervention", "where", "crimes addressed", "prevented (alone)", "cost", "why"}, prow,
+                         d.with_budget ? "The plan, best value per pound first" : "The 10 best interventions by crimes prevented per pound (give --budget for a plan)");
+            // Map: the target, its areas, and each intervention shown.
+            std::vector<layers::MapShape> pshapes;
+            for (const auto& g : top_areas.geometry) pshapes.push_back({g.get(), "#f7f7f7", "#888", 0.8, ""});
+            const std::map<std::string, std::string> colour{{"lighting", "#fec44f"}, {"cctv", "#3182bd"}, {"gating", "#31a354"}, {"target_hardening", "#a50f15"}};
+            for (size_t i : plan_shown) {
+                const plan::Candidate& c = d.candidates[i];
+                if (d.with_budget && d.plan_order[i] == 0) continue;
+                layers::MapShape m;
+                m.geometry = d.info[i].point.get();
+                const auto it = colour.find(d.table[c.intervention].key);
+                m.fill = it == colour.end() ? "#666" : it->second;
+                m.stroke = "#222";
+                m.stroke_width = 0.8;
+                m.radius = 5;
+                m.title = fmt::format("{} at {}: {}", d.table[c.intervention].label, d.info[i].place, money(c.cost));
+                pshapes.push_back(m);
+            }
+            pshapes.push_back({top.geometry.get(), "none", "#0033cc", 2.5, "top candidate"});
+            std::vector<layers::LegendItem> plegend;
+            for (const auto& spec : d.table)
+                if (colour.count(spec.key)) plegend.push_back({colour.at(spec.key), spec.label});
+            report.raw(layers::svg_map(pshapes, 600, plegend, nullptr,
+                                       fmt::format("{} in the top candidate; points are the centres of {:g} m cells or the middle of alley segments.",
+                                                   d.with_budget ? "The planned interventions" : "The best interventions", d.grid.cell)));
+        }
         report.heading("The 20 areas with the highest rates");
         std::vector<size_t> order;
         for (size_t a = 0; a < areas.size(); ++a)
@@ -602,7 +749,25 @@ struct BidCommand {
                         surface.bandwidth, surface.grid.cell),
             "Coordinates: police.uk longitude/latitude reprojected to " + options.working_crs + " with PROJ (" + result.transform_operation + ").",
         };
-        if (budget > 0) methods.push_back(fmt::format("Budget given: GBP {}; costed interventions need asset layers (safer score).", fmt_number(budget)));
+        if (plan_for_top) {
+            const DesignOut& d = *plan_for_top;
+            std::vector<std::string> effects;
+            for (const auto& spec : d.table)
+                if (spec.effect > 0)
+                    effects.push_back(fmt::format("{} prevents {:.0f} % of {} ({}), {} per {}", spec.label, 100 * spec.effect, d.type_list(static_cast<size_t>(&spec - d.table.data())),
+                                                  spec.effect_source, money(spec.unit_cost), spec.unit));
+            methods.push_back(fmt::format(
+                "Interventions (as safer score, on the top candidate's LSOAs and the crimes of every type recorded there in the months analysed): "
+                "{:g} m cells; a light lights a disc (its own radius, else {:g} x its height, else {:g} m), a camera sees a sector or disc ({:.1f} m "
+                "where it gives none); prevented = effect x crimes x (1 - share already lit or in view), and a crime two interventions address is "
+                "prevented at most once: f(S) = sum over crimes of 1 - prod (1 - p_i). Alley gating addresses burglaries within {:g} m of an ungated "
+                "alley. Costs are indicative{}. {}.{}",
+                d.grid.cell, design.light_rule.height_factor, design.light_rule.default_radius, d.default_range, design.path_reach,
+                design.costs_path.empty() ? " (built-in table; --costs overrides)" : " (from " + design.costs_path + ")", fmt::join(effects, "; "),
+                d.with_budget ? fmt::format(" Budget plan within {}: {}.", money(design.budget), d.chosen_plan.method) : ""));
+        } else if (design.budget >= 0) {
+            methods.push_back(fmt::format("Budget given ({}), but no asset layers: no intervention plan was made (give --lighting, --cctv or --paths).", money(design.budget)));
+        }
         report.list(methods);
         std::vector<std::vector<std::string>> sources_rows;
         for (const auto& [file, digest] : inputs) sources_rows.push_back({file, digest});
@@ -621,8 +786,17 @@ struct BidCommand {
         progress.info(fmt::format("{} to {}: {} {} incidents in {} areas, {:.2f} per 1,000 residents", from.str(), to.str(), gs.total, group,
                                   areas.size(), gs.comparison_rate));
         for (size_t k = 0; k < std::min<size_t>(targets.size(), 5); ++k) progress.info(fmt::format("candidate {}: {}", k + 1, targets[k].reason));
-        progress.info(fmt::format("wrote {} (areas, target_areas, kde_{}, kde_{}_classes, rejects), {}, {}, {} and {}", out.output, group, group,
-                                  report_path, areas_csv, targets_csv, monthly_csv));
+        if (plan_for_top && plan_for_top->with_budget) {
+            const plan::Plan& pl = plan_for_top->chosen_plan;
+            progress.info(fmt::format("plan for the top candidate within {}: {} interventions costing {}, preventing about {:.3f} crimes ({})", money(design.budget),
+                                      pl.chosen.size(), money(pl.cost), pl.prevented, pl.method));
+            if (!pl.exact && pl.upper_bound > 0)
+                progress.info(fmt::format("  the best possible plan prevents at most {:.3f}, so this one is within {:.1f} % of it", pl.upper_bound,
+                                          100 * (1 - pl.prevented / pl.upper_bound)));
+        }
+        progress.info(fmt::format("wrote {} (areas, target_areas{}, kde_{}, kde_{}_classes, rejects), {}, {}, {}, {}{}", out.output,
+                                  plan_for_top ? ", target_interventions" : "", group, group, report_path, areas_csv, targets_csv, monthly_csv,
+                                  plan_for_top ? " and " + plan_csv : ""));
     }
 };
 
@@ -642,7 +816,10 @@ Run setup_bid(CLI::App& app) {
     app.add_option("--max-areas", command->max_areas, "LSOAs in a target area, at most")->capture_default_str();
     app.add_option("--min-population", command->min_population, "Residents in a target area, at least")->capture_default_str();
     app.add_option("--max-population", command->max_population, "Residents in a target area, at most")->capture_default_str();
-    app.add_option("--budget", command->budget, "Budget in GBP (recorded; costed plans come with asset layers)");
+    app.add_option("--budget", command->design.budget, "Plan the top candidate's interventions within this many GBP (needs asset layers)");
+    command->design.add_asset_options(app);
+    command->design.add_model_options(app);
+    command->design.only_layers_given = true;
     app.add_option("--area-id", command->area_options.code_field, "Area code field (default: detect)");
     app.add_option("--population-code", command->population_options.code_field, "Code column of the population CSV");
     app.add_option("--population-field", command->population_options.population_field, "Population column of the population CSV");

@@ -26,6 +26,7 @@
 #include "layers/geopackage.hpp"
 #include "layers/intervention_table.hpp"
 #include "tools/commands.hpp"
+#include "tools/design_out.hpp"
 #include "tools/options.hpp"
 
 namespace safer::tools {
@@ -34,32 +35,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using guard::Coverage;
-
-constexpr double max_score_cells = 20e6;
-
-std::string money(double gbp) {
-    const auto whole = static_cast<long long>(std::llround(gbp));
-    const std::string plain = std::to_string(std::llabs(whole));
-    std::string digits;
-    for (size_t i = 0; i < plain.size(); ++i) {
-        if (i > 0 && (plain.size() - i) % 3 == 0) digits.push_back(',');
-        digits.push_back(plain[i]);
-    }
-    std::string out(whole < 0 ? "-\xc2\xa3" : "\xc2\xa3");
-    out.append(digits);
-    return out;
-}
-
-std::string percent(double share) { return fmt::format("{:.0f} %", 100 * share); }
-
-/// "Welsh & Farrington (2008)" from a full source text: up to the first closing parenthesis.
-std::string short_source(const std::string& source) {
-    const size_t close = source.find(')');
-    if (close != std::string::npos && close < 80) return source.substr(0, close + 1);
-    return source.substr(0, std::min<size_t>(source.size(), 60));
-}
-
-std::string plural(size_t n, const char* one, const char* many) { return fmt::format("{} {}", n, n == 1 ? one : many); }
 
 std::vector<int64_t> ranks_desc(const std::vector<double>& v) {
     std::vector<size_t> order(v.size());
@@ -71,88 +46,25 @@ std::vector<int64_t> ranks_desc(const std::vector<double>& v) {
     return rank;
 }
 
-void report_asset(Progress& progress, const layers::AssetReport& r, const char* what) {
-    progress.info(fmt::format("{}: {} {} from {} ({}{}, {}), {} used", what, r.features, r.format == "point CSV" ? "rows" : "features", r.path, r.format,
-                              r.layer.empty() ? "" : " layer " + r.layer, r.crs, r.used));
-    for (const auto& [reason, n] : r.left_out) progress.info(fmt::format("  left out {:>7}  {}", n, reason));
-    for (const auto& [field, n] : r.fields_used) progress.info(fmt::format("  {:>7} with {}", n, field));
-}
-
 struct ScoreCommand {
     CrimeOptions crimes;
     OutputOptions out;
-    std::string lighting_path, cctv_path, gates_path, paths_path, streets_path, occluders_path, areas_path, costs_path;
+    DesignOutOptions design;
+    std::string areas_path;
     layers::AreaOptions area_options;
-    layers::AssetOptions asset_options;
-    double grid_cell = 100;
-    guard::LightRule light_rule;
-    std::string cctv_purpose = "observe";
-    double cctv_range = 0;
-    double cctv_pixels = 1920;
-    double cctv_fov = 60;
-    double gate_tolerance = 5;
-    double path_reach = 30;
-    std::string pressure = "count";
-    double bandwidth = 200;
-    double budget = -1;
     size_t top = 25;
-    int quadrant_segments = 8;
-    double tile = 1000;
 
     void run() const;
-};
-
-/// One candidate intervention with what the layer shows about it.
-struct CandidateInfo {
-    std::string place;
-    std::string reason;
-    double coverage = 0;
-    double units = 0;
-    geos::Geometry point;
-    int64_t cell = -1;
-    int64_t segment = -1;
 };
 
 void ScoreCommand::run() const {
     Progress progress(out.quiet);
     // ---- Parameters, checked before any reading ----------------------------------------------
-    const auto positive = [](double v, const char* option) {
-        if (!(v > 0) || !std::isfinite(v)) throw UsageError(fmt::format("{} {}: must be a number more than 0", option, v));
-    };
-    positive(grid_cell, "--grid");
-    positive(light_rule.default_radius, "--light-radius");
-    positive(light_rule.height_factor, "--light-height-factor");
-    positive(path_reach, "--path-reach");
-    positive(bandwidth, "--bandwidth");
-    positive(cctv_pixels, "--cctv-pixels");
-    positive(tile, "--tile");
-    if (!(gate_tolerance >= 0)) throw UsageError(fmt::format("--gate-tolerance {}: must be 0 or more metres", gate_tolerance));
-    if (!(cctv_fov > 0 && cctv_fov < 180)) throw UsageError(fmt::format("--cctv-fov {}: the reference field of view must be between 0 and 180 degrees", cctv_fov));
-    if (cctv_range < 0) throw UsageError(fmt::format("--cctv-range {}: must be more than 0 metres", cctv_range));
-    if (quadrant_segments < 2 || quadrant_segments > 64) throw UsageError(fmt::format("--quadrant-segments {}: must be 2 to 64", quadrant_segments));
     if (top < 1) throw UsageError("--top: must be 1 or more");
-    const bool with_budget = budget >= 0;
-    guard::CameraRule camera_rule;
-    camera_rule.purpose = *guard::parse_purpose(cctv_purpose);
-    camera_rule.sensor_pixels = cctv_pixels;
-    camera_rule.reference_fov = cctv_fov;
-    if (cctv_range > 0) camera_rule.range = cctv_range;
-    std::vector<plan::InterventionSpec> table = plan::default_interventions();
-    if (!costs_path.empty()) layers::read_interventions(costs_path, table);
-    {
-        const CrimeTypes known;
-        for (const auto& spec : table)
-            for (const std::string& t : spec.crime_types)
-                if (!known.find(t))
-                    throw InputError(fmt::format("{}: [{}] crime type '{}' is not a police.uk crime type (for example 'Burglary', 'Vehicle crime')",
-                                                 costs_path.empty() ? "built-in table" : costs_path, spec.key, t));
-    }
+    const DesignOutModel model = prepare_design_out(design);
     layers::check_output_path(out.output, out.overwrite);
-    if (lighting_path.empty() && cctv_path.empty() && paths_path.empty())
+    if (design.lighting_path.empty() && design.cctv_path.empty() && design.paths_path.empty())
         progress.warn("no --lighting, --cctv or --paths: nothing is guarded, so every crime counts as unguarded");
-    if (!gates_path.empty() && paths_path.empty()) throw UsageError("--gates needs --paths: a gate closes the path segment it lies on");
-    if (!streets_path.empty() && paths_path.empty()) throw UsageError("--streets needs --paths: streets only make the paths' junctions");
-    if (!occluders_path.empty() && cctv_path.empty()) throw UsageError("--occluders needs --cctv: footprints block cameras' views");
 
     // ---- Crimes and the study area -------------------------------------------------------------
     const layers::IngestOptions options = crimes.resolve();
@@ -189,419 +101,49 @@ void ScoreCommand::run() const {
     const int months = last_month.index - first_month.index + 1;
     const std::string period = fmt::format("{} month{} ({} to {})", months, months == 1 ? "" : "s", first_month.str(), last_month.str());
 
-    // Which crime types each intervention addresses.
-    const size_t K = table.size();
-    std::vector<std::vector<uint8_t>> addresses(K, std::vector<uint8_t>(result.types.size(), 0));
-    for (size_t k = 0; k < K; ++k)
-        for (const std::string& t : table[k].crime_types)
-            if (const CrimeTypeId* id = result.types.find(t)) addresses[k][*id] = 1;
-    const auto index_of = [&](const char* key) {
-        for (size_t k = 0; k < K; ++k)
-            if (table[k].key == key) return k;
-        throw std::logic_error(std::string("no intervention ") + key);
-    };
-    const size_t LIGHT = index_of("lighting"), CCTV = index_of("cctv"), GATE = index_of("gating"), HARDEN = index_of("target_hardening");
-
-    // ---- The grid of cells -----------------------------------------------------------------------
-    Extent extent;
-    if (!areas.geometry.empty()) {
-        for (const auto& g : areas.geometry) {
-            const geos::Envelope e = geos::envelope(g.get());
-            extent.add(Extent{e.min_x, e.min_y, e.max_x, e.max_y});
-        }
-    } else {
-        for (size_t i = 0; i < in.size(); ++i) extent.add(in.x[i], in.y[i]);
-    }
-    const double n_cells = Grid::cells_covering(extent, 0, grid_cell);
-    if (n_cells > max_score_cells)
-        throw InputError(fmt::format("--grid {} m: {:.0f} cells over {:.1f} x {:.1f} km is more than {:.0f} million; use --grid {:.0f} or larger, or "
-                                     "--areas to limit the study area",
-                                     grid_cell, n_cells, extent.width() / 1000, extent.height() / 1000, max_score_cells / 1e6,
-                                     std::ceil(grid_cell * std::sqrt(n_cells / max_score_cells))));
-    const Grid grid = Grid::covering(extent, 0, grid_cell);
-    const guard::Tiling tiling = guard::tiling_for(grid, tile);
-    std::vector<uint8_t> inside_cell;
-    if (!areas.geometry.empty()) {
-        std::vector<const GEOSGeometry*> polygons;
-        for (const auto& g : areas.geometry) polygons.push_back(g.get());
-        inside_cell = kde::rasterize(grid, polygons);
-    } else {
-        inside_cell.assign(grid.cells(), 1);
-    }
-    std::vector<int64_t> cell_of(in.size());
-    for (size_t i = 0; i < in.size(); ++i) {
-        const int64_t r = grid.row_of(in.y[i]), c = grid.col_of(in.x[i]);
-        cell_of[i] = grid.contains(r, c) ? static_cast<int64_t>(grid.index(r, c)) : -1;
-    }
-    const auto in_study_area = [&](const std::vector<double>& xs, const std::vector<double>& ys) {
-        std::vector<uint8_t> inside(xs.size(), 0);
-        if (!areas.geometry.empty()) {
-            const std::vector<int32_t> a = AreaIndex(areas).locate(xs, ys);
-            for (size_t i = 0; i < xs.size(); ++i) inside[i] = a[i] != no_area;
-        } else {
-            for (size_t i = 0; i < xs.size(); ++i) inside[i] = xs[i] >= extent.min_x && xs[i] <= extent.max_x && ys[i] >= extent.min_y && ys[i] <= extent.max_y;
-        }
-        return inside;
-    };
-    const char* study_name = areas.geometry.empty() ? "the crimes' extent" : "the areas";
     std::vector<std::pair<std::string, std::string>> inputs = result.file_checksums();
-    const auto add_input = [&](const std::string& path) {
-        if (!path.empty() && fs::is_regular_file(path)) inputs.emplace_back(path, layers::sha256_file(path));
-    };
-    add_input(areas_path);
-    add_input(costs_path);
-    layers::AssetOptions ao = asset_options;
-    ao.working_crs = options.working_crs;
-    nlohmann::ordered_json asset_summary = nlohmann::ordered_json::object();
+    if (!areas_path.empty()) inputs.emplace_back(areas_path, layers::sha256_file(areas_path));
+    if (!design.costs_path.empty()) inputs.emplace_back(design.costs_path, layers::sha256_file(design.costs_path));
+    const DesignOut d = design_out(design, model, options.working_crs, in, result.types, areas, area_of, period, inputs, progress);
+    // The names the tables below use.
+    const std::vector<plan::InterventionSpec>& table = d.table;
+    const size_t K = d.K, LIGHT = d.LIGHT, CCTV = d.CCTV, GATE = d.GATE;
+    const auto& addresses = d.addresses;
+    const guard::CameraRule& camera_rule = d.camera_rule;
+    const double default_range = d.default_range;
+    const Grid& grid = d.grid;
+    const guard::Tiling& tiling = d.tiling;
+    const auto& unit_cells = d.unit_cells;
+    const auto &cell_lit = d.cell_lit, &cell_seen = d.cell_seen, &area_lit = d.area_lit, &area_seen = d.area_seen;
+    const Coverage &lit = d.lit, &seen = d.seen;
+    const size_t light_count = d.light_count, camera_count = d.camera_count;
+    const paths::Network& network = d.network;
+    const paths::GateAssignment& gates = d.gates;
+    const auto &gated = d.gated;
+    const auto &seg_lit = d.seg_lit, &seg_seen = d.seg_seen;
+    const auto& crimes_in = d.crimes_in;
+    const auto& area_count = d.area_count;
+    const auto& addressed_total = d.addressed_total;
+    const auto& burglaries_on = d.burglaries_on;
+    const size_t burglaries_near_alleys = d.burglaries_near_alleys;
+    const std::vector<plan::Candidate>& candidates = d.candidates;
+    const std::vector<CandidateInfo>& info = d.info;
+    const bool with_budget = d.with_budget;
+    const plan::Plan& chosen_plan = d.chosen_plan;
+    const auto& asset_summary = d.asset_summary;
+    const auto type_list = [&](size_t k) { return d.type_list(k); };
+    const auto cell_pressure = [&](size_t k, size_t u) { return d.cell_pressure(k, u); };
+    const std::string &lighting_path = design.lighting_path, &cctv_path = design.cctv_path, &occluders_path = design.occluders_path,
+                      &pressure = design.pressure;
+    const guard::LightRule& light_rule = design.light_rule;
+    const double cctv_pixels = design.cctv_pixels, cctv_fov = design.cctv_fov, gate_tolerance = design.gate_tolerance, path_reach = design.path_reach,
+                 bandwidth = design.bandwidth, budget = design.budget;
+    const int quadrant_segments = design.quadrant_segments;
+    const char* study_name = areas.geometry.empty() ? "the crimes' extent" : "the areas";
 
-    // ---- Street lighting ----------------------------------------------------------------------------
-    Coverage lit;
-    size_t light_count = 0;
-    if (!lighting_path.empty()) {
-        layers::AssetReport report;
-        const std::vector<layers::LightRecord> lights = layers::read_lights(lighting_path, ao, report);
-        report_asset(progress, report, "street lights");
-        add_input(lighting_path);
-        std::vector<guard::Shape> shapes;
-        std::map<guard::RadiusFrom, size_t> from_count;
-        std::vector<double> lx, ly;
-        for (const auto& l : lights) {
-            guard::RadiusFrom from{};
-            const double r = guard::light_radius(l.radius, l.height, light_rule, &from);
-            ++from_count[from];
-            shapes.push_back(guard::disc_shape(l.x, l.y, r));
-            lx.push_back(l.x), ly.push_back(l.y);
-        }
-        light_count = lights.size();
-        progress.info(fmt::format("  light radius: {} from their own radius, {} from mounting height x {:g}, {} the default {:g} m",
-                                  from_count[guard::RadiusFrom::attribute], from_count[guard::RadiusFrom::height], light_rule.height_factor,
-                                  from_count[guard::RadiusFrom::default_radius], light_rule.default_radius));
-        lit = guard::union_shapes(shapes, tiling, quadrant_segments, &progress);
-        const std::vector<uint8_t> inside = in_study_area(lx, ly);
-        const size_t outside = static_cast<size_t>(std::count(inside.begin(), inside.end(), 0));
-        if (outside > 0)
-            progress.info(fmt::format("  {} of {} lights lie outside {}; {} of them {} no part of its extent and {} left out", outside, lights.size(),
-                                      study_name, lit.shapes - lit.shapes_used, lit.shapes - lit.shapes_used == 1 ? "reaches" : "reach",
-                                      lit.shapes - lit.shapes_used == 1 ? "is" : "are"));
-        if (lit.fallbacks > 0) progress.info(fmt::format("  {} tile(s) needed a cascaded union", lit.fallbacks));
-        asset_summary["lighting"] = {{"file", lighting_path}, {"features", report.features}, {"used", report.used}, {"outside_study_area", outside},
-                                     {"beyond_reach", lit.shapes - lit.shapes_used}, {"lit_area_m2", lit.area()}};
-    } else {
-        lit.tiling = tiling;
-        lit.piece.resize(tiling.tiles());
-    }
-
-    // ---- CCTV ---------------------------------------------------------------------------------------
-    Coverage seen;
-    size_t camera_count = 0;
-    double default_range = guard::camera_range(std::nullopt, std::nullopt, camera_rule);
-    if (!cctv_path.empty()) {
-        layers::AssetReport report;
-        const std::vector<layers::CameraRecord> records = layers::read_cameras(cctv_path, ao, report);
-        report_asset(progress, report, "CCTV cameras");
-        add_input(cctv_path);
-        std::vector<guard::Camera> cameras;
-        size_t with_bearing = 0, with_range = 0;
-        std::vector<double> cx, cy;
-        for (const auto& r : records) {
-            guard::Camera c;
-            c.x = r.x, c.y = r.y;
-            c.bearing = r.bearing;
-            c.fov = r.fov;
-            c.range = guard::camera_range(r.range, r.fov, camera_rule);
-            with_bearing += !c.full_circle();
-            with_range += r.range.has_value();
-            cameras.push_back(c);
-            cx.push_back(c.x), cy.push_back(c.y);
-        }
-        camera_count = cameras.size();
-        progress.info(fmt::format("  {} with a bearing and field of view (a sector), {} full circle; {} with their own range, the rest {:.1f} m "
-                                  "({}{})",
-                                  with_bearing, cameras.size() - with_bearing, with_range, default_range,
-                                  camera_rule.range ? "--cctv-range" : fmt::format("EN 62676-4 '{}' at {:g} px/m for a {:g}-pixel-wide image",
-                                                                                    guard::name(camera_rule.purpose), guard::pixels_per_metre(camera_rule.purpose), cctv_pixels),
-                                  camera_rule.range ? "" : fmt::format(" and a {:g} degree field of view, or the camera's own", cctv_fov)));
-        std::vector<guard::Occluder> occluders;
-        if (!occluders_path.empty()) {
-            layers::AssetReport oreport;
-            const std::vector<layers::FeatureRecord> footprints = layers::read_occluders(occluders_path, ao, oreport);
-            report_asset(progress, oreport, "building footprints (occluders)");
-            add_input(occluders_path);
-            std::vector<const GEOSGeometry*> g;
-            for (const auto& f : footprints) g.push_back(f.geometry.get());
-            occluders = guard::occluders_from(g);
-        }
-        progress.begin(fmt::format("views of {} cameras{}", cameras.size(), occluders.empty() ? "" : fmt::format(" past {} footprints", occluders.size())), 1);
-        const std::vector<guard::Shape> shapes = guard::camera_shapes(cameras, occluders, quadrant_segments);
-        progress.end();
-        seen = guard::union_shapes(shapes, tiling, quadrant_segments, &progress);
-        const std::vector<uint8_t> inside = in_study_area(cx, cy);
-        const size_t outside = static_cast<size_t>(std::count(inside.begin(), inside.end(), 0));
-        if (outside > 0)
-            progress.info(fmt::format("  {} of {} cameras lie outside {}; {} of them {} no part of its extent and {} left out", outside, cameras.size(),
-                                      study_name, seen.shapes - seen.shapes_used, seen.shapes - seen.shapes_used == 1 ? "sees" : "see",
-                                      seen.shapes - seen.shapes_used == 1 ? "is" : "are"));
-        asset_summary["cctv"] = {{"file", cctv_path}, {"features", report.features}, {"used", report.used}, {"outside_study_area", outside},
-                                 {"beyond_reach", seen.shapes - seen.shapes_used}, {"covered_area_m2", seen.area()}, {"default_range_m", default_range}};
-    } else {
-        seen.tiling = tiling;
-        seen.piece.resize(tiling.tiles());
-    }
-
-    // ---- Paths, alleys and gates ------------------------------------------------------------------
-    paths::Network network;
-    paths::GateAssignment gates;
-    std::vector<uint8_t> gated;
-    if (!paths_path.empty()) {
-        layers::AssetReport report;
-        std::vector<layers::FeatureRecord> records = layers::read_paths(paths_path, ao, report);
-        report_asset(progress, report, "paths");
-        add_input(paths_path);
-        if (!streets_path.empty()) {
-            layers::AssetReport sreport;
-            std::vector<layers::FeatureRecord> streets = layers::read_streets(streets_path, ao, sreport);
-            report_asset(progress, sreport, "streets");
-            add_input(streets_path);
-            for (auto& s : streets) records.push_back(std::move(s));
-        }
-        std::vector<paths::Line> lines;
-        for (auto& r : records) {
-            paths::Line l;
-            l.geometry = std::move(r.geometry);
-            l.is_path = r.is_path;
-            l.kind = r.kind;
-            l.name = r.name;
-            l.feature = r.feature;
-            lines.push_back(std::move(l));
-        }
-        progress.begin(fmt::format("noding {} lines into a network", lines.size()), 1);
-        network = paths::build_network(std::move(lines));
-        progress.end();
-        size_t alleys = 0;
-        for (const auto& s : network.segments) alleys += s.kind == "alley";
-        progress.info(fmt::format("  {} path segments ({} of them alleys) between {} junctions; {} path dead ends", network.segments.size(), alleys,
-                                  network.junctions, network.dead_ends));
-        gated.assign(network.segments.size(), 0);
-        if (!gates_path.empty()) {
-            layers::AssetReport greport;
-            const std::vector<layers::FeatureRecord> gate_records = layers::read_gates(gates_path, ao, greport);
-            report_asset(progress, greport, "alley gates");
-            add_input(gates_path);
-            std::vector<const GEOSGeometry*> g;
-            for (const auto& r : gate_records) g.push_back(r.geometry.get());
-            gates = paths::assign_gates(network, g, gate_tolerance);
-            size_t off = 0;
-            std::vector<std::string> off_ids;
-            for (size_t i = 0; i < g.size(); ++i)
-                if (gates.segment_of_gate[i] < 0) {
-                    ++off;
-                    if (off_ids.size() < 5)
-                        off_ids.push_back(fmt::format("{} ({:.0f} m away)", gate_records[i].id.empty() ? fmt::format("feature {}", gate_records[i].feature) : gate_records[i].id,
-                                                      gates.distance[i]));
-                }
-            for (size_t s = 0; s < gated.size(); ++s) gated[s] = gates.gates_on_segment[s] > 0;
-            progress.info(fmt::format("  {} gates close {} segments", g.size() - off, std::count(gated.begin(), gated.end(), 1)));
-            if (off > 0)
-                progress.warn(fmt::format("{} gate(s) lie more than {:g} m (--gate-tolerance) from every path and close nothing: {}{}", off, gate_tolerance,
-                                          fmt::join(off_ids, ", "), off > off_ids.size() ? ", ..." : ""));
-            if (!gates.ambiguous.empty())
-                progress.warn(fmt::format("{} gate(s) stand at a junction of paths, equally near several segments; each closes the first of them. "
-                                          "Move a gate onto the branch it closes to be sure",
-                                          gates.ambiguous.size()));
-        }
-    }
-
-    // ---- Shares of each unit ------------------------------------------------------------------------
-    std::vector<int64_t> unit_cells;
-    for (size_t c = 0; c < grid.cells(); ++c)
-        if (inside_cell[c]) unit_cells.push_back(static_cast<int64_t>(c));
-    progress.begin(fmt::format("coverage of {} cells of {:g} m", unit_cells.size(), grid.cell), 1);
-    const std::vector<double> cell_lit = guard::cell_shares(lit, grid, unit_cells);
-    const std::vector<double> cell_seen = guard::cell_shares(seen, grid, unit_cells);
-    progress.end();
-    std::vector<double> area_lit, area_seen;
-    if (!areas.geometry.empty()) {
-        std::vector<const GEOSGeometry*> polygons;
-        for (const auto& g : areas.geometry) polygons.push_back(g.get());
-        area_lit = lighting_path.empty() ? std::vector<double>(areas.size(), 0.0) : guard::polygon_shares(lit, polygons, &progress);
-        area_seen = cctv_path.empty() ? std::vector<double>(areas.size(), 0.0) : guard::polygon_shares(seen, polygons, &progress);
-    }
-    std::vector<double> seg_lit, seg_seen;
-    if (!network.segments.empty()) {
-        std::vector<const GEOSGeometry*> lines;
-        for (const auto& s : network.segments) lines.push_back(s.geometry.get());
-        seg_lit = guard::line_shares(lit, lines);
-        seg_seen = guard::line_shares(seen, lines);
-    }
-    std::vector<int64_t> unit_of_cell(grid.cells(), -1);
-    for (size_t u = 0; u < unit_cells.size(); ++u) unit_of_cell[static_cast<size_t>(unit_cells[u])] = static_cast<int64_t>(u);
-
-    // ---- Crime pressure ----------------------------------------------------------------------------
-    // crimes_in[k][u]: the incidents of intervention k's types in unit cell u.
-    std::vector<std::vector<std::vector<uint32_t>>> crimes_in(K, std::vector<std::vector<uint32_t>>(unit_cells.size()));
-    std::vector<std::vector<double>> area_count(K, std::vector<double>(areas.size(), 0.0));
-    std::vector<size_t> addressed_total(K, 0);
-    for (size_t i = 0; i < in.size(); ++i) {
-        const int64_t u = cell_of[i] >= 0 ? unit_of_cell[static_cast<size_t>(cell_of[i])] : -1;
-        for (size_t k = 0; k < K; ++k) {
-            if (!addresses[k][in.type[i]]) continue;
-            ++addressed_total[k];
-            if (u >= 0) crimes_in[k][static_cast<size_t>(u)].push_back(static_cast<uint32_t>(i));
-            if (!area_of.empty()) area_count[k][static_cast<size_t>(area_of[i])] += 1;
-        }
-    }
-    // Smoothed pressure (--pressure kde): expected crimes in each cell from a quartic kernel.
-    std::vector<std::vector<double>> kde_pressure(K);
-    if (pressure == "kde") {
-        for (size_t k : {LIGHT, CCTV}) {
-            kde::Points pts;
-            for (size_t i = 0; i < in.size(); ++i)
-                if (addresses[k][in.type[i]]) pts.x.push_back(in.x[i]), pts.y.push_back(in.y[i]);
-            kde_pressure[k].assign(unit_cells.size(), 0.0);
-            if (pts.size() == 0) continue;
-            const std::vector<float> d = kde::density(pts, grid, kde::Kernel::quartic, bandwidth, kde::Units::per_km2);
-            for (size_t u = 0; u < unit_cells.size(); ++u) kde_pressure[k][u] = static_cast<double>(d[static_cast<size_t>(unit_cells[u])]) * grid.cell_area() / 1e6;
-        }
-    }
-    const auto cell_pressure = [&](size_t k, size_t u) {
-        return pressure == "kde" ? kde_pressure[k][u] : static_cast<double>(crimes_in[k][u].size());
-    };
-    // Burglaries by alley: each to the nearest alley segment within --path-reach.
-    std::vector<std::vector<uint32_t>> burglaries_on(network.segments.size());
-    size_t burglaries_near_alleys = 0;
-    if (!network.segments.empty()) {
-        std::vector<uint8_t> alley(network.segments.size());
-        for (size_t s = 0; s < alley.size(); ++s) alley[s] = network.segments[s].kind == "alley";
-        std::vector<double> bx, by;
-        std::vector<uint32_t> which;
-        for (size_t i = 0; i < in.size(); ++i)
-            if (addresses[GATE][in.type[i]]) bx.push_back(in.x[i]), by.push_back(in.y[i]), which.push_back(static_cast<uint32_t>(i));
-        const std::vector<int32_t> nearest = paths::nearest_segment(network, bx, by, path_reach, alley);
-        for (size_t j = 0; j < nearest.size(); ++j)
-            if (nearest[j] >= 0) burglaries_on[static_cast<size_t>(nearest[j])].push_back(which[j]), ++burglaries_near_alleys;
-    }
-
-    // ---- Candidates ---------------------------------------------------------------------------------
-    std::vector<plan::Candidate> candidates;
-    std::vector<CandidateInfo> info;
-    const double light_disc = std::numbers::pi * light_rule.default_radius * light_rule.default_radius;
-    const double camera_disc = std::numbers::pi * default_range * default_range;
-    const auto type_list = [&](size_t k) {
-        std::vector<std::string> t;
-        for (const auto& name : table[k].crime_types) t.push_back(lower_trim(name));
-        return fmt::format("{}", fmt::join(t, ", "));
-    };
-    for (size_t u = 0; u < unit_cells.size(); ++u) {
-        const int64_t cell = unit_cells[u];
-        const double cx = grid.col_x(cell % grid.nx), cy = grid.row_y(cell / grid.nx);
-        for (size_t k : {LIGHT, CCTV}) {
-            const auto& crimes_here = crimes_in[k][u];
-            const double share = k == LIGHT ? cell_lit[u] : cell_seen[u];
-            const double p = table[k].effect * (1 - share);
-            if (crimes_here.empty() || !(p > 0)) continue;
-            const double units = std::max(1.0, std::ceil((1 - share) * grid.cell_area() / (k == LIGHT ? light_disc : camera_disc) - 1e-9));
-            plan::Candidate c;
-            c.intervention = k;
-            c.crimes = crimes_here;
-            c.p = p;
-            c.cost = units * table[k].unit_cost;
-            CandidateInfo ci;
-            ci.cell = cell;
-            ci.coverage = share;
-            ci.units = units;
-            ci.point = geos::point(cx, cy);
-            ci.place = fmt::format("cell {} ({:g} m, centre {:.0f}, {:.0f})", cell, grid.cell, cx, cy);
-            ci.reason = fmt::format(
-                "{} ({}) in this {:g} m cell over {}; {} of the cell is {} now. {} of the rest (about {} {}, {}) would prevent about {:.1f} of "
-                "them: {:.0f} % fewer where it was done ({}).",
-                plural(crimes_here.size(), "crime", "crimes"), type_list(k), grid.cell, period, percent(share), k == LIGHT ? "lit" : "in view of CCTV",
-                k == LIGHT ? "Improving the lighting" : "CCTV over", static_cast<long long>(units), table[k].unit + (units == 1 ? "" : "s"),
-                money(c.cost), plan::prevented_alone(c), 100 * table[k].effect, short_source(table[k].effect_source));
-            candidates.push_back(std::move(c));
-            info.push_back(std::move(ci));
-        }
-        if (table[HARDEN].effect > 0 && !crimes_in[HARDEN][u].empty()) {
-            const auto& crimes_here = crimes_in[HARDEN][u];
-            plan::Candidate c;
-            c.intervention = HARDEN;
-            c.crimes = crimes_here;
-            c.p = table[HARDEN].effect;
-            c.cost = static_cast<double>(crimes_here.size()) * table[HARDEN].unit_cost;
-            CandidateInfo ci;
-            ci.cell = cell;
-            ci.units = static_cast<double>(crimes_here.size());
-            ci.point = geos::point(cx, cy);
-            ci.place = fmt::format("cell {} ({:g} m, centre {:.0f}, {:.0f})", cell, grid.cell, cx, cy);
-            ci.reason = fmt::format("{} in this {:g} m cell over {}. Hardening the {} (about {}) would prevent about {:.1f}: {:.0f} % fewer ({}).",
-                                    plural(crimes_here.size(), "burglary", "burglaries"), grid.cell, period,
-                                    plural(crimes_here.size(), table[HARDEN].unit.c_str(), (table[HARDEN].unit + "s").c_str()), money(c.cost),
-                                    plan::prevented_alone(c), 100 * table[HARDEN].effect, short_source(table[HARDEN].effect_source));
-            candidates.push_back(std::move(c));
-            info.push_back(std::move(ci));
-        }
-    }
-    if (table[GATE].effect > 0)
-        for (size_t s = 0; s < network.segments.size(); ++s) {
-            const paths::Segment& seg = network.segments[s];
-            if (seg.kind != "alley" || gated[s] || burglaries_on[s].empty()) continue;
-            plan::Candidate c;
-            c.intervention = GATE;
-            c.crimes = burglaries_on[s];
-            c.p = table[GATE].effect;
-            const uint32_t n_gates = seg.gates_needed();
-            c.cost = n_gates * table[GATE].unit_cost;
-            CandidateInfo ci;
-            ci.segment = static_cast<int64_t>(s);
-            ci.units = n_gates;
-            ci.point = geos::checked(GEOSInterpolateNormalized_r(geos::context(), seg.geometry.get(), 0.5), "midpoint");
-            ci.place = fmt::format("alley segment {}{} ({:.0f} m)", s + 1, seg.name.empty() ? "" : ", " + seg.name, seg.length);
-            ci.reason = fmt::format("{} within {:g} m of this {:.0f} m alley{} over {}; it is open at {}. {} ({}) would prevent about {:.1f} of "
-                                    "them: {:.0f} % fewer burglaries after gating ({}).",
-                                    plural(c.crimes.size(), "burglary", "burglaries"), path_reach, seg.length, seg.name.empty() ? "" : " (" + seg.name + ")",
-                                    period, n_gates == 2 ? "both ends" : "one end", plural(n_gates, table[GATE].unit.c_str(), (table[GATE].unit + "s").c_str()),
-                                    money(c.cost), plan::prevented_alone(c), 100 * table[GATE].effect, short_source(table[GATE].effect_source));
-            candidates.push_back(std::move(c));
-            info.push_back(std::move(ci));
-        }
-
-    // ---- Budget plan ---------------------------------------------------------------------------------
-    plan::Plan chosen_plan;
-    std::vector<int64_t> plan_order(candidates.size(), 0);
-    if (with_budget) {
-        progress.begin(fmt::format("planning within {} over {} candidates", money(budget), candidates.size()), 1);
-        chosen_plan = plan::plan_budget(candidates, budget);
-        progress.end();
-        // Order within the plan: by value per pound alone, for the table.
-        std::vector<size_t> order = chosen_plan.chosen;
-        std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-            return plan::prevented_alone(candidates[a]) * candidates[b].cost > plan::prevented_alone(candidates[b]) * candidates[a].cost;
-        });
-        for (size_t k = 0; k < order.size(); ++k) plan_order[order[k]] = static_cast<int64_t>(k + 1);
-    }
     // The recommendations: the best --top of each intervention by crimes prevented per pound, and
     // everything in the plan.
-    std::vector<size_t> shown;
-    {
-        std::vector<std::vector<size_t>> by_kind(K);
-        for (size_t i = 0; i < candidates.size(); ++i) by_kind[candidates[i].intervention].push_back(i);
-        std::set<size_t> keep;
-        for (auto& list : by_kind) {
-            std::stable_sort(list.begin(), list.end(), [&](size_t a, size_t b) {
-                const double va = plan::prevented_alone(candidates[a]), vb = plan::prevented_alone(candidates[b]);
-                const double ra = candidates[a].cost > 0 ? va / candidates[a].cost : va * 1e12;
-                const double rb = candidates[b].cost > 0 ? vb / candidates[b].cost : vb * 1e12;
-                return ra > rb || (ra == rb && va > vb);
-            });
-            for (size_t j = 0; j < list.size() && j < top; ++j) keep.insert(list[j]);
-        }
-        for (size_t i : chosen_plan.chosen) keep.insert(i);
-        shown.assign(keep.begin(), keep.end());
-        std::stable_sort(shown.begin(), shown.end(), [&](size_t a, size_t b) {
-            const double ra = candidates[a].cost > 0 ? plan::prevented_alone(candidates[a]) / candidates[a].cost : 1e300;
-            const double rb = candidates[b].cost > 0 ? plan::prevented_alone(candidates[b]) / candidates[b].cost : 1e300;
-            return ra > rb;
-        });
-    }
+    const std::vector<size_t> shown = recommended(d, top);
 
     // ---- Layers -------------------------------------------------------------------------------------
     const auto coverage_table = [&](const Coverage& cov, const char* name, const std::string& description) {
@@ -730,59 +272,7 @@ void ScoreCommand::run() const {
         seg_table.columns.push_back(layers::Column::real("unguarded", "Unguarded pressure: burglaries x (1 - gated)", unguarded));
         seg_table.columns.push_back(layers::Column::integer("rank", "Rank of unguarded (1 = highest; ties share)", ranks_desc(unguarded)));
     }
-    layers::Table rec;
-    {
-        rec.name = "recommendations";
-        rec.description = fmt::format("Candidate interventions ranked by crimes prevented per pound{}; costs indicative", with_budget ? ", with the budget plan" : "");
-        rec.geometry_kind = layers::GeometryKind::point;
-        std::vector<int64_t> rank, in_plan, order_in_plan, addressed, cell_id, segment_id;
-        std::vector<uint8_t> no_cell, no_segment;
-        std::vector<std::string> intervention, label, place, reason, source, unit;
-        std::vector<double> coverage, prevented, cost, units, per_10k, effect;
-        for (size_t j = 0; j < shown.size(); ++j) {
-            const size_t i = shown[j];
-            const plan::Candidate& c = candidates[i];
-            const plan::InterventionSpec& spec = table[c.intervention];
-            rec.geometry.push_back(info[i].point.get());
-            rank.push_back(static_cast<int64_t>(j + 1));
-            intervention.push_back(spec.key);
-            label.push_back(spec.label);
-            place.push_back(info[i].place);
-            addressed.push_back(static_cast<int64_t>(c.crimes.size()));
-            coverage.push_back(info[i].coverage);
-            effect.push_back(spec.effect);
-            prevented.push_back(plan::prevented_alone(c));
-            cost.push_back(c.cost);
-            units.push_back(info[i].units);
-            unit.push_back(spec.unit);
-            per_10k.push_back(c.cost > 0 ? 1e4 * plan::prevented_alone(c) / c.cost : std::nan(""));
-            in_plan.push_back(plan_order[i] > 0);
-            order_in_plan.push_back(plan_order[i]);
-            cell_id.push_back(info[i].cell), no_cell.push_back(info[i].cell < 0);
-            segment_id.push_back(info[i].segment + 1), no_segment.push_back(info[i].segment < 0);
-            reason.push_back(info[i].reason);
-            source.push_back(spec.effect_source);
-        }
-        rec.columns.push_back(layers::Column::integer("rank", "Rank by estimated crimes prevented per pound (1 = best)", rank));
-        rec.columns.push_back(layers::Column::text("intervention", "lighting, cctv, gating or target_hardening", intervention));
-        rec.columns.push_back(layers::Column::text("label", "What it is", label));
-        rec.columns.push_back(layers::Column::text("place", "Where: a grid cell or an alley segment", place));
-        rec.columns.push_back(layers::Column::integer("cell_id", "score_grid cell, if a cell", cell_id, no_cell));
-        rec.columns.push_back(layers::Column::integer("segment_id", "path_segments segment, if an alley", segment_id, no_segment));
-        rec.columns.push_back(layers::Column::integer("crimes", fmt::format("Crimes it addresses over {} (the count in the period)", period), addressed));
-        rec.columns.push_back(layers::Column::real("coverage_now", "Share already lit (lighting) or in view (cctv) now, 0..1; 0 for an ungated alley", coverage));
-        rec.columns.push_back(layers::Column::real("effect", "Share of the addressed crimes prevented where nothing guards them (effect size)", effect));
-        rec.columns.push_back(layers::Column::real("prevented", "Estimated crimes prevented in a period as long: effect x crimes x (1 - coverage_now)", prevented));
-        rec.columns.push_back(layers::Column::real("units", "Units needed: new lights (unlit area / one light's disc), cameras (uncovered area / one view), gates (open ends)", units));
-        rec.columns.push_back(layers::Column::text("unit", "What a unit is", unit));
-        rec.columns.push_back(layers::Column::real("cost_gbp", "Cost, GBP: units x unit cost (indicative; see --costs)", cost));
-        rec.columns.push_back(layers::Column::real("prevented_per_10k", "Crimes prevented per GBP 10,000", per_10k));
-        rec.columns.push_back(layers::Column::integer("in_plan", "1 if in the --budget plan", in_plan));
-        rec.columns.push_back(layers::Column::integer("plan_order", "Order within the plan (by prevented per pound; 0 if not in it)", order_in_plan));
-        rec.columns.push_back(layers::Column::text("reason", "Why, in plain English", reason));
-        rec.columns.push_back(layers::Column::text("effect_source", "Where the effect size comes from", source));
-    }
-
+    const layers::Table rec = recommendations_table(d, shown, "recommendations", period);
     nlohmann::ordered_json interventions = nlohmann::ordered_json::array();
     for (const auto& s : table)
         interventions.push_back({{"key", s.key}, {"label", s.label}, {"crime_types", s.crime_types}, {"effect", s.effect}, {"effect_source", s.effect_source},
@@ -875,38 +365,13 @@ void ScoreCommand::run() const {
 Run setup_score(CLI::App& app) {
     auto command = std::make_shared<ScoreCommand>();
     command->crimes.add_to(app);
-    app.add_option("--lighting", command->lighting_path, "Street lights: point CSV or any OGR point layer (OSM: highway=street_lamp)");
-    app.add_option("--cctv", command->cctv_path, "CCTV cameras: point CSV or OGR layer (OSM: man_made=surveillance)");
-    app.add_option("--gates", command->gates_path, "Alley gates: points or lines (OSM: barrier=gate)");
-    app.add_option("--paths", command->paths_path, "Paths and alleys: lines (OSM: highway=footway|path|..., service=alley; other highways make junctions)");
-    app.add_option("--streets", command->streets_path, "Streets: lines that only make the paths' junctions");
-    app.add_option("--occluders", command->occluders_path, "Building footprints that block cameras' views (polygons; OSM: building=*)");
+    command->design.add_asset_options(app);
     app.add_option("--areas", command->areas_path, "Area polygons (LSOAs): the study area, scored in score_areas; crimes outside are rejected");
     app.add_option("--area-id", command->area_options.code_field, "Area code field (default: detect)");
     app.add_option("--area-name", command->area_options.name_field, "Area name field (default: detect)");
-    app.add_option("--grid", command->grid_cell, "Cell size of score_grid and of the candidate places, metres")->capture_default_str();
-    app.add_option("--light-radius", command->light_rule.default_radius, "Lit radius of a light with no radius or height, metres (2.5 x a 6 m column)")->capture_default_str();
-    app.add_option("--light-height-factor", command->light_rule.height_factor, "Lit radius = this x mounting height, for lights with a height")->capture_default_str();
-    app.add_option("--cctv-purpose", command->cctv_purpose, "EN 62676-4 level the default camera range is for")
-        ->check(CLI::IsMember({"detect", "observe", "recognise", "recognize", "identify"}))
-        ->capture_default_str();
-    app.add_option("--cctv-range", command->cctv_range, "Range of cameras with none, metres (overrides --cctv-purpose)");
-    app.add_option("--cctv-pixels", command->cctv_pixels, "Pixels across the reference camera's image")->capture_default_str();
-    app.add_option("--cctv-fov", command->cctv_fov, "Reference horizontal field of view, degrees (for cameras without one below 180)")->capture_default_str();
-    app.add_option("--gate-tolerance", command->gate_tolerance, "A gate closes the nearest path segment within this many metres")->capture_default_str();
-    app.add_option("--path-reach", command->path_reach, "A burglary counts for the nearest alley within this many metres")->capture_default_str();
-    app.add_option("--pressure", command->pressure, "Crime pressure of cells: counts, or kernel-smoothed counts")
-        ->check(CLI::IsMember({"count", "kde"}))
-        ->capture_default_str();
-    app.add_option("--bandwidth", command->bandwidth, "KDE bandwidth for --pressure kde, metres")->capture_default_str();
-    app.add_option("--budget", command->budget, "Plan the interventions preventing the most crime within this many GBP");
-    app.add_option("--costs", command->costs_path, "TOML table of effects, costs and crime types by intervention (over the defaults)");
+    command->design.add_model_options(app);
+    app.add_option("--budget", command->design.budget, "Plan the interventions preventing the most crime within this many GBP");
     app.add_option("--top", command->top, "Recommendations kept per intervention (plus all in the plan)")->capture_default_str();
-    app.add_option("--asset-crs", command->asset_options.input_crs, "CRS of asset CSVs and layers that declare none (default: EPSG:4326 for lon/lat columns, else EPSG:27700)");
-    app.add_option("--asset-x", command->asset_options.x_field, "x (or longitude) column of asset CSVs");
-    app.add_option("--asset-y", command->asset_options.y_field, "y (or latitude) column of asset CSVs");
-    app.add_option("--quadrant-segments", command->quadrant_segments, "Polygon edges per quarter circle for discs and sectors")->capture_default_str();
-    app.add_option("--tile", command->tile, "Tile size for the coverage union, metres (a whole number of cells)")->capture_default_str();
     command->out.add_to(app, "Output GeoPackage");
     app.footer(
         "Coverage: a light lights a disc (radius: its own, else --light-height-factor x its height, else --light-radius); a camera\n"

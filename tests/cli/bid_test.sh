@@ -69,6 +69,95 @@ n=$(sqlite3 "$WORK/as.gpkg" "SELECT COUNT(*) FROM target_areas")
 cmp -s "$WORK/as_areas.csv" "$WORK/as2_areas.csv" && cmp -s "$WORK/as_target_areas.csv" "$WORK/as2_target_areas.csv" \
     && pass "same inputs, same tables" || fail "bid is not deterministic"
 
+# --- Interventions for the top candidate: Bristol's street lights and a budget --------------------
+# The top candidate (E01014540, central Bristol) with the city's 49,451 street lights (no radius
+# or height: 15 m each) and the bid of the issue, GBP 431,185. Checked independently in Python
+# with GDAL/OGR: for every lighting candidate, the crimes lighting addresses in its 100 m cell and
+# the LSOA, the lit share of the cell (union of 15 m buffers, 64 segments a quarter), prevented =
+# 0.21 x crimes x (1 - lit), units and cost; then the plan: within the budget, and, as each cell's
+# crimes are its own (an additive objective), no better than the exact 0/1 knapsack optimum,
+# which must lie under the bound safer reports.
+LIGHTS="$AS/assets/bristol/streetlights.csv.gz"
+"$SAFER" bid --crimes "$AS/crime/street" --areas "$AS/boundaries/lsoa_2011_avon_and_somerset.geojson" --population "$POP" \
+    --lighting "$LIGHTS" --budget 431185 -o "$WORK/plan.gpkg" --report "$WORK/plan.html" 2>"$WORK/plan.err" \
+    || fail "bid with street lights: $(tail -3 "$WORK/plan.err")"
+sqlite3 -csv "$WORK/plan.gpkg" "SELECT place, crimes, coverage_now, prevented, units, cost_gbp, in_plan FROM target_interventions WHERE intervention = 'lighting'" >"$WORK/plan-rows.csv"
+sqlite3 "$WORK/plan.gpkg" "SELECT COUNT(*) FROM target_interventions WHERE intervention <> 'lighting'" | grep -qx 0 \
+    && pass "only lighting is proposed when only street lights are given" || fail "interventions without their asset layer"
+bound=$(sed -n 's/.*the best possible plan prevents at most \([0-9.]*\).*/\1/p' "$WORK/plan.err")
+$PY - "$WORK/plan-rows.csv" "$AS/crime/street" "$AS/boundaries/lsoa_2011_avon_and_somerset.geojson" "$LIGHTS" "${bound:-inf}" <<'PY' \
+    && pass "real data: lighting candidates and the GBP 431,185 plan equal an independent computation" || fail "real data: the intervention plan"
+import csv, glob, gzip, math, sys
+from osgeo import ogr, osr
+rows_path, crime_dir, lsoa_path, lights_path, bound = sys.argv[1:6]
+wgs, bng = osr.SpatialReference(), osr.SpatialReference()
+wgs.ImportFromEPSG(4326); bng.ImportFromEPSG(27700)
+for s in (wgs, bng): s.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+to_bng = osr.CoordinateTransformation(wgs, bng)
+ds = ogr.Open(lsoa_path); layer = ds.GetLayer()
+lsoa = None
+for f in layer:
+    if f.GetField("LSOA11CD") == "E01014540":
+        lsoa = f.GetGeometryRef().Clone()
+src = layer.GetSpatialRef().Clone()
+src.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+lsoa.Transform(osr.CoordinateTransformation(src, bng))
+lit_types = {"Robbery", "Theft from the person", "Violence and sexual offences", "Anti-social behaviour", "Vehicle crime"}
+env = lsoa.GetEnvelope()
+pts, seen_ids = [], set()
+for path in sorted(glob.glob(crime_dir + "/*-street.csv.gz")):
+    month = path.split("/")[-1][:7]
+    if not ("2021-04" <= month <= "2022-03"): continue
+    for r in csv.DictReader(gzip.open(path, "rt", newline="", encoding="utf-8-sig")):
+        if r["Crime type"] not in lit_types or not r["Longitude"]: continue
+        cid = r["Crime ID"]
+        if cid and (cid, tuple(r.values())) in seen_ids: continue
+        if cid: seen_ids.add((cid, tuple(r.values())))
+        x, y, _ = to_bng.TransformPoint(float(r["Longitude"]), float(r["Latitude"]))
+        if env[0] - 1 <= x <= env[1] + 1 and env[2] - 1 <= y <= env[3] + 1:
+            p = ogr.Geometry(ogr.wkbPoint); p.AddPoint_2D(x, y)
+            if lsoa.Contains(p) or lsoa.Touches(p): pts.append((x, y))
+lights = []
+with gzip.open(lights_path, "rt") as f:
+    for r in csv.DictReader(f):
+        x, y, _ = to_bng.TransformPoint(float(r["longitude"]), float(r["latitude"]))
+        if env[0] - 200 <= x <= env[1] + 200 and env[2] - 200 <= y <= env[3] + 200: lights.append((x, y))
+bad, items = 0, []
+for place, crimes, cov, prevented, units, cost, in_plan in csv.reader(open(rows_path)):
+    cx, cy = [float(v) for v in place.split("centre ")[1].rstrip(")").split(", ")]
+    n = sum(1 for x, y in pts if cx - 50 <= x < cx + 50 and cy - 50 < y <= cy + 50)
+    cell = ogr.CreateGeometryFromWkt(f"POLYGON(({cx-50} {cy-50},{cx+50} {cy-50},{cx+50} {cy+50},{cx-50} {cy+50},{cx-50} {cy-50}))")
+    discs = ogr.Geometry(ogr.wkbMultiPolygon)
+    for x, y in lights:
+        if abs(x - cx) < 66 and abs(y - cy) < 66:
+            p = ogr.Geometry(ogr.wkbPoint); p.AddPoint_2D(x, y); discs.AddGeometry(p.Buffer(15, 64))
+    lit = discs.UnionCascaded().Intersection(cell).GetArea() / 1e4 if discs.GetGeometryCount() else 0.0
+    want_units = max(1, math.ceil((1 - lit) * 1e4 / (math.pi * 225) - 1e-9))
+    checks = [int(crimes) == n, abs(float(cov) - lit) < 0.004, abs(float(prevented) - 0.21 * n * (1 - float(cov))) < 1e-6,
+              abs(float(units) - want_units) <= 1, abs(float(cost) - 3000 * float(units)) < 1e-6]
+    if not all(checks):
+        bad += 1
+        print(f"{place}: crimes {crimes} vs {n}, lit {cov} vs {lit:.4f}, units {units} vs {want_units}, cost {cost}", file=sys.stderr)
+    items.append((int(float(cost)) // 1000, float(prevented), in_plan == "1"))
+budget = 431185 // 1000
+spent = sum(c for c, _, chosen in items if chosen)
+got = sum(v for _, v, chosen in items if chosen)
+best = [0.0] * (budget + 1) # exact 0/1 knapsack over costs in GBP 1,000s (all are multiples of 3,000)
+for c, v, _ in items:
+    for b in range(budget, c - 1, -1): best[b] = max(best[b], best[b - c] + v)
+opt = best[budget]
+print(f"{len(items)} lighting candidates, {bad} wrong; plan GBP {spent}k prevents {got:.3f}; optimum {opt:.3f}; safer's bound {bound}", file=sys.stderr)
+ok = bad == 0 and len(items) > 10 and spent <= budget and got <= opt + 1e-9 and (bound == "inf" or opt <= float(bound) + 1e-6) and got >= 0.95 * opt
+sys.exit(0 if ok else 1)
+PY
+grep -q "Interventions for the top candidate" "$WORK/plan.html" && grep -q "Plan within £431,185" "$WORK/plan.html" \
+    && pass "the report has the plan for the top candidate" || fail "report lacks the plan section"
+[ -s "$WORK/plan_interventions.csv" ] && pass "the interventions CSV is written beside the GeoPackage" || fail "no plan_interventions.csv"
+expect 0 "no intervention plan is made" "" "$SAFER" bid --crimes "$AS/crime/street" --areas "$AS/boundaries/lsoa_2011_avon_and_somerset.geojson" \
+    --population "$POP" --budget 100000 -o "$WORK/nolayers.gpkg" --report "$WORK/nolayers.html"
+expect 2 "--gates needs --paths" "$WORK/gates.gpkg" "$SAFER" bid --crimes "$AS/crime/street" --areas "$AS/boundaries/lsoa_2011_avon_and_somerset.geojson" \
+    --population "$POP" --gates "$LIGHTS" -o "$WORK/gates.gpkg" --report "$WORK/gates.html"
+
 # --- The report in headless Chromium --------------------------------------------------------------
 CHROMIUM=$(command -v chromium || true)
 if [ -z "$CHROMIUM" ]; then
