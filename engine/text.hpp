@@ -19,4 +19,58 @@ inline std::string lower_trim(std::string_view s) {
     return out;
 }
 
+/// True if `s` is well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or code points above
+/// U+10FFFF).
+inline bool is_utf8(std::string_view s) {
+    size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        size_t n = 0;
+        unsigned lo = 0x80, hi = 0xBF; // the allowed range of the second byte
+        if (c >= 0xC2 && c <= 0xDF) n = 1;
+        else if (c == 0xE0) n = 2, lo = 0xA0;
+        else if (c >= 0xE1 && c <= 0xEC) n = 2;
+        else if (c == 0xED) n = 2, hi = 0x9F;
+        else if (c >= 0xEE && c <= 0xEF) n = 2;
+        else if (c == 0xF0) n = 3, lo = 0x90;
+        else if (c >= 0xF1 && c <= 0xF3) n = 3;
+        else if (c == 0xF4) n = 3, hi = 0x8F;
+        else return false;
+        if (i + n >= s.size()) return false; // cut short
+        for (size_t k = 1; k <= n; ++k) {
+            const auto b = static_cast<unsigned char>(s[i + k]);
+            if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) return false;
+        }
+        i += n + 1;
+    }
+    return true;
+}
+
+/// `s` with every byte that does not belong to a well-formed UTF-8 sequence replaced by U+FFFD:
+/// GeoPackage text is UTF-8, and QGIS shows invalid bytes as nothing or garbage.
+inline std::string to_utf8(std::string_view s) {
+    if (is_utf8(s)) return std::string(s);
+    std::string out;
+    out.reserve(s.size() + 8);
+    size_t i = 0;
+    while (i < s.size()) {
+        // The longest well-formed sequence starting here, if any.
+        size_t len = 0;
+        for (size_t n = 1; n <= 4 && i + n <= s.size() && len == 0; ++n)
+            if (is_utf8(s.substr(i, n))) len = n;
+        if (len == 0) {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        } else {
+            out.append(s.substr(i, len));
+            i += len;
+        }
+    }
+    return out;
+}
+
 } // namespace safer

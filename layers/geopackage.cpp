@@ -16,6 +16,7 @@
 #include <stdexcept>
 
 #include "engine/errors.hpp"
+#include "engine/text.hpp"
 #include "layers/crs.hpp"
 #include "layers/gdal_session.hpp"
 #include "layers/gpkg_schema.hpp"
@@ -222,13 +223,13 @@ void GeoPackageWriter::write_incidents(const Incidents& in, const CrimeTypes& ty
     for (size_t i = 0; i < in.size(); ++i) {
         feature.SetFID(OGRNullFID);
         feature.SetField(0, in.month[i].str().c_str());
-        feature.SetField(1, std::string(types.name(in.type[i])).c_str());
+        feature.SetField(1, to_utf8(types.name(in.type[i])).c_str());
         feature.SetField(2, group_label[in.type[i]].c_str());
         const auto set_text = [&](int f, std::string_view v) {
             if (v.empty())
                 feature.SetFieldNull(f);
             else
-                feature.SetField(f, std::string(v).c_str());
+                feature.SetField(f, to_utf8(v).c_str());
         };
         set_text(3, in.crime_id[i]);
         set_text(4, in.location[i]);
@@ -284,8 +285,8 @@ void GeoPackageWriter::write_areas(const Areas& areas, const std::vector<GroupCo
     GEOSContextHandle_t ctx = geos::context();
     for (size_t a = 0; a < areas.size(); ++a) {
         feature.SetFID(OGRNullFID);
-        feature.SetField(0, areas.code[a].c_str());
-        feature.SetField(1, areas.name[a].c_str());
+        feature.SetField(0, to_utf8(areas.code[a]).c_str());
+        feature.SetField(1, to_utf8(areas.name[a]).c_str());
         const auto set_real = [&](int f, double v) {
             if (std::isnan(v))
                 feature.SetFieldNull(f);
@@ -445,7 +446,7 @@ void GeoPackageWriter::write_table(const Table& t) {
             if (c.is_null(i)) feature.SetFieldNull(f);
             else if (c.type == Column::Type::integer) feature.SetField(f, static_cast<GIntBig>(c.integers[i]));
             else if (c.type == Column::Type::real) feature.SetField(f, c.reals[i]);
-            else feature.SetField(f, c.texts[i].c_str());
+            else feature.SetField(f, to_utf8(c.texts[i]).c_str());
         }
         OGRGeometry* geometry = nullptr;
         if (const GEOSGeometry* g = t.geometry[i]) {

@@ -545,6 +545,14 @@ std::vector<Style> vector_styles(const LayerInfo& layer, const LayerValues& valu
     } else if (layer.name == "site_rings") {
         styles.push_back(outline_style(layer, {80, 80, 80}, 0.4, "Rings", "Distance rings around the red line, dashed", "dash"));
         if (has("per_ha")) add(quantile_style(layer, values, "per_ha", "per_ha (incidents per hectare)", 4));
+    } else if (layer.name == "site_paths") {
+        // Paths entering or passing a planning site: ungated red, partly gated orange, gated green.
+        if (has("gated"))
+            styles.push_back(categories_style(layer, values, "gated", {{"0", {215, 25, 28}}, {"partial", {253, 174, 97}}, {"1", {26, 150, 65}}},
+                                              "Gated", "Paths entering or passing a site by gated: 0 open, partial, 1 closed by gates"));
+        if (has("relation")) styles.push_back(categories_style(layer, values, "relation", {{"enter", {215, 25, 28}}, {"pass", {44, 123, 182}}},
+                                                               "Relation", "Paths entering the site or passing it"));
+        if (has("lit_share")) styles.push_back(share_style(layer, "lit_share"));
     } else if (std::any_of(layer.fields.begin(), layer.fields.end(), [](const Field& f) { return f.numeric && ends_with(f.name, "unguarded"); })) {
         // Design-out-crime scores: crime pressure no guardian covers first, then the coverage.
         for (const Field& f : layer.fields)

@@ -8,10 +8,16 @@
 #include <memory>
 
 #include "engine/errors.hpp"
+#include "engine/text.hpp"
 
 namespace safer::layers {
 
 void RowValues::text(int column, std::string_view value) {
+    if (!is_utf8(value)) { // GeoPackage text is UTF-8: bad bytes become U+FFFD
+        const std::string fixed = to_utf8(value);
+        sqlite3_bind_text(m_statement, m_base + column + 1, fixed.data(), static_cast<int>(fixed.size()), SQLITE_TRANSIENT);
+        return;
+    }
     sqlite3_bind_text(m_statement, m_base + column + 1, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
 }
 void RowValues::integer(int column, int64_t value) { sqlite3_bind_int64(m_statement, m_base + column + 1, value); }

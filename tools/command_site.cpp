@@ -12,20 +12,26 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <numbers>
 
 #include "engine/area_index.hpp"
 #include "engine/errors.hpp"
 #include "engine/getis_ord.hpp"
+#include "engine/guardianship.hpp"
+#include "engine/interventions.hpp"
 #include "engine/kde.hpp"
+#include "engine/path_network.hpp"
 #include "engine/site_rings.hpp"
 #include "engine/space_time.hpp"
 #include "engine/spatial_weights.hpp"
 #include "layers/area_reader.hpp"
+#include "layers/asset_reader.hpp"
 #include "layers/checksum.hpp"
 #include "layers/geopackage.hpp"
 #include "layers/report.hpp"
 #include "layers/site_reader.hpp"
 #include "tools/commands.hpp"
+#include "tools/design_out.hpp"
 #include "tools/options.hpp"
 
 namespace safer::tools {
@@ -45,6 +51,257 @@ std::string group_colour(const std::string& g) {
     return "#636363";
 }
 
+// ---- Guardianship around the site ---------------------------------------------------------------
+
+/// Lighting of paths, CCTV around the site and crimes near a path are measured within this
+/// distance of the red line (the "paths within 100 m").
+constexpr double guard_distance = 100;
+/// A path segment that does not enter the site "passes" it when some part of it lies within this
+/// distance of the red line: close enough to reach the site's boundary (a rear alley behind its
+/// gardens, a footway along its fence), far enough to allow for a verge or a wall.
+constexpr double pass_distance = 20;
+/// Lighting and CCTV findings are made below these shares.
+constexpr double low_lit_share = 0.5, low_cctv_share = 0.25;
+
+void report_asset(Progress& progress, const layers::AssetReport& r, const char* what) {
+    progress.info(fmt::format("{}: {} {} from {} ({}{}, {}), {} used", what, r.features, r.format == "point CSV" ? "rows" : "features", r.path, r.format,
+                              r.layer.empty() ? "" : " layer " + r.layer, r.crs, r.used));
+    for (const auto& [reason, n] : r.left_out) progress.info(fmt::format("  left out {:>7}  {}", n, reason));
+}
+
+bool overlaps(const Extent& a, const Extent& b) { return a.min_x <= b.max_x && b.min_x <= a.max_x && a.min_y <= b.max_y && b.min_y <= a.max_y; }
+Extent extent_of(const geos::Envelope& e) { return Extent{e.min_x, e.min_y, e.max_x, e.max_y}; }
+
+double length_of(const GEOSGeometry* g) {
+    double l = 0;
+    if (g && GEOSisEmpty_r(geos::context(), g) == 0) GEOSLength_r(geos::context(), g, &l);
+    return l;
+}
+
+/// North, east, south or west: the compass quarter (centred on each direction) of (x, y) seen
+/// from (cx, cy).
+const char* compass_side(double cx, double cy, double x, double y) {
+    if (x == cx && y == cy) return "centre";
+    double b = std::atan2(x - cx, y - cy) * 180 / std::numbers::pi; // compass bearing, 0 = north
+    if (b < 0) b += 360;
+    return b < 45 || b >= 315 ? "north" : b < 135 ? "east" : b < 225 ? "south" : "west";
+}
+
+/// Gating of a path segment: unknown (no --gates), none, some of the gates it needs, all.
+enum class Gating : int8_t { unknown = -1, open = 0, gated = 1, partial = 2 };
+const char* gating_text(Gating g) { return g == Gating::gated ? "1" : g == Gating::partial ? "partial" : g == Gating::open ? "0" : ""; }
+const char* gating_words(Gating g) { return g == Gating::gated ? "gated" : g == Gating::partial ? "partly gated" : g == Gating::open ? "ungated" : "gating unknown"; }
+std::string gating_colour(Gating g) { return g == Gating::gated ? "#1a9641" : g == Gating::partial ? "#fdae61" : g == Gating::open ? "#d7191c" : "#555555"; }
+
+/// The guardianship assets, read once for all the sites.
+struct Assets {
+    bool lighting = false, cctv = false, paths = false, gates = false;
+    std::vector<guard::Shape> lights; // discs of the lights that reach near a site
+    std::vector<guard::Shape> views;  // views of the cameras that reach near a site
+    paths::Network network;
+    paths::GateAssignment gate_assignment;
+    std::vector<Extent> segment_extent;
+    // Neighbourhood crimes (police.uk: burglary, robbery, theft from the person, vehicle crime)
+    // sorted by x, for counting those near a path.
+    std::vector<double> nx, ny;
+    std::vector<uint8_t> burglary;
+};
+
+struct SitePath {
+    size_t segment = 0;
+    bool enters = false;
+    std::string side;      // "north", or for a segment entering the site the sides it crosses the red line on, "west,east"
+    double inside_m = 0;   // length inside the site
+    double near_m = 0;     // length within pass_distance of the red line (inside included)
+    double distance_m = 0; // from the red line (0 if it touches or enters)
+    Gating gating = Gating::unknown;
+    uint32_t gates = 0, gates_needed = 0;
+    int64_t burglaries = 0, neighbourhood = 0; // within guard_distance of the segment
+    double lit_share = nan, cctv_share = nan;  // of its length within guard_distance of the red line
+};
+
+struct SiteGuardianship {
+    double boundary_m = nan, lit_boundary_m = nan, lit_boundary_share = nan;
+    double path_m = nan, lit_path_m = nan, lit_path_share = nan; // path parts within guard_distance
+    double cctv_site_share = nan, cctv_ring_share = nan;
+    int64_t cameras_site = -1, cameras_ring = -1;
+    std::vector<SitePath> paths;
+    int64_t entering = -1, passing = -1, ungated = -1, partly_gated = -1;
+    std::vector<geos::Geometry> drawn; // for the map: coverage pieces and path parts
+    std::vector<layers::MapShape> map;
+};
+
+/// Lighting, CCTV and permeability around one site.
+SiteGuardianship review_guardianship(const GEOSGeometry* site, const Assets& assets, int quadrant_segments) {
+    GEOSContextHandle_t ctx = geos::context();
+    SiteGuardianship out;
+    const Extent local = extent_of(geos::envelope(site)).grown(guard_distance + 1);
+    const geos::Geometry around = geos::checked(GEOSBuffer_r(ctx, site, guard_distance, 64), "buffer");
+    const geos::Geometry ring = geos::checked(GEOSDifference_r(ctx, around.get(), site), "ring");
+    const geos::Geometry near = geos::checked(GEOSBuffer_r(ctx, site, pass_distance, 64), "buffer");
+    const geos::Geometry boundary = geos::checked(GEOSBoundary_r(ctx, site), "boundary");
+    const geos::Prepared site_p = geos::prepare(site), ring_p = geos::prepare(ring.get());
+    const Grid grid = Grid::covering(local, 0, 10);
+    const guard::Tiling tiling = guard::tiling_for(grid, 1000);
+    const auto near_shapes = [&](const std::vector<guard::Shape>& all) {
+        std::vector<guard::Shape> v;
+        for (const auto& s : all)
+            if (overlaps(s.extent, local)) v.push_back(s);
+        return v;
+    };
+    const auto draw_coverage = [&](const guard::Coverage& c, const char* fill) {
+        for (const auto& p : c.piece) {
+            if (!p) continue;
+            geos::Geometry clipped(GEOSClipByRect_r(ctx, p.get(), local.min_x, local.min_y, local.max_x, local.max_y));
+            if (!clipped || GEOSisEmpty_r(ctx, clipped.get())) continue;
+            out.drawn.push_back(std::move(clipped));
+            out.map.push_back({out.drawn.back().get(), fill, "none", 0, ""});
+        }
+    };
+    // Path segments near the site, and their parts within guard_distance of the red line.
+    std::vector<size_t> near_segments;
+    std::vector<geos::Geometry> parts;
+    if (assets.paths)
+        for (size_t s = 0; s < assets.network.segments.size(); ++s) {
+            if (!overlaps(assets.segment_extent[s], local)) continue;
+            geos::Geometry part = geos::checked(GEOSIntersection_r(ctx, assets.network.segments[s].geometry.get(), around.get()), "path within 100 m");
+            if (length_of(part.get()) <= 0) continue;
+            near_segments.push_back(s);
+            parts.push_back(std::move(part));
+        }
+    std::vector<const GEOSGeometry*> part_ptr;
+    for (const auto& p : parts) part_ptr.push_back(p.get());
+    double path_m = 0;
+    for (const auto* p : part_ptr) path_m += length_of(p);
+    if (assets.paths) out.path_m = path_m;
+
+    std::vector<double> part_lit(parts.size(), nan), part_seen(parts.size(), nan);
+    if (assets.lighting) {
+        const std::vector<guard::Shape> shapes = near_shapes(assets.lights);
+        const guard::Coverage lit = guard::union_shapes(shapes, tiling, quadrant_segments);
+        draw_coverage(lit, "rgba(255,214,0,0.45)");
+        const GEOSGeometry* b = boundary.get();
+        out.boundary_m = length_of(b);
+        out.lit_boundary_share = guard::line_shares(lit, std::span<const GEOSGeometry* const>(&b, 1))[0];
+        out.lit_boundary_m = out.lit_boundary_share * out.boundary_m;
+        if (!parts.empty()) {
+            part_lit = guard::line_shares(lit, part_ptr);
+            double lit_m = 0;
+            for (size_t k = 0; k < parts.size(); ++k) lit_m += part_lit[k] * length_of(part_ptr[k]);
+            out.lit_path_m = lit_m;
+            out.lit_path_share = path_m > 0 ? lit_m / path_m : nan;
+        } else if (assets.paths) {
+            out.lit_path_m = 0;
+        }
+        for (const auto& s : shapes) out.drawn.push_back(geos::point(s.x, s.y)), out.map.push_back({out.drawn.back().get(), "#b8860b", "none", 0, "street light"});
+    }
+    if (assets.cctv) {
+        const std::vector<guard::Shape> shapes = near_shapes(assets.views);
+        const guard::Coverage seen = guard::union_shapes(shapes, tiling, quadrant_segments);
+        draw_coverage(seen, "rgba(49,130,189,0.35)");
+        const std::vector<const GEOSGeometry*> polygons{site, ring.get()};
+        const std::vector<double> share = guard::polygon_shares(seen, polygons);
+        out.cctv_site_share = share[0], out.cctv_ring_share = share[1];
+        out.cameras_site = out.cameras_ring = 0;
+        for (const auto& s : shapes) {
+            const geos::Geometry view = s.wkb.empty() ? guard::disc(s.x, s.y, s.r, quadrant_segments) : geos::from_wkb(s.wkb.data(), s.wkb.size());
+            out.cameras_site += GEOSPreparedIntersects_r(ctx, site_p.get(), view.get()) == 1;
+            out.cameras_ring += GEOSPreparedIntersects_r(ctx, ring_p.get(), view.get()) == 1;
+        }
+        if (!parts.empty()) part_seen = guard::line_shares(seen, part_ptr);
+    }
+
+    // Permeability: segments entering the site, or passing within pass_distance of it.
+    if (assets.paths) {
+        out.entering = out.passing = 0;
+        if (assets.gates) out.ungated = out.partly_gated = 0;
+        geos::Geometry centroid = geos::checked(GEOSGetCentroid_r(ctx, site), "centroid");
+        double cx = 0, cy = 0;
+        GEOSGeomGetX_r(ctx, centroid.get(), &cx);
+        GEOSGeomGetY_r(ctx, centroid.get(), &cy);
+        const auto xy = [&](const GEOSGeometry* p, double& x, double& y) {
+            geos::Geometry c = geos::checked(GEOSGetCentroid_r(ctx, p), "centroid");
+            GEOSGeomGetX_r(ctx, c.get(), &x);
+            GEOSGeomGetY_r(ctx, c.get(), &y);
+        };
+        for (size_t k = 0; k < near_segments.size(); ++k) {
+            const size_t s = near_segments[k];
+            const paths::Segment& seg = assets.network.segments[s];
+            SitePath p;
+            p.segment = s;
+            p.enters = GEOSRelatePattern_r(ctx, site, seg.geometry.get(), "T********") == 1;
+            GEOSDistance_r(ctx, site, seg.geometry.get(), &p.distance_m);
+            if (!p.enters && !(p.distance_m <= pass_distance)) {
+                out.map.push_back({part_ptr[k], "none", "#888888", 1.2, fmt::format("{} {}, {:.0f} m", seg.kind, s + 1, seg.length)});
+                continue;
+            }
+            geos::Geometry inside = geos::checked(GEOSIntersection_r(ctx, seg.geometry.get(), site), "path in the site");
+            geos::Geometry close = geos::checked(GEOSIntersection_r(ctx, seg.geometry.get(), near.get()), "path near the site");
+            p.inside_m = length_of(inside.get()), p.near_m = length_of(close.get());
+            if (p.enters) {
+                // The sides it crosses the red line on, in order along the segment.
+                geos::Geometry crossings = geos::checked(GEOSIntersection_r(ctx, boundary.get(), seg.geometry.get()), "crossings");
+                std::vector<std::pair<double, std::string>> along;
+                const int n = GEOSGetNumGeometries_r(ctx, crossings.get());
+                for (int i = 0; i < n; ++i) {
+                    const GEOSGeometry* c = GEOSGetGeometryN_r(ctx, crossings.get(), i);
+                    if (GEOSisEmpty_r(ctx, c)) continue;
+                    double x = 0, y = 0;
+                    xy(c, x, y);
+                    geos::Geometry pt = geos::point(x, y);
+                    along.emplace_back(GEOSProject_r(ctx, seg.geometry.get(), pt.get()), compass_side(cx, cy, x, y));
+                }
+                std::sort(along.begin(), along.end());
+                std::vector<std::string> sides;
+                for (const auto& [d, side] : along)
+                    if (std::find(sides.begin(), sides.end(), side) == sides.end()) sides.push_back(side);
+                p.side = sides.empty() ? "inside" : fmt::format("{}", fmt::join(sides, ","));
+                ++out.entering;
+            } else {
+                // The side of the middle of its longest part near the red line.
+                const GEOSGeometry* longest = close.get();
+                double best = -1;
+                for (int i = 0; i < GEOSGetNumGeometries_r(ctx, close.get()); ++i) {
+                    const GEOSGeometry* c = GEOSGetGeometryN_r(ctx, close.get(), i);
+                    if (const double l = length_of(c); l > best) best = l, longest = c;
+                }
+                double x = 0, y = 0;
+                if (GEOSGeomTypeId_r(ctx, longest) == GEOS_LINESTRING && best > 0) {
+                    geos::Geometry mid = geos::checked(GEOSInterpolateNormalized_r(ctx, longest, 0.5), "midpoint");
+                    GEOSGeomGetX_r(ctx, mid.get(), &x);
+                    GEOSGeomGetY_r(ctx, mid.get(), &y);
+                } else {
+                    GEOSCoordSequence* cs = GEOSNearestPoints_r(ctx, site, seg.geometry.get());
+                    if (cs) GEOSCoordSeq_getXY_r(ctx, cs, 1, &x, &y), GEOSCoordSeq_destroy_r(ctx, cs);
+                }
+                p.side = compass_side(cx, cy, x, y);
+                ++out.passing;
+            }
+            p.gates_needed = seg.gates_needed();
+            if (assets.gates) {
+                p.gates = assets.gate_assignment.gates_on_segment[s];
+                p.gating = p.gates >= p.gates_needed ? Gating::gated : p.gates > 0 ? Gating::partial : Gating::open;
+                out.ungated += p.gating == Gating::open;
+                out.partly_gated += p.gating == Gating::partial;
+            }
+            // Neighbourhood crimes (and burglaries) within guard_distance of the segment.
+            const Extent e = assets.segment_extent[s].grown(guard_distance);
+            const geos::Prepared prepared = geos::prepare(seg.geometry.get());
+            const auto lo = std::lower_bound(assets.nx.begin(), assets.nx.end(), e.min_x) - assets.nx.begin();
+            for (auto i = static_cast<size_t>(lo); i < assets.nx.size() && assets.nx[i] <= e.max_x; ++i) {
+                if (assets.ny[i] < e.min_y || assets.ny[i] > e.max_y) continue;
+                const geos::Geometry pt = geos::point(assets.nx[i], assets.ny[i]);
+                if (GEOSPreparedDistanceWithin_r(ctx, prepared.get(), pt.get(), guard_distance) == 1) ++p.neighbourhood, p.burglaries += assets.burglary[i];
+            }
+            p.lit_share = part_lit[k], p.cctv_share = part_seen[k];
+            out.map.push_back({part_ptr[k], "none", gating_colour(p.gating), 3, fmt::format("{} {} ({}), {:.0f} m", seg.kind, s + 1, gating_words(p.gating), seg.length)});
+            out.paths.push_back(std::move(p));
+        }
+    }
+    for (auto& part : parts) out.drawn.push_back(std::move(part)); // the map points into them
+    return out;
+}
+
 struct SiteCommand {
     CrimeOptions crimes;
     OutputOptions out;
@@ -56,11 +313,21 @@ struct SiteCommand {
     std::vector<double> radii{100, 250, 500, 1000};
     int months = 12;
     bool no_pdf = false;
+    // Guardianship assets and their options, as `safer score` and `safer bid` take them (only the
+    // asset layers and the coverage options apply: no grid, pressure, costs or budget here).
+    DesignOutOptions design;
+
+    /// Reads the assets, keeping the lights and cameras that reach near a site.
+    Assets read_assets(const Areas& sites, const Incidents& in, const layers::IngestResult& result, const std::vector<std::string>& label,
+                       const std::string& working_crs, const guard::CameraRule& rule, std::vector<std::pair<std::string, std::string>>& inputs,
+                       Progress& progress) const;
 
     void run() const {
         Progress progress(out.quiet);
         check_radii(radii);
         if (months != 12 && months != 36 && (months < 1 || months > 120)) throw UsageError("--months: give 12 or 36 (or 1 to 120)");
+        // The asset options, checked as `safer score` checks them (UsageError), and the evidence table.
+        const DesignOutModel model = prepare_design_out(design);
         layers::check_output_path(out.output, out.overwrite);
         layers::check_output_path(report_path, out.overwrite);
         const layers::IngestOptions options = crimes.resolve();
@@ -117,6 +384,22 @@ struct SiteCommand {
                                              "the site's coordinates and CRS, and that the crimes cover its area",
                                              sites.code[s], data_extent.min_x, data_extent.min_y, data_extent.max_x, data_extent.max_y, options.working_crs));
         }
+
+        // Guardianship assets around the sites.
+        std::vector<std::pair<std::string, std::string>> asset_inputs;
+        const Assets assets = read_assets(sites, in, result, label, options.working_crs, model.camera_rule, asset_inputs, progress);
+        const bool any_asset = assets.lighting || assets.cctv || assets.paths;
+        std::vector<std::string> not_given;
+        if (!assets.lighting) not_given.push_back("--lighting (street lights)");
+        if (!assets.cctv) not_given.push_back("--cctv (cameras)");
+        if (!assets.paths) not_given.push_back("--paths (paths and alleys)");
+        if (!assets.gates) not_given.push_back("--gates (alley gates)");
+        const auto effect_of = [&](const char* key) -> const plan::InterventionSpec& {
+            for (const auto& e : model.table)
+                if (e.key == key) return e;
+            throw std::logic_error(std::string("no intervention ") + key);
+        };
+        const plan::InterventionSpec &lighting_fx = effect_of("lighting"), &cctv_fx = effect_of("cctv"), &gating_fx = effect_of("gating");
 
         // The study area: the areas if given, else the sites' surroundings (5 km beyond the last
         // ring). police.uk files carry a few points far outside a force, which must not stretch
@@ -204,6 +487,21 @@ struct SiteCommand {
         std::vector<double> s_area_ha, s_near, s_kde, s_kde_pct, s_nearest_hot, r_inner, r_outer, r_area, r_count, r_density, i_dist;
         std::vector<int64_t> r_ring, i_ring;
         std::vector<std::vector<double>> r_group(groups.size());
+        // Guardianship: site columns (NaN / null when the layer was not given) and site_paths rows.
+        std::vector<double> g_lit_boundary, g_lit_boundary_m, g_lit_path, g_path_m, g_cctv_site, g_cctv_ring;
+        std::vector<int64_t> g_cam_site, g_cam_ring, g_entering, g_passing, g_ungated, g_partly;
+        std::vector<uint8_t> g_cam_null, g_paths_null, g_gates_null;
+        layers::Table path_t;
+        path_t.name = "site_paths";
+        path_t.description = fmt::format("Path and alley segments entering a site or passing within {:g} m of its red line, with their gating and "
+                                         "the crimes near them, {} to {}", pass_distance, from.str(), to.str());
+        path_t.geometry_kind = layers::GeometryKind::line;
+        std::vector<std::string> p_site, p_kind, p_name, p_relation, p_side, p_gated;
+        std::vector<int64_t> p_segment, p_gates, p_needed, p_burglaries, p_neighbourhood;
+        std::vector<uint8_t> p_gates_null;
+        std::vector<double> p_length, p_inside, p_near, p_distance, p_lit, p_cctv;
+        std::vector<SiteGuardianship> guardianship; // keeps the map geometry alive
+        guardianship.reserve(sites.size());
         std::vector<geos::Geometry> owned;
         std::vector<SiteRings> all_rings; // the ring layer points into these
         all_rings.reserve(sites.size());
@@ -337,6 +635,29 @@ struct SiteCommand {
             s_lsoas.push_back(fmt::format("{}", fmt::join(lsoa_rows, ",")));
             s_kde.push_back(kde_value), s_kde_pct.push_back(kde_pct), s_gi.push_back(gi_text), s_trend.push_back(trend_text), s_nearest_hot.push_back(nearest_hot);
 
+            // Guardianship around the site.
+            guardianship.push_back(review_guardianship(site, assets, design.quadrant_segments));
+            const SiteGuardianship& gu = guardianship.back();
+            g_lit_boundary.push_back(gu.lit_boundary_share), g_lit_boundary_m.push_back(gu.lit_boundary_m);
+            g_lit_path.push_back(gu.lit_path_share), g_path_m.push_back(gu.path_m);
+            g_cctv_site.push_back(gu.cctv_site_share), g_cctv_ring.push_back(gu.cctv_ring_share);
+            g_cam_site.push_back(std::max<int64_t>(0, gu.cameras_site)), g_cam_ring.push_back(std::max<int64_t>(0, gu.cameras_ring));
+            g_cam_null.push_back(!assets.cctv);
+            g_entering.push_back(std::max<int64_t>(0, gu.entering)), g_passing.push_back(std::max<int64_t>(0, gu.passing));
+            g_paths_null.push_back(!assets.paths);
+            g_ungated.push_back(std::max<int64_t>(0, gu.ungated)), g_partly.push_back(std::max<int64_t>(0, gu.partly_gated));
+            g_gates_null.push_back(!assets.gates);
+            for (const SitePath& p : gu.paths) {
+                const paths::Segment& seg = assets.network.segments[p.segment];
+                path_t.geometry.push_back(seg.geometry.get());
+                p_site.push_back(id), p_segment.push_back(static_cast<int64_t>(p.segment + 1)), p_kind.push_back(seg.kind), p_name.push_back(seg.name);
+                p_relation.push_back(p.enters ? "enter" : "pass"), p_side.push_back(p.side), p_length.push_back(seg.length);
+                p_inside.push_back(p.inside_m), p_near.push_back(p.near_m), p_distance.push_back(p.distance_m);
+                p_gated.push_back(gating_text(p.gating)), p_gates.push_back(p.gates), p_gates_null.push_back(!assets.gates);
+                p_needed.push_back(p.gates_needed), p_burglaries.push_back(p.burglaries), p_neighbourhood.push_back(p.neighbourhood);
+                p_lit.push_back(p.lit_share), p_cctv.push_back(p.cctv_share);
+            }
+
             // Findings by CPTED principle, from the crime around the site.
             const auto g_index = [&](const char* name) {
                 for (size_t g = 0; g < groups.size(); ++g)
@@ -374,8 +695,72 @@ struct SiteCommand {
                 findings.push_back({"Territorial reinforcement",
                                     fmt::format("Crime density at the site is in the top {:.0f} % of the study area. Make public and private space "
                                                 "clearly defined with boundary treatments, and keep defensible space in front of homes.", 100 - kde_pct)});
+            // Guardianship findings: paths that open the site up, its lighting and CCTV.
+            {
+                std::vector<const SitePath*> open_paths;
+                for (const SitePath& p : gu.paths)
+                    if (p.gating != Gating::gated && (assets.network.segments[p.segment].kind == "alley" || p.burglaries > 0)) open_paths.push_back(&p);
+                std::stable_sort(open_paths.begin(), open_paths.end(), [](const SitePath* a, const SitePath* b) { return a->burglaries > b->burglaries; });
+                constexpr size_t max_path_findings = 5;
+                for (size_t k = 0; k < std::min(open_paths.size(), max_path_findings); ++k) {
+                    const SitePath& p = *open_paths[k];
+                    const paths::Segment& seg = assets.network.segments[p.segment];
+                    const std::string what = seg.kind == "alley" ? "alley" : seg.kind.empty() ? "path" : seg.kind;
+                    std::string where;
+                    if (p.enters) {
+                        const size_t comma = p.side.find(',');
+                        where = p.side == "inside" ? "lies inside the site"
+                                : comma == std::string::npos ? fmt::format("enters the site from the {}", p.side)
+                                                             : fmt::format("crosses the site (red line crossed on the {} sides)", p.side);
+                    } else {
+                        where = p.side == "centre" ? fmt::format("runs beside the site, {:.0f} m from the red line", p.distance_m)
+                                                   : fmt::format("runs along the {}ern boundary, {:.0f} m from the red line", p.side, p.distance_m);
+                    }
+                    const std::string state = p.gating == Gating::partial ? fmt::format("A partly gated {}", what)
+                                              : p.gating == Gating::open  ? fmt::format("An ungated {}", what)
+                                                                          : fmt::format("{} {}", what == "alley" ? "An" : "A", what);
+                    const std::string gating_note = p.gating == Gating::partial ? fmt::format("; {} of the {} gates it needs", p.gates, p.gates_needed)
+                                                    : p.gating == Gating::unknown ? "; whether it is gated is unknown: no --gates layer"
+                                                                                  : "";
+                    findings.push_back({"Access control and physical security",
+                                        fmt::format("{} ({}segment {}, {:.0f} m{}) {}; {} and {} neighbourhood crime{} within {:g} m of it in {} months. "
+                                                    "Consider {} (alley gating: burglary {:.0f} % lower, {}).",
+                                                    state, fmt::format("{}{}", seg.name, seg.name.empty() ? "" : ", "), p.segment + 1, seg.length, gating_note, where,
+                                                    p.burglaries == 1 ? std::string("1 burglary") : fmt::format("{} burglaries", p.burglaries),
+                                                    p.neighbourhood, p.neighbourhood == 1 ? "" : "s", guard_distance, span,
+                                                    p.enters ? "closing or gating it, or making it overlooked along its length" : "gating it",
+                                                    100 * gating_fx.effect, short_source(gating_fx.effect_source))});
+                }
+                if (open_paths.size() > max_path_findings)
+                    findings.push_back({"Access control and physical security",
+                                        fmt::format("{} more open paths near the site: see the table of paths.", open_paths.size() - max_path_findings)});
+            }
+            if (assets.lighting && (gu.lit_boundary_share < low_lit_share || gu.lit_path_share < low_lit_share))
+                findings.push_back({"Natural surveillance",
+                                    fmt::format("Street lights reach {:.0f} % of the red line ({:.0f} m of {:.0f} m){}. Light the boundary, routes and "
+                                                "parking to BS 5489-1 (improved street lighting: crime {:.0f} % lower, {}).",
+                                                100 * gu.lit_boundary_share, gu.lit_boundary_m, gu.boundary_m,
+                                                std::isnan(gu.lit_path_share) ? ""
+                                                                              : fmt::format(" and {:.0f} % of the paths within {:g} m ({:.0f} m of {:.0f} m)",
+                                                                                            100 * gu.lit_path_share, guard_distance, gu.lit_path_m, gu.path_m),
+                                                100 * lighting_fx.effect, short_source(lighting_fx.effect_source))});
+            if (assets.cctv && gu.cctv_site_share < low_cctv_share && within[0][all_g] > 0)
+                findings.push_back({"Natural surveillance",
+                                    fmt::format("CCTV covers {:.0f} % of the site and {:.0f} % of the land within {:g} m of it ({} camera{} see{} the site). "
+                                                "Where natural surveillance cannot cover parking, entrances and paths, consider CCTV (public-area CCTV: "
+                                                "crime {:.0f} % lower, {}; largest in car parks).",
+                                                100 * gu.cctv_site_share, 100 * gu.cctv_ring_share, guard_distance, gu.cameras_site,
+                                                gu.cameras_site == 1 ? "" : "s", gu.cameras_site == 1 ? "s" : "", 100 * cctv_fx.effect,
+                                                short_source(cctv_fx.effect_source))});
             if (findings.empty())
                 findings.push_back({"Context", "Crime around the site is low; apply Secured by Design principles as standard."});
+            {
+                // Grouped by CPTED principle, in a fixed order.
+                static const std::vector<std::string> principle_order{"Context", "Natural surveillance", "Access control and physical security",
+                                                                      "Territorial reinforcement", "Activity support", "Maintenance and management"};
+                const auto rank = [&](const std::string& p) { return std::find(principle_order.begin(), principle_order.end(), p) - principle_order.begin(); };
+                std::stable_sort(findings.begin(), findings.end(), [&](const auto& a, const auto& b) { return rank(a.first) < rank(b.first); });
+            }
 
             // Report section.
             report.heading(fmt::format("Site {}", id));
@@ -397,6 +782,13 @@ struct SiteCommand {
                 shapes.push_back({owned.back().get(), "none", "#bbbbbb", 0.7, areas.code[a]});
             }
             for (size_t k = R; k-- > 0;) shapes.push_back({rings.ring[k].get(), k % 2 ? "#f7f7f7" : "#eeeeee", "#999", 0.5, fmt::format("{:g} m", radii[k])});
+            for (const SitePath& p : gu.paths) { // paths entering or passing the site, coloured by gating
+                const geos::Envelope se = geos::envelope(rings.ring.back().get());
+                geos::Geometry clipped(GEOSClipByRect_r(ctx, assets.network.segments[p.segment].geometry.get(), se.min_x, se.min_y, se.max_x, se.max_y));
+                if (!clipped || GEOSisEmpty_r(ctx, clipped.get())) continue;
+                owned.push_back(std::move(clipped));
+                shapes.push_back({owned.back().get(), "none", gating_colour(p.gating), 2, fmt::format("path {} ({})", p.segment + 1, gating_words(p.gating))});
+            }
             shapes.push_back({site, "none", "#d00000", 2.5, "red line"});
             // The incidents are drawn from the site_incidents points, as dots.
             for (size_t k = inc_t.geometry.size() - nearby.size(); k < inc_t.geometry.size(); ++k)
@@ -438,6 +830,68 @@ struct SiteCommand {
                 report.table({"LSOA", "name", "incidents", "per 1,000 residents", "ratio to all areas"}, lsoa_table,
                              std::isfinite(comparison_rate) ? fmt::format("LSOAs the site lies in (all areas: {:.1f} per 1,000)", comparison_rate)
                                                             : "LSOAs the site lies in");
+            // Guardianship around the site.
+            report.heading("Guardianship around the site", 3);
+            if (!not_given.empty())
+                report.paragraph(fmt::format("Not given, so not assessed (no figures are guessed): {}.", fmt::join(not_given, ", ")));
+            if (any_asset) {
+                const auto pct = [](double v) { return std::isnan(v) ? std::string("not assessed") : fmt::format("{:.1f} %", 100 * v); };
+                std::vector<std::vector<std::string>> g_rows;
+                if (assets.lighting) {
+                    g_rows.push_back({"Red line within reach of a street light", pct(gu.lit_boundary_share),
+                                      fmt::format("{:.0f} m of {:.0f} m", gu.lit_boundary_m, gu.boundary_m)});
+                    g_rows.push_back({fmt::format("Paths within {:g} m lit", guard_distance), pct(gu.lit_path_share),
+                                      assets.paths ? fmt::format("{:.0f} m of {:.0f} m", gu.lit_path_m, gu.path_m) : "no --paths"});
+                }
+                if (assets.cctv) {
+                    g_rows.push_back({"Site in view of CCTV", pct(gu.cctv_site_share), fmt::format("{} camera{}", gu.cameras_site, gu.cameras_site == 1 ? "" : "s")});
+                    g_rows.push_back({fmt::format("Land 0-{:g} m outside the red line in view of CCTV", guard_distance), pct(gu.cctv_ring_share),
+                                      fmt::format("{} camera{}", gu.cameras_ring, gu.cameras_ring == 1 ? "" : "s")});
+                }
+                if (assets.paths) {
+                    g_rows.push_back({"Paths entering the site", fmt::format("{}", gu.entering), ""});
+                    g_rows.push_back({fmt::format("Paths passing within {:g} m", pass_distance), fmt::format("{}", gu.passing), ""});
+                    if (assets.gates)
+                        g_rows.push_back({"Of these, ungated / partly gated", fmt::format("{} / {}", gu.ungated, gu.partly_gated), ""});
+                }
+                report.table({"measure", "value", "detail"}, g_rows, "Lighting, CCTV and permeability");
+                if (assets.paths && !gu.paths.empty()) {
+                    std::vector<std::vector<std::string>> rows_p;
+                    for (const SitePath& p : gu.paths) {
+                        const paths::Segment& seg = assets.network.segments[p.segment];
+                        rows_p.push_back({fmt::format("{}", p.segment + 1), fmt::format("{}{}{}", seg.kind, seg.name.empty() ? "" : ", ", seg.name),
+                                          p.enters ? fmt::format("enters ({:.0f} m inside)", p.inside_m) : fmt::format("passes {:.0f} m away", p.distance_m),
+                                          p.side, fmt::format("{:.0f}", seg.length),
+                                          assets.gates ? fmt::format("{} ({} of {})", gating_words(p.gating), p.gates, p.gates_needed) : "unknown",
+                                          fmt::format("{}", p.burglaries), fmt::format("{}", p.neighbourhood), pct(p.lit_share)});
+                    }
+                    report.table({"segment", "path", "relation", "side", "length m", "gated", fmt::format("burglaries within {:g} m", guard_distance),
+                                  fmt::format("neighbourhood crimes within {:g} m", guard_distance), fmt::format("lit within {:g} m", guard_distance)},
+                                 rows_p, "Paths and alleys entering or passing the site");
+                } else if (assets.paths) {
+                    report.paragraph(fmt::format("No path or alley enters the site or passes within {:g} m of it.", pass_distance));
+                }
+                std::vector<layers::MapShape> g_shapes;
+                owned.push_back(geos::checked(GEOSBuffer_r(ctx, site, guard_distance, 64), "buffer"));
+                g_shapes.push_back({owned.back().get(), "none", "#999", 0.8, fmt::format("{:g} m", guard_distance)});
+                g_shapes.insert(g_shapes.end(), gu.map.begin(), gu.map.end());
+                g_shapes.push_back({site, "none", "#d00000", 2.5, "red line"});
+                std::vector<layers::LegendItem> legend{{"none\" stroke=\"#d00000\" stroke-width=\"2.5", "red line"}};
+                if (assets.lighting) legend.push_back({"rgba(255,214,0,0.45)", "lit (street light reach)"}), legend.push_back({"#b8860b", "street light"});
+                if (assets.cctv) legend.push_back({"rgba(49,130,189,0.35)", "in view of CCTV"});
+                if (assets.paths) {
+                    if (assets.gates) {
+                        legend.push_back({"none\" stroke=\"#d7191c\" stroke-width=\"3", "path entering or passing: ungated"});
+                        legend.push_back({"none\" stroke=\"#fdae61\" stroke-width=\"3", "partly gated"});
+                        legend.push_back({"none\" stroke=\"#1a9641\" stroke-width=\"3", "gated"});
+                    } else {
+                        legend.push_back({"none\" stroke=\"#555555\" stroke-width=\"3", "path entering or passing (gating unknown)"});
+                    }
+                    legend.push_back({"none\" stroke=\"#888888\" stroke-width=\"1.2", "other path within 100 m"});
+                }
+                report.raw(layers::svg_map(g_shapes, 560, legend, nullptr,
+                                           fmt::format("Guardianship within {:g} m of the red line.", guard_distance)));
+            }
             report.heading("Findings by CPTED principle", 3);
             std::string list = "<ul>";
             for (const auto& [principle, text] : findings)
@@ -457,9 +911,23 @@ struct SiteCommand {
                                  "binary weights with self, analytic p; the site takes the strongest bin among the cells it touches.",
                                  hotspot_cell, hotspot_band),
                      "Trend: Mann-Kendall test on the monthly counts within the largest ring (two-sided, with tie and continuity corrections).",
-                     "Evidence cited: Welsh & Farrington (2008) Effects of improved street lighting on crime, Campbell Systematic Reviews; "
-                     "Sidebottom et al. (2018) Gating alleys to reduce crime: a meta-analysis and realist synthesis, Campbell Systematic Reviews; "
-                     "Secured by Design, Homes 2023.",
+                     fmt::format("Guardianship (computed in {}): lit share of the red line = length of the site's boundary inside the union of the "
+                                 "street lights' discs (radius from each light's radius, else {:g} x its height, else {:g} m; equal-area polygons of {} "
+                                 "edges a quarter circle) / its length. Lit share of paths = the same over the parts of path segments within {:g} m of "
+                                 "the red line. CCTV shares: area of the site, and of the ring 0-{:g} m outside the red line (the site excluded), in "
+                                 "the union of the cameras' views (sectors, or full circles for cameras without a bearing; default range {:.1f} m) / "
+                                 "its area; a camera counts for the site or ring when its view touches it. Paths: segments between junctions of "
+                                 "--paths (as safer score); a segment enters the site when it crosses its interior, and passes it when it does not "
+                                 "but comes within {:g} m of the red line. Side: the compass quarter, seen from the site's centroid, of the points "
+                                 "where it crosses the red line (entering) or of the middle of its part within {:g} m (passing). Gated: gates on it "
+                                 "(each gate closes the nearest segment within {:g} m) >= gates it needs (one at each end that meets other lines); "
+                                 "partly gated with fewer. Crimes near a path: incidents in the months reviewed within {:g} m of the segment.",
+                                 options.working_crs, design.light_rule.height_factor, design.light_rule.default_radius, design.quadrant_segments, guard_distance,
+                                 guard_distance, guard::camera_range(std::nullopt, std::nullopt, model.camera_rule),
+                                 pass_distance, pass_distance, design.gate_tolerance, guard_distance),
+                     fmt::format("Evidence cited: {}; {}; {}; Sidebottom et al. (2018) Gating alleys to reduce crime: a meta-analysis and realist "
+                                 "synthesis, Justice Quarterly; Secured by Design, Homes 2023.",
+                                 lighting_fx.effect_source, cctv_fx.effect_source, gating_fx.effect_source),
                      fmt::format("Sites from {} ({}); {}.", site_report.source, site_report.id_field,
                                  site_report.repaired.empty() ? "all valid" : fmt::format("repaired: {}", fmt::join(site_report.repaired, ", ")))});
         std::vector<std::vector<std::string>> reject_rows{{"rows read", std::to_string(result.rows_read)}, {"rows used", std::to_string(in.size())}};
@@ -478,6 +946,35 @@ struct SiteCommand {
         site_t.columns.push_back(layers::Column::text("gi_status", "Gi* status of the 100 m cells the site touches", s_gi));
         site_t.columns.push_back(layers::Column::real("nearest_hot_m", "Distance to the nearest 100 m cell hot at 95 %", s_nearest_hot));
         site_t.columns.push_back(layers::Column::text("trend", "Mann-Kendall trend of monthly incidents within the largest ring", s_trend));
+        site_t.columns.push_back(layers::Column::real("lit_boundary_share", "Share of the red line (boundary length) within reach of a street light, 0..1; NULL without --lighting", g_lit_boundary));
+        site_t.columns.push_back(layers::Column::real("lit_boundary_m", "Metres of the red line within reach of a street light; NULL without --lighting", g_lit_boundary_m));
+        site_t.columns.push_back(layers::Column::real("lit_path_share_100m", fmt::format("Lit share of the length of path segments within {:g} m of the red line; NULL without --lighting or --paths, or with no path there", guard_distance), g_lit_path));
+        site_t.columns.push_back(layers::Column::real("path_m_100m", fmt::format("Metres of path segments within {:g} m of the red line; NULL without --paths", guard_distance), g_path_m));
+        site_t.columns.push_back(layers::Column::real("cctv_site_share", "Share of the site's area in view of CCTV, 0..1; NULL without --cctv", g_cctv_site));
+        site_t.columns.push_back(layers::Column::real("cctv_ring_share", fmt::format("Share of the ring 0-{:g} m outside the red line (site excluded) in view of CCTV; NULL without --cctv", guard_distance), g_cctv_ring));
+        site_t.columns.push_back(layers::Column::integer("cameras_site", "Cameras whose view reaches the site; NULL without --cctv", g_cam_site, g_cam_null));
+        site_t.columns.push_back(layers::Column::integer("cameras_ring", fmt::format("Cameras whose view reaches the ring 0-{:g} m outside the red line; NULL without --cctv", guard_distance), g_cam_ring, g_cam_null));
+        site_t.columns.push_back(layers::Column::integer("paths_entering", "Path segments crossing the site's interior; NULL without --paths", g_entering, g_paths_null));
+        site_t.columns.push_back(layers::Column::integer("paths_passing", fmt::format("Path segments not entering but within {:g} m of the red line; NULL without --paths", pass_distance), g_passing, g_paths_null));
+        site_t.columns.push_back(layers::Column::integer("ungated_paths", "Entering or passing segments with no gate; NULL without --gates", g_ungated, g_gates_null));
+        site_t.columns.push_back(layers::Column::integer("partly_gated_paths", "Entering or passing segments with fewer gates than they need; NULL without --gates", g_partly, g_gates_null));
+        path_t.columns.push_back(layers::Column::text("site_id", "Site", p_site));
+        path_t.columns.push_back(layers::Column::integer("segment_id", "Segment number in the --paths network (as path_segments of safer score)", p_segment));
+        path_t.columns.push_back(layers::Column::text("kind", "alley, footway, path, ... (the kind covering most of its length)", p_kind));
+        path_t.columns.push_back(layers::Column::text("name", "Name (of most of its length)", p_name));
+        path_t.columns.push_back(layers::Column::text("relation", fmt::format("enter: crosses the site's interior; pass: within {:g} m of the red line", pass_distance), p_relation));
+        path_t.columns.push_back(layers::Column::text("side", "Side of the site, from its centroid: north, east, south, west (entering: the sides where it crosses the red line, in order)", p_side));
+        path_t.columns.push_back(layers::Column::real("length_m", "Length of the whole segment, m", p_length));
+        path_t.columns.push_back(layers::Column::real("inside_m", "Length inside the site, m", p_inside));
+        path_t.columns.push_back(layers::Column::real("near_m", fmt::format("Length within {:g} m of the red line (inside included), m", pass_distance), p_near));
+        path_t.columns.push_back(layers::Column::real("distance_m", "Distance from the red line, m (0 when it touches or enters)", p_distance));
+        path_t.columns.push_back(layers::Column::text("gated", "1: gates on it >= gates it needs; partial: fewer; 0: none; NULL without --gates", p_gated, p_gates_null));
+        path_t.columns.push_back(layers::Column::integer("gates", "Gates on it; NULL without --gates", p_gates, p_gates_null));
+        path_t.columns.push_back(layers::Column::integer("gates_needed", "Gates needed to close it: one at each end that meets other lines", p_needed));
+        path_t.columns.push_back(layers::Column::integer("burglaries_100m", fmt::format("Burglaries within {:g} m of the segment, {} to {}", guard_distance, from.str(), to.str()), p_burglaries));
+        path_t.columns.push_back(layers::Column::integer("neighbourhood_100m", fmt::format("Neighbourhood crimes within {:g} m of the segment, {} to {}", guard_distance, from.str(), to.str()), p_neighbourhood));
+        path_t.columns.push_back(layers::Column::real("lit_share", fmt::format("Lit share of its length within {:g} m of the red line; NULL without --lighting", guard_distance), p_lit));
+        path_t.columns.push_back(layers::Column::real("cctv_share", fmt::format("Share of its length within {:g} m of the red line in view of CCTV; NULL without --cctv", guard_distance), p_cctv));
         ring_t.columns.push_back(layers::Column::text("site_id", "Site", r_id));
         ring_t.columns.push_back(layers::Column::integer("ring", "1 = nearest", r_ring));
         ring_t.columns.push_back(layers::Column::real("inner_m", "Inner distance from the red line", r_inner));
@@ -496,8 +993,13 @@ struct SiteCommand {
 
         nlohmann::ordered_json parameters{{"command", "site"}, {"site", site_arg}, {"from", from.str()}, {"to", to.str()},
                                           {"radii_m", radii}, {"working_crs", options.working_crs}, {"areas", areas_path},
-                                          {"population", population_path}, {"kde_bandwidth_m", surface.bandwidth}};
+                                          {"population", population_path}, {"kde_bandwidth_m", surface.bandwidth},
+                                          {"lighting", design.lighting_path}, {"cctv", design.cctv_path}, {"gates", design.gates_path}, {"paths", design.paths_path},
+                                          {"streets", design.streets_path}, {"occluders", design.occluders_path}, {"light_radius_m", design.light_rule.default_radius},
+                                          {"light_height_factor", design.light_rule.height_factor}, {"cctv_purpose", design.cctv_purpose}, {"cctv_range_m", design.cctv_range},
+                                          {"gate_tolerance_m", design.gate_tolerance}, {"guard_distance_m", guard_distance}, {"pass_distance_m", pass_distance}};
         auto inputs = result.file_checksums();
+        inputs.insert(inputs.end(), asset_inputs.begin(), asset_inputs.end());
         for (const std::string& p : {areas_path, population_path})
             if (!p.empty()) inputs.emplace_back(p, layers::sha256_file(p));
         if (site_report.source == site_arg) inputs.emplace_back(site_arg, layers::sha256_file(site_arg));
@@ -506,6 +1008,7 @@ struct SiteCommand {
         writer.write_table(site_t);
         writer.write_table(ring_t);
         writer.write_table(inc_t);
+        if (assets.paths) writer.write_table(path_t);
         std::vector<std::string> sources;
         for (const auto& src : result.sources) sources.push_back(src.path);
         writer.write_rejects(result.rejects, sources);
@@ -525,9 +1028,112 @@ struct SiteCommand {
                 progress.warn("headless Chromium could not print the report to PDF; the HTML report is complete");
         }
         progress.info(fmt::format("{} site{}: {} incidents within {:g} m of a red line", sites.size(), sites.size() == 1 ? "" : "s", i_id.size(), radii.back()));
-        progress.info(fmt::format("wrote {} (site, site_rings, site_incidents, rejects) and {}", out.output, report_path));
+        progress.info(fmt::format("wrote {} (site, site_rings, site_incidents{}, rejects) and {}", out.output, assets.paths ? ", site_paths" : "", report_path));
     }
 };
+
+Assets SiteCommand::read_assets(const Areas& sites, const Incidents& in, const layers::IngestResult& result, const std::vector<std::string>& label,
+                                const std::string& working_crs, const guard::CameraRule& rule, std::vector<std::pair<std::string, std::string>>& inputs,
+                                Progress& progress) const {
+    Assets a;
+    a.lighting = !design.lighting_path.empty(), a.cctv = !design.cctv_path.empty(), a.paths = !design.paths_path.empty(), a.gates = !design.gates_path.empty();
+    layers::AssetOptions ao = design.asset_options;
+    ao.working_crs = working_crs;
+    const auto add_input = [&](const std::string& path) {
+        if (!path.empty() && fs::is_regular_file(path)) inputs.emplace_back(path, layers::sha256_file(path));
+    };
+    // The surroundings of each site that coverage is measured over.
+    std::vector<Extent> site_extent;
+    for (const auto& g : sites.geometry) site_extent.push_back(extent_of(geos::envelope(g.get())).grown(guard_distance + 1));
+    const auto near_a_site = [&](const Extent& e) {
+        return std::any_of(site_extent.begin(), site_extent.end(), [&](const Extent& s) { return overlaps(s, e); });
+    };
+    if (a.lighting) {
+        layers::AssetReport report;
+        const std::vector<layers::LightRecord> lights = layers::read_lights(design.lighting_path, ao, report);
+        report_asset(progress, report, "street lights");
+        add_input(design.lighting_path);
+        for (const auto& l : lights) {
+            guard::Shape s = guard::disc_shape(l.x, l.y, guard::light_radius(l.radius, l.height, design.light_rule));
+            if (near_a_site(s.extent)) a.lights.push_back(std::move(s));
+        }
+        progress.info(fmt::format("  {} of {} lights reach within {:g} m of a site", a.lights.size(), lights.size(), guard_distance));
+    }
+    if (a.cctv) {
+        layers::AssetReport report;
+        const std::vector<layers::CameraRecord> records = layers::read_cameras(design.cctv_path, ao, report);
+        report_asset(progress, report, "CCTV cameras");
+        add_input(design.cctv_path);
+        std::vector<guard::Camera> cameras;
+        for (const auto& r : records) {
+            guard::Camera c;
+            c.x = r.x, c.y = r.y, c.bearing = r.bearing, c.fov = r.fov;
+            c.range = guard::camera_range(r.range, r.fov, rule);
+            if (near_a_site(Extent{c.x - c.range * 1.01, c.y - c.range * 1.01, c.x + c.range * 1.01, c.y + c.range * 1.01})) cameras.push_back(c);
+        }
+        std::vector<guard::Occluder> occluders;
+        if (!design.occluders_path.empty()) {
+            layers::AssetReport oreport;
+            const std::vector<layers::FeatureRecord> footprints = layers::read_occluders(design.occluders_path, ao, oreport);
+            report_asset(progress, oreport, "building footprints (occluders)");
+            add_input(design.occluders_path);
+            std::vector<const GEOSGeometry*> g;
+            for (const auto& f : footprints)
+                if (near_a_site(extent_of(geos::envelope(f.geometry.get())).grown(200))) g.push_back(f.geometry.get());
+            occluders = guard::occluders_from(g);
+        }
+        a.views = guard::camera_shapes(cameras, occluders, design.quadrant_segments);
+        progress.info(fmt::format("  {} of {} cameras may see within {:g} m of a site (default range {:.1f} m)", cameras.size(), records.size(),
+                                  guard_distance, guard::camera_range(std::nullopt, std::nullopt, rule)));
+    }
+    if (a.paths) {
+        layers::AssetReport report;
+        std::vector<layers::FeatureRecord> records = layers::read_paths(design.paths_path, ao, report);
+        report_asset(progress, report, "paths");
+        add_input(design.paths_path);
+        if (!design.streets_path.empty()) {
+            layers::AssetReport sreport;
+            std::vector<layers::FeatureRecord> streets = layers::read_streets(design.streets_path, ao, sreport);
+            report_asset(progress, sreport, "streets");
+            add_input(design.streets_path);
+            for (auto& s : streets) records.push_back(std::move(s));
+        }
+        std::vector<paths::Line> lines;
+        for (auto& r : records) {
+            paths::Line l;
+            l.geometry = std::move(r.geometry);
+            l.is_path = r.is_path;
+            l.kind = r.kind;
+            l.name = r.name;
+            l.feature = r.feature;
+            lines.push_back(std::move(l));
+        }
+        progress.begin(fmt::format("noding {} lines into a network", lines.size()), 1);
+        a.network = paths::build_network(std::move(lines));
+        progress.end();
+        for (const auto& s : a.network.segments) a.segment_extent.push_back(extent_of(geos::envelope(s.geometry.get())));
+        progress.info(fmt::format("  {} path segments between {} junctions", a.network.segments.size(), a.network.junctions));
+        if (a.gates) {
+            layers::AssetReport greport;
+            const std::vector<layers::FeatureRecord> gate_records = layers::read_gates(design.gates_path, ao, greport);
+            report_asset(progress, greport, "alley gates");
+            add_input(design.gates_path);
+            std::vector<const GEOSGeometry*> g;
+            for (const auto& r : gate_records) g.push_back(r.geometry.get());
+            a.gate_assignment = paths::assign_gates(a.network, g, design.gate_tolerance);
+            const auto off = std::count(a.gate_assignment.segment_of_gate.begin(), a.gate_assignment.segment_of_gate.end(), -1);
+            if (off > 0) progress.warn(fmt::format("{} gate(s) lie more than {:g} m (--gate-tolerance) from every path and close nothing", off, design.gate_tolerance));
+        }
+        // Neighbourhood crimes, sorted by x, to count those near each path.
+        std::vector<size_t> order;
+        for (size_t i = 0; i < in.size(); ++i)
+            if (label[in.type[i]] == "neighbourhood") order.push_back(i);
+        std::sort(order.begin(), order.end(), [&](size_t p, size_t q) { return in.x[p] < in.x[q]; });
+        for (size_t i : order)
+            a.nx.push_back(in.x[i]), a.ny.push_back(in.y[i]), a.burglary.push_back(result.types.name(in.type[i]) == "Burglary");
+    }
+    return a;
+}
 
 } // namespace
 
@@ -542,7 +1148,18 @@ Run setup_site(CLI::App& app) {
     app.add_option("--months", command->months, "Months reviewed: the last N of the data (12 or 36)")->capture_default_str();
     app.add_option("--report", command->report_path, "The HTML report (one printable file; a PDF beside it where Chromium is installed)")->required();
     app.add_flag("--no-pdf", command->no_pdf, "Do not print the report to PDF with headless Chromium");
-    command->out.add_to(app, "Output GeoPackage: site, site_rings, site_incidents, rejects");
+    command->design.add_asset_options(app); // --lighting, --cctv, --gates, --paths, --streets, --occluders, --asset-crs, --asset-x, --asset-y
+    app.add_option("--light-radius", command->design.light_rule.default_radius, "Lit radius of a light with no radius or height, metres (2.5 x a 6 m column)")->capture_default_str();
+    app.add_option("--light-height-factor", command->design.light_rule.height_factor, "Lit radius = this x mounting height, for lights with a height")->capture_default_str();
+    app.add_option("--cctv-purpose", command->design.cctv_purpose, "EN 62676-4 level the default camera range is for")
+        ->check(CLI::IsMember({"detect", "observe", "recognise", "recognize", "identify"}))
+        ->capture_default_str();
+    app.add_option("--cctv-range", command->design.cctv_range, "Range of cameras with none, metres (overrides --cctv-purpose)");
+    app.add_option("--cctv-pixels", command->design.cctv_pixels, "Pixels across the reference camera's image")->capture_default_str();
+    app.add_option("--cctv-fov", command->design.cctv_fov, "Reference horizontal field of view, degrees (for cameras without one below 180)")->capture_default_str();
+    app.add_option("--gate-tolerance", command->design.gate_tolerance, "A gate closes the nearest path segment within this many metres")->capture_default_str();
+    app.add_option("--quadrant-segments", command->design.quadrant_segments, "Polygon edges per quarter circle for discs and sectors")->capture_default_str();
+    command->out.add_to(app, "Output GeoPackage: site, site_rings, site_incidents, site_paths (with --paths), rejects");
     return [command] { command->run(); };
 }
 

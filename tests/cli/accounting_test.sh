@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Every input row accounted for, and the same outputs on every run, for each command that reads
-# incidents (ingest, areas, kde, hotspots; add a line to COMMANDS for each new one).
+# incidents (ingest, areas, kde, hotspots, bid, score, site; add run_command lines for each new one).
 #
 # Accounting: for each input, the rows in the files (counted here independently, by Python's csv
 # module) = the "read N rows" printed = used + rejected; the printed rejects by reason add up to
 # the rejected; the rejects layer holds that many rows with the same counts by reason; and the
 # incidents used show up whole in each command's own output (incidents layer, areas' all_count,
-# the KDE incident count, the hotspot units' total).
+# the KDE incident count, the hotspot units' total; bid, score and site aggregate what they use, so
+# for them the balance and the rejects layer are what is checked).
 # Determinism: each command run twice on the same inputs and seed gives byte-identical outputs,
 # or, where GeoPackage timestamps differ, identical contents table by table.
 #
@@ -65,6 +66,7 @@ check_run() {
         kde) seen=$(sed -n 's/^safer: \([0-9]*\) incidents of .*/\1/p' "$err" | head -n 1) ;;
         hotspots) local total off; total=$(sql "$out" "SELECT CAST(value AS INTEGER) FROM concentration WHERE measure = 'incidents'")
                   off=$(sed -n 's/^safer: \([0-9]*\) incidents lie in the study area but in edge cells.*/\1/p' "$err"); seen=$((total + ${off:-0})) ;;
+        bid|score|site) seen="$u" ;;
     esac
     [ "$seen" = "$u" ] || problems+=("the $kind output holds $seen incidents, not the $u used")
     if [ ${#problems[@]} -gt 0 ]; then fail "$name: $(IFS='; '; echo "${problems[*]}")"; return 1; fi
@@ -117,6 +119,12 @@ run_command town-kde kde "$town_rows" --crimes "$T/crimes" --group all --areas "
 run_command town-hotspots-grid hotspots "$town_rows" --crimes "$T/crimes" --group all --grid 250 --permutations 99 --seed 3
 run_command town-hotspots-areas hotspots "$town_rows" --crimes "$T/crimes" --group all --areas "$T/lsoas.geojson" --permutations 99 --seed 3 --by quarter
 run_command town-window ingest "$town_rows" --crimes "$T/crimes" --from 2023-03 --to 2023-05
+ASSETS=(--lighting "$T/lights.csv" --cctv "$T/cctv.csv" --paths "$T/paths.geojson" --gates "$T/gates.geojson" --streets "$T/streets.geojson")
+run_command town-bid bid "$town_rows" --crimes "$T/crimes" --areas "$T/lsoas.geojson" --population "$T/population.csv" \
+    --min-population 1500 --max-population 8000 "${ASSETS[@]}" --budget 431185 --report "$WORK/town-bid.html" --overwrite
+run_command town-score score "$town_rows" --crimes "$T/crimes" --areas "$T/lsoas.geojson" "${ASSETS[@]}" --budget 50000
+run_command town-site site "$town_rows" --crimes "$T/crimes" --site "$T/site.geojson" --areas "$T/lsoas.geojson" \
+    --population "$T/population.csv" "${ASSETS[@]}" --report "$WORK/town-site.html" --no-pdf --overwrite
 # The same rows as a GeoPackage point layer: the OGR reader (rows with no location have no geometry).
 ogr2ogr -q -f GPKG "$WORK/town-points.gpkg" "$T"/crimes/2023-01/*.csv -nln crimes -a_srs EPSG:4326 \
     -oo X_POSSIBLE_NAMES=Longitude -oo Y_POSSIBLE_NAMES=Latitude -oo KEEP_GEOM_COLUMNS=NO -oo AUTODETECT_TYPE=NO 2>/dev/null \
@@ -134,6 +142,8 @@ if [ "$MODE" = full ]; then
     run_command real-areas areas "$street_rows" --crimes "$STREET" --areas "$LSOAS" --population "$POP" --incidents
     run_command real-kde kde "$street_rows" --crimes "$STREET" --group all --areas "$LSOAS" --bandwidth 500 --cell 250
     run_command real-hotspots hotspots "$street_rows" --crimes "$STREET" --group all --areas "$LSOAS" --permutations 99 --seed 5
+    run_command real-bid bid "$street_rows" --crimes "$STREET" --areas "$LSOAS" --population "$POP" \
+        --lighting "$DATA/avon-and-somerset/assets/bristol/streetlights.csv.gz" --budget 431185 --report "$WORK/real-bid.html" --overwrite
     for f in "$STREET"/*.csv.gz; do
         m=$(basename "$f" | cut -c1-7)
         ONCE=1 run_command "real-street-$m" ingest "$(csv_rows "$f")" --crimes "$f"

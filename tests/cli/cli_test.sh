@@ -124,5 +124,19 @@ echo "$meta_town" | grep -qF "\"$WORK/town-a/lsoas.geojson\":\"$sum_lsoas\"" && 
 layers=$(ogrinfo -ro -q -nomd "$WORK/town.gpkg" | sed 's/^[0-9]*: //' | sort | tr '\n' ' ')
 [ "$layers" = "area_months (None) areas (Multi Polygon) incidents (Point) layer_styles (None) rejects (None) " ] && pass "town layers: $layers" || fail "town layers: $layers"
 
+# Text that is not UTF-8 (Latin-1 bytes in a month, a crime type and a context field) is stored
+# as valid UTF-8, each bad byte replaced by U+FFFD: GeoPackage text is UTF-8 and QGIS needs it so.
+printf 'Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context\n,2023-0\xe9,F,F,-2.59,51.45,On or near Caf\xe9 Street,,,Burglary,,\n,2023-01,F,F,-2.59,51.45,On or near Caf\xe9 Street,,,Burgl\xe4ry,,\n' >"$WORK/latin1.csv"
+"$SAFER" ingest -q --crimes "$WORK/latin1.csv" -o "$WORK/latin1.gpkg" 2>"$WORK/latin1.err" || fail "latin-1 input: $(cat "$WORK/latin1.err")"
+/usr/bin/python3 - "$WORK/latin1.gpkg" <<'PY' && pass "non-UTF-8 bytes are stored as U+FFFD in rejects and incidents" || fail "non-UTF-8 text stored raw"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); db.text_factory = bytes
+texts = [v for (v,) in db.execute("SELECT detail FROM rejects")] + [v for (v,) in db.execute("SELECT crime_type FROM incidents")]
+for v in texts: v.decode("utf-8")  # raises on a bad byte
+ok = any("\ufffd" in v.decode() for v in texts) and len(texts) == 2
+print([v.decode() for v in texts], file=sys.stderr)
+sys.exit(0 if ok else 1)
+PY
+
 echo "$failures failed"
 [ "$failures" -eq 0 ]

@@ -37,8 +37,10 @@ run() {
 run areas --crimes "$T/crimes" --areas "$T/lsoas.geojson" --population "$T/population.csv" --incidents -o "$O/demo.gpkg" \
     --csv "$O/demo-areas.csv"
 run kde --crimes "$T/crimes" --group neighbourhood --areas "$T/lsoas.geojson" --bandwidth 250 --cell 10 -o "$O/demo-kde.gpkg"
+ASSETS=(--lighting "$T/lights.csv" --cctv "$T/cctv.csv" --paths "$T/paths.geojson" --gates "$T/gates.geojson" --streets "$T/streets.geojson")
 run bid --crimes "$T/crimes" --areas "$T/lsoas.geojson" --population "$T/population.csv" --min-population 1500 --max-population 8000 \
-    -o "$O/demo-bid.gpkg" --report "$O/demo-report.html"
+    "${ASSETS[@]}" --budget 431185 -o "$O/demo-bid.gpkg" --report "$O/demo-report.html"
+run score --crimes "$T/crimes" --areas "$T/lsoas.geojson" "${ASSETS[@]}" --budget 50000 -o "$O/demo-score.gpkg"
 # The other commands and variants.
 run ingest --crimes "$T/crimes" -o "$O/ingest.gpkg"
 run kde --crimes "$T/crimes" --group neighbourhood --bandwidth 300 --cell 25 --by quarter -o "$O/kde-quarters.gpkg"
@@ -49,6 +51,7 @@ run hotspots --crimes "$T/crimes" --areas "$T/lsoas.geojson" --population "$T/po
 run score --crimes "$T/crimes" --lighting "$T/lights.csv" --cctv "$T/cctv.csv" --gates "$T/gates.geojson" --paths "$T/paths.geojson" \
     --streets "$T/streets.geojson" --areas "$T/lsoas.geojson" --budget 50000 -o "$O/score.gpkg"
 run site --site "$T/site.geojson" --crimes "$T/crimes" --areas "$T/lsoas.geojson" --population "$T/population.csv" \
+    --lighting "$T/lights.csv" --cctv "$T/cctv.csv" --gates "$T/gates.geojson" --paths "$T/paths.geojson" --streets "$T/streets.geojson" \
     --report "$O/site.html" --no-pdf -o "$O/site.gpkg"
 
 "$PY" "$CHECKER" "$O"/*.gpkg "$O"/*.tif 2>&1 | grep -v "XDG_RUNTIME_DIR"
