@@ -449,7 +449,14 @@ void GeoPackageWriter::write_table(const Table& t) {
             else feature.SetField(f, to_utf8(c.texts[i]).c_str());
         }
         OGRGeometry* geometry = nullptr;
-        if (const GEOSGeometry* g = t.geometry[i]) {
+        if (const GEOSGeometry* g = t.geometry[i]; g && type == wkbPoint && GEOSGeomTypeId_r(ctx, g) == GEOS_POINT && !GEOSisEmpty_r(ctx, g)) {
+            // Points straight from their coordinates, without the WKB round trip below
+            // (site_incidents can hold hundreds of thousands).
+            double x = 0, y = 0;
+            GEOSGeomGetX_r(ctx, g, &x);
+            GEOSGeomGetY_r(ctx, g, &y);
+            geometry = new OGRPoint(x, y);
+        } else if (g) {
             size_t size = 0;
             unsigned char* wkb = GEOSGeomToWKB_buf_r(ctx, g, &size);
             OGRGeometryFactory::createFromWkb(wkb, nullptr, &geometry, size);

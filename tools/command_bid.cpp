@@ -334,6 +334,12 @@ struct BidCommand {
         kde::StudyArea study;
         for (const auto& g : areas.geometry) study.polygons.push_back(g.get());
         kde::Options kopt;
+        try {
+            kopt.bandwidth = kde::auto_bandwidth(points);
+        } catch (const InputError&) { // too few places to measure a bandwidth from: a fixed, stated one
+            kopt.bandwidth = 250;
+            progress.warn("the incidents are at fewer than two places, so the density uses a fixed 250 m bandwidth");
+        }
         progress.begin("estimating the density surface", 1);
         const kde::Surface surface = kde::estimate(points, kopt, &study);
         progress.end();
@@ -816,7 +822,8 @@ Run setup_bid(CLI::App& app) {
     app.add_option("--max-areas", command->max_areas, "LSOAs in a target area, at most")->capture_default_str();
     app.add_option("--min-population", command->min_population, "Residents in a target area, at least")->capture_default_str();
     app.add_option("--max-population", command->max_population, "Residents in a target area, at most")->capture_default_str();
-    app.add_option("--budget", command->design.budget, "Plan the top candidate's interventions within this many GBP (needs asset layers)");
+    app.add_option("--budget", command->design.budget, "Plan the top candidate's interventions within this many GBP (needs asset layers)")
+        ->check(budget_check());
     command->design.add_asset_options(app);
     command->design.add_model_options(app);
     command->design.only_layers_given = true;

@@ -370,7 +370,7 @@ Run setup_score(CLI::App& app) {
     app.add_option("--area-id", command->area_options.code_field, "Area code field (default: detect)");
     app.add_option("--area-name", command->area_options.name_field, "Area name field (default: detect)");
     command->design.add_model_options(app);
-    app.add_option("--budget", command->design.budget, "Plan the interventions preventing the most crime within this many GBP");
+    app.add_option("--budget", command->design.budget, "Plan the interventions preventing the most crime within this many GBP")->check(budget_check());
     app.add_option("--top", command->top, "Recommendations kept per intervention (plus all in the plan)")->capture_default_str();
     command->out.add_to(app, "Output GeoPackage");
     app.footer(

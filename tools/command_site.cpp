@@ -380,9 +380,9 @@ struct SiteCommand {
         for (size_t s = 0; s < sites.size(); ++s) {
             const geos::Envelope e = geos::envelope(sites.geometry[s].get());
             if (e.max_x < data_extent.min_x || e.min_x > data_extent.max_x || e.max_y < data_extent.min_y || e.min_y > data_extent.max_y)
-                throw InputError(fmt::format("site {}: it lies outside the extent of the crime data ({:.0f}, {:.0f} to {:.0f}, {:.0f} in {}); check "
+                throw InputError(fmt::format("{}{}: it lies outside the extent of the crime data ({:.0f}, {:.0f} to {:.0f}, {:.0f} in {}); check "
                                              "the site's coordinates and CRS, and that the crimes cover its area",
-                                             sites.code[s], data_extent.min_x, data_extent.min_y, data_extent.max_x, data_extent.max_y, options.working_crs));
+                                             sites.code[s].starts_with("site") ? "" : "site ", sites.code[s], data_extent.min_x, data_extent.min_y, data_extent.max_x, data_extent.max_y, options.working_crs));
         }
 
         // Guardianship assets around the sites.
@@ -426,9 +426,12 @@ struct SiteCommand {
             if (in.x[i] >= study_extent.min_x && in.x[i] <= study_extent.max_x && in.y[i] >= study_extent.min_y && in.y[i] <= study_extent.max_y)
                 all.x.push_back(in.x[i]), all.y.push_back(in.y[i]);
         kde::Options kopt;
-        if (all.size() < 2) { // nothing to measure a bandwidth from: a fixed, stated one
+        if (all.size() == 0) all.x.push_back(study_extent.min_x), all.y.push_back(study_extent.min_y);
+        try {
+            kopt.bandwidth = kde::auto_bandwidth(all);
+        } catch (const InputError&) { // too few places to measure a bandwidth from: a fixed, stated one
             kopt.bandwidth = 250;
-            if (all.size() == 0) all.x.push_back(study_extent.min_x), all.y.push_back(study_extent.min_y);
+            progress.warn("the incidents are at fewer than two places, so the density uses a fixed 250 m bandwidth");
         }
         kde::StudyArea study;
         for (const auto& g : areas.geometry) study.polygons.push_back(g.get());

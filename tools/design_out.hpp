@@ -64,6 +64,9 @@ struct DesignOutOptions {
     void add_model_options(CLI::App& app);
 };
 
+/// The check of --budget: a number of GBP, 0 or more.
+CLI::Validator budget_check();
+
 /// What is checked and loaded before any crime is read: the parameters (UsageError) and the
 /// intervention table (InputError).
 struct DesignOutModel {
