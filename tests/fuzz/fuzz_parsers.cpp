@@ -3,7 +3,7 @@
 //   Month::parse (YYYY-MM), CrimeTypes::intern/find (crime type names, matched ignoring case and
 //   surrounding spaces), --from/--to (CrimeOptions::resolve), layer_name_part, --kernel and
 //   --units names, --weights (parse_weights of command_hotspots.cpp) and --bandwidth/--cell
-//   (parse_length of command_kde.cpp).
+//   (parse_length of command_kde.cpp), and is_utf8/to_utf8 (engine/text.hpp).
 // Invariants: no crash, no exception but UsageError where documented, and each parser's
 // promises (round trips, stable ids, names fit for a layer).
 #include <string>
@@ -37,6 +37,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     CrimeTypes types;
     std::vector<CrimeTypeId> ids;
     for (std::string_view line : lines) {
+        // to_utf8 (what the writers store): valid UTF-8, the identity on valid input, idempotent.
+        const std::string fixed = to_utf8(line);
+        if (!is_utf8(fixed)) fuzz::fail("to_utf8 gave invalid UTF-8");
+        if (is_utf8(line) && fixed != line) fuzz::fail("to_utf8 changed valid UTF-8");
+        if (to_utf8(fixed) != fixed) fuzz::fail("to_utf8 is not idempotent");
         if (const auto m = Month::parse(line)) {
             if (!m->valid() || m->str() != line) fuzz::fail("Month::parse does not round-trip");
             if (m->month() < 1 || m->month() > 12 || m->year() < 1900 || m->year() > 2999) fuzz::fail("a month out of range");
