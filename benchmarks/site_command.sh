@@ -38,7 +38,7 @@ ASSETS=(--lighting "$AS/assets/bristol/streetlights.csv.gz" --paths "$AS/assets/
 for run in 1 100 1+assets 100+assets 100-bath+assets; do
     n=${run%%[+-]*}
     case "$run" in
-        1*) SITE="POLYGON((358600 172700,359000 172700,359000 173000,358600 173000,358600 172700))" ;;
+        1|1+assets) SITE="POLYGON((358600 172700,359000 172700,359000 173000,358600 173000,358600 172700))" ;;
         100-bath*) SITE="$WORK/sites-bath-100.geojson" ;;
         *) SITE="$WORK/sites-100.geojson" ;;
     esac
