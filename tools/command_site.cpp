@@ -63,12 +63,6 @@ constexpr double pass_distance = 20;
 /// Lighting and CCTV findings are made below these shares.
 constexpr double low_lit_share = 0.5, low_cctv_share = 0.25;
 
-void report_asset(Progress& progress, const layers::AssetReport& r, const char* what) {
-    progress.info(fmt::format("{}: {} {} from {} ({}{}, {}), {} used", what, r.features, r.format == "point CSV" ? "rows" : "features", r.path, r.format,
-                              r.layer.empty() ? "" : " layer " + r.layer, r.crs, r.used));
-    for (const auto& [reason, n] : r.left_out) progress.info(fmt::format("  left out {:>7}  {}", n, reason));
-}
-
 bool overlaps(const Extent& a, const Extent& b) { return a.min_x <= b.max_x && b.min_x <= a.max_x && a.min_y <= b.max_y && b.min_y <= a.max_y; }
 Extent extent_of(const geos::Envelope& e) { return Extent{e.min_x, e.min_y, e.max_x, e.max_y}; }
 
@@ -1042,9 +1036,7 @@ Assets SiteCommand::read_assets(const Areas& sites, const Incidents& in, const l
     a.lighting = !design.lighting_path.empty(), a.cctv = !design.cctv_path.empty(), a.paths = !design.paths_path.empty(), a.gates = !design.gates_path.empty();
     layers::AssetOptions ao = design.asset_options;
     ao.working_crs = working_crs;
-    const auto add_input = [&](const std::string& path) {
-        if (!path.empty() && fs::is_regular_file(path)) inputs.emplace_back(path, layers::sha256_file(path));
-    };
+    const auto add_input = [&](const std::string& path) { tools::add_input(inputs, path); };
     // The surroundings of each site that coverage is measured over.
     std::vector<Extent> site_extent;
     for (const auto& g : sites.geometry) site_extent.push_back(extent_of(geos::envelope(g.get())).grown(guard_distance + 1));
@@ -1090,30 +1082,7 @@ Assets SiteCommand::read_assets(const Areas& sites, const Incidents& in, const l
                                   guard_distance, guard::camera_range(std::nullopt, std::nullopt, rule)));
     }
     if (a.paths) {
-        layers::AssetReport report;
-        std::vector<layers::FeatureRecord> records = layers::read_paths(design.paths_path, ao, report);
-        report_asset(progress, report, "paths");
-        add_input(design.paths_path);
-        if (!design.streets_path.empty()) {
-            layers::AssetReport sreport;
-            std::vector<layers::FeatureRecord> streets = layers::read_streets(design.streets_path, ao, sreport);
-            report_asset(progress, sreport, "streets");
-            add_input(design.streets_path);
-            for (auto& s : streets) records.push_back(std::move(s));
-        }
-        std::vector<paths::Line> lines;
-        for (auto& r : records) {
-            paths::Line l;
-            l.geometry = std::move(r.geometry);
-            l.is_path = r.is_path;
-            l.kind = r.kind;
-            l.name = r.name;
-            l.feature = r.feature;
-            lines.push_back(std::move(l));
-        }
-        progress.begin(fmt::format("noding {} lines into a network", lines.size()), 1);
-        a.network = paths::build_network(std::move(lines));
-        progress.end();
+        a.network = read_path_network(design, ao, inputs, progress);
         for (const auto& s : a.network.segments) a.segment_extent.push_back(extent_of(geos::envelope(s.geometry.get())));
         progress.info(fmt::format("  {} path segments between {} junctions", a.network.segments.size(), a.network.junctions));
         if (a.gates) {

@@ -30,12 +30,6 @@ using guard::Coverage;
 /// Cells a score grid may have (20 million: about 1 GB of working memory).
 constexpr double max_score_cells = 20e6;
 
-void report_asset(Progress& progress, const layers::AssetReport& r, const char* what) {
-    progress.info(fmt::format("{}: {} {} from {} ({}{}, {}), {} used", what, r.features, r.format == "point CSV" ? "rows" : "features", r.path, r.format,
-                              r.layer.empty() ? "" : " layer " + r.layer, r.crs, r.used));
-    for (const auto& [reason, n] : r.left_out) progress.info(fmt::format("  left out {:>7}  {}", n, reason));
-    for (const auto& [field, n] : r.fields_used) progress.info(fmt::format("  {:>7} with {}", n, field));
-}
 
 } // namespace
 
@@ -50,6 +44,46 @@ std::string money(double gbp) {
     std::string out(whole < 0 ? "-\xc2\xa3" : "\xc2\xa3");
     out.append(digits);
     return out;
+}
+
+void report_asset(Progress& progress, const layers::AssetReport& r, const char* what) {
+    progress.info(fmt::format("{}: {} {} from {} ({}{}, {}), {} used", what, r.features, r.format == "point CSV" ? "rows" : "features", r.path, r.format,
+                              r.layer.empty() ? "" : " layer " + r.layer, r.crs, r.used));
+    for (const auto& [reason, n] : r.left_out) progress.info(fmt::format("  left out {:>7}  {}", n, reason));
+    for (const auto& [field, n] : r.fields_used) progress.info(fmt::format("  {:>7} with {}", n, field));
+}
+
+void add_input(std::vector<std::pair<std::string, std::string>>& inputs, const std::string& path) {
+    if (!path.empty() && fs::is_regular_file(path)) inputs.emplace_back(path, layers::sha256_file(path));
+}
+
+paths::Network read_path_network(const DesignOutOptions& o, const layers::AssetOptions& ao, std::vector<std::pair<std::string, std::string>>& inputs,
+                                 Progress& progress) {
+    layers::AssetReport report;
+    std::vector<layers::FeatureRecord> records = layers::read_paths(o.paths_path, ao, report);
+    report_asset(progress, report, "paths");
+    add_input(inputs, o.paths_path);
+    if (!o.streets_path.empty()) {
+        layers::AssetReport sreport;
+        std::vector<layers::FeatureRecord> streets = layers::read_streets(o.streets_path, ao, sreport);
+        report_asset(progress, sreport, "streets");
+        add_input(inputs, o.streets_path);
+        for (auto& s : streets) records.push_back(std::move(s));
+    }
+    std::vector<paths::Line> lines;
+    for (auto& r : records) {
+        paths::Line l;
+        l.geometry = std::move(r.geometry);
+        l.is_path = r.is_path;
+        l.kind = r.kind;
+        l.name = r.name;
+        l.feature = r.feature;
+        lines.push_back(std::move(l));
+    }
+    progress.begin(fmt::format("noding {} lines into a network", lines.size()), 1);
+    paths::Network network = paths::build_network(std::move(lines));
+    progress.end();
+    return network;
 }
 
 std::string percent(double share) { return fmt::format("{:.0f} %", 100 * share); }
@@ -107,7 +141,7 @@ DesignOut design_out(const DesignOutOptions& o, const DesignOutModel& model, con
                      const CrimeTypes& types, const Areas& areas, const std::vector<int32_t>& area_of, const std::string& period,
                      std::vector<std::pair<std::string, std::string>>& inputs, Progress& progress) {
     const std::string &lighting_path = o.lighting_path, &cctv_path = o.cctv_path, &gates_path = o.gates_path, &paths_path = o.paths_path,
-                      &streets_path = o.streets_path, &occluders_path = o.occluders_path, &pressure = o.pressure;
+                      &occluders_path = o.occluders_path, &pressure = o.pressure;
     const double grid_cell = o.grid_cell, cctv_pixels = o.cctv_pixels, cctv_fov = o.cctv_fov, gate_tolerance = o.gate_tolerance,
                  path_reach = o.path_reach, bandwidth = o.bandwidth, budget = o.budget, tile = o.tile;
     const guard::LightRule& light_rule = o.light_rule;
@@ -176,9 +210,7 @@ DesignOut design_out(const DesignOutOptions& o, const DesignOutModel& model, con
         return inside;
     };
     const char* study_name = areas.geometry.empty() ? "the crimes' extent" : "the areas";
-    const auto add_input = [&](const std::string& path) {
-        if (!path.empty() && fs::is_regular_file(path)) inputs.emplace_back(path, layers::sha256_file(path));
-    };
+    const auto add_input = [&](const std::string& path) { tools::add_input(inputs, path); };
     layers::AssetOptions ao = o.asset_options;
     ao.working_crs = working_crs;
 
@@ -281,30 +313,7 @@ DesignOut design_out(const DesignOutOptions& o, const DesignOutModel& model, con
     paths::GateAssignment gates;
     std::vector<uint8_t> gated;
     if (!paths_path.empty()) {
-        layers::AssetReport report;
-        std::vector<layers::FeatureRecord> records = layers::read_paths(paths_path, ao, report);
-        report_asset(progress, report, "paths");
-        add_input(paths_path);
-        if (!streets_path.empty()) {
-            layers::AssetReport sreport;
-            std::vector<layers::FeatureRecord> streets = layers::read_streets(streets_path, ao, sreport);
-            report_asset(progress, sreport, "streets");
-            add_input(streets_path);
-            for (auto& s : streets) records.push_back(std::move(s));
-        }
-        std::vector<paths::Line> lines;
-        for (auto& r : records) {
-            paths::Line l;
-            l.geometry = std::move(r.geometry);
-            l.is_path = r.is_path;
-            l.kind = r.kind;
-            l.name = r.name;
-            l.feature = r.feature;
-            lines.push_back(std::move(l));
-        }
-        progress.begin(fmt::format("noding {} lines into a network", lines.size()), 1);
-        network = paths::build_network(std::move(lines));
-        progress.end();
+        network = read_path_network(o, ao, inputs, progress);
         size_t alleys = 0;
         for (const auto& s : network.segments) alleys += s.kind == "alley";
         progress.info(fmt::format("  {} path segments ({} of them alleys) between {} junctions; {} path dead ends", network.segments.size(), alleys,
