@@ -45,6 +45,18 @@ void remove_quietly(const std::string& path) {
     fs::remove(path + "-shm", ec);
 }
 
+// GDAL's message for a failed write, and, when the output's disk is (nearly) full, that: SQLite
+// then often reports a later symptom ("no such table") rather than the cause.
+std::string write_failure(const std::string& path) {
+    std::string message = gdal_message();
+    std::error_code ec;
+    const fs::path dir = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : fs::path(".");
+    const fs::space_info space = fs::space(dir, ec);
+    if (!ec && space.available < (1u << 20))
+        message += fmt::format(" (the disk holding {} is full: {} KiB free)", dir.string(), space.available >> 10);
+    return message;
+}
+
 // Flushes a file to the disk: a write the disk could not take (a full disk on a
 // file system that allocates late, an I/O error) shows here at the latest.
 void sync_path(const std::string& path, const std::string& output) {
@@ -89,7 +101,7 @@ struct Transaction {
     }
     void commit() {
         if (layer->CommitTransaction() != OGRERR_NONE)
-            throw IoError(fmt::format("{}: writing layer {} failed: {}", path, layer->GetName(), gdal_message()));
+            throw IoError(fmt::format("{}: writing layer {} failed: {}", path, layer->GetName(), write_failure(path)));
         pending = 0;
     }
 };
@@ -151,7 +163,7 @@ struct GeoPackageWriter::Impl {
 
     void add(OGRLayer* layer, OGRFeature& feature, Transaction& tx) {
         if (layer->CreateFeature(&feature) != OGRERR_NONE)
-            throw IoError(fmt::format("{}: writing layer {} failed: {}", path, layer->GetName(), gdal_message()));
+            throw IoError(fmt::format("{}: writing layer {} failed: {}", path, layer->GetName(), write_failure(path)));
         tx.created();
     }
 };
@@ -344,7 +356,7 @@ void GeoPackageWriter::write_raster(const std::string& name, const std::string& 
     // APPEND_SUBDATASET, so the vector handle is closed around it and opened again.
     clear_gdal_error();
     w.ds.reset();
-    if (CPLGetLastErrorType() >= CE_Failure) throw IoError(fmt::format("{}: writing the GeoPackage failed: {}", w.path, gdal_message()));
+    if (CPLGetLastErrorType() >= CE_Failure) throw IoError(fmt::format("{}: writing the GeoPackage failed: {}", w.path, write_failure(w.path)));
     GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("GPKG");
     char** options = nullptr;
     options = CSLSetNameValue(options, "APPEND_SUBDATASET", "YES");
@@ -357,7 +369,7 @@ void GeoPackageWriter::write_raster(const std::string& name, const std::string& 
     fill_float_band(*raster, grid, values, nodata, w.working_crs, fmt::format("{} (raster {})", w.path, name));
     clear_gdal_error();
     raster.reset();
-    if (CPLGetLastErrorType() >= CE_Failure) throw IoError(fmt::format("{}: writing raster {} failed: {}", w.path, name, gdal_message()));
+    if (CPLGetLastErrorType() >= CE_Failure) throw IoError(fmt::format("{}: writing raster {} failed: {}", w.path, name, write_failure(w.path)));
     w.ds.reset(GDALDataset::Open(w.temp.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE));
     if (!w.ds) throw IoError(fmt::format("{}: cannot reopen the GeoPackage after adding raster {}: {}", w.path, name, gdal_message()));
     // QGIS 3.22 reads no style for a GeoPackage raster from layer_styles, only the .qml file
@@ -483,7 +495,7 @@ void GeoPackageWriter::commit() {
     clear_gdal_error();
     w.ds.reset(); // closes the file; GDAL 3.6 reports a failure only through the error state
     if (CPLGetLastErrorType() >= CE_Failure)
-        throw IoError(fmt::format("{}: finishing the GeoPackage failed: {}", w.path, gdal_message()));
+        throw IoError(fmt::format("{}: finishing the GeoPackage failed: {}", w.path, write_failure(w.path)));
     insert_rows(w.temp, w.bulk);
     w.bulk.clear();
     finish_geopackage(w.temp, w.extras);

@@ -710,7 +710,7 @@ bool write_sidecar_style(const std::string& data_path, const std::string& text) 
         out.flush();
         if (!out) {
             fs::remove(temp, ec);
-            throw IoError(fmt::format("{}: cannot write the QGIS style file", path));
+            throw IoError(fmt::format("{}: cannot write the QGIS style file (disk full or not writable?)", path));
         }
     }
     fs::rename(temp, path, ec);

@@ -15,6 +15,7 @@
 #include "engine/geos.hpp"
 #include "layers/gdal_session.hpp"
 #include "layers/geopackage.hpp"
+#include "layers/interrupt.hpp"
 
 namespace safer::layers {
 
@@ -77,6 +78,49 @@ void write_file_atomically(const std::string& path, bool overwrite, const std::s
     if (ec) {
         fs::remove(temp, ec);
         throw IoError(fmt::format("{}: cannot move the finished file into place: {}", path, ec.message()));
+    }
+}
+
+struct StagedFiles::File {
+    std::string path, temp;
+    InterruptCleanup cleanup;
+    File(std::string p, std::string t) : path(std::move(p)), temp(std::move(t)), cleanup(temp) {}
+};
+
+StagedFiles::StagedFiles(bool overwrite) : m_overwrite(overwrite) {}
+
+StagedFiles::~StagedFiles() {
+    std::error_code ec;
+    for (const auto& f : m_files)
+        if (!f->temp.empty()) fs::remove(f->temp, ec);
+}
+
+void StagedFiles::stage(const std::string& path, const std::string& content) {
+    check_output_path(path, m_overwrite);
+    const fs::path p(path);
+    auto file = std::make_unique<File>(path, (p.parent_path() / fmt::format(".{}.tmp-{}", p.filename().string(), ::getpid())).string());
+    std::ofstream out(file->temp, std::ios::binary);
+    out << content;
+    out.flush();
+    if (!out) {
+        out.close();
+        std::error_code ec;
+        fs::remove(file->temp, ec);
+        throw IoError(fmt::format("{}: cannot write (disk full or not writable?)", path));
+    }
+    m_files.push_back(std::move(file));
+}
+
+void StagedFiles::commit() {
+    std::error_code ec;
+    if (!m_overwrite)
+        for (const auto& f : m_files)
+            if (fs::exists(f->path, ec)) throw UsageError(fmt::format("{}: already exists; pass --overwrite to replace it", f->path));
+    for (const auto& f : m_files) {
+        fs::rename(f->temp, f->path, ec);
+        if (ec) throw IoError(fmt::format("{}: cannot move the finished file into place: {}", f->path, ec.message()));
+        f->temp.clear();
+        f->cleanup.release();
     }
 }
 

@@ -495,9 +495,12 @@ struct BidCommand {
                                            {"light_radius_m", design.light_rule.default_radius}, {"cctv_default_range_m", d.default_range},
                                            {"table", table_json}, {"assets", d.asset_summary}};
         }
+        // Everything is written to temporary files first and moved into place together at the
+        // end: a failure part-way (a full disk) leaves no output of this run and every previous one.
         progress.begin(fmt::format("writing {}", out.output), 1);
+        layers::GeoPackageWriter writer(out.output, out.overwrite, options.working_crs);
+        layers::StagedFiles staged(out.overwrite);
         {
-            layers::GeoPackageWriter writer(out.output, out.overwrite, options.working_crs);
             writer.write_table(at);
             writer.write_table(tt);
             if (plan_for_top) writer.write_table(plan_table);
@@ -511,7 +514,6 @@ struct BidCommand {
             for (const auto& s : result.sources) sources.push_back(s.path);
             writer.write_rejects(result.rejects, sources);
             record_run(writer, inputs, parameters.dump());
-            writer.commit();
         }
         progress.end();
         {
@@ -532,21 +534,21 @@ struct BidCommand {
                 return text;
             };
             const std::string csv = table_csv(at, areas.size());
-            if (plan_for_top) layers::write_file_atomically(plan_csv, out.overwrite, table_csv(plan_table, plan_shown.size()));
-            layers::write_file_atomically(areas_csv, out.overwrite, csv);
+            if (plan_for_top) staged.stage(plan_csv, table_csv(plan_table, plan_shown.size()));
+            staged.stage(areas_csv, csv);
             std::string tcsv = layers::csv_line({"rank", "rank_by_count", "codes", "areas", "population", "count", "rate", "ratio", "reason"});
             for (size_t k = 0; k < targets.size(); ++k)
                 tcsv += layers::csv_line({std::to_string(rank_rate[k]), std::to_string(rank_count[k]), t_codes[k], std::to_string(n_areas[k]),
                                           fmt::format("{:.10g}", t_pop[k]), fmt::format("{:.10g}", t_count[k]), fmt::format("{:.10g}", t_rate[k]),
                                           fmt::format("{:.10g}", t_ratio[k]), t_reason[k]});
-            layers::write_file_atomically(targets_csv, out.overwrite, tcsv);
+            staged.stage(targets_csv, tcsv);
             std::string mcsv = layers::csv_line({"month", "crime_type", "target_count", "target_rate_per_1000", "comparison_count", "comparison_rate_per_1000"});
             for (size_t k = 0; k < group_types.size(); ++k)
                 for (size_t m = 0; m < M; ++m)
                     mcsv += layers::csv_line({month_labels[m], std::string(result.types.name(group_types[k])), fmt::format("{:g}", target_series[k][m]),
                                               fmt::format("{:.6g}", 1000 * target_series[k][m] / top.c.population),
                                               fmt::format("{:g}", compare_series[k][m]), fmt::format("{:.6g}", 1000 * compare_series[k][m] / compare_pop)});
-            layers::write_file_atomically(monthly_csv, out.overwrite, mcsv);
+            staged.stage(monthly_csv, mcsv);
         }
 
         // ---- The report ------------------------------------------------------------------------
@@ -786,8 +788,10 @@ struct BidCommand {
                 reject_rows.push_back({fmt::format("rejected: {}", reason_text(static_cast<RejectReason>(r))), fmt_number(static_cast<double>(c))});
         report.table({"rows", "count"}, reject_rows, "Every row read, used or rejected (the rejects layer lists each with its file and line)");
         report.paragraph(fmt::format("Made by safer {} with: {}", SAFER_VERSION, g_command_line));
-        report.write(report_path, out.overwrite);
+        staged.stage(report_path, report.html());
         progress.end();
+        writer.commit();
+        staged.commit();
 
         progress.info(fmt::format("{} to {}: {} {} incidents in {} areas, {:.2f} per 1,000 residents", from.str(), to.str(), gs.total, group,
                                   areas.size(), gs.comparison_rate));

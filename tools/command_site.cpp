@@ -4,6 +4,7 @@
 // CPTED principle, in a printable HTML report (and a PDF where Chromium is installed).
 #include <fmt/core.h>
 #include <fmt/ranges.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -28,6 +29,7 @@
 #include "layers/asset_reader.hpp"
 #include "layers/checksum.hpp"
 #include "layers/geopackage.hpp"
+#include "layers/interrupt.hpp"
 #include "layers/report.hpp"
 #include "layers/site_reader.hpp"
 #include "tools/commands.hpp"
@@ -324,6 +326,10 @@ struct SiteCommand {
         const DesignOutModel model = prepare_design_out(design);
         layers::check_output_path(out.output, out.overwrite);
         layers::check_output_path(report_path, out.overwrite);
+        // The PDF beside the report (printed where Chromium is installed) is an output too.
+        const std::string pdf = (fs::path(report_path).parent_path() / (fs::path(report_path).stem().string() + ".pdf")).string();
+        const bool print_pdf = !no_pdf && std::system("command -v chromium >/dev/null 2>&1") == 0;
+        if (print_pdf) layers::check_output_path(pdf, out.overwrite);
         const layers::IngestOptions options = crimes.resolve();
 
         layers::SiteReport site_report;
@@ -1010,19 +1016,28 @@ struct SiteCommand {
         for (const auto& src : result.sources) sources.push_back(src.path);
         writer.write_rejects(result.rejects, sources);
         record_run(writer, inputs, parameters.dump());
+        // The report is written beside the GeoPackage first and both are moved into place
+        // together, so a failure (a full disk) leaves neither of them.
+        layers::StagedFiles staged(out.overwrite);
+        staged.stage(report_path, report.html());
         writer.commit();
-        report.write(report_path, out.overwrite);
+        staged.commit();
         progress.end();
-        // A PDF beside the report, printed by headless Chromium where it is installed.
-        const std::string pdf = (fs::path(report_path).parent_path() / (fs::path(report_path).stem().string() + ".pdf")).string();
-        if (!no_pdf && std::system("command -v chromium >/dev/null 2>&1") == 0) {
+        // A PDF beside the report, printed by headless Chromium where it is installed, to a
+        // temporary file first.
+        if (print_pdf) {
+            const std::string temp = (fs::path(pdf).parent_path() / fmt::format(".{}.tmp-{}", fs::path(pdf).filename().string(), ::getpid())).string();
+            const layers::InterruptCleanup cleanup(temp);
             const std::string command = fmt::format("timeout 120 chromium --headless --no-sandbox --disable-gpu --no-pdf-header-footer "
                                                     "--print-to-pdf='{}' 'file://{}' >/dev/null 2>&1",
-                                                    pdf, fs::absolute(report_path).string());
-            if (std::system(command.c_str()) == 0 && fs::exists(pdf))
+                                                    temp, fs::absolute(report_path).string());
+            std::error_code ec;
+            if (std::system(command.c_str()) == 0 && fs::exists(temp) && (fs::rename(temp, pdf, ec), !ec)) {
                 progress.info(fmt::format("printed {} with headless Chromium", pdf));
-            else
+            } else {
+                fs::remove(temp, ec);
                 progress.warn("headless Chromium could not print the report to PDF; the HTML report is complete");
+            }
         }
         progress.info(fmt::format("{} site{}: {} incidents within {:g} m of a red line", sites.size(), sites.size() == 1 ? "" : "s", i_id.size(), radii.back()));
         progress.info(fmt::format("wrote {} (site, site_rings, site_incidents{}, rejects) and {}", out.output, assets.paths ? ", site_paths" : "", report_path));

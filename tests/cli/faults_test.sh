@@ -124,6 +124,26 @@ if [ $can_mount -eq 1 ]; then
         ls -A "$WORK/full-tif" >"$WORK/ft.list"'
     if [ "$(cat "$WORK/ft.code")" = 3 ] && [ ! -s "$WORK/ft.list" ]; then pass "disk full, kde GeoTIFF: exit 3, nothing left: $(grep -m1 error "$WORK/ft.err" | cut -c1-150)"
     else fail "disk full, kde GeoTIFF: exit $(cat "$WORK/ft.code"), $(head -c 600 "$WORK/ft.err"), left: $(tr '\n' ' ' <"$WORK/ft.list")"; fi
+    # safer bid writes a GeoPackage, a QGIS style, four CSVs and a report; safer site a GeoPackage
+    # and a report. They are moved into place together, so a disk that fills at any stage (the
+    # layers, the raster, the CSVs, the report) leaves none of them; the message names the full disk.
+    mkdir -p "$WORK/bid-ok"
+    "$SAFER" bid -q --crimes "$CRIMES" --areas "$T/lsoas.geojson" --population "$T/population.csv" --min-population 1500 \
+        --max-population 8000 -o "$WORK/bid-ok/b.gpkg" --report "$WORK/bid-ok/b.html" || fail "bid on the town"
+    gpkg_kb=$(( $(stat -c %s "$WORK/bid-ok/b.gpkg") / 1024 ))
+    # The last two: room for the finished GeoPackage alone, but not with the CSVs and the report
+    # staged beside it, so its final commit fails.
+    for size in 100 200 500 $((gpkg_kb + 40)) $((gpkg_kb + 80)); do
+        in_tmpfs "size=${size}k" "$WORK/full-bid" '
+            "$SAFER" bid --crimes "$CRIMES" --areas "$T/lsoas.geojson" --population "$T/population.csv" --min-population 1500 \
+                --max-population 8000 -o "$WORK/full-bid/b.gpkg" --report "$WORK/full-bid/b.html" 2>"$WORK/fb.err"; echo $? >"$WORK/fb.code"
+            ls -A "$WORK/full-bid" >"$WORK/fb.list"'
+        if [ "$(cat "$WORK/fb.code")" = 3 ] && [ ! -s "$WORK/fb.list" ] && grep -qiE "full|no space" "$WORK/fb.err"; then
+            pass "disk full (${size} KiB), bid: exit 3, none of its 7 outputs left: $(grep -m1 error "$WORK/fb.err" | cut -c1-150)"
+        else
+            fail "disk full (${size} KiB), bid: exit $(cat "$WORK/fb.code"), $(head -c 600 "$WORK/fb.err"), left: $(tr '\n' ' ' <"$WORK/fb.list")"
+        fi
+    done
 fi
 
 # --- 3. Interrupted while writing --------------------------------------------------------------
