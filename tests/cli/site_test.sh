@@ -97,6 +97,14 @@ expect 1 "--radii: 0 m is not a distance above 0" "$OUT" "$SAFER" site --site "$
 expect 1 "lies outside the extent of the crime data" "$OUT" "$SAFER" site --site "$SITE" --crimes "$T/crimes" -o "$OUT" --report "$WORK/bad.html"
 expect 1 "cannot parse" "$OUT" "$SAFER" site --site "POLYGON((1 2, 3" --crimes "$T/crimes" -o "$OUT" --report "$WORK/bad.html"
 expect 1 "no such file" "$OUT" "$SAFER" site --site "$WORK/nosuch.geojson" --crimes "$T/crimes" -o "$OUT" --report "$WORK/bad.html"
+# The PDF beside the report is an output too: an existing one is not replaced without --overwrite.
+if command -v chromium >/dev/null; then
+    echo "a PDF someone keeps" >"$WORK/keep.pdf"
+    expect 2 "keep.pdf: already exists; pass --overwrite" "$WORK/keep.gpkg" "$SAFER" site --site "$T/site.geojson" --crimes "$T/crimes" \
+        -o "$WORK/keep.gpkg" --report "$WORK/keep.html"
+    [ "$(cat "$WORK/keep.pdf")" = "a PDF someone keeps" ] && [ ! -e "$WORK/keep.html" ] && pass "the existing PDF is kept, and nothing else written" \
+        || fail "the existing PDF was replaced or a report written"
+fi
 
 echo "$failures failed"
 [ "$failures" -eq 0 ]
