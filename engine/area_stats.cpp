@@ -33,6 +33,13 @@ void rank_values(const std::vector<double>& value, std::vector<int32_t>& rank, s
 }
 } // namespace
 
+std::vector<int64_t> competition_ranks(const std::vector<double>& value) {
+    std::vector<int32_t> rank(value.size(), 0);
+    std::vector<double> pct(value.size(), nan);
+    rank_values(value, rank, pct);
+    return {rank.begin(), rank.end()};
+}
+
 std::vector<GroupColumns> summarise_areas(const Areas& areas, const std::vector<CrimeGroup>& groups,
                                           const GroupMembership& membership, const Incidents& incidents,
                                           const std::vector<int32_t>& area_of) {

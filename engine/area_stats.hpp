@@ -29,6 +29,9 @@ std::vector<GroupColumns> summarise_areas(const Areas& areas, const std::vector<
                                           const GroupMembership& membership, const Incidents& incidents,
                                           const std::vector<int32_t>& area_of);
 
+/// Competition ranks of `value` (1 = highest; ties share the best rank, "1224"); 0 for NaN.
+std::vector<int64_t> competition_ranks(const std::vector<double>& value);
+
 struct AreaMonthCount {
     int32_t area;
     Month month;

@@ -18,6 +18,12 @@ struct Areas {
     std::vector<geos::Geometry> geometry;
 
     size_t size() const { return code.size(); }
+    /// The extent of every area's envelope (empty when there are none).
+    Extent extent() const {
+        Extent e;
+        for (const auto& g : geometry) e.add(geos::extent(g.get()));
+        return e;
+    }
     bool has_population() const {
         for (double p : population)
             if (!std::isnan(p)) return true;

@@ -58,6 +58,18 @@ Envelope envelope(const GEOSGeometry* g) {
     return e;
 }
 
+Extent extent(const GEOSGeometry* g) {
+    if (GEOSisEmpty_r(context(), g) == 1) return {};
+    const Envelope e = envelope(g);
+    return {e.min_x, e.min_y, e.max_x, e.max_y};
+}
+
+double length(const GEOSGeometry* g) {
+    double l = 0;
+    if (!GEOSLength_r(context(), g, &l)) throw std::runtime_error("GEOS length failed: " + last_message());
+    return l;
+}
+
 double area(const GEOSGeometry* g) {
     double a = 0;
     if (!GEOSArea_r(context(), g, &a)) throw std::runtime_error("GEOS area failed: " + last_message());

@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 
+#include "engine/grid.hpp"
+
 namespace safer::geos {
 
 /// This thread's GEOS context, created on first use.
@@ -34,6 +36,10 @@ struct Envelope {
     double min_x, min_y, max_x, max_y;
 };
 Envelope envelope(const GEOSGeometry* g);
+/// The envelope as an Extent (empty for an empty geometry).
+Extent extent(const GEOSGeometry* g);
 double area(const GEOSGeometry* g);
+/// Length of a line (0 for an empty geometry or a point).
+double length(const GEOSGeometry* g);
 
 } // namespace safer::geos

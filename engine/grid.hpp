@@ -34,6 +34,10 @@ struct Extent {
         add(e.max_x, e.max_y);
     }
     Extent grown(double d) const { return empty() ? *this : Extent{min_x - d, min_y - d, max_x + d, max_y + d}; }
+    /// True when both are non-empty and share a point (edges included).
+    bool overlaps(const Extent& o) const {
+        return !empty() && !o.empty() && min_x <= o.max_x && o.min_x <= max_x && min_y <= o.max_y && o.min_y <= max_y;
+    }
 };
 
 struct Grid {

@@ -36,25 +36,10 @@ geos::Geometry rectangle(const Extent& e) {
     return geos::checked(GEOSGeom_createRectangle_r(ctx(), e.min_x, e.min_y, e.max_x, e.max_y), "rectangle");
 }
 
-Extent extent_of(const GEOSGeometry* g) {
-    const geos::Envelope e = geos::envelope(g);
-    return {e.min_x, e.min_y, e.max_x, e.max_y};
-}
-
-bool overlaps(const Extent& a, const Extent& b) {
-    return !a.empty() && !b.empty() && a.min_x <= b.max_x && b.min_x <= a.max_x && a.min_y <= b.max_y && b.min_y <= a.max_y;
-}
-
 bool is_empty(const GEOSGeometry* g) {
     const char e = GEOSisEmpty_r(ctx(), g);
     if (e == 2) throw std::runtime_error("GEOS isEmpty failed: " + geos::last_message());
     return e == 1;
-}
-
-double length_of(const GEOSGeometry* g) {
-    double l = 0;
-    if (!GEOSLength_r(ctx(), g, &l)) throw std::runtime_error("GEOS length failed: " + geos::last_message());
-    return l;
 }
 
 /// Intersection that survives a robustness failure by retrying on repaired inputs.
@@ -246,7 +231,7 @@ Shape disc_shape(double x, double y, double r) {
 
 Shape polygon_shape(const GEOSGeometry* polygon) {
     Shape s;
-    s.extent = extent_of(polygon);
+    s.extent = geos::extent(polygon);
     size_t size = 0;
     GEOSWKBWriter* writer = GEOSWKBWriter_create_r(ctx());
     unsigned char* wkb = GEOSWKBWriter_write_r(ctx(), writer, polygon, &size);
@@ -464,7 +449,7 @@ Coverage union_shapes(const std::vector<Shape>& shapes, const Tiling& tiling, in
             for (uint32_t i : polygons_in_tile[t]) polys.push_back(geos::from_wkb(shapes[i].wkb.data(), shapes[i].wkb.size()));
             geos::Geometry all = union_of(polys);
             const Extent te = tiling.tile_extent(t);
-            const Extent ae = extent_of(all.get());
+            const Extent ae = geos::extent(all.get());
             if (ae.min_x >= te.min_x && ae.max_x <= te.max_x && ae.min_y >= te.min_y && ae.max_y <= te.max_y)
                 parts.push_back(std::move(all));
             else
@@ -503,7 +488,7 @@ std::vector<double> cell_shares(const Coverage& coverage, const Grid& grid, std:
         auto& list = by_tile[t];
         if (list.empty()) return;
         const GEOSGeometry* piece = coverage.piece[t].get();
-        const Extent pe = extent_of(piece);
+        const Extent pe = geos::extent(piece);
         std::sort(list.begin(), list.end(), [&](uint32_t a, uint32_t b) { return cells[a] < cells[b]; });
         const Extent te = tiling.tile_extent(t);
         for (size_t s = 0; s < list.size();) {
@@ -516,7 +501,7 @@ std::vector<double> cell_shares(const Coverage& coverage, const Grid& grid, std:
                 // piece's vertices instead of one per cell.
                 geos::Geometry strip = geos::checked(GEOSClipByRect_r(ctx(), piece, te.min_x, south, te.max_x, north), "clip");
                 if (!is_empty(strip.get())) {
-                    const Extent se = extent_of(strip.get());
+                    const Extent se = geos::extent(strip.get());
                     for (size_t j = s; j < e; ++j) {
                         const int64_t col = cells[list[j]] % grid.nx;
                         const double west = grid.x0 + static_cast<double>(col) * grid.cell, east = west + grid.cell;
@@ -543,13 +528,13 @@ std::vector<double> polygon_shares(const Coverage& coverage, std::span<const GEO
     std::vector<Pair> pairs;
     for (size_t i = 0; i < polygons.size(); ++i) {
         area[i] = geos::area(polygons[i]); // also makes GEOS cache the envelope before threads read it
-        extent[i] = extent_of(polygons[i]);
+        extent[i] = geos::extent(polygons[i]);
         int64_t c0, c1, r0, r1;
         if (!tiling.range(extent[i], c0, c1, r0, r1)) continue;
         for (int64_t r = r0; r <= r1; ++r)
             for (int64_t c = c0; c <= c1; ++c) {
                 const size_t t = static_cast<size_t>(r * tiling.nx + c);
-                if (coverage.piece[t] && overlaps(extent[i], extent_of(coverage.piece[t].get())))
+                if (coverage.piece[t] && extent[i].overlaps(geos::extent(coverage.piece[t].get())))
                     pairs.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(t)});
             }
     }
@@ -572,40 +557,36 @@ std::vector<double> polygon_shares(const Coverage& coverage, std::span<const GEO
             for (size_t j = 0; j < parts.size(); ++j) {
                 const Ring& part = parts[j];
                 const Extent& ce = part_extent[p.tile][j];
-                if (!overlaps(pe, ce)) continue;
+                if (!pe.overlaps(ce)) continue;
                 for (const Ring& r : shells[p.polygon]) a += area_in_convex(r, part, ce);
                 for (const Ring& r : holes[p.polygon]) a -= area_in_convex(r, part, ce);
             }
             covered[k] = a;
             if (progress) progress->advance(1);
         });
-        if (progress) progress->end();
-        std::vector<double> share(polygons.size(), 0.0);
-        for (size_t k = 0; k < pairs.size(); ++k) share[pairs[k].polygon] += covered[k];
-        for (size_t i = 0; i < share.size(); ++i) share[i] = area[i] > 0 ? std::clamp(share[i] / area[i], 0.0, 1.0) : 0.0;
-        return share;
-    }
-    tbb::parallel_for(size_t{0}, pairs.size(), [&](size_t k) {
-        const Pair p = pairs[k];
-        const GEOSGeometry* piece = coverage.piece[p.tile].get();
-        const Extent te = tiling.tile_extent(p.tile);
-        const Extent pe = extent[p.polygon];
-        geos::Geometry clipped;
-        const GEOSGeometry* poly = polygons[p.polygon];
-        if (!(pe.min_x >= te.min_x && pe.max_x <= te.max_x && pe.min_y >= te.min_y && pe.max_y <= te.max_y)) {
-            clipped = intersection(poly, rectangle(te).get());
-            poly = clipped.get();
-            if (is_empty(poly)) return;
-            // The area holds the whole tile: all of the tile's piece is inside it.
-            if (std::abs(geos::area(poly) - te.width() * te.height()) <= 1e-9 * te.width() * te.height()) {
-                covered[k] = geos::area(piece);
-                if (progress) progress->advance(1);
-                return;
+    } else {
+        tbb::parallel_for(size_t{0}, pairs.size(), [&](size_t k) {
+            const Pair p = pairs[k];
+            const GEOSGeometry* piece = coverage.piece[p.tile].get();
+            const Extent te = tiling.tile_extent(p.tile);
+            const Extent pe = extent[p.polygon];
+            geos::Geometry clipped;
+            const GEOSGeometry* poly = polygons[p.polygon];
+            if (!(pe.min_x >= te.min_x && pe.max_x <= te.max_x && pe.min_y >= te.min_y && pe.max_y <= te.max_y)) {
+                clipped = intersection(poly, rectangle(te).get());
+                poly = clipped.get();
+                if (is_empty(poly)) return;
+                // The area holds the whole tile: all of the tile's piece is inside it.
+                if (std::abs(geos::area(poly) - te.width() * te.height()) <= 1e-9 * te.width() * te.height()) {
+                    covered[k] = geos::area(piece);
+                    if (progress) progress->advance(1);
+                    return;
+                }
             }
-        }
-        covered[k] = geos::area(intersection(piece, poly).get());
-        if (progress) progress->advance(1);
-    });
+            covered[k] = geos::area(intersection(piece, poly).get());
+            if (progress) progress->advance(1);
+        });
+    }
     if (progress) progress->end();
     std::vector<double> share(polygons.size(), 0.0);
     for (size_t k = 0; k < pairs.size(); ++k) share[pairs[k].polygon] += covered[k];
@@ -618,8 +599,8 @@ std::vector<double> line_shares(const Coverage& coverage, std::span<const GEOSGe
     std::vector<double> length(lines.size(), 0.0);
     std::vector<Extent> extent(lines.size());
     for (size_t i = 0; i < lines.size(); ++i) {
-        length[i] = length_of(lines[i]);
-        extent[i] = extent_of(lines[i]);
+        length[i] = geos::length(lines[i]);
+        extent[i] = geos::extent(lines[i]);
     }
     std::vector<double> share(lines.size(), 0.0);
     tbb::parallel_for(size_t{0}, lines.size(), [&](size_t i) {
@@ -634,7 +615,7 @@ std::vector<double> line_shares(const Coverage& coverage, std::span<const GEOSGe
                 const Extent te = tiling.tile_extent(t);
                 geos::Geometry part = geos::checked(GEOSClipByRect_r(ctx(), lines[i], te.min_x, te.min_y, te.max_x, te.max_y), "clip");
                 if (is_empty(part.get())) continue;
-                covered += length_of(intersection(coverage.piece[t].get(), part.get()).get());
+                covered += geos::length(intersection(coverage.piece[t].get(), part.get()).get());
             }
         share[i] = std::clamp(covered / length[i], 0.0, 1.0);
     });

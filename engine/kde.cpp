@@ -16,6 +16,7 @@
 
 #include "engine/errors.hpp"
 #include "engine/geos.hpp"
+#include "engine/text.hpp"
 
 namespace safer::kde {
 
@@ -34,18 +35,6 @@ constexpr KernelName kernel_names[] = {{Kernel::quartic, "quartic"},
                                        {Kernel::triangular, "triangular"},
                                        {Kernel::uniform, "uniform"},
                                        {Kernel::gaussian, "gaussian"}};
-
-/// 12345678 -> "12,345,678".
-std::string grouped(double value) {
-    std::string digits = fmt::format("{:.0f}", value);
-    std::string out;
-    const size_t n = digits.size();
-    for (size_t i = 0; i < n; ++i) {
-        out += digits[i];
-        if (i + 1 < n && (n - i - 1) % 3 == 0) out += ',';
-    }
-    return out;
-}
 
 /// Drops trailing zeros: 25 -> "25", 2.5 -> "2.5", 0.125 -> "0.125".
 std::string metres(double value) { return fmt::format("{:g}", value); }
@@ -859,13 +848,26 @@ Surface estimate(const Points& points, const Options& options, const StudyArea* 
     s.units = options.units;
     s.incidents = points.size();
     s.total_weight = total;
-    s.bandwidth_auto = !options.bandwidth;
     s.cell_auto = !options.cell;
-    s.bandwidth = options.bandwidth ? *options.bandwidth : auto_bandwidth(points);
+    if (options.bandwidth) {
+        s.bandwidth = *options.bandwidth;
+    } else {
+        try {
+            s.bandwidth = auto_bandwidth(points);
+            s.bandwidth_auto = true;
+        } catch (const InputError&) { // nothing to measure: every incident at one place
+            if (!options.fallback_bandwidth) throw;
+            s.bandwidth = *options.fallback_bandwidth;
+            s.bandwidth_fallback = true;
+        }
+    }
     const double cell = options.cell ? *options.cell : auto_cell(extent);
     GridPlan plan = plan_grid(extent, options.kernel, s.bandwidth, cell, options.memory_budget);
     s.grid = plan.grid;
     s.warnings = std::move(plan.warnings);
+    if (s.bandwidth_fallback)
+        s.warnings.push_back(fmt::format("the incidents are all at one place, so there is no spread to choose a bandwidth from: a fixed "
+                                         "{:g} m is used", s.bandwidth));
 
     DensityResult d = density_impl(points, s.grid, options.kernel, s.bandwidth, options.units, options.merge_identical);
     s.value = std::move(d.value);

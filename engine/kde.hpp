@@ -148,6 +148,9 @@ struct StudyArea {
 struct Options {
     Kernel kernel = Kernel::quartic;
     std::optional<double> bandwidth; // metres; empty: auto_bandwidth
+    /// With no `bandwidth`: the one used, with a warning, when auto_bandwidth has nothing to
+    /// measure (every incident at one place). Empty: that is an InputError.
+    std::optional<double> fallback_bandwidth;
     std::optional<double> cell;      // metres; empty: auto_cell over the study area or incidents
     Units units = Units::per_km2;
     bool merge_identical = true;
@@ -161,7 +164,8 @@ struct Surface {
     Kernel kernel = Kernel::quartic;
     Units units = Units::per_km2;
     double bandwidth = 0; // used, after auto
-    bool bandwidth_auto = false;
+    bool bandwidth_auto = false;     // by auto_bandwidth
+    bool bandwidth_fallback = false; // Options::fallback_bandwidth, as auto_bandwidth could not measure
     bool cell_auto = false;
     std::vector<float> value;     // row 0 north; `nodata` outside the study area
     std::vector<uint8_t> inside;  // 1 in the study area; empty when there is none (all cells count)

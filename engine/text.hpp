@@ -1,6 +1,10 @@
 #pragma once
 // Small text helpers shared by the readers and the crime-type table.
+#include <fmt/core.h>
+
+#include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <string>
 #include <string_view>
 
@@ -16,6 +20,23 @@ inline std::string_view trim(std::string_view s) {
 inline std::string lower_trim(std::string_view s) {
     std::string out(trim(s));
     for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+/// A number with thousands separators, as a reader expects: 12345.678 with 1 decimal ->
+/// "12,345.7"; "n/a" when it is not finite.
+inline std::string grouped(double v, int decimals = 0) {
+    if (!std::isfinite(v)) return "n/a";
+    const std::string s = fmt::format("{:.{}f}", v, decimals);
+    const size_t start = s[0] == '-' ? 1 : 0;
+    const size_t end = std::min(s.find('.'), s.size());
+    std::string out(s, 0, start);
+    for (size_t i = start; i < end; ++i) {
+        out.push_back(s[i]);
+        const size_t left = end - i - 1;
+        if (left > 0 && left % 3 == 0) out.push_back(',');
+    }
+    out.append(s, end, std::string::npos);
     return out;
 }
 

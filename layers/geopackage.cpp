@@ -32,11 +32,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string temporary_path(const std::string& path) {
-    const fs::path p(path);
-    return (p.parent_path() / fmt::format(".{}.tmp-{}", p.filename().string(), ::getpid())).string();
-}
-
 void remove_quietly(const std::string& path) {
     std::error_code ec;
     fs::remove(path, ec);
@@ -69,21 +64,6 @@ void sync_path(const std::string& path, const std::string& output) {
         throw IoError(fmt::format("{}: writing the output failed: {}", output, std::strerror(error)));
 }
 
-void rename_into_place(const std::string& from, const std::string& to, bool overwrite) {
-    std::error_code ec;
-    if (!overwrite && fs::exists(to, ec)) throw UsageError(fmt::format("{}: already exists; pass --overwrite to replace it", to));
-    sync_path(from, to); // the bytes are on the disk before the name points at them
-    fs::rename(from, to, ec);
-    if (ec) throw IoError(fmt::format("{}: cannot move the finished output into place: {}", to, ec.message()));
-    // And the rename itself, as far as the file system allows (the output is complete either way).
-    const fs::path dir = fs::path(to).parent_path();
-    const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        ::fsync(fd);
-        ::close(fd);
-    }
-}
-
 struct Transaction {
     OGRLayer* layer;
     const std::string& path;
@@ -107,6 +87,38 @@ struct Transaction {
 };
 
 } // namespace
+
+std::string temporary_path(const std::string& path) {
+    const fs::path p(path);
+    return (p.parent_path() / fmt::format(".{}.tmp-{}", p.filename().string(), ::getpid())).string();
+}
+
+void write_temporary(const std::string& temp, const std::string& path, const std::string& content) {
+    std::ofstream out(temp, std::ios::binary);
+    out << content;
+    out.flush();
+    if (!out) {
+        out.close();
+        std::error_code ec;
+        fs::remove(temp, ec);
+        throw IoError(fmt::format("{}: cannot write (disk full or not writable?)", path));
+    }
+}
+
+void rename_into_place(const std::string& from, const std::string& to, bool overwrite) {
+    std::error_code ec;
+    if (!overwrite && fs::exists(to, ec)) throw UsageError(fmt::format("{}: already exists; pass --overwrite to replace it", to));
+    sync_path(from, to); // the bytes are on the disk before the name points at them
+    fs::rename(from, to, ec);
+    if (ec) throw IoError(fmt::format("{}: cannot move the finished output into place: {}", to, ec.message()));
+    // And the rename itself, as far as the file system allows (the output is complete either way).
+    const fs::path dir = fs::path(to).parent_path();
+    const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+    }
+}
 
 void check_output_path(const std::string& path, bool overwrite) {
     if (is_postgis_target(path)) {

@@ -14,6 +14,8 @@
 #include <sstream>
 
 #include "engine/errors.hpp"
+#include "layers/geopackage.hpp" // temporary_path, write_temporary, rename_into_place
+#include "layers/report.hpp"     // html_escape: its entities are XML's too
 
 namespace safer::layers::qgis {
 
@@ -31,28 +33,12 @@ constexpr const char* sidecar_marker = "<!-- written by safer:";
 
 // ---- XML ----------------------------------------------------------------------------------------
 
-std::string escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&apos;"; break;
-        default: out += c;
-        }
-    }
-    return out;
-}
-
 std::string number(double v) { return fmt::format("{}", v); }
 
 /// Text fit for an XML comment: no "--" in it.
 std::string comment_text(std::string text) {
     for (size_t i = text.find("--"); i != std::string::npos; i = text.find("--", i)) text[i + 1] = ' ';
-    return escape(text);
+    return html_escape(text);
 }
 
 // ---- Colours ------------------------------------------------------------------------------------
@@ -112,7 +98,7 @@ struct Symbol {
     std::string line_style = "solid"; // solid, dash, dot
 };
 
-std::string prop(const char* k, const std::string& v) { return fmt::format("    <prop k=\"{}\" v=\"{}\"/>\n", k, escape(v)); }
+std::string prop(const char* k, const std::string& v) { return fmt::format("    <prop k=\"{}\" v=\"{}\"/>\n", k, html_escape(v)); }
 
 std::string symbol_xml(const Symbol& s, const std::string& name) {
     std::string layer;
@@ -137,7 +123,7 @@ std::string symbol_xml(const Symbol& s, const std::string& name) {
                 "   </layer>\n";
     }
     return fmt::format("  <symbol type=\"{}\" name=\"{}\" alpha=\"1\" clip_to_extent=\"1\" force_rhr=\"0\">\n{}  </symbol>\n", type,
-                       escape(name), layer);
+                       html_escape(name), layer);
 }
 
 // ---- Renderers and documents ----------------------------------------------------------------------
@@ -166,7 +152,7 @@ using Palette = std::vector<std::pair<std::string, Rgba>>;
 
 std::string order_by(const std::string& field, bool ascending) {
     return fmt::format("  <orderby>\n   <orderByClause asc=\"{}\" nullsFirst=\"0\">\"{}\"</orderByClause>\n  </orderby>\n",
-                       ascending ? 1 : 0, escape(field));
+                       ascending ? 1 : 0, html_escape(field));
 }
 
 Document single(Shape shape, const Symbol& symbol, double opacity = 1.0) {
@@ -188,14 +174,14 @@ Document categorized(Shape shape, const std::string& field, const std::vector<Ca
     Document d{shape, "categorizedSymbol", "", opacity};
     std::string cats, symbols;
     for (size_t i = 0; i < categories.size(); ++i) {
-        cats += fmt::format("   <category value=\"{}\" label=\"{}\" symbol=\"{}\" render=\"true\"/>\n", escape(categories[i].value),
-                            escape(categories[i].label), i);
+        cats += fmt::format("   <category value=\"{}\" label=\"{}\" symbol=\"{}\" render=\"true\"/>\n", html_escape(categories[i].value),
+                            html_escape(categories[i].label), i);
         symbols += symbol_xml(categories[i].symbol, std::to_string(i));
     }
     d.renderer = fmt::format(" <renderer-v2 type=\"categorizedSymbol\" attr=\"{}\" forceraster=\"0\" symbollevels=\"0\" enableorderby=\"{}\" "
                              "referencescale=\"-1\">\n  <categories>\n{}  </categories>\n  <symbols>\n{}  </symbols>\n{}  <rotation/>\n"
                              "  <sizescale/>\n </renderer-v2>\n",
-                             escape(field), draw_order.empty() ? 0 : 1, cats, symbols,
+                             html_escape(field), draw_order.empty() ? 0 : 1, cats, symbols,
                              draw_order.empty() ? std::string() : order_by(draw_order, draw_ascending));
     return d;
 }
@@ -212,7 +198,7 @@ Document graduated(Shape shape, const std::string& field, const std::vector<Rang
     std::string rs, symbols;
     for (size_t i = 0; i < ranges.size(); ++i) {
         rs += fmt::format("   <range lower=\"{}\" upper=\"{}\" label=\"{}\" symbol=\"{}\" render=\"true\"/>\n", number(ranges[i].lower),
-                          number(ranges[i].upper), escape(ranges[i].label), i);
+                          number(ranges[i].upper), html_escape(ranges[i].label), i);
         symbols += symbol_xml(ranges[i].symbol, std::to_string(i));
     }
     d.renderer = fmt::format(" <renderer-v2 type=\"graduatedSymbol\" attr=\"{}\" graduatedMethod=\"GraduatedColor\" forceraster=\"0\" "
@@ -221,7 +207,7 @@ Document graduated(Shape shape, const std::string& field, const std::vector<Rang
                              "   <labelFormat format=\"%1 – %2\" labelprecision=\"2\" trimtrailingzeroes=\"1\"/>\n"
                              "   <parameters>\n    <Option/>\n   </parameters>\n   <extraInformation/>\n  </classificationMethod>\n"
                              "  <rotation/>\n  <sizescale/>\n </renderer-v2>\n",
-                             escape(field), rs, symbols, ramp_xml(ramp), method);
+                             html_escape(field), rs, symbols, ramp_xml(ramp), method);
     return d;
 }
 
@@ -618,7 +604,7 @@ std::string density_raster_qml(std::vector<float> values, const std::string& uni
     if (stops.size() == 1) stops.push_back({1.0, yl_or_rd[5], "1"});
     std::string items;
     for (const Stop& s : stops)
-        items += fmt::format("     <item value=\"{}\" label=\"{}\" color=\"{}\" alpha=\"{}\"/>\n", number(s.value), escape(s.label), s.colour.hex(),
+        items += fmt::format("     <item value=\"{}\" label=\"{}\" color=\"{}\" alpha=\"{}\"/>\n", number(s.value), html_escape(s.label), s.colour.hex(),
                              s.colour.a);
     std::vector<Rgba> ramp;
     for (const Stop& s : stops) ramp.push_back(s.colour);
@@ -702,22 +688,9 @@ bool write_sidecar_style(const std::string& data_path, const std::string& text) 
         head.resize(static_cast<size_t>(in.gcount()));
         if (head.find(sidecar_marker) == std::string::npos) return false;
     }
-    const fs::path p(path);
-    const std::string temp = (p.parent_path() / fmt::format(".{}.tmp-{}", p.filename().string(), ::getpid())).string();
-    {
-        std::ofstream out(temp, std::ios::binary);
-        out << text;
-        out.flush();
-        if (!out) {
-            fs::remove(temp, ec);
-            throw IoError(fmt::format("{}: cannot write the QGIS style file (disk full or not writable?)", path));
-        }
-    }
-    fs::rename(temp, path, ec);
-    if (ec) {
-        fs::remove(temp, ec);
-        throw IoError(fmt::format("{}: cannot move the QGIS style file into place: {}", path, ec.message()));
-    }
+    const std::string temp = temporary_path(path);
+    write_temporary(temp, path, text);
+    rename_into_place(temp, path, true);
     return true;
 }
 

@@ -44,8 +44,7 @@ void write_geotiff(const std::string& path, bool overwrite, const std::string& w
                    const std::vector<float>& values, float nodata, const MetadataItems& metadata) {
     ensure_gdal();
     check_output_path(path, overwrite);
-    const fs::path p(path);
-    const std::string temp = (p.parent_path() / fmt::format(".{}.tmp-{}", p.filename().string(), ::getpid())).string();
+    const std::string temp = temporary_path(path);
     const InterruptCleanup cleanup(temp);
     GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("GTiff");
     if (!driver) throw IoError("GDAL's GTiff driver is not available");
@@ -65,9 +64,7 @@ void write_geotiff(const std::string& path, bool overwrite, const std::string& w
         clear_gdal_error();
         ds.reset();
         if (CPLGetLastErrorType() >= CE_Failure) throw IoError(fmt::format("{}: finishing the GeoTIFF failed: {}", path, gdal_message()));
-        if (!overwrite && fs::exists(path, ec)) throw UsageError(fmt::format("{}: already exists; pass --overwrite to replace it", path));
-        fs::rename(temp, path, ec);
-        if (ec) throw IoError(fmt::format("{}: cannot move the finished output into place: {}", path, ec.message()));
+        rename_into_place(temp, path, overwrite);
     } catch (...) {
         ds.reset();
         fs::remove(temp, ec);

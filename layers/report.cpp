@@ -30,6 +30,7 @@ std::string html_escape(std::string_view text) {
         case '<': out += "&lt;"; break;
         case '>': out += "&gt;"; break;
         case '"': out += "&quot;"; break;
+        case '\'': out += "&#39;"; break;
         default: out += c;
         }
     }
@@ -55,32 +56,6 @@ std::string base64(std::string_view bytes) {
     return out;
 }
 
-void write_file_atomically(const std::string& path, bool overwrite, const std::string& content) {
-    check_output_path(path, overwrite);
-    const fs::path p(path);
-    const std::string temp = (p.parent_path() / fmt::format(".{}.tmp-{}", p.filename().string(), ::getpid())).string();
-    std::error_code ec;
-    {
-        std::ofstream out(temp, std::ios::binary);
-        out << content;
-        out.flush();
-        if (!out) {
-            out.close();
-            fs::remove(temp, ec);
-            throw IoError(fmt::format("{}: cannot write (disk full or not writable?)", path));
-        }
-    }
-    if (!overwrite && fs::exists(path, ec)) {
-        fs::remove(temp, ec);
-        throw UsageError(fmt::format("{}: already exists; pass --overwrite to replace it", path));
-    }
-    fs::rename(temp, path, ec);
-    if (ec) {
-        fs::remove(temp, ec);
-        throw IoError(fmt::format("{}: cannot move the finished file into place: {}", path, ec.message()));
-    }
-}
-
 struct StagedFiles::File {
     std::string path, temp;
     InterruptCleanup cleanup;
@@ -97,17 +72,8 @@ StagedFiles::~StagedFiles() {
 
 void StagedFiles::stage(const std::string& path, const std::string& content) {
     check_output_path(path, m_overwrite);
-    const fs::path p(path);
-    auto file = std::make_unique<File>(path, (p.parent_path() / fmt::format(".{}.tmp-{}", p.filename().string(), ::getpid())).string());
-    std::ofstream out(file->temp, std::ios::binary);
-    out << content;
-    out.flush();
-    if (!out) {
-        out.close();
-        std::error_code ec;
-        fs::remove(file->temp, ec);
-        throw IoError(fmt::format("{}: cannot write (disk full or not writable?)", path));
-    }
+    auto file = std::make_unique<File>(path, temporary_path(path));
+    write_temporary(file->temp, path, content);
     m_files.push_back(std::move(file));
 }
 
@@ -117,8 +83,7 @@ void StagedFiles::commit() {
         for (const auto& f : m_files)
             if (fs::exists(f->path, ec)) throw UsageError(fmt::format("{}: already exists; pass --overwrite to replace it", f->path));
     for (const auto& f : m_files) {
-        fs::rename(f->temp, f->path, ec);
-        if (ec) throw IoError(fmt::format("{}: cannot move the finished file into place: {}", f->path, ec.message()));
+        rename_into_place(f->temp, f->path, m_overwrite);
         f->temp.clear();
         f->cleanup.release();
     }

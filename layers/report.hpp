@@ -16,10 +16,6 @@ namespace safer::layers {
 std::string html_escape(std::string_view text);
 std::string base64(std::string_view bytes);
 
-/// A text file written to a temporary file beside `path` and renamed into place. Refuses to
-/// replace an existing file without `overwrite` (UsageError).
-void write_file_atomically(const std::string& path, bool overwrite, const std::string& content);
-
 /// Files that belong together (a command's CSVs and report beside its GeoPackage): stage() writes
 /// each to a temporary file beside its path, and commit() renames them all into place. A rename
 /// needs no space, so a disk that fills up, or any failure before commit(), leaves none of them
@@ -102,7 +98,6 @@ public:
     void table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
                const std::string& caption = {});
     std::string html() const;
-    void write(const std::string& path, bool overwrite) const { write_file_atomically(path, overwrite, html()); }
 
 private:
     std::string m_title;

@@ -80,20 +80,7 @@ struct AreasCommand {
         std::vector<int32_t> area_of = index.locate(result.incidents.x, result.incidents.y, &progress);
         const SourceCodeCheck codes = check_source_codes(result.incidents, area_of, areas);
 
-        // Rows located outside every area are rejected, so read = used + rejected still holds.
-        std::vector<uint8_t> inside(area_of.size());
-        std::vector<int32_t> kept_area;
-        for (size_t i = 0; i < area_of.size(); ++i) {
-            inside[i] = area_of[i] != no_area;
-            if (inside[i])
-                kept_area.push_back(area_of[i]);
-            else
-                result.rejects.add(result.incidents.source[i], result.incidents.line[i], RejectReason::outside_areas,
-                                   fmt::format("x {:.1f}, y {:.1f}", result.incidents.x[i], result.incidents.y[i]));
-        }
-        result.incidents.keep(inside);
-        result.rejects.sort();
-        area_of = std::move(kept_area);
+        area_of = keep_located(result, area_of);
         print_ingest_summary(result, result.incidents.size(), progress);
         report_source_codes(codes, area_report, progress);
 
@@ -102,7 +89,7 @@ struct AreasCommand {
         const std::vector<GroupColumns> stats = summarise_areas(areas, groups, membership, result.incidents, area_of);
         const std::vector<AreaMonthCount> months = count_area_months(result.incidents, area_of, membership);
 
-        progress.begin(fmt::format("writing {}", out.output), 1);
+        progress.begin(fmt::format("writing {}", out.shown()), 1);
         layers::GeoPackageWriter writer(out.output, out.overwrite, options.working_crs);
         std::vector<std::string> sources;
         for (const auto& s : result.sources) sources.push_back(s.path);
@@ -126,7 +113,7 @@ struct AreasCommand {
             progress.info(fmt::format("  {:<14} {:>8} incidents{}", g.group, g.total,
                                       std::isnan(g.comparison_rate) ? std::string()
                                                                     : fmt::format(", {:.2f} per 1,000 residents across the areas", g.comparison_rate)));
-        progress.info(fmt::format("wrote {}: areas ({}), area_months ({}), {}rejects ({}){}", out.output, areas.size(),
+        progress.info(fmt::format("wrote {}: areas ({}), area_months ({}), {}rejects ({}){}", out.shown(), areas.size(),
                                   months.size(), with_incidents ? fmt::format("incidents ({}), ", result.incidents.size()) : "",
                                   result.rejects.total(),
                                   csv_path.empty() ? "" : "; and " + csv_path));

@@ -20,6 +20,7 @@
 #include "engine/kde.hpp"
 #include "engine/spatial_weights.hpp"
 #include "engine/target_areas.hpp"
+#include "engine/text.hpp"
 #include "layers/area_reader.hpp"
 #include "layers/checksum.hpp"
 #include "layers/code_table.hpp"
@@ -36,22 +37,6 @@ namespace {
 
 namespace fs = std::filesystem;
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-
-std::string fmt_number(double v, int decimals = 0) {
-    if (!std::isfinite(v)) return "n/a";
-    const std::string s = fmt::format("{:.{}f}", v, decimals);
-    // Thousands separators, as a reader of the report expects.
-    const size_t start = s[0] == '-' ? 1 : 0;
-    const size_t end = std::min(s.find('.'), s.size());
-    std::string out(s, 0, start);
-    for (size_t i = start; i < end; ++i) {
-        out.push_back(s[i]);
-        const size_t left = end - i - 1;
-        if (left > 0 && left % 3 == 0) out.push_back(',');
-    }
-    out.append(s, end, std::string::npos);
-    return out;
-}
 
 std::string sibling(const std::string& output, const std::string& suffix) {
     const fs::path p(output);
@@ -289,7 +274,7 @@ struct BidCommand {
         if (unit_candidates.empty())
             throw InputError(fmt::format("no cluster of up to {} contiguous areas has between {} and {} residents: widen --min-population, "
                                          "--max-population or --max-areas",
-                                         max_areas, fmt_number(min_population), fmt_number(max_population)));
+                                         max_areas, grouped(min_population), grouped(max_population)));
         struct Target {
             TargetCandidate c;
             std::vector<size_t> areas; // area indexes
@@ -318,7 +303,7 @@ struct BidCommand {
             std::vector<std::string> codes;
             for (size_t a : t.areas) codes.push_back(areas.code[a]);
             t.reason = fmt::format("{} LSOA{} ({}), {} residents, {} {} crimes in {} months, {:.1f}x the {} rate{}", t.areas.size(),
-                                   t.areas.size() == 1 ? "" : "s", fmt::join(codes, ", "), fmt_number(c.population), fmt_number(c.count), group, span,
+                                   t.areas.size() == 1 ? "" : "s", fmt::join(codes, ", "), grouped(c.population), grouped(c.count), group, span,
                                    c.rate / t.comparison_rate, compare_by.empty() ? "all-areas" : compare_group[t.areas.front()] + " (" + compare_by + ")",
                                    t.best_bin > 0 ? fmt::format(", hot at {} (Gi*) in {} of {} LSOAs", confidence_text(t.best_bin),
                                                                 std::count_if(t.areas.begin(), t.areas.end(), [&](size_t a) { return gi_bin[a] == t.best_bin; }),
@@ -334,15 +319,12 @@ struct BidCommand {
         kde::StudyArea study;
         for (const auto& g : areas.geometry) study.polygons.push_back(g.get());
         kde::Options kopt;
-        try {
-            kopt.bandwidth = kde::auto_bandwidth(points);
-        } catch (const InputError&) { // too few places to measure a bandwidth from: a fixed, stated one
-            kopt.bandwidth = 250;
-            progress.warn("the incidents are at fewer than two places, so the density uses a fixed 250 m bandwidth");
-        }
+        kopt.fallback_bandwidth = 250;
         progress.begin("estimating the density surface", 1);
         const kde::Surface surface = kde::estimate(points, kopt, &study);
         progress.end();
+        for (const std::string& w : surface.warnings) progress.warn(w);
+        const std::string bandwidth_rule = surface.bandwidth_fallback ? "fixed: the incidents are all at one place" : "auto";
         const kde::Hotspots kde_classes = kde::hotspot_classes(surface.grid, surface.value, points);
 
         // ---- Tables ----------------------------------------------------------------------------
@@ -386,7 +368,7 @@ struct BidCommand {
         layers::Table tt;
         tt.name = "target_areas";
         tt.description = fmt::format("Target-area candidates: contiguous clusters of up to {} LSOAs with {} to {} residents, ranked by {} rate",
-                                     max_areas, fmt_number(min_population), fmt_number(max_population), group);
+                                     max_areas, grouped(min_population), grouped(max_population), group);
         tt.geometry_kind = layers::GeometryKind::polygon;
         std::vector<int64_t> rank_rate, rank_count, n_areas;
         std::vector<double> t_pop, t_count, t_rate, t_ratio;
@@ -497,7 +479,7 @@ struct BidCommand {
         }
         // Everything is written to temporary files first and moved into place together at the
         // end: a failure part-way (a full disk) leaves no output of this run and every previous one.
-        progress.begin(fmt::format("writing {}", out.output), 1);
+        progress.begin(fmt::format("writing {}", out.shown()), 1);
         layers::GeoPackageWriter writer(out.output, out.overwrite, options.working_crs);
         layers::StagedFiles staged(out.overwrite);
         {
@@ -506,8 +488,8 @@ struct BidCommand {
             if (plan_for_top) writer.write_table(plan_table);
             const std::string kde_layer = "kde_" + group;
             writer.write_raster(kde_layer,
-                                fmt::format("Kernel density of {} crime, {} to {}: quartic, bandwidth {:.0f} m (auto), cell {:g} m, incidents per km2",
-                                            group, from.str(), to.str(), surface.bandwidth, surface.grid.cell),
+                                fmt::format("Kernel density of {} crime, {} to {}: quartic, bandwidth {:.0f} m ({}), cell {:g} m, incidents per km2",
+                                            group, from.str(), to.str(), surface.bandwidth, bandwidth_rule, surface.grid.cell),
                                 surface.grid, surface.value, kde::nodata);
             writer.write_kde_classes(kde_layer + "_classes", "Top 1, 5 and 10 % of density cells", {{"all", &surface.grid, &kde_classes}});
             std::vector<std::string> sources;
@@ -564,7 +546,7 @@ struct BidCommand {
         report.paragraph(fmt::format("Top candidate: {}.", top.reason));
         report.paragraph(fmt::format("{} {} incidents were recorded in the {} areas from {} to {}: {:.2f} per 1,000 residents across all areas. "
                                      "Change is {}.",
-                                     fmt_number(static_cast<double>(gs.total)), group, areas.size(), from.str(), to.str(), gs.comparison_rate, change_rule));
+                                     grouped(static_cast<double>(gs.total)), group, areas.size(), from.str(), to.str(), gs.comparison_rate, change_rule));
         // Map of rates with the target outlined.
         std::vector<double> rates;
         for (size_t a = 0; a < areas.size(); ++a)
@@ -586,7 +568,7 @@ struct BidCommand {
             }
             s.stroke = "#888";
             s.stroke_width = 0.3;
-            s.title = fmt::format("{} {}: {} per 1,000", areas.code[a], areas.name[a], fmt_number(gs.rate[a], 1));
+            s.title = fmt::format("{} {}: {} per 1,000", areas.code[a], areas.name[a], grouped(gs.rate[a], 1));
             shapes.push_back(s);
         }
         for (size_t k = 0; k < std::min<size_t>(targets.size(), 3); ++k) {
@@ -639,8 +621,8 @@ struct BidCommand {
         report.heading("Target-area candidates");
         std::vector<std::vector<std::string>> rows;
         for (size_t k = 0; k < targets.size(); ++k)
-            rows.push_back({std::to_string(rank_rate[k]), std::to_string(rank_count[k]), t_codes[k], fmt_number(t_pop[k]), fmt_number(t_count[k]),
-                            fmt_number(t_rate[k], 1), fmt::format("{:.2f}", t_ratio[k]), t_reason[k]});
+            rows.push_back({std::to_string(rank_rate[k]), std::to_string(rank_count[k]), t_codes[k], grouped(t_pop[k]), grouped(t_count[k]),
+                            grouped(t_rate[k], 1), fmt::format("{:.2f}", t_ratio[k]), t_reason[k]});
         report.table({"rank (rate)", "rank (count)", "LSOAs", "residents", "incidents", "per 1,000", "ratio", "reason"}, rows);
         if (plan_for_top) {
             const DesignOut& d = *plan_for_top;
@@ -654,10 +636,10 @@ struct BidCommand {
             }
             std::vector<std::string> now;
             if (!design.lighting_path.empty()) now.push_back(fmt::format("{} of its area is within reach of a working street light ({} of the {} lights read reach its extent)", percent(lit_m2 / area_m2),
-                                                                    d.lit.shapes_used, fmt_number(static_cast<double>(d.light_count))));
+                                                                    d.lit.shapes_used, grouped(static_cast<double>(d.light_count))));
             else now.push_back("no street-lighting layer was given, so lighting is not planned");
             if (!design.cctv_path.empty()) now.push_back(fmt::format("{} is in view of CCTV ({} of the {} cameras read see into its extent)", percent(seen_m2 / area_m2), d.seen.shapes_used,
-                                                                    fmt_number(static_cast<double>(d.camera_count))));
+                                                                    grouped(static_cast<double>(d.camera_count))));
             else now.push_back("no CCTV layer was given, so CCTV is not planned");
             if (!design.paths_path.empty()) {
                 size_t alleys = 0, gated_alleys = 0;
@@ -669,7 +651,7 @@ struct BidCommand {
                 now.push_back("no path layer was given, so alley gating is not planned");
             }
             report.paragraph(fmt::format("The top candidate ({}) had {} crimes of every type from {} to {}. Now, {}.", fmt::join(top_areas.code, ", "),
-                                         fmt_number(static_cast<double>(top_incidents)), from.str(), to.str(), fmt::join(now, "; ")));
+                                         grouped(static_cast<double>(top_incidents)), from.str(), to.str(), fmt::join(now, "; ")));
             if (d.with_budget) {
                 const plan::Plan& pl = d.chosen_plan;
                 std::map<std::string, size_t> by_kind;
@@ -729,8 +711,8 @@ struct BidCommand {
         rows.clear();
         for (size_t k = 0; k < std::min<size_t>(20, order.size()); ++k) {
             const size_t a = order[k];
-            rows.push_back({std::to_string(gs.rank[a]), areas.code[a], areas.name[a], fmt_number(areas.population[a]), fmt_number(static_cast<double>(gs.count[a])),
-                            fmt_number(gs.rate[a], 1), fmt::format("{:.2f}", gs.ratio[a]), fmt_number(change_pct[a], 0) + (std::isfinite(change_pct[a]) ? " %" : ""),
+            rows.push_back({std::to_string(gs.rank[a]), areas.code[a], areas.name[a], grouped(areas.population[a]), grouped(static_cast<double>(gs.count[a])),
+                            grouped(gs.rate[a], 1), fmt::format("{:.2f}", gs.ratio[a]), grouped(change_pct[a], 0) + (std::isfinite(change_pct[a]) ? " %" : ""),
                             gi_null[a] ? "" : (gi_bin[a] > 0 ? "hot " : gi_bin[a] < 0 ? "cold " : "") + confidence_text(static_cast<int>(gi_bin[a])),
                             imd_decile[a]});
         }
@@ -751,10 +733,12 @@ struct BidCommand {
             fmt::format("Target-area candidates: from every area, highest rate first, a cluster grows by the queen neighbour that gives it the highest rate, "
                         "up to {} areas and {} residents; clusters of at least {} residents are candidates, ranked by rate (then count, then codes); the "
                         "best that share no area are listed.",
-                        max_areas, fmt_number(max_population), fmt_number(min_population)),
-            fmt::format("Density: quartic kernel 3/(pi h^2) (1 - d^2/h^2)^2, bandwidth h = {:.0f} m by ArcGIS's rule 0.9 min(SD, sqrt(1/ln 2) Dm) n^(-1/5), "
-                        "{:g} m cells, incidents per km2, cells outside the areas left blank.",
-                        surface.bandwidth, surface.grid.cell),
+                        max_areas, grouped(max_population), grouped(min_population)),
+            fmt::format("Density: quartic kernel 3/(pi h^2) (1 - d^2/h^2)^2, bandwidth h = {:.0f} m {}, {:g} m cells, incidents per km2, cells "
+                        "outside the areas left blank.",
+                        surface.bandwidth,
+                        surface.bandwidth_fallback ? "(fixed, as the incidents are all at one place)" : "by ArcGIS's rule 0.9 min(SD, sqrt(1/ln 2) Dm) n^(-1/5)",
+                        surface.grid.cell),
             "Coordinates: police.uk longitude/latitude reprojected to " + options.working_crs + " with PROJ (" + result.transform_operation + ").",
         };
         if (plan_for_top) {
@@ -781,11 +765,11 @@ struct BidCommand {
         for (const auto& [file, digest] : inputs) sources_rows.push_back({file, digest});
         report.table({"input file", "SHA-256"}, sources_rows, "Data sources");
         std::vector<std::vector<std::string>> reject_rows;
-        reject_rows.push_back({"rows read", fmt_number(static_cast<double>(result.rows_read))});
-        reject_rows.push_back({"rows used", fmt_number(static_cast<double>(in.size()))});
+        reject_rows.push_back({"rows read", grouped(static_cast<double>(result.rows_read))});
+        reject_rows.push_back({"rows used", grouped(static_cast<double>(in.size()))});
         for (size_t r = 0; r < reject_reason_count; ++r)
             if (const uint64_t c = result.rejects.count(static_cast<RejectReason>(r)))
-                reject_rows.push_back({fmt::format("rejected: {}", reason_text(static_cast<RejectReason>(r))), fmt_number(static_cast<double>(c))});
+                reject_rows.push_back({fmt::format("rejected: {}", reason_text(static_cast<RejectReason>(r))), grouped(static_cast<double>(c))});
         report.table({"rows", "count"}, reject_rows, "Every row read, used or rejected (the rejects layer lists each with its file and line)");
         report.paragraph(fmt::format("Made by safer {} with: {}", SAFER_VERSION, g_command_line));
         staged.stage(report_path, report.html());
@@ -804,7 +788,7 @@ struct BidCommand {
                 progress.info(fmt::format("  the best possible plan prevents at most {:.3f}, so this one is within {:.1f} % of it", pl.upper_bound,
                                           100 * (1 - pl.prevented / pl.upper_bound)));
         }
-        progress.info(fmt::format("wrote {} (areas, target_areas{}, kde_{}, kde_{}_classes, rejects), {}, {}, {}, {}{}", out.output,
+        progress.info(fmt::format("wrote {} (areas, target_areas{}, kde_{}, kde_{}_classes, rejects), {}, {}, {}, {}{}", out.shown(),
                                   plan_for_top ? ", target_interventions" : "", group, group, report_path, areas_csv, targets_csv, monthly_csv,
                                   plan_for_top ? " and " + plan_csv : ""));
     }

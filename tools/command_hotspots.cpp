@@ -149,20 +149,7 @@ struct HotspotsCommand {
         }
         std::vector<int32_t> area_of;
         if (!polygons_path.empty()) {
-            const AreaIndex index(areas);
-            area_of = index.locate(result.incidents.x, result.incidents.y, &progress);
-            std::vector<uint8_t> inside(area_of.size());
-            std::vector<int32_t> kept;
-            for (size_t i = 0; i < area_of.size(); ++i) {
-                inside[i] = area_of[i] != no_area;
-                if (inside[i]) kept.push_back(area_of[i]);
-                else
-                    result.rejects.add(result.incidents.source[i], result.incidents.line[i], RejectReason::outside_areas,
-                                       fmt::format("x {:.1f}, y {:.1f}", result.incidents.x[i], result.incidents.y[i]));
-            }
-            result.incidents.keep(inside);
-            result.rejects.sort();
-            area_of = std::move(kept);
+            area_of = keep_located(result, AreaIndex(areas).locate(result.incidents.x, result.incidents.y, &progress));
         }
         print_ingest_summary(result, result.incidents.size(), progress);
 
@@ -203,13 +190,8 @@ struct HotspotsCommand {
         std::vector<std::string> left_out;   // areas without population
         const size_t P = std::max<size_t>(1, periods.size());
         if (grid_mode) {
-            Extent extent;
-            if (!areas.geometry.empty()) {
-                for (const auto& g : areas.geometry) {
-                    const geos::Envelope e = geos::envelope(g.get());
-                    extent.add(Extent{e.min_x, e.min_y, e.max_x, e.max_y});
-                }
-            } else {
+            Extent extent = areas.extent();
+            if (extent.empty()) {
                 for (size_t i = 0; i < in.size(); ++i)
                     if (selected[i]) extent.add(in.x[i], in.y[i]);
             }
@@ -518,7 +500,7 @@ struct HotspotsCommand {
             {"selection", description}, {"units", grid_mode ? fmt::format("grid {:g} m", grid_cell) : "areas"},
             {"areas", polygons_path}, {"population", population_path}, {"weights", weights_rule},
             {"permutations", permutations}, {"seed", seed}, {"fdr", fdr}, {"by", by}, {"unit_count", n}};
-        progress.begin(fmt::format("writing {}", out.output), 1);
+        progress.begin(fmt::format("writing {}", out.shown()), 1);
         layers::GeoPackageWriter writer(out.output, out.overwrite, options.working_crs);
         writer.write_table(t);
         writer.write_table(ct);
@@ -550,7 +532,7 @@ struct HotspotsCommand {
             for (const auto& [k, v] : tally) line += fmt::format("{}{} {}", line.empty() ? "" : ", ", v, k);
             progress.info(fmt::format("emerging hot spots over {} {}s: {}", P, by, line.empty() ? "no pattern anywhere" : line));
         }
-        progress.info(fmt::format("wrote {}: {} ({}), concentration, lorenz, rejects", out.output, t.name, n));
+        progress.info(fmt::format("wrote {}: {} ({}), concentration, lorenz, rejects", out.shown(), t.name, n));
     }
 };
 

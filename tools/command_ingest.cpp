@@ -23,7 +23,7 @@ struct Ingest {
         const layers::IngestResult result = layers::read_incidents(crimes.crimes, options, progress);
         print_ingest_summary(result, result.incidents.size(), progress);
 
-        progress.begin(fmt::format("writing {}", out.output), 1);
+        progress.begin(fmt::format("writing {}", out.shown()), 1);
         layers::GeoPackageWriter writer(out.output, out.overwrite, options.working_crs);
         std::vector<std::string> sources;
         for (const auto& s : result.sources) sources.push_back(s.path);
@@ -34,7 +34,7 @@ struct Ingest {
         record_run(writer, result.file_checksums(), parameters.dump());
         writer.commit();
         progress.end();
-        progress.info(fmt::format("wrote {}: incidents ({}), rejects ({})", out.output, result.incidents.size(), result.rejects.total()));
+        progress.info(fmt::format("wrote {}: incidents ({}), rejects ({})", out.shown(), result.incidents.size(), result.rejects.total()));
     }
 };
 } // namespace

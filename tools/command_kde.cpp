@@ -103,17 +103,7 @@ struct KdeCommand {
             layers::AreaReport report;
             study = layers::read_areas(polygons_path, ao, report, progress);
             for (const auto& g : study.geometry) study_area.polygons.push_back(g.get());
-            const AreaIndex index(study);
-            const std::vector<int32_t> area_of = index.locate(result.incidents.x, result.incidents.y, &progress);
-            std::vector<uint8_t> inside(area_of.size());
-            for (size_t i = 0; i < area_of.size(); ++i) {
-                inside[i] = area_of[i] != no_area;
-                if (!inside[i])
-                    result.rejects.add(result.incidents.source[i], result.incidents.line[i], RejectReason::outside_areas,
-                                       fmt::format("x {:.1f}, y {:.1f}", result.incidents.x[i], result.incidents.y[i]));
-            }
-            result.incidents.keep(inside);
-            result.rejects.sort();
+            keep_located(result, AreaIndex(study).locate(result.incidents.x, result.incidents.y, &progress));
         }
         print_ingest_summary(result, result.incidents.size(), progress);
 
@@ -201,7 +191,7 @@ struct KdeCommand {
                         surface.bandwidth, grid.cell, unit_text, edge_correct ? ", edge-corrected (Diggle 1985)" : "");
 
         const std::string layer = "kde_" + label;
-        progress.begin(fmt::format("writing {}", out.output), 1);
+        progress.begin(fmt::format("writing {}", out.shown()), 1);
         if (tif) {
             layers::write_geotiff(out.output, out.overwrite, options.working_crs, grid, outputs[0].value, kde::nodata,
                                   {{"SAFER_DESCRIPTION", raster_description}, {"SAFER_COMMAND", g_command_line},
@@ -235,7 +225,7 @@ struct KdeCommand {
             line.pop_back();
             progress.info(line);
         }
-        progress.info(tif ? fmt::format("wrote {} and {} ({}_classes, rejects)", out.output, classes_path, layer)
+        progress.info(tif ? fmt::format("wrote {} and {} ({}_classes, rejects)", out.shown(), classes_path, layer)
                           : fmt::format("wrote {}: {} raster layer{} ({}{}), {}_classes, rejects", out.output, outputs.size(),
                                         outputs.size() == 1 ? "" : "s", layer, by.empty() ? "" : "_<period>", layer));
     }

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "engine/area_index.hpp"
+#include "engine/area_stats.hpp"
 #include "engine/errors.hpp"
 #include "engine/grid.hpp"
 #include "engine/guardianship.hpp"
@@ -35,16 +36,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using guard::Coverage;
-
-std::vector<int64_t> ranks_desc(const std::vector<double>& v) {
-    std::vector<size_t> order(v.size());
-    std::iota(order.begin(), order.end(), size_t{0});
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return v[a] > v[b]; });
-    std::vector<int64_t> rank(v.size());
-    for (size_t k = 0; k < order.size(); ++k)
-        rank[order[k]] = k > 0 && v[order[k]] == v[order[k - 1]] ? rank[order[k - 1]] : static_cast<int64_t>(k + 1);
-    return rank;
-}
 
 struct ScoreCommand {
     CrimeOptions crimes;
@@ -80,18 +71,7 @@ void ScoreCommand::run() const {
         progress.info(fmt::format("{} areas from {} (code field {})", areas.size(), areas_path, report.code_field));
         if (!report.repaired.empty())
             progress.warn(fmt::format("{} invalid polygon(s) repaired with GEOS MakeValid: {}", report.repaired.size(), fmt::join(report.repaired, ", ")));
-        const AreaIndex index(areas);
-        std::vector<int32_t> located = index.locate(result.incidents.x, result.incidents.y, &progress);
-        std::vector<uint8_t> inside(located.size());
-        for (size_t i = 0; i < located.size(); ++i) {
-            inside[i] = located[i] != no_area;
-            if (inside[i]) area_of.push_back(located[i]);
-            else
-                result.rejects.add(result.incidents.source[i], result.incidents.line[i], RejectReason::outside_areas,
-                                   fmt::format("x {:.1f}, y {:.1f}", result.incidents.x[i], result.incidents.y[i]));
-        }
-        result.incidents.keep(inside);
-        result.rejects.sort();
+        area_of = keep_located(result, AreaIndex(areas).locate(result.incidents.x, result.incidents.y, &progress));
     }
     print_ingest_summary(result, result.incidents.size(), progress);
     const Incidents& in = result.incidents;
@@ -208,7 +188,7 @@ void ScoreCommand::run() const {
             if (pressure == "kde")
                 grid_table.columns.push_back(layers::Column::real(key + "_pressure", fmt::format("Kernel-smoothed {}_crimes (quartic, bandwidth {:g} m): expected crimes in the cell", key, bandwidth), pr));
             grid_table.columns.push_back(layers::Column::real(key + "_unguarded", fmt::format("Unguarded pressure: {} x (1 - {})", pressure == "kde" ? key + "_pressure" : key + "_crimes", k == LIGHT ? "lit_share" : "cctv_share"), ung));
-            grid_table.columns.push_back(layers::Column::integer(key + "_rank", fmt::format("Rank of {}_unguarded among the cells written (1 = highest; ties share)", key), ranks_desc(ung)));
+            grid_table.columns.push_back(layers::Column::integer(key + "_rank", fmt::format("Rank of {}_unguarded among the cells written (1 = highest; ties share)", key), competition_ranks(ung)));
         }
     }
     layers::Table areas_table;
@@ -235,7 +215,7 @@ void ScoreCommand::run() const {
             for (size_t a = 0; a < areas.size(); ++a) ung[a] = area_count[k][a] * (1 - (k == LIGHT ? area_lit[a] : area_seen[a]));
             const std::string key = table[k].key;
             areas_table.columns.push_back(layers::Column::real(key + "_unguarded", fmt::format("Unguarded pressure: {}_crimes x (1 - {})", key, k == LIGHT ? "lit_share" : "cctv_share"), ung));
-            areas_table.columns.push_back(layers::Column::integer(key + "_rank", fmt::format("Rank of {}_unguarded (1 = highest; ties share)", key), ranks_desc(ung)));
+            areas_table.columns.push_back(layers::Column::integer(key + "_rank", fmt::format("Rank of {}_unguarded (1 = highest; ties share)", key), competition_ranks(ung)));
         }
     }
     layers::Table seg_table;
@@ -270,7 +250,7 @@ void ScoreCommand::run() const {
         seg_table.columns.push_back(layers::Column::integer("gates_needed", "Gates needed to close it: one at each end that meets other lines", needed));
         seg_table.columns.push_back(layers::Column::integer("burglaries", fmt::format("Burglaries over {} whose nearest alley within {:g} m is this (alleys only)", period, path_reach), burglaries));
         seg_table.columns.push_back(layers::Column::real("unguarded", "Unguarded pressure: burglaries x (1 - gated)", unguarded));
-        seg_table.columns.push_back(layers::Column::integer("rank", "Rank of unguarded (1 = highest; ties share)", ranks_desc(unguarded)));
+        seg_table.columns.push_back(layers::Column::integer("rank", "Rank of unguarded (1 = highest; ties share)", competition_ranks(unguarded)));
     }
     const layers::Table rec = recommendations_table(d, shown, "recommendations", period);
     nlohmann::ordered_json interventions = nlohmann::ordered_json::array();
@@ -287,7 +267,7 @@ void ScoreCommand::run() const {
         {"quadrant_segments", quadrant_segments}, {"budget_gbp", with_budget ? nlohmann::ordered_json(budget) : nlohmann::ordered_json()},
         {"plan_method", chosen_plan.method}, {"interventions", interventions}, {"assets", asset_summary}};
 
-    progress.begin(fmt::format("writing {}", out.output), 1);
+    progress.begin(fmt::format("writing {}", out.shown()), 1);
     layers::GeoPackageWriter writer(out.output, out.overwrite, options.working_crs);
     if (!lighting_path.empty())
         writer.write_table(coverage_table(lit, "lighting_coverage",
@@ -357,7 +337,7 @@ void ScoreCommand::run() const {
     if (!seg_table.name.empty()) written.push_back(fmt::format("path_segments ({})", network.segments.size()));
     written.push_back(fmt::format("recommendations ({})", shown.size()));
     written.push_back("rejects");
-    progress.info(fmt::format("wrote {}: {}", out.output, fmt::join(written, ", ")));
+    progress.info(fmt::format("wrote {}: {}", out.shown(), fmt::join(written, ", ")));
 }
 
 } // namespace

@@ -4,7 +4,6 @@
 // CPTED principle, in a printable HTML report (and a PDF where Chromium is installed).
 #include <fmt/core.h>
 #include <fmt/ranges.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -65,14 +64,6 @@ constexpr double pass_distance = 20;
 /// Lighting and CCTV findings are made below these shares.
 constexpr double low_lit_share = 0.5, low_cctv_share = 0.25;
 
-bool overlaps(const Extent& a, const Extent& b) { return a.min_x <= b.max_x && b.min_x <= a.max_x && a.min_y <= b.max_y && b.min_y <= a.max_y; }
-Extent extent_of(const geos::Envelope& e) { return Extent{e.min_x, e.min_y, e.max_x, e.max_y}; }
-
-double length_of(const GEOSGeometry* g) {
-    double l = 0;
-    if (g && GEOSisEmpty_r(geos::context(), g) == 0) GEOSLength_r(geos::context(), g, &l);
-    return l;
-}
 
 /// North, east, south or west: the compass quarter (centred on each direction) of (x, y) seen
 /// from (cx, cy).
@@ -131,7 +122,7 @@ struct SiteGuardianship {
 SiteGuardianship review_guardianship(const GEOSGeometry* site, const Assets& assets, int quadrant_segments) {
     GEOSContextHandle_t ctx = geos::context();
     SiteGuardianship out;
-    const Extent local = extent_of(geos::envelope(site)).grown(guard_distance + 1);
+    const Extent local = geos::extent(site).grown(guard_distance + 1);
     const geos::Geometry around = geos::checked(GEOSBuffer_r(ctx, site, guard_distance, 64), "buffer");
     const geos::Geometry ring = geos::checked(GEOSDifference_r(ctx, around.get(), site), "ring");
     const geos::Geometry near = geos::checked(GEOSBuffer_r(ctx, site, pass_distance, 64), "buffer");
@@ -142,7 +133,7 @@ SiteGuardianship review_guardianship(const GEOSGeometry* site, const Assets& ass
     const auto near_shapes = [&](const std::vector<guard::Shape>& all) {
         std::vector<guard::Shape> v;
         for (const auto& s : all)
-            if (overlaps(s.extent, local)) v.push_back(s);
+            if (s.extent.overlaps(local)) v.push_back(s);
         return v;
     };
     const auto draw_coverage = [&](const guard::Coverage& c, const char* fill) {
@@ -159,16 +150,16 @@ SiteGuardianship review_guardianship(const GEOSGeometry* site, const Assets& ass
     std::vector<geos::Geometry> parts;
     if (assets.paths)
         for (size_t s = 0; s < assets.network.segments.size(); ++s) {
-            if (!overlaps(assets.segment_extent[s], local)) continue;
+            if (!assets.segment_extent[s].overlaps(local)) continue;
             geos::Geometry part = geos::checked(GEOSIntersection_r(ctx, assets.network.segments[s].geometry.get(), around.get()), "path within 100 m");
-            if (length_of(part.get()) <= 0) continue;
+            if (geos::length(part.get()) <= 0) continue;
             near_segments.push_back(s);
             parts.push_back(std::move(part));
         }
     std::vector<const GEOSGeometry*> part_ptr;
     for (const auto& p : parts) part_ptr.push_back(p.get());
     double path_m = 0;
-    for (const auto* p : part_ptr) path_m += length_of(p);
+    for (const auto* p : part_ptr) path_m += geos::length(p);
     if (assets.paths) out.path_m = path_m;
 
     std::vector<double> part_lit(parts.size(), nan), part_seen(parts.size(), nan);
@@ -177,13 +168,13 @@ SiteGuardianship review_guardianship(const GEOSGeometry* site, const Assets& ass
         const guard::Coverage lit = guard::union_shapes(shapes, tiling, quadrant_segments);
         draw_coverage(lit, "rgba(255,214,0,0.45)");
         const GEOSGeometry* b = boundary.get();
-        out.boundary_m = length_of(b);
+        out.boundary_m = geos::length(b);
         out.lit_boundary_share = guard::line_shares(lit, std::span<const GEOSGeometry* const>(&b, 1))[0];
         out.lit_boundary_m = out.lit_boundary_share * out.boundary_m;
         if (!parts.empty()) {
             part_lit = guard::line_shares(lit, part_ptr);
             double lit_m = 0;
-            for (size_t k = 0; k < parts.size(); ++k) lit_m += part_lit[k] * length_of(part_ptr[k]);
+            for (size_t k = 0; k < parts.size(); ++k) lit_m += part_lit[k] * geos::length(part_ptr[k]);
             out.lit_path_m = lit_m;
             out.lit_path_share = path_m > 0 ? lit_m / path_m : nan;
         } else if (assets.paths) {
@@ -233,7 +224,7 @@ SiteGuardianship review_guardianship(const GEOSGeometry* site, const Assets& ass
             }
             geos::Geometry inside = geos::checked(GEOSIntersection_r(ctx, seg.geometry.get(), site), "path in the site");
             geos::Geometry close = geos::checked(GEOSIntersection_r(ctx, seg.geometry.get(), near.get()), "path near the site");
-            p.inside_m = length_of(inside.get()), p.near_m = length_of(close.get());
+            p.inside_m = geos::length(inside.get()), p.near_m = geos::length(close.get());
             if (p.enters) {
                 // The sides it crosses the red line on, in order along the segment.
                 geos::Geometry crossings = geos::checked(GEOSIntersection_r(ctx, boundary.get(), seg.geometry.get()), "crossings");
@@ -259,7 +250,7 @@ SiteGuardianship review_guardianship(const GEOSGeometry* site, const Assets& ass
                 double best = -1;
                 for (int i = 0; i < GEOSGetNumGeometries_r(ctx, close.get()); ++i) {
                     const GEOSGeometry* c = GEOSGetGeometryN_r(ctx, close.get(), i);
-                    if (const double l = length_of(c); l > best) best = l, longest = c;
+                    if (const double l = geos::length(c); l > best) best = l, longest = c;
                 }
                 double x = 0, y = 0;
                 if (GEOSGeomTypeId_r(ctx, longest) == GEOS_LINESTRING && best > 0) {
@@ -375,11 +366,12 @@ struct SiteCommand {
 
         const std::vector<CrimeGroup> groups = builtin_crime_groups();
         const std::vector<std::string> label = layers::label_groups(groups, result.types);
+        const GroupMembership membership(groups, result.types);
+        const CrimeTypeId* burglary_type = result.types.find("Burglary");
 
         // Sites outside the crime data's extent cannot be reviewed.
         for (size_t s = 0; s < sites.size(); ++s) {
-            const geos::Envelope e = geos::envelope(sites.geometry[s].get());
-            if (e.max_x < data_extent.min_x || e.min_x > data_extent.max_x || e.max_y < data_extent.min_y || e.min_y > data_extent.max_y)
+            if (!geos::extent(sites.geometry[s].get()).overlaps(data_extent))
                 throw InputError(fmt::format("{}{}: it lies outside the extent of the crime data ({:.0f}, {:.0f} to {:.0f}, {:.0f} in {}); check "
                                              "the site's coordinates and CRS, and that the crimes cover its area",
                                              sites.code[s].starts_with("site") ? "" : "site ", sites.code[s], data_extent.min_x, data_extent.min_y, data_extent.max_x, data_extent.max_y, options.working_crs));
@@ -404,17 +396,10 @@ struct SiteCommand {
         // The study area: the areas if given, else the sites' surroundings (5 km beyond the last
         // ring). police.uk files carry a few points far outside a force, which must not stretch
         // the surfaces across the country.
-        Extent study_extent;
-        for (const auto& g : areas.geometry) {
-            const geos::Envelope e = geos::envelope(g.get());
-            study_extent.add(Extent{e.min_x, e.min_y, e.max_x, e.max_y});
-        }
+        Extent study_extent = areas.extent();
         geos::Geometry surroundings;
         if (study_extent.empty()) {
-            for (const auto& g : sites.geometry) {
-                const geos::Envelope e = geos::envelope(g.get());
-                study_extent.add(Extent{e.min_x, e.min_y, e.max_x, e.max_y});
-            }
+            study_extent = sites.extent();
             study_extent = study_extent.grown(radii.back() + 5000);
             surroundings = geos::checked(
                 GEOSGeom_createRectangle_r(geos::context(), study_extent.min_x, study_extent.min_y, study_extent.max_x, study_extent.max_y), "extent");
@@ -426,17 +411,13 @@ struct SiteCommand {
             if (in.x[i] >= study_extent.min_x && in.x[i] <= study_extent.max_x && in.y[i] >= study_extent.min_y && in.y[i] <= study_extent.max_y)
                 all.x.push_back(in.x[i]), all.y.push_back(in.y[i]);
         kde::Options kopt;
+        kopt.fallback_bandwidth = 250;
         if (all.size() == 0) all.x.push_back(study_extent.min_x), all.y.push_back(study_extent.min_y);
-        try {
-            kopt.bandwidth = kde::auto_bandwidth(all);
-        } catch (const InputError&) { // too few places to measure a bandwidth from: a fixed, stated one
-            kopt.bandwidth = 250;
-            progress.warn("the incidents are at fewer than two places, so the density uses a fixed 250 m bandwidth");
-        }
         kde::StudyArea study;
         for (const auto& g : areas.geometry) study.polygons.push_back(g.get());
         if (surroundings) study.polygons.push_back(surroundings.get());
         const kde::Surface surface = kde::estimate(all, kopt, &study);
+        for (const std::string& w : surface.warnings) progress.warn(w);
         std::vector<float> valid;
         for (float v : surface.value)
             if (v != kde::nodata) valid.push_back(v);
@@ -472,8 +453,8 @@ struct SiteCommand {
                 if (areas.population[a] > 0) pop_total += areas.population[a], count_in_areas += area_count[a];
         }
         const double comparison_rate = pop_total > 0 ? 1000 * count_in_areas / pop_total : nan;
-        std::vector<geos::Envelope> area_env; // to skip areas far from a site before any GEOS test
-        for (const auto& g : areas.geometry) area_env.push_back(geos::envelope(g.get()));
+        std::vector<Extent> area_env; // to skip areas far from a site before any GEOS test
+        for (const auto& g : areas.geometry) area_env.push_back(geos::extent(g.get()));
 
         // ---- Each site ---------------------------------------------------------------------------
         layers::Table site_t, ring_t, inc_t;
@@ -524,17 +505,17 @@ struct SiteCommand {
             const std::vector<int32_t> ring = ring_of_points(site, radii, in.x, in.y, &distance);
             const size_t R = radii.size();
             std::vector<std::vector<double>> by_group(R, std::vector<double>(groups.size(), 0));
-            std::map<std::string, std::vector<double>> by_type; // type -> per ring
+            std::vector<std::vector<double>> by_type(result.types.size()); // [type][ring], empty for a type not met
             std::vector<double> monthly(static_cast<size_t>(span), 0);
-            std::vector<size_t> nearby;
+            size_t nearby = 0;
             for (size_t i = 0; i < in.size(); ++i) {
                 if (ring[i] < 0) continue;
-                nearby.push_back(i);
+                ++nearby;
                 const auto k = static_cast<size_t>(ring[i]);
                 for (size_t g = 0; g < groups.size(); ++g)
-                    if (groups[g].all_types || label[in.type[i]] == groups[g].name) by_group[k][g] += 1;
-                auto& t = by_type[std::string(result.types.name(in.type[i]))];
-                t.resize(R, 0);
+                    if (membership.contains(g, in.type[i])) by_group[k][g] += 1;
+                auto& t = by_type[in.type[i]];
+                if (t.empty()) t.assign(R, 0);
                 t[k] += 1;
                 monthly[static_cast<size_t>(in.month[i].index - from.index)] += 1;
                 owned.push_back(geos::point(in.x[i], in.y[i]));
@@ -557,10 +538,9 @@ struct SiteCommand {
             // LSOAs the site lies in.
             std::vector<std::string> lsoa_rows;
             std::vector<std::vector<std::string>> lsoa_table;
-            const geos::Envelope site_env = geos::envelope(site);
+            const Extent site_env = geos::extent(site);
             for (size_t a = 0; a < areas.size(); ++a)
-                if (area_env[a].max_x >= site_env.min_x && area_env[a].min_x <= site_env.max_x && area_env[a].max_y >= site_env.min_y &&
-                    area_env[a].min_y <= site_env.max_y && GEOSIntersects_r(ctx, site, areas.geometry[a].get()) == 1) {
+                if (area_env[a].overlaps(site_env) && GEOSIntersects_r(ctx, site, areas.geometry[a].get()) == 1) {
                     const double rate = areas.population[a] > 0 ? 1000 * area_count[a] / areas.population[a] : nan;
                     lsoa_rows.push_back(areas.code[a]);
                     lsoa_table.push_back({areas.code[a], areas.name[a], fmt::format("{:.0f}", area_count[a]),
@@ -667,12 +647,12 @@ struct SiteCommand {
                     if (groups[g].name == name) return g;
                 return all_g;
             };
-            const double burglary = by_type.count("Burglary") ? by_type["Burglary"][0] : 0;
+            const double burglary = burglary_type && !by_type[*burglary_type].empty() ? by_type[*burglary_type][0] : 0;
             const double nb100 = within[0][g_index("neighbourhood")], violence = within[std::min<size_t>(1, R - 1)][g_index("violence")];
             const double asb = within[std::min<size_t>(1, R - 1)][g_index("asb")], damage = within[std::min<size_t>(1, R - 1)][g_index("damage")];
             const std::string r1 = fmt::format("{:g} m", radii[0]), r2 = fmt::format("{:g} m", radii[std::min<size_t>(1, R - 1)]);
             std::vector<std::pair<std::string, std::string>> findings;
-            if (nearby.empty())
+            if (nearby == 0)
                 findings.push_back({"Context", fmt::format("No incident was recorded within {:g} m of the site from {} to {}.", radii.back(), from.str(), to.str())});
             if (burglary > 0)
                 findings.push_back({"Access control and physical security",
@@ -775,10 +755,9 @@ struct SiteCommand {
                                          std::isnan(nearest_hot) ? "none" : nearest_hot == 0 ? "at the site" : fmt::format("{:.0f} m away", nearest_hot),
                                          radii.back(), trend_text));
             std::vector<layers::MapShape> shapes;
+            const Extent se = geos::extent(rings.ring.back().get()); // the map's frame
             for (size_t a = 0; a < areas.size(); ++a) {
-                const geos::Envelope& e = area_env[a];
-                const geos::Envelope se = geos::envelope(rings.ring.back().get());
-                if (e.max_x < se.min_x || e.min_x > se.max_x || e.max_y < se.min_y || e.min_y > se.max_y) continue;
+                if (!area_env[a].overlaps(se)) continue;
                 geos::Geometry clipped(GEOSClipByRect_r(ctx, areas.geometry[a].get(), se.min_x, se.min_y, se.max_x, se.max_y));
                 if (!clipped) continue;
                 owned.push_back(std::move(clipped));
@@ -786,7 +765,6 @@ struct SiteCommand {
             }
             for (size_t k = R; k-- > 0;) shapes.push_back({rings.ring[k].get(), k % 2 ? "#f7f7f7" : "#eeeeee", "#999", 0.5, fmt::format("{:g} m", radii[k])});
             for (const SitePath& p : gu.paths) { // paths entering or passing the site, coloured by gating
-                const geos::Envelope se = geos::envelope(rings.ring.back().get());
                 geos::Geometry clipped(GEOSClipByRect_r(ctx, assets.network.segments[p.segment].geometry.get(), se.min_x, se.min_y, se.max_x, se.max_y));
                 if (!clipped || GEOSisEmpty_r(ctx, clipped.get())) continue;
                 owned.push_back(std::move(clipped));
@@ -794,7 +772,7 @@ struct SiteCommand {
             }
             shapes.push_back({site, "none", "#d00000", 2.5, "red line"});
             // The incidents are drawn from the site_incidents points, as dots.
-            for (size_t k = inc_t.geometry.size() - nearby.size(); k < inc_t.geometry.size(); ++k)
+            for (size_t k = inc_t.geometry.size() - nearby; k < inc_t.geometry.size(); ++k)
                 shapes.push_back({inc_t.geometry[k], group_colour(i_group[k]), "none", 0, i_type[k]});
             report.raw(layers::svg_map(shapes, 560,
                                        {{"none\" stroke=\"#d00000\" stroke-width=\"2.5", "red line"},
@@ -808,8 +786,13 @@ struct SiteCommand {
             std::vector<std::vector<std::string>> rows;
             double total_area = 0;
             for (double a : rings.area_m2) total_area += a;
-            for (const auto& [type, counts] : by_type) {
-                std::vector<std::string> row{type};
+            std::vector<CrimeTypeId> met; // the types met, by name
+            for (size_t t = 0; t < by_type.size(); ++t)
+                if (!by_type[t].empty()) met.push_back(static_cast<CrimeTypeId>(t));
+            std::sort(met.begin(), met.end(), [&](CrimeTypeId a, CrimeTypeId b) { return result.types.name(a) < result.types.name(b); });
+            for (CrimeTypeId type : met) {
+                const std::vector<double>& counts = by_type[type];
+                std::vector<std::string> row{std::string(result.types.name(type))};
                 double t = 0;
                 for (double c : counts) row.push_back(fmt::format("{:.0f}", c)), t += c;
                 row.push_back(fmt::format("{:.2f}", t / (total_area / 1e4)));
@@ -823,7 +806,7 @@ struct SiteCommand {
             for (size_t k = 0; k < R; ++k) density_row.push_back(fmt::format("{:.2f}", by_group[k][all_g] / (rings.area_m2[k] / 1e4)));
             density_row.push_back("");
             rows.push_back(density_row);
-            if (nearby.empty()) report.paragraph(fmt::format("No incident was recorded within {:g} m of this site in these months.", radii.back()));
+            if (nearby == 0) report.paragraph(fmt::format("No incident was recorded within {:g} m of this site in these months.", radii.back()));
             report.table(header, rows, "Incidents by ring of distance from the red line");
             std::vector<std::string> month_labels;
             for (int m = from.index; m <= to.index; ++m) month_labels.push_back(Month{m}.str());
@@ -907,9 +890,10 @@ struct SiteCommand {
         report.list({fmt::format("Months reviewed: {} to {}.", from.str(), to.str()),
                      fmt::format("Rings: distance from the red line (0 inside the site), at {} m; an incident's ring is decided by its exact distance "
                                  "to the polygon. Density per ha = incidents / ring area.", fmt::join(radii, ", ")),
-                     fmt::format("Density at the site: quartic kernel density of all crime (bandwidth {:.0f} m by ArcGIS's rule, {:g} m cells), the "
-                                 "mean over the cells whose centre lies in the site; percentile among the study area's cells.",
-                                 surface.bandwidth, surface.grid.cell),
+                     fmt::format("Density at the site: quartic kernel density of all crime (bandwidth {:.0f} m {}, {:g} m cells), the mean over the "
+                                 "cells whose centre lies in the site; percentile among the study area's cells.",
+                                 surface.bandwidth, surface.bandwidth_fallback ? "fixed, as the incidents are all at one place" : "by ArcGIS's rule",
+                                 surface.grid.cell),
                      fmt::format("Hot spots: Getis-Ord Gi* of incident counts on {:g} m cells over the crimes' extent, {:g} m distance band, "
                                  "binary weights with self, analytic p; the site takes the strongest bin among the cells it touches.",
                                  hotspot_cell, hotspot_band),
@@ -1006,7 +990,7 @@ struct SiteCommand {
         for (const std::string& p : {areas_path, population_path})
             if (!p.empty()) inputs.emplace_back(p, layers::sha256_file(p));
         if (site_report.source == site_arg) inputs.emplace_back(site_arg, layers::sha256_file(site_arg));
-        progress.begin(fmt::format("writing {}", out.output), 1);
+        progress.begin(fmt::format("writing {}", out.shown()), 1);
         layers::GeoPackageWriter writer(out.output, out.overwrite, options.working_crs);
         writer.write_table(site_t);
         writer.write_table(ring_t);
@@ -1026,13 +1010,14 @@ struct SiteCommand {
         // A PDF beside the report, printed by headless Chromium where it is installed, to a
         // temporary file first.
         if (print_pdf) {
-            const std::string temp = (fs::path(pdf).parent_path() / fmt::format(".{}.tmp-{}", fs::path(pdf).filename().string(), ::getpid())).string();
+            const std::string temp = layers::temporary_path(pdf);
             const layers::InterruptCleanup cleanup(temp);
             const std::string command = fmt::format("timeout 120 chromium --headless --no-sandbox --disable-gpu --no-pdf-header-footer "
                                                     "--print-to-pdf='{}' 'file://{}' >/dev/null 2>&1",
                                                     temp, fs::absolute(report_path).string());
             std::error_code ec;
-            if (std::system(command.c_str()) == 0 && fs::exists(temp) && (fs::rename(temp, pdf, ec), !ec)) {
+            if (std::system(command.c_str()) == 0 && fs::exists(temp)) {
+                layers::rename_into_place(temp, pdf, out.overwrite);
                 progress.info(fmt::format("printed {} with headless Chromium", pdf));
             } else {
                 fs::remove(temp, ec);
@@ -1040,7 +1025,7 @@ struct SiteCommand {
             }
         }
         progress.info(fmt::format("{} site{}: {} incidents within {:g} m of a red line", sites.size(), sites.size() == 1 ? "" : "s", i_id.size(), radii.back()));
-        progress.info(fmt::format("wrote {} (site, site_rings, site_incidents{}, rejects) and {}", out.output, assets.paths ? ", site_paths" : "", report_path));
+        progress.info(fmt::format("wrote {} (site, site_rings, site_incidents{}, rejects) and {}", out.shown(), assets.paths ? ", site_paths" : "", report_path));
     }
 };
 
@@ -1054,9 +1039,9 @@ Assets SiteCommand::read_assets(const Areas& sites, const Incidents& in, const l
     const auto add_input = [&](const std::string& path) { tools::add_input(inputs, path); };
     // The surroundings of each site that coverage is measured over.
     std::vector<Extent> site_extent;
-    for (const auto& g : sites.geometry) site_extent.push_back(extent_of(geos::envelope(g.get())).grown(guard_distance + 1));
+    for (const auto& g : sites.geometry) site_extent.push_back(geos::extent(g.get()).grown(guard_distance + 1));
     const auto near_a_site = [&](const Extent& e) {
-        return std::any_of(site_extent.begin(), site_extent.end(), [&](const Extent& s) { return overlaps(s, e); });
+        return std::any_of(site_extent.begin(), site_extent.end(), [&](const Extent& s) { return s.overlaps(e); });
     };
     if (a.lighting) {
         layers::AssetReport report;
@@ -1075,42 +1060,19 @@ Assets SiteCommand::read_assets(const Areas& sites, const Incidents& in, const l
         report_asset(progress, report, "CCTV cameras");
         add_input(design.cctv_path);
         std::vector<guard::Camera> cameras;
-        for (const auto& r : records) {
-            guard::Camera c;
-            c.x = r.x, c.y = r.y, c.bearing = r.bearing, c.fov = r.fov;
-            c.range = guard::camera_range(r.range, r.fov, rule);
+        for (const guard::Camera& c : cameras_from(records, rule))
             if (near_a_site(Extent{c.x - c.range * 1.01, c.y - c.range * 1.01, c.x + c.range * 1.01, c.y + c.range * 1.01})) cameras.push_back(c);
-        }
-        std::vector<guard::Occluder> occluders;
-        if (!design.occluders_path.empty()) {
-            layers::AssetReport oreport;
-            const std::vector<layers::FeatureRecord> footprints = layers::read_occluders(design.occluders_path, ao, oreport);
-            report_asset(progress, oreport, "building footprints (occluders)");
-            add_input(design.occluders_path);
-            std::vector<const GEOSGeometry*> g;
-            for (const auto& f : footprints)
-                if (near_a_site(extent_of(geos::envelope(f.geometry.get())).grown(200))) g.push_back(f.geometry.get());
-            occluders = guard::occluders_from(g);
-        }
+        const std::vector<guard::Occluder> occluders =
+            read_occluder_set(design, ao, inputs, progress, [&](const Extent& e) { return near_a_site(e.grown(200)); });
         a.views = guard::camera_shapes(cameras, occluders, design.quadrant_segments);
         progress.info(fmt::format("  {} of {} cameras may see within {:g} m of a site (default range {:.1f} m)", cameras.size(), records.size(),
                                   guard_distance, guard::camera_range(std::nullopt, std::nullopt, rule)));
     }
     if (a.paths) {
         a.network = read_path_network(design, ao, inputs, progress);
-        for (const auto& s : a.network.segments) a.segment_extent.push_back(extent_of(geos::envelope(s.geometry.get())));
+        for (const auto& s : a.network.segments) a.segment_extent.push_back(geos::extent(s.geometry.get()));
         progress.info(fmt::format("  {} path segments between {} junctions", a.network.segments.size(), a.network.junctions));
-        if (a.gates) {
-            layers::AssetReport greport;
-            const std::vector<layers::FeatureRecord> gate_records = layers::read_gates(design.gates_path, ao, greport);
-            report_asset(progress, greport, "alley gates");
-            add_input(design.gates_path);
-            std::vector<const GEOSGeometry*> g;
-            for (const auto& r : gate_records) g.push_back(r.geometry.get());
-            a.gate_assignment = paths::assign_gates(a.network, g, design.gate_tolerance);
-            const auto off = std::count(a.gate_assignment.segment_of_gate.begin(), a.gate_assignment.segment_of_gate.end(), -1);
-            if (off > 0) progress.warn(fmt::format("{} gate(s) lie more than {:g} m (--gate-tolerance) from every path and close nothing", off, design.gate_tolerance));
-        }
+        if (a.gates) a.gate_assignment = read_gate_assignment(design, ao, a.network, inputs, progress);
         // Neighbourhood crimes, sorted by x, to count those near each path.
         std::vector<size_t> order;
         for (size_t i = 0; i < in.size(); ++i)

@@ -34,16 +34,8 @@ constexpr double max_score_cells = 20e6;
 } // namespace
 
 std::string money(double gbp) {
-    const auto whole = static_cast<long long>(std::llround(gbp));
-    const std::string plain = std::to_string(std::llabs(whole));
-    std::string digits;
-    for (size_t i = 0; i < plain.size(); ++i) {
-        if (i > 0 && (plain.size() - i) % 3 == 0) digits.push_back(',');
-        digits.push_back(plain[i]);
-    }
-    std::string out(whole < 0 ? "-\xc2\xa3" : "\xc2\xa3");
-    out.append(digits);
-    return out;
+    const double whole = std::round(gbp);
+    return (whole < 0 ? "-\xc2\xa3" : "\xc2\xa3") + grouped(std::abs(whole));
 }
 
 void report_asset(Progress& progress, const layers::AssetReport& r, const char* what) {
@@ -141,23 +133,26 @@ DesignOut design_out(const DesignOutOptions& o, const DesignOutModel& model, con
                      const CrimeTypes& types, const Areas& areas, const std::vector<int32_t>& area_of, const std::string& period,
                      std::vector<std::pair<std::string, std::string>>& inputs, Progress& progress) {
     const std::string &lighting_path = o.lighting_path, &cctv_path = o.cctv_path, &gates_path = o.gates_path, &paths_path = o.paths_path,
-                      &occluders_path = o.occluders_path, &pressure = o.pressure;
-    const double grid_cell = o.grid_cell, cctv_pixels = o.cctv_pixels, cctv_fov = o.cctv_fov, gate_tolerance = o.gate_tolerance,
+                      &pressure = o.pressure;
+    const double grid_cell = o.grid_cell, cctv_pixels = o.cctv_pixels, cctv_fov = o.cctv_fov,
                  path_reach = o.path_reach, bandwidth = o.bandwidth, budget = o.budget, tile = o.tile;
     const guard::LightRule& light_rule = o.light_rule;
     const int quadrant_segments = o.quadrant_segments;
     const std::vector<plan::InterventionSpec>& table = model.table;
     const guard::CameraRule& camera_rule = model.camera_rule;
     const bool with_budget = budget >= 0;
-    nlohmann::ordered_json asset_summary = nlohmann::ordered_json::object();
     DesignOut analysis;
     analysis.table = table;
     analysis.pressure = pressure;
+    analysis.camera_rule = camera_rule;
+    analysis.with_budget = with_budget;
+    auto& asset_summary = analysis.asset_summary;
     const auto type_list = [&](size_t k) { return analysis.type_list(k); };
 
     // Which crime types each intervention addresses.
-    const size_t K = table.size();
-    std::vector<std::vector<uint8_t>> addresses(K, std::vector<uint8_t>(types.size(), 0));
+    const size_t K = analysis.K = table.size();
+    auto& addresses = analysis.addresses;
+    addresses.assign(K, std::vector<uint8_t>(types.size(), 0));
     for (size_t k = 0; k < K; ++k)
         for (const std::string& t : table[k].crime_types)
             if (const CrimeTypeId* id = types.find(t)) addresses[k][*id] = 1;
@@ -166,26 +161,21 @@ DesignOut design_out(const DesignOutOptions& o, const DesignOutModel& model, con
             if (table[k].key == key) return k;
         throw std::logic_error(std::string("no intervention ") + key);
     };
-    const size_t LIGHT = index_of("lighting"), CCTV = index_of("cctv"), GATE = index_of("gating"), HARDEN = index_of("target_hardening");
+    const size_t LIGHT = analysis.LIGHT = index_of("lighting"), CCTV = analysis.CCTV = index_of("cctv"), GATE = analysis.GATE = index_of("gating"),
+                 HARDEN = analysis.HARDEN = index_of("target_hardening");
 
     // ---- The grid of cells -----------------------------------------------------------------------
-    Extent extent;
-    if (!areas.geometry.empty()) {
-        for (const auto& g : areas.geometry) {
-            const geos::Envelope e = geos::envelope(g.get());
-            extent.add(Extent{e.min_x, e.min_y, e.max_x, e.max_y});
-        }
-    } else {
+    Extent extent = areas.extent();
+    if (extent.empty())
         for (size_t i = 0; i < in.size(); ++i) extent.add(in.x[i], in.y[i]);
-    }
     const double n_cells = Grid::cells_covering(extent, 0, grid_cell);
     if (n_cells > max_score_cells)
         throw InputError(fmt::format("--grid {} m: {:.0f} cells over {:.1f} x {:.1f} km is more than {:.0f} million; use --grid {:.0f} or larger, or "
                                      "--areas to limit the study area",
                                      grid_cell, n_cells, extent.width() / 1000, extent.height() / 1000, max_score_cells / 1e6,
                                      std::ceil(grid_cell * std::sqrt(n_cells / max_score_cells))));
-    const Grid grid = Grid::covering(extent, 0, grid_cell);
-    const guard::Tiling tiling = guard::tiling_for(grid, tile);
+    const Grid& grid = analysis.grid = Grid::covering(extent, 0, grid_cell);
+    const guard::Tiling& tiling = analysis.tiling = guard::tiling_for(grid, tile);
     std::vector<uint8_t> inside_cell;
     if (!areas.geometry.empty()) {
         std::vector<const GEOSGeometry*> polygons;
@@ -215,8 +205,8 @@ DesignOut design_out(const DesignOutOptions& o, const DesignOutModel& model, con
     ao.working_crs = working_crs;
 
     // ---- Street lighting ----------------------------------------------------------------------------
-    Coverage lit;
-    size_t light_count = 0;
+    Coverage& lit = analysis.lit;
+    size_t& light_count = analysis.light_count;
     if (!lighting_path.empty()) {
         layers::AssetReport report;
         const std::vector<layers::LightRecord> lights = layers::read_lights(lighting_path, ao, report);
@@ -252,27 +242,21 @@ DesignOut design_out(const DesignOutOptions& o, const DesignOutModel& model, con
     }
 
     // ---- CCTV ---------------------------------------------------------------------------------------
-    Coverage seen;
-    size_t camera_count = 0;
-    double default_range = guard::camera_range(std::nullopt, std::nullopt, camera_rule);
+    Coverage& seen = analysis.seen;
+    size_t& camera_count = analysis.camera_count;
+    const double default_range = analysis.default_range = guard::camera_range(std::nullopt, std::nullopt, camera_rule);
     if (!cctv_path.empty()) {
         layers::AssetReport report;
         const std::vector<layers::CameraRecord> records = layers::read_cameras(cctv_path, ao, report);
         report_asset(progress, report, "CCTV cameras");
         add_input(cctv_path);
-        std::vector<guard::Camera> cameras;
+        const std::vector<guard::Camera> cameras = cameras_from(records, camera_rule);
         size_t with_bearing = 0, with_range = 0;
         std::vector<double> cx, cy;
-        for (const auto& r : records) {
-            guard::Camera c;
-            c.x = r.x, c.y = r.y;
-            c.bearing = r.bearing;
-            c.fov = r.fov;
-            c.range = guard::camera_range(r.range, r.fov, camera_rule);
-            with_bearing += !c.full_circle();
-            with_range += r.range.has_value();
-            cameras.push_back(c);
-            cx.push_back(c.x), cy.push_back(c.y);
+        for (size_t i = 0; i < cameras.size(); ++i) {
+            with_bearing += !cameras[i].full_circle();
+            with_range += records[i].range.has_value();
+            cx.push_back(cameras[i].x), cy.push_back(cameras[i].y);
         }
         camera_count = cameras.size();
         progress.info(fmt::format("  {} with a bearing and field of view (a sector), {} full circle; {} with their own range, the rest {:.1f} m "
@@ -281,16 +265,7 @@ DesignOut design_out(const DesignOutOptions& o, const DesignOutModel& model, con
                                   camera_rule.range ? "--cctv-range" : fmt::format("EN 62676-4 '{}' at {:g} px/m for a {:g}-pixel-wide image",
                                                                                     guard::name(camera_rule.purpose), guard::pixels_per_metre(camera_rule.purpose), cctv_pixels),
                                   camera_rule.range ? "" : fmt::format(" and a {:g} degree field of view, or the camera's own", cctv_fov)));
-        std::vector<guard::Occluder> occluders;
-        if (!occluders_path.empty()) {
-            layers::AssetReport oreport;
-            const std::vector<layers::FeatureRecord> footprints = layers::read_occluders(occluders_path, ao, oreport);
-            report_asset(progress, oreport, "building footprints (occluders)");
-            add_input(occluders_path);
-            std::vector<const GEOSGeometry*> g;
-            for (const auto& f : footprints) g.push_back(f.geometry.get());
-            occluders = guard::occluders_from(g);
-        }
+        const std::vector<guard::Occluder> occluders = read_occluder_set(o, ao, inputs, progress);
         progress.begin(fmt::format("views of {} cameras{}", cameras.size(), occluders.empty() ? "" : fmt::format(" past {} footprints", occluders.size())), 1);
         const std::vector<guard::Shape> shapes = guard::camera_shapes(cameras, occluders, quadrant_segments);
         progress.end();
@@ -309,9 +284,9 @@ DesignOut design_out(const DesignOutOptions& o, const DesignOutModel& model, con
     }
 
     // ---- Paths, alleys and gates ------------------------------------------------------------------
-    paths::Network network;
-    paths::GateAssignment gates;
-    std::vector<uint8_t> gated;
+    paths::Network& network = analysis.network;
+    paths::GateAssignment& gates = analysis.gates;
+    std::vector<uint8_t>& gated = analysis.gated;
     if (!paths_path.empty()) {
         network = read_path_network(o, ao, inputs, progress);
         size_t alleys = 0;
@@ -320,50 +295,27 @@ DesignOut design_out(const DesignOutOptions& o, const DesignOutModel& model, con
                                   network.junctions, network.dead_ends));
         gated.assign(network.segments.size(), 0);
         if (!gates_path.empty()) {
-            layers::AssetReport greport;
-            const std::vector<layers::FeatureRecord> gate_records = layers::read_gates(gates_path, ao, greport);
-            report_asset(progress, greport, "alley gates");
-            add_input(gates_path);
-            std::vector<const GEOSGeometry*> g;
-            for (const auto& r : gate_records) g.push_back(r.geometry.get());
-            gates = paths::assign_gates(network, g, gate_tolerance);
-            size_t off = 0;
-            std::vector<std::string> off_ids;
-            for (size_t i = 0; i < g.size(); ++i)
-                if (gates.segment_of_gate[i] < 0) {
-                    ++off;
-                    if (off_ids.size() < 5)
-                        off_ids.push_back(fmt::format("{} ({:.0f} m away)", gate_records[i].id.empty() ? fmt::format("feature {}", gate_records[i].feature) : gate_records[i].id,
-                                                      gates.distance[i]));
-                }
+            gates = read_gate_assignment(o, ao, network, inputs, progress);
             for (size_t s = 0; s < gated.size(); ++s) gated[s] = gates.gates_on_segment[s] > 0;
-            progress.info(fmt::format("  {} gates close {} segments", g.size() - off, std::count(gated.begin(), gated.end(), 1)));
-            if (off > 0)
-                progress.warn(fmt::format("{} gate(s) lie more than {:g} m (--gate-tolerance) from every path and close nothing: {}{}", off, gate_tolerance,
-                                          fmt::join(off_ids, ", "), off > off_ids.size() ? ", ..." : ""));
-            if (!gates.ambiguous.empty())
-                progress.warn(fmt::format("{} gate(s) stand at a junction of paths, equally near several segments; each closes the first of them. "
-                                          "Move a gate onto the branch it closes to be sure",
-                                          gates.ambiguous.size()));
         }
     }
 
     // ---- Shares of each unit ------------------------------------------------------------------------
-    std::vector<int64_t> unit_cells;
+    std::vector<int64_t>& unit_cells = analysis.unit_cells;
     for (size_t c = 0; c < grid.cells(); ++c)
         if (inside_cell[c]) unit_cells.push_back(static_cast<int64_t>(c));
     progress.begin(fmt::format("coverage of {} cells of {:g} m", unit_cells.size(), grid.cell), 1);
-    const std::vector<double> cell_lit = guard::cell_shares(lit, grid, unit_cells);
-    const std::vector<double> cell_seen = guard::cell_shares(seen, grid, unit_cells);
+    const std::vector<double>& cell_lit = analysis.cell_lit = guard::cell_shares(lit, grid, unit_cells);
+    const std::vector<double>& cell_seen = analysis.cell_seen = guard::cell_shares(seen, grid, unit_cells);
     progress.end();
-    std::vector<double> area_lit, area_seen;
+    std::vector<double>&area_lit = analysis.area_lit, &area_seen = analysis.area_seen;
     if (!areas.geometry.empty()) {
         std::vector<const GEOSGeometry*> polygons;
         for (const auto& g : areas.geometry) polygons.push_back(g.get());
         area_lit = lighting_path.empty() ? std::vector<double>(areas.size(), 0.0) : guard::polygon_shares(lit, polygons, &progress);
         area_seen = cctv_path.empty() ? std::vector<double>(areas.size(), 0.0) : guard::polygon_shares(seen, polygons, &progress);
     }
-    std::vector<double> seg_lit, seg_seen;
+    std::vector<double>&seg_lit = analysis.seg_lit, &seg_seen = analysis.seg_seen;
     if (!network.segments.empty()) {
         std::vector<const GEOSGeometry*> lines;
         for (const auto& s : network.segments) lines.push_back(s.geometry.get());
@@ -375,9 +327,12 @@ DesignOut design_out(const DesignOutOptions& o, const DesignOutModel& model, con
 
     // ---- Crime pressure ----------------------------------------------------------------------------
     // crimes_in[k][u]: the incidents of intervention k's types in unit cell u.
-    std::vector<std::vector<std::vector<uint32_t>>> crimes_in(K, std::vector<std::vector<uint32_t>>(unit_cells.size()));
-    std::vector<std::vector<double>> area_count(K, std::vector<double>(areas.size(), 0.0));
-    std::vector<size_t> addressed_total(K, 0);
+    auto& crimes_in = analysis.crimes_in;
+    crimes_in.assign(K, std::vector<std::vector<uint32_t>>(unit_cells.size()));
+    auto& area_count = analysis.area_count;
+    area_count.assign(K, std::vector<double>(areas.size(), 0.0));
+    auto& addressed_total = analysis.addressed_total;
+    addressed_total.assign(K, 0);
     for (size_t i = 0; i < in.size(); ++i) {
         const int64_t u = cell_of[i] >= 0 ? unit_of_cell[static_cast<size_t>(cell_of[i])] : -1;
         for (size_t k = 0; k < K; ++k) {
@@ -388,7 +343,8 @@ DesignOut design_out(const DesignOutOptions& o, const DesignOutModel& model, con
         }
     }
     // Smoothed pressure (--pressure kde): expected crimes in each cell from a quartic kernel.
-    std::vector<std::vector<double>> kde_pressure(K);
+    auto& kde_pressure = analysis.kde_pressure;
+    kde_pressure.assign(K, {});
     if (pressure == "kde") {
         for (size_t k : {LIGHT, CCTV}) {
             kde::Points pts;
@@ -401,8 +357,9 @@ DesignOut design_out(const DesignOutOptions& o, const DesignOutModel& model, con
         }
     }
     // Burglaries by alley: each to the nearest alley segment within --path-reach.
-    std::vector<std::vector<uint32_t>> burglaries_on(network.segments.size());
-    size_t burglaries_near_alleys = 0;
+    auto& burglaries_on = analysis.burglaries_on;
+    burglaries_on.assign(network.segments.size(), {});
+    size_t& burglaries_near_alleys = analysis.burglaries_near_alleys;
     if (!network.segments.empty()) {
         std::vector<uint8_t> alley(network.segments.size());
         for (size_t s = 0; s < alley.size(); ++s) alley[s] = network.segments[s].kind == "alley";
@@ -416,8 +373,8 @@ DesignOut design_out(const DesignOutOptions& o, const DesignOutModel& model, con
     }
 
     // ---- Candidates ---------------------------------------------------------------------------------
-    std::vector<plan::Candidate> candidates;
-    std::vector<CandidateInfo> info;
+    std::vector<plan::Candidate>& candidates = analysis.candidates;
+    std::vector<CandidateInfo>& info = analysis.info;
     const double light_disc = std::numbers::pi * light_rule.default_radius * light_rule.default_radius;
     const double camera_disc = std::numbers::pi * default_range * default_range;
     for (size_t u = 0; u < unit_cells.size(); ++u) {
@@ -495,8 +452,9 @@ DesignOut design_out(const DesignOutOptions& o, const DesignOutModel& model, con
         }
 
     // ---- Budget plan ---------------------------------------------------------------------------------
-    plan::Plan chosen_plan;
-    std::vector<int64_t> plan_order(candidates.size(), 0);
+    plan::Plan& chosen_plan = analysis.chosen_plan;
+    std::vector<int64_t>& plan_order = analysis.plan_order;
+    plan_order.assign(candidates.size(), 0);
     if (with_budget) {
         progress.begin(fmt::format("planning within {} over {} candidates", money(budget), candidates.size()), 1);
         chosen_plan = plan::plan_budget(candidates, budget);
@@ -508,35 +466,62 @@ DesignOut design_out(const DesignOutOptions& o, const DesignOutModel& model, con
         });
         for (size_t k = 0; k < order.size(); ++k) plan_order[order[k]] = static_cast<int64_t>(k + 1);
     }
-    analysis.K = K, analysis.LIGHT = LIGHT, analysis.CCTV = CCTV, analysis.GATE = GATE, analysis.HARDEN = HARDEN;
-    analysis.addresses = std::move(addresses);
-    analysis.camera_rule = camera_rule;
-    analysis.default_range = default_range;
-    analysis.grid = grid;
-    analysis.tiling = tiling;
-    analysis.extent = extent;
-    analysis.unit_cells = std::move(unit_cells);
-    analysis.cell_lit = cell_lit, analysis.cell_seen = cell_seen;
-    analysis.area_lit = std::move(area_lit), analysis.area_seen = std::move(area_seen);
-    analysis.lit = std::move(lit), analysis.seen = std::move(seen);
-    analysis.light_count = light_count, analysis.camera_count = camera_count;
-    analysis.network = std::move(network);
-    analysis.gates = std::move(gates);
-    analysis.gated = std::move(gated);
-    analysis.seg_lit = std::move(seg_lit), analysis.seg_seen = std::move(seg_seen);
-    analysis.crimes_in = std::move(crimes_in);
-    analysis.area_count = std::move(area_count);
-    analysis.addressed_total = std::move(addressed_total);
-    analysis.kde_pressure = std::move(kde_pressure);
-    analysis.burglaries_on = std::move(burglaries_on);
-    analysis.burglaries_near_alleys = burglaries_near_alleys;
-    analysis.candidates = std::move(candidates);
-    analysis.info = std::move(info);
-    analysis.with_budget = with_budget;
-    analysis.chosen_plan = std::move(chosen_plan);
-    analysis.plan_order = std::move(plan_order);
-    analysis.asset_summary = std::move(asset_summary);
     return analysis;
+}
+
+std::vector<guard::Camera> cameras_from(const std::vector<layers::CameraRecord>& records, const guard::CameraRule& rule) {
+    std::vector<guard::Camera> cameras;
+    for (const auto& r : records) {
+        guard::Camera c;
+        c.x = r.x, c.y = r.y, c.bearing = r.bearing, c.fov = r.fov;
+        c.range = guard::camera_range(r.range, r.fov, rule);
+        cameras.push_back(c);
+    }
+    return cameras;
+}
+
+std::vector<guard::Occluder> read_occluder_set(const DesignOutOptions& o, const layers::AssetOptions& ao,
+                                               std::vector<std::pair<std::string, std::string>>& inputs, Progress& progress,
+                                               const std::function<bool(const Extent&)>& keep) {
+    if (o.occluders_path.empty()) return {};
+    layers::AssetReport report;
+    const std::vector<layers::FeatureRecord> footprints = layers::read_occluders(o.occluders_path, ao, report);
+    report_asset(progress, report, "building footprints (occluders)");
+    add_input(inputs, o.occluders_path);
+    std::vector<const GEOSGeometry*> g;
+    for (const auto& f : footprints)
+        if (!keep || keep(geos::extent(f.geometry.get()))) g.push_back(f.geometry.get());
+    return guard::occluders_from(g);
+}
+
+paths::GateAssignment read_gate_assignment(const DesignOutOptions& o, const layers::AssetOptions& ao, const paths::Network& network,
+                                           std::vector<std::pair<std::string, std::string>>& inputs, Progress& progress) {
+    layers::AssetReport report;
+    const std::vector<layers::FeatureRecord> gate_records = layers::read_gates(o.gates_path, ao, report);
+    report_asset(progress, report, "alley gates");
+    add_input(inputs, o.gates_path);
+    std::vector<const GEOSGeometry*> g;
+    for (const auto& r : gate_records) g.push_back(r.geometry.get());
+    paths::GateAssignment gates = paths::assign_gates(network, g, o.gate_tolerance);
+    size_t off = 0;
+    std::vector<std::string> off_ids;
+    for (size_t i = 0; i < g.size(); ++i)
+        if (gates.segment_of_gate[i] < 0) {
+            ++off;
+            if (off_ids.size() < 5)
+                off_ids.push_back(fmt::format("{} ({:.0f} m away)", gate_records[i].id.empty() ? fmt::format("feature {}", gate_records[i].feature) : gate_records[i].id,
+                                              gates.distance[i]));
+        }
+    const auto closed = std::count_if(gates.gates_on_segment.begin(), gates.gates_on_segment.end(), [](uint32_t n) { return n > 0; });
+    progress.info(fmt::format("  {} gates close {} segments", g.size() - off, closed));
+    if (off > 0)
+        progress.warn(fmt::format("{} gate(s) lie more than {:g} m (--gate-tolerance) from every path and close nothing: {}{}", off, o.gate_tolerance,
+                                  fmt::join(off_ids, ", "), off > off_ids.size() ? ", ..." : ""));
+    if (!gates.ambiguous.empty())
+        progress.warn(fmt::format("{} gate(s) stand at a junction of paths, equally near several segments; each closes the first of them. "
+                                  "Move a gate onto the branch it closes to be sure",
+                                  gates.ambiguous.size()));
+    return gates;
 }
 
 CLI::Validator budget_check() {

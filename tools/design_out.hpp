@@ -5,6 +5,7 @@
 // expected to prevent (engine/interventions.hpp) and, given a budget, the plan.
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -72,6 +73,18 @@ void add_input(std::vector<std::pair<std::string, std::string>>& inputs, const s
 paths::Network read_path_network(const DesignOutOptions& options, const layers::AssetOptions& asset_options,
                                  std::vector<std::pair<std::string, std::string>>& inputs, Progress& progress);
 
+/// Camera records as cameras, each with its range: its own, else the rule's.
+std::vector<guard::Camera> cameras_from(const std::vector<layers::CameraRecord>& records, const guard::CameraRule& rule);
+/// Reads --occluders (building footprints) as occluders, those whose extent `keep` accepts (all
+/// when `keep` is empty).
+std::vector<guard::Occluder> read_occluder_set(const DesignOutOptions& options, const layers::AssetOptions& asset_options,
+                                               std::vector<std::pair<std::string, std::string>>& inputs, Progress& progress,
+                                               const std::function<bool(const Extent&)>& keep = {});
+/// Reads --gates and gives each the path segment it closes, warning about gates that close
+/// nothing (beyond --gate-tolerance) or stand at a junction.
+paths::GateAssignment read_gate_assignment(const DesignOutOptions& options, const layers::AssetOptions& asset_options, const paths::Network& network,
+                                           std::vector<std::pair<std::string, std::string>>& inputs, Progress& progress);
+
 /// The check of --budget: a number of GBP, 0 or more.
 CLI::Validator budget_check();
 
@@ -102,7 +115,6 @@ struct DesignOut {
     double default_range = 0;                                  // of cameras with no range of their own
     Grid grid;
     guard::Tiling tiling;
-    Extent extent;
     std::vector<int64_t> unit_cells; // cells inside the study area
     std::vector<double> cell_lit, cell_seen; // per unit cell
     std::vector<double> area_lit, area_seen; // per area (when areas are given)

@@ -8,12 +8,15 @@
 #include <map>
 
 #include "engine/errors.hpp"
+#include "layers/postgis.hpp"
 #include "tools/commands.hpp"
 #include "tools/options.hpp"
 
 int main(int argc, char** argv) {
     using namespace safer::tools;
     for (int i = 0; i < argc; ++i) g_command_line += (i ? " " : "") + std::string(argv[i]);
+    // It goes into metadata, reports and GeoTIFF tags: never with a database password.
+    g_command_line = safer::layers::hide_passwords(g_command_line);
 
     CLI::App app{"safer: hotspot and situational crime-prevention analysis.\n"
                  "Reads police.uk incidents, area boundaries and population; writes GeoPackage layers.",

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/area_index.hpp"
 #include "engine/errors.hpp"
 #include "layers/postgis.hpp"
 
@@ -101,6 +102,8 @@ std::vector<uint8_t> CrimeSelection::select(const layers::IngestResult& result, 
     return selected;
 }
 
+std::string OutputOptions::shown() const { return layers::hide_passwords(output); }
+
 void OutputOptions::add_to(CLI::App& app, const char* output_help) {
     app.add_option("-o,--output", output,
                    std::string(output_help) + "; or a PostGIS database, PG:\"dbname=... host=... user=...\" (libpq keywords), written into --schema");
@@ -130,12 +133,26 @@ void print_ingest_summary(const layers::IngestResult& result, uint64_t used, Pro
     if (!result.transform_operation.empty()) progress.info(fmt::format("coordinates transformed by PROJ: {}", result.transform_operation));
 }
 
+std::vector<int32_t> keep_located(layers::IngestResult& result, const std::vector<int32_t>& area_of) {
+    const Incidents& in = result.incidents;
+    std::vector<uint8_t> inside(area_of.size());
+    std::vector<int32_t> kept;
+    for (size_t i = 0; i < area_of.size(); ++i) {
+        inside[i] = area_of[i] != no_area;
+        if (inside[i]) kept.push_back(area_of[i]);
+        else result.rejects.add(in.source[i], in.line[i], RejectReason::outside_areas, fmt::format("x {:.1f}, y {:.1f}", in.x[i], in.y[i]));
+    }
+    result.incidents.keep(inside);
+    result.rejects.sort();
+    return kept;
+}
+
 void record_run(layers::GeoPackageWriter& writer, const std::vector<std::pair<std::string, std::string>>& checksums,
                 const std::string& parameters_json) {
     nlohmann::ordered_json sha256 = nlohmann::ordered_json::object();
     for (const auto& [file, digest] : checksums) sha256[file] = digest;
     writer.set_metadata("SAFER_VERSION", SAFER_VERSION);
-    writer.set_metadata("SAFER_COMMAND", layers::hide_passwords(g_command_line));
+    writer.set_metadata("SAFER_COMMAND", g_command_line); // passwords hidden in main()
     writer.set_metadata("SAFER_PARAMETERS", parameters_json);
     writer.set_metadata("SAFER_INPUT_SHA256", sha256.dump());
 }

@@ -43,7 +43,13 @@ struct OutputOptions {
     bool overwrite = false;
     bool quiet = false;
     void add_to(CLI::App& app, const char* output_help);
+    /// The output as messages show it: a PG: connection string without its password.
+    std::string shown() const;
 };
+
+/// Keeps the incidents located in an area (`area_of`, from AreaIndex::locate) and rejects the rest
+/// as outside_areas, so rows read = used + rejected still holds. Returns the kept incidents' areas.
+std::vector<int32_t> keep_located(layers::IngestResult& result, const std::vector<int32_t>& area_of);
 
 /// Prints rows read, used and rejected by reason, and any unknown crime types.
 void print_ingest_summary(const layers::IngestResult& result, uint64_t used, Progress& progress);

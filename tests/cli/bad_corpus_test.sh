@@ -8,9 +8,8 @@ ONLY=("$@")
 BAD="$FIX/bad"
 GEN="$WORK/gen"
 rm -rf "$WORK"; mkdir -p "$WORK" "$GEN"
-failures=0; cases=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
+source "$(dirname "$0")/lib.sh"
+cases=0
 count() { sqlite3 "$1" "SELECT COUNT(*) FROM \"$2\""; }
 
 # --- Files too large or too hostile to keep in the repository ---------------------------------

@@ -6,18 +6,7 @@
 set -uo pipefail
 SAFER="$1"; TOWN_BIN="$2"; DATA="$3"; WORK="$4"
 rm -rf "$WORK"; mkdir -p "$WORK"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
-expect() { # exit code, stderr fragment, path that must not exist afterwards, command...
-    local code="$1" fragment="$2" output="$3"; shift 3
-    "$@" >"$WORK/out.txt" 2>"$WORK/err.txt"
-    local got=$?
-    if [ "$got" -ne "$code" ]; then fail "$* exited $got, expected $code: $(cat "$WORK/err.txt")"; return; fi
-    if ! grep -qF -- "$fragment" "$WORK/err.txt"; then fail "$*: stderr lacks '$fragment': $(cat "$WORK/err.txt")"; return; fi
-    if [ -n "$output" ] && [ -e "$output" ]; then fail "$*: left an output file $output"; return; fi
-    pass "$* -> exit $code"
-}
+source "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 AS="$DATA/avon-and-somerset"
 POP="$DATA/england/imd2019/File_6_-_IoD2019_Population_Denominators.csv.gz"
@@ -193,5 +182,4 @@ head -1 "$(ls "$T"/crimes/*/*.csv | head -1)" >"$WORK/asb.csv"
 grep -h "Anti-social" "$T"/crimes/*/*.csv >>"$WORK/asb.csv"
 expect 1 "the neighbourhood group has no incidents" "$OUT" "$SAFER" bid --crimes "$WORK/asb.csv" --areas "$T/lsoas.geojson" --population "$T/population.csv" -o "$OUT" --report "$WORK/bad.html"
 
-echo "$failures failed"
-[ "$failures" -eq 0 ]
+finish

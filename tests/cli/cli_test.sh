@@ -4,22 +4,10 @@
 set -uo pipefail
 SAFER="$1"; TOWN_BIN="$2"; FIX="$3"; DATA="$4"; WORK="$5"
 rm -rf "$WORK"; mkdir -p "$WORK"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
+source "$(dirname "$0")/lib.sh"
 EVERY="$FIX/csv/crimes-17rows-every-reject-reason-bom-crlf.csv"
 
 # Runs a command expecting exit code $1 and stderr containing $2; no file at $3 afterwards.
-expect() {
-    local code="$1" fragment="$2" output="$3"; shift 3
-    "$@" >"$WORK/out.txt" 2>"$WORK/err.txt"
-    local got=$?
-    if [ "$got" -ne "$code" ]; then fail "$* exited $got, expected $code: $(cat "$WORK/err.txt")"; return; fi
-    if ! grep -qF -- "$fragment" "$WORK/err.txt"; then fail "$*: stderr lacks '$fragment': $(cat "$WORK/err.txt")"; return; fi
-    if [ -n "$output" ] && [ -e "$output" ]; then fail "$*: left an output file $output"; return; fi
-    if [ -n "$output" ] && ls "$(dirname "$output")"/.*.tmp-* >/dev/null 2>&1; then fail "$*: left a temporary file"; return; fi
-    pass "$* -> exit $code"
-}
 
 count() { ogrinfo -ro -q "$1" -sql "SELECT COUNT(*) AS n FROM $2" | sed -n 's/.*n (Integer[0-9]*) = //p'; }
 
@@ -138,5 +126,4 @@ print([v.decode() for v in texts], file=sys.stderr)
 sys.exit(0 if ok else 1)
 PY
 
-echo "$failures failed"
-[ "$failures" -eq 0 ]
+finish

@@ -15,10 +15,7 @@
 set -uo pipefail
 SAFER="$1"; TOWN_BIN="$2"; WORK="$3"
 rm -rf "$WORK"; mkdir -p "$WORK"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
-skip() { echo "SKIP: $*"; }
+source "$(dirname "$0")/lib.sh"
 
 # No temporary output (.NAME.tmp-PID, or its SQLite companions) left in a folder.
 no_temp() { ! ls -A "$1" 2>/dev/null | grep -q '\.tmp-'; }
@@ -124,9 +121,9 @@ if [ $can_mount -eq 1 ]; then
         ls -A "$WORK/full-tif" >"$WORK/ft.list"'
     if [ "$(cat "$WORK/ft.code")" = 3 ] && [ ! -s "$WORK/ft.list" ]; then pass "disk full, kde GeoTIFF: exit 3, nothing left: $(grep -m1 error "$WORK/ft.err" | cut -c1-150)"
     else fail "disk full, kde GeoTIFF: exit $(cat "$WORK/ft.code"), $(head -c 600 "$WORK/ft.err"), left: $(tr '\n' ' ' <"$WORK/ft.list")"; fi
-    # safer bid writes a GeoPackage, a QGIS style, four CSVs and a report; safer site a GeoPackage
-    # and a report. They are moved into place together, so a disk that fills at any stage (the
-    # layers, the raster, the CSVs, the report) leaves none of them; the message names the full disk.
+    # safer bid (without assets) writes a GeoPackage, a QGIS style, three CSVs and a report, all to
+    # temporary files before any is moved into place: a disk that fills at any of these sizes
+    # leaves none of them, and the message names the full disk.
     mkdir -p "$WORK/bid-ok"
     "$SAFER" bid -q --crimes "$CRIMES" --areas "$T/lsoas.geojson" --population "$T/population.csv" --min-population 1500 \
         --max-population 8000 -o "$WORK/bid-ok/b.gpkg" --report "$WORK/bid-ok/b.html" || fail "bid on the town"
@@ -139,7 +136,7 @@ if [ $can_mount -eq 1 ]; then
                 --max-population 8000 -o "$WORK/full-bid/b.gpkg" --report "$WORK/full-bid/b.html" 2>"$WORK/fb.err"; echo $? >"$WORK/fb.code"
             ls -A "$WORK/full-bid" >"$WORK/fb.list"'
         if [ "$(cat "$WORK/fb.code")" = 3 ] && [ ! -s "$WORK/fb.list" ] && grep -qiE "full|no space" "$WORK/fb.err"; then
-            pass "disk full (${size} KiB), bid: exit 3, none of its 7 outputs left: $(grep -m1 error "$WORK/fb.err" | cut -c1-150)"
+            pass "disk full (${size} KiB), bid: exit 3, none of its 6 outputs left: $(grep -m1 error "$WORK/fb.err" | cut -c1-150)"
         else
             fail "disk full (${size} KiB), bid: exit $(cat "$WORK/fb.code"), $(head -c 600 "$WORK/fb.err"), left: $(tr '\n' ' ' <"$WORK/fb.list")"
         fi
@@ -237,5 +234,4 @@ expect_fault 1 "no GDAL vector driver recognises it" "$WORK/nodrv2.gpkg" "" env 
 mkdir -p "$WORK/empty"
 expect_fault 3 "PROJ cannot open its database" "$WORK/noproj.gpkg" "" env PROJ_DATA="$WORK/empty" PROJ_LIB="$WORK/empty" "$SAFER" ingest --crimes "$CRIMES" -o "$WORK/noproj.gpkg"
 
-echo "$failures failed"
-[ "$failures" -eq 0 ]
+finish

@@ -5,19 +5,7 @@
 set -uo pipefail
 SAFER="$1"; TOWN_BIN="$2"; WORK="$3"
 rm -rf "$WORK"; mkdir -p "$WORK"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
-expect() { # exit code, stderr fragment, path that must not exist afterwards, command...
-    local code="$1" fragment="$2" output="$3"; shift 3
-    "$@" >"$WORK/out.txt" 2>"$WORK/err.txt"
-    local got=$?
-    if [ "$got" -ne "$code" ]; then fail "$* exited $got, expected $code: $(cat "$WORK/err.txt")"; return; fi
-    if ! grep -qF -- "$fragment" "$WORK/err.txt"; then fail "$*: stderr lacks '$fragment': $(cat "$WORK/err.txt")"; return; fi
-    if [ -n "$output" ] && [ -e "$output" ]; then fail "$*: left an output file $output"; return; fi
-    pass "$* -> exit $code"
-}
-sql() { sqlite3 "$1" "$2"; }
+source "$(dirname "$0")/lib.sh"
 
 "$TOWN_BIN" --seed 5 -o "$WORK/town" -q
 T="$WORK/town"
@@ -26,42 +14,42 @@ T="$WORK/town"
     --seed 7 -o "$WORK/areas.gpkg" 2>"$WORK/areas.err" || fail "hotspots areas: $(cat "$WORK/areas.err")"
 grep -qF "weights: queen contiguity (default for areas)" "$WORK/areas.err" && pass "states the default weights" || fail "weights rule not printed"
 grep -qE "Gi\*: [0-9]+ hot and [0-9]+ cold units at 95 %" "$WORK/areas.err" && pass "prints hot and cold at 95 %" || fail "summary"
-cols=$(sql "$WORK/areas.gpkg" "SELECT group_concat(name, ' ') FROM pragma_table_info('hotspot_areas')")
+cols=$(q "$WORK/areas.gpkg" "SELECT group_concat(name, ' ') FROM pragma_table_info('hotspot_areas')")
 for f in code name count rate gi_z gi_p gi_p_sim gi_p_fdr gi_bin lisa_i lisa_p lisa_quadrant; do
     echo " $cols " | grep -q " $f " || fail "hotspot_areas lacks $f ($cols)"
 done
 pass "hotspot_areas fields: $cols"
-[ "$(sql "$WORK/areas.gpkg" "SELECT COUNT(*) FROM hotspot_areas WHERE gi_z IS NULL OR gi_p IS NULL OR gi_bin IS NULL")" = 0 ] && pass "no NULL statistics" || fail "NULL statistics"
+[ "$(q "$WORK/areas.gpkg" "SELECT COUNT(*) FROM hotspot_areas WHERE gi_z IS NULL OR gi_p IS NULL OR gi_bin IS NULL")" = 0 ] && pass "no NULL statistics" || fail "NULL statistics"
 # rate = 1000 * count / population, checked against the population file itself
-bad=$(sql "$WORK/areas.gpkg" "SELECT code || ' ' || rate || ' ' || count FROM hotspot_areas" | while read -r code rate count; do
+bad=$(q "$WORK/areas.gpkg" "SELECT code || ' ' || rate || ' ' || count FROM hotspot_areas" | while read -r code rate count; do
     pop=$(awk -F, -v c="$code" '$1 == c {print $3}' "$T/population.csv")
     awk -v r="$rate" -v c="$count" -v p="$pop" 'BEGIN { d = r - 1000 * c / p; if (d < 0) d = -d; exit !(d > 1e-9) }' && echo "$code"
 done)
 [ -z "$bad" ] && pass "rate = 1000 count / population in every area" || fail "rates wrong: $bad"
 # gi_bin agrees with gi_p and gi_z (Esri's Gi_Bin)
-[ "$(sql "$WORK/areas.gpkg" "SELECT COUNT(*) FROM hotspot_areas WHERE gi_bin != (CASE WHEN gi_p < 0.01 THEN 3 WHEN gi_p < 0.05 THEN 2 WHEN gi_p < 0.10 THEN 1 ELSE 0 END) * (CASE WHEN gi_z > 0 THEN 1 ELSE -1 END)")" = 0 ] \
+[ "$(q "$WORK/areas.gpkg" "SELECT COUNT(*) FROM hotspot_areas WHERE gi_bin != (CASE WHEN gi_p < 0.01 THEN 3 WHEN gi_p < 0.05 THEN 2 WHEN gi_p < 0.10 THEN 1 ELSE 0 END) * (CASE WHEN gi_z > 0 THEN 1 ELSE -1 END)")" = 0 ] \
     && pass "gi_bin follows Esri's bins of gi_p" || fail "gi_bin"
-[ "$(sql "$WORK/areas.gpkg" "SELECT COUNT(*) FROM concentration")" -ge 10 ] && pass "concentration table" || fail "concentration table"
-last=$(sql "$WORK/areas.gpkg" "SELECT incident_share FROM lorenz ORDER BY units DESC LIMIT 1")
+[ "$(q "$WORK/areas.gpkg" "SELECT COUNT(*) FROM concentration")" -ge 10 ] && pass "concentration table" || fail "concentration table"
+last=$(q "$WORK/areas.gpkg" "SELECT incident_share FROM lorenz ORDER BY units DESC LIMIT 1")
 [ "$last" = 1.0 ] && pass "Lorenz curve ends at 1" || fail "Lorenz ends at $last"
 # Same seed, same pseudo p-values; another seed, others.
 "$SAFER" hotspots -q --crimes "$T/crimes" --group neighbourhood --areas "$T/lsoas.geojson" --population "$T/population.csv" --seed 7 -o "$WORK/again.gpkg" 2>/dev/null
 "$SAFER" hotspots -q --crimes "$T/crimes" --group neighbourhood --areas "$T/lsoas.geojson" --population "$T/population.csv" --seed 8 -o "$WORK/other.gpkg" 2>/dev/null
-a=$(sql "$WORK/areas.gpkg" "SELECT group_concat(gi_p_sim || lisa_p) FROM hotspot_areas"); b=$(sql "$WORK/again.gpkg" "SELECT group_concat(gi_p_sim || lisa_p) FROM hotspot_areas")
-c=$(sql "$WORK/other.gpkg" "SELECT group_concat(gi_p_sim || lisa_p) FROM hotspot_areas")
+a=$(q "$WORK/areas.gpkg" "SELECT group_concat(gi_p_sim || lisa_p) FROM hotspot_areas"); b=$(q "$WORK/again.gpkg" "SELECT group_concat(gi_p_sim || lisa_p) FROM hotspot_areas")
+c=$(q "$WORK/other.gpkg" "SELECT group_concat(gi_p_sim || lisa_p) FROM hotspot_areas")
 [ "$a" = "$b" ] && pass "same seed, same pseudo p-values" || fail "permutations not repeatable"
 [ "$a" != "$c" ] && pass "another seed, other pseudo p-values" || fail "seed ignored"
 
 # --- Grid with periods ----------------------------------------------------------------------
 "$SAFER" hotspots --crimes "$T/crimes" --grid 100 --areas "$T/lsoas.geojson" --by quarter --fdr -o "$WORK/grid.gpkg" 2>"$WORK/grid.err" \
     || fail "hotspots grid: $(cat "$WORK/grid.err")"
-cells=$(sql "$WORK/grid.gpkg" "SELECT COUNT(*) FROM hotspot_grid")
-zero=$(sql "$WORK/grid.gpkg" "SELECT COUNT(*) FROM hotspot_grid WHERE count = 0")
+cells=$(q "$WORK/grid.gpkg" "SELECT COUNT(*) FROM hotspot_grid")
+zero=$(q "$WORK/grid.gpkg" "SELECT COUNT(*) FROM hotspot_grid WHERE count = 0")
 [ "$cells" -gt 100 ] && [ "$zero" -gt 0 ] && pass "grid: $cells cells in the study area, $zero with no incident kept" || fail "grid cells $cells zero $zero"
 used=$(sed -n 's/.*: \([0-9]*\) incidents of Every.*/\1/p' "$WORK/grid.err")
-summed=$(sql "$WORK/grid.gpkg" "SELECT CAST(SUM(count) AS INTEGER) FROM hotspot_grid")
+summed=$(q "$WORK/grid.gpkg" "SELECT CAST(SUM(count) AS INTEGER) FROM hotspot_grid")
 grep -q "not counted" "$WORK/grid.err" || { [ "$summed" = "$used" ] && pass "grid counts sum to the incidents ($summed)" || fail "grid sum $summed != $used"; }
-patterns=$(sql "$WORK/grid.gpkg" "SELECT COUNT(*) FROM hotspot_grid WHERE emerging IS NOT NULL AND hotspot_class IS NOT NULL")
+patterns=$(q "$WORK/grid.gpkg" "SELECT COUNT(*) FROM hotspot_grid WHERE emerging IS NOT NULL AND hotspot_class IS NOT NULL")
 [ "$patterns" = "$cells" ] && pass "every cell has an emerging pattern and a class" || fail "patterns $patterns of $cells"
 
 # --- Bad input ---------------------------------------------------------------------------
@@ -82,5 +70,4 @@ expect 0 "only 4 units: Gi* needs about 30" "" "$SAFER" hotspots --crimes "$WORK
 expect 2 "--weights" "$OUT" "$SAFER" hotspots --crimes "$WORK/three.csv" --areas "$WORK/four.geojson" --weights knn:x -o "$OUT"
 expect 2 "--grid METRES" "$OUT" "$SAFER" hotspots --crimes "$WORK/three.csv" -o "$OUT"
 
-echo "$failures failed"
-[ "$failures" -eq 0 ]
+finish

@@ -5,20 +5,8 @@
 set -uo pipefail
 SAFER="$1"; TOWN_BIN="$2"; WORK="$3"
 rm -rf "$WORK"; mkdir -p "$WORK"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
-expect() { # exit code, stderr fragment, path that must not exist afterwards, command...
-    local code="$1" fragment="$2" output="$3"; shift 3
-    "$@" >"$WORK/out.txt" 2>"$WORK/err.txt"
-    local got=$?
-    if [ "$got" -ne "$code" ]; then fail "$* exited $got, expected $code: $(cat "$WORK/err.txt")"; return; fi
-    if ! grep -qF -- "$fragment" "$WORK/err.txt"; then fail "$*: stderr lacks '$fragment': $(cat "$WORK/err.txt")"; return; fi
-    if [ -n "$output" ] && [ -e "$output" ]; then fail "$*: left an output file $output"; return; fi
-    pass "$* -> exit $code"
-}
+source "$(dirname "$0")/lib.sh"
 # |a - b| <= tol
-close() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
 value_at() { gdallocationinfo -valonly -geoloc "$1" "$2" "$3"; } # raster, x, y
 
 # --- One incident at a cell centre: closed-form values --------------------------------------
@@ -87,5 +75,4 @@ grep -qi "MB" "$WORK/err.txt" && pass "over-budget message gives the size" || fa
 expect 2 "--bandwidth wide" "$OUT" "$SAFER" kde --crimes "$WORK/one.csv" --bandwidth wide -o "$OUT"
 expect 2 "--group" "$OUT" "$SAFER" kde --crimes "$WORK/one.csv" --group nosuch -o "$OUT"
 
-echo "$failures failed"
-[ "$failures" -eq 0 ]
+finish

@@ -11,9 +11,7 @@ set -uo pipefail
 SAFER="$1"; TOWN_BIN="$2"; CHECKER="$3"; WORK="$4"
 PY=/usr/bin/python3 # Debian's, with GDAL's bindings
 rm -rf "$WORK"; mkdir -p "$WORK"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
+source "$(dirname "$0")/lib.sh"
 sha() { sha256sum <"$1" | cut -d' ' -f1; }
 
 "$TOWN_BIN" --seed 1 -o "$WORK/town" -q || { fail "safer-town"; exit 1; }

@@ -15,9 +15,7 @@ SAFER="$1"; TOWN_BIN="$2"; CHECKER="$3"; WORK="$4"
 PY=/usr/bin/python3
 PGBIN=/usr/lib/postgresql/15/bin
 rm -rf "$WORK"; mkdir -p "$WORK"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
+source "$(dirname "$0")/lib.sh"
 
 if [ ! -x "$PGBIN/initdb" ] || [ ! -f /usr/share/postgresql/15/extension/postgis.control ]; then
     echo "FAIL: PostgreSQL 15 and PostGIS 3 are not installed (postgresql-15 and postgresql-15-postgis-3 from tools/packages.txt)"
@@ -125,7 +123,7 @@ elif [ $status -eq 0 ]; then pass "QGIS loads every PostGIS table valid, with it
 else fail "QGIS over the PostGIS schemas"; fi
 
 # --- Bad input and transactions ------------------------------------------------------------------------------
-expect() { # exit code, stderr fragment, seconds at most, command...
+expect_within() { # exit code, stderr fragment, seconds at most, command...
     local code="$1" fragment="$2" limit="$3"; shift 3
     local t0; t0=$(date +%s.%N)
     "$@" >/dev/null 2>"$WORK/err.txt"
@@ -138,7 +136,7 @@ expect() { # exit code, stderr fragment, seconds at most, command...
 INGEST=(ingest -q --crimes "$T/crimes/2023-01")
 tables() { value "$1" "SELECT string_agg(table_name || ':' || (xpath('/row/c/text()', query_to_xml('SELECT count(*) AS c FROM $2.' || table_name, false, true, '')))[1]::text, ' ' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = '$2'"; }
 before=$(tables safer demo)
-expect 2 "schema 'demo' already exists; pass --overwrite" 10 "$SAFER" "${INGEST[@]}" -o "PG:$DB" --schema demo
+expect_within 2 "schema 'demo' already exists; pass --overwrite" 10 "$SAFER" "${INGEST[@]}" -o "PG:$DB" --schema demo
 [ "$(tables safer demo)" = "$before" ] && pass "schema demo unchanged" || fail "schema demo changed: $(tables safer demo)"
 "$SAFER" "${INGEST[@]}" -o "PG:$DB" --schema demo --overwrite 2>"$WORK/err.txt" || fail "--overwrite: $(cat "$WORK/err.txt")"
 after=$(tables safer demo)
@@ -152,22 +150,22 @@ after=$(tables safer demo)
 NR="host=127.0.0.1 port=$PORT user=postgres dbname=noraster"
 "$SAFER" areas -q --crimes "$T/crimes" --areas "$T/lsoas.geojson" -o "PG:$NR" --schema s 2>"$WORK/err.txt" || fail "areas to noraster: $(cat "$WORK/err.txt")"
 before=$(tables noraster s)
-expect 3 "CREATE EXTENSION postgis_raster" 60 "$SAFER" kde -q --crimes "$T/crimes" --bandwidth 250 --cell 20 -o "PG:$NR" --schema s --overwrite
+expect_within 3 "CREATE EXTENSION postgis_raster" 60 "$SAFER" kde -q --crimes "$T/crimes" --bandwidth 250 --cell 20 -o "PG:$NR" --schema s --overwrite
 [ "$(tables noraster s)" = "$before" ] && pass "the failed write left schema s as it was ($before)" || fail "schema s changed: $(tables noraster s)"
 [ "$(value noraster "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'safer_staging%'")" = 0 ] && pass "and no staging schema behind" \
     || fail "a staging schema was left"
 ls /tmp/.safer-postgis-* >/dev/null 2>&1 && fail "a temporary GeoPackage was left in /tmp" || pass "and no temporary GeoPackage"
 
 psql_ -d safer -c "CREATE SCHEMA theirs" -c "CREATE TABLE theirs.keep (x int)"
-expect 2 "safer did not write it" 10 "$SAFER" "${INGEST[@]}" -o "PG:$DB" --schema theirs --overwrite
+expect_within 2 "safer did not write it" 10 "$SAFER" "${INGEST[@]}" -o "PG:$DB" --schema theirs --overwrite
 [ "$(value safer "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'theirs'")" = 1 ] && pass "schema theirs untouched" || fail "schema theirs changed"
-expect 2 "choose another name" 10 "$SAFER" "${INGEST[@]}" -o "PG:$DB" --schema public --overwrite
-expect 3 "PostGIS is not installed" 10 "$SAFER" "${INGEST[@]}" -o "PG:host=127.0.0.1 port=$PORT user=postgres dbname=plain" --schema s
-expect 3 "does not exist" 10 "$SAFER" "${INGEST[@]}" -o "PG:host=127.0.0.1 port=$PORT user=postgres dbname=nodb" --schema s
-expect 2 "invalid connection option" 10 "$SAFER" "${INGEST[@]}" -o "PG:dbnme=x" --schema s
+expect_within 2 "choose another name" 10 "$SAFER" "${INGEST[@]}" -o "PG:$DB" --schema public --overwrite
+expect_within 3 "PostGIS is not installed" 10 "$SAFER" "${INGEST[@]}" -o "PG:host=127.0.0.1 port=$PORT user=postgres dbname=plain" --schema s
+expect_within 3 "does not exist" 10 "$SAFER" "${INGEST[@]}" -o "PG:host=127.0.0.1 port=$PORT user=postgres dbname=nodb" --schema s
+expect_within 2 "invalid connection option" 10 "$SAFER" "${INGEST[@]}" -o "PG:dbnme=x" --schema s
 # Unreachable: nothing listening, and a server that accepts connections but never answers.
 FREE=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-expect 3 "cannot connect to the database" 5 "$SAFER" "${INGEST[@]}" -o "PG:host=127.0.0.1 port=$FREE dbname=x" --schema s
+expect_within 3 "cannot connect to the database" 5 "$SAFER" "${INGEST[@]}" -o "PG:host=127.0.0.1 port=$FREE dbname=x" --schema s
 "$PY" -c '
 import socket, sys, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 0)); s.listen(8)
@@ -179,8 +177,8 @@ while True:
 LISTENER=$!
 for _ in $(seq 50); do [ -s "$WORK/listener.port" ] && break; sleep 0.1; done
 SILENT=$(cat "$WORK/listener.port")
-expect 3 "timeout expired" 6 "$SAFER" "${INGEST[@]}" -o "PG:host=127.0.0.1 port=$SILENT dbname=x connect_timeout=2" --schema s
-expect 3 "timeout expired" 15 "$SAFER" "${INGEST[@]}" -o "PG:host=127.0.0.1 port=$SILENT dbname=x" --schema s
+expect_within 3 "timeout expired" 6 "$SAFER" "${INGEST[@]}" -o "PG:host=127.0.0.1 port=$SILENT dbname=x connect_timeout=2" --schema s
+expect_within 3 "timeout expired" 15 "$SAFER" "${INGEST[@]}" -o "PG:host=127.0.0.1 port=$SILENT dbname=x" --schema s
 # Text that is not UTF-8 (a Latin-1 byte quoted in a reject's detail) still goes in, as U+FFFD.
 { head -1 "$T/crimes/2023-01/2023-01-synthtown-street.csv"; printf 'x,2023-1\xe9,A,B,-2.5,51.4,On or near,E01,,Burglary,,\n'; } >"$WORK/latin1.csv"
 "$SAFER" ingest -q --crimes "$WORK/latin1.csv" -o "PG:$DB" --schema latin1 2>"$WORK/err.txt" || fail "Latin-1 text: $(cat "$WORK/err.txt")"
@@ -190,6 +188,11 @@ b=$(value safer "SELECT detail FROM latin1.rejects WHERE reason = 'bad_month'")
 "$SAFER" "${INGEST[@]}" -o "PG:$DB password=hunter2" --schema pw 2>/dev/null
 b=$(value safer "SELECT value FROM pw.run_metadata WHERE key = 'SAFER_COMMAND'")
 [[ "$b" == *"password=***"* && "$b" != *hunter2* ]] && pass "the password is hidden in run_metadata" || fail "SAFER_COMMAND: $b"
+# ... and out of what is shown: progress messages, and the command line a report records.
+"$SAFER" bid --crimes "$T/crimes" --areas "$T/lsoas.geojson" --population "$T/population.csv" --min-population 1500 \
+    --max-population 8000 -o "PG:$DB password=hunter2" --schema pwbid --report "$WORK/pw.html" 2>"$WORK/pw.err" || fail "bid to PostGIS: $(tail -3 "$WORK/pw.err")"
+grep -q "password=\*\*\*" "$WORK/pw.err" && grep -q "password=\*\*\*" "$WORK/pw.html" && ! grep -q hunter2 "$WORK/pw.err" "$WORK/pw.html" \
+    && pass "the password is hidden in messages and in the report" || fail "a password shown: $(grep -h -o '.\{20\}hunter2' "$WORK/pw.err" "$WORK/pw.html" | head -2)"
 
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

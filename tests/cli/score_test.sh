@@ -5,20 +5,7 @@
 set -uo pipefail
 SAFER="$1"; TOWN_BIN="$2"; WORK="$3"
 rm -rf "$WORK"; mkdir -p "$WORK"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
-expect() { # exit code, stderr fragment, path that must not exist afterwards, command...
-    local code="$1" fragment="$2" output="$3"; shift 3
-    "$@" >"$WORK/out.txt" 2>"$WORK/err.txt"
-    local got=$?
-    if [ "$got" -ne "$code" ]; then fail "$* exited $got, expected $code: $(cat "$WORK/err.txt")"; return; fi
-    if ! grep -qF -- "$fragment" "$WORK/err.txt"; then fail "$*: stderr lacks '$fragment': $(cat "$WORK/err.txt")"; return; fi
-    if [ -n "$output" ] && [ -e "$output" ]; then fail "$*: left an output file $output"; return; fi
-    pass "$* -> exit $code"
-}
-close() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
-q() { sqlite3 "$1" "$2"; }
+source "$(dirname "$0")/lib.sh"
 
 # --- A hand-made place: closed-form shares ---------------------------------------------------
 # Crimes in two 100 m cells; grid edges snap to multiples of 100 m, so (400050, 200050) is the

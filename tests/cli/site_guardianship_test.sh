@@ -8,19 +8,7 @@
 set -uo pipefail
 SAFER="$1"; DATA="$2"; WORK="$3"
 rm -rf "$WORK"; mkdir -p "$WORK"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
-close() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && d <= t) }'; }
-q() { sqlite3 "$1" "$2"; }
-expect() { # exit code, stderr fragment, command...
-    local code="$1" fragment="$2"; shift 2
-    "$@" >"$WORK/out.txt" 2>"$WORK/err.txt"
-    local got=$?
-    if [ "$got" -ne "$code" ]; then fail "$* exited $got, expected $code: $(cat "$WORK/err.txt")"; return; fi
-    if ! grep -qF -- "$fragment" "$WORK/err.txt"; then fail "$*: stderr lacks '$fragment': $(cat "$WORK/err.txt")"; return; fi
-    pass "$* -> exit $code"
-}
+source "$(dirname "$0")/lib.sh"
 
 # --- The hand-drawn place (British National Grid; local coordinates from X0, Y0) -------------
 # The site: a 100 m x 100 m square, local (0,0)-(100,100). Boundary 400 m.
@@ -142,8 +130,8 @@ grep -q "whether it is gated is unknown: no --gates layer" "$WORK/nogates.html" 
     && pass "no asset layers: guardianship columns NULL, never 0" || fail "NULLs without assets"
 [ "$(q "$WORK/none.gpkg" "SELECT COUNT(*) FROM gpkg_contents WHERE table_name = 'site_paths'")" = 0 ] && pass "no site_paths layer without --paths" || fail "site_paths written without --paths"
 OUT="$WORK/bad.gpkg"
-expect 2 "--gates needs --paths" "$SAFER" site --site "$SITE" --crimes "$WORK/crimes.csv" --gates "$WORK/gates.csv" -o "$OUT" --report "$WORK/bad.html"
-expect 2 "--light-radius -1: must be a number more than 0" "$SAFER" site --site "$SITE" --crimes "$WORK/crimes.csv" --light-radius -1 -o "$OUT" --report "$WORK/bad.html"
+expect 2 "--gates needs --paths" "$OUT" "$SAFER" site --site "$SITE" --crimes "$WORK/crimes.csv" --gates "$WORK/gates.csv" -o "$OUT" --report "$WORK/bad.html"
+expect 2 "--light-radius -1: must be a number more than 0" "$OUT" "$SAFER" site --site "$SITE" --crimes "$WORK/crimes.csv" --light-radius -1 -o "$OUT" --report "$WORK/bad.html"
 
 # --- Real data: a Bristol site with the city's street lights, a Bath site with the OS roads as paths
 AS="$DATA/avon-and-somerset"
@@ -208,5 +196,4 @@ v=$(q "$R" "SELECT paths_entering + paths_passing FROM site WHERE site_id = 'bat
 [ "$(q "$R" "SELECT lit_path_share_100m IS NULL AND path_m_100m = 0 FROM site WHERE site_id = 'bristol'")" = 1 ] \
     && pass "Bristol: no OS roads there (Bath only): 0 m of paths, lit share NULL" || fail "Bristol path columns"
 
-echo "$failures failed"
-[ "$failures" -eq 0 ]
+finish

@@ -7,18 +7,7 @@
 set -uo pipefail
 SAFER="$1"; TOWN_BIN="$2"; DATA="$3"; WORK="$4"
 rm -rf "$WORK"; mkdir -p "$WORK"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
-expect() { # exit code, stderr fragment, path that must not exist afterwards, command...
-    local code="$1" fragment="$2" output="$3"; shift 3
-    "$@" >"$WORK/out.txt" 2>"$WORK/err.txt"
-    local got=$?
-    if [ "$got" -ne "$code" ]; then fail "$* exited $got, expected $code: $(cat "$WORK/err.txt")"; return; fi
-    if ! grep -qF -- "$fragment" "$WORK/err.txt"; then fail "$*: stderr lacks '$fragment': $(cat "$WORK/err.txt")"; return; fi
-    if [ -n "$output" ] && [ -e "$output" ]; then fail "$*: left an output file $output"; return; fi
-    pass "$* -> exit $code"
-}
+source "$(dirname "$0")/lib.sh"
 AS="$DATA/avon-and-somerset"
 # A 400 m x 300 m rectangle in central Bristol (British National Grid).
 X0=358600; Y0=172700; X1=359000; Y1=173000
@@ -106,5 +95,4 @@ if command -v chromium >/dev/null; then
         || fail "the existing PDF was replaced or a report written"
 fi
 
-echo "$failures failed"
-[ "$failures" -eq 0 ]
+finish

@@ -108,3 +108,8 @@ TEST_CASE("Monthly counts by area and group are the non-zero cells in order", "[
         CHECK(std::tie(rows[i - 1].area, rows[i - 1].month.index, rows[i - 1].group) <
               std::tie(rows[i].area, rows[i].month.index, rows[i].group));
 }
+
+TEST_CASE("Competition ranks: ties share the best rank, NaN is unranked", "[area_stats]") {
+    const std::vector<double> v{3, 5, 5, 1, std::nan(""), 3};
+    CHECK(safer::competition_ranks(v) == std::vector<int64_t>{3, 1, 1, 5, 0, 3});
+}

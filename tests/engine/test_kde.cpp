@@ -559,3 +559,25 @@ TEST_CASE("KDE: estimate over a study area reports what it used", "[kde]") {
     CHECK(h.classes[0].share <= h.classes[1].share);
     CHECK(h.classes[1].share <= h.classes[2].share);
 }
+
+TEST_CASE("KDE: incidents all at one place take the fallback bandwidth, if one is given, and say so", "[kde]") {
+    Points p;
+    p.x = {1000, 1000, 1000};
+    p.y = {2000, 2000, 2000};
+    Options o;
+    o.cell = 10;
+    CHECK_THROWS_AS(estimate(p, o), InputError); // nothing to measure a bandwidth from, and no fallback
+    o.fallback_bandwidth = 250;
+    const Surface s = estimate(p, o);
+    CHECK(s.bandwidth == 250);
+    CHECK(s.bandwidth_fallback);
+    CHECK_FALSE(s.bandwidth_auto);
+    REQUIRE(s.warnings.size() == 1);
+    CHECK_THAT(s.warnings[0], Catch::Contains("all at one place") && Catch::Contains("250 m"));
+    // Where the rule can measure, the fallback is not used.
+    p.x = {1000, 1400, 900};
+    const Surface measured = estimate(p, o);
+    CHECK(measured.bandwidth_auto);
+    CHECK_FALSE(measured.bandwidth_fallback);
+    CHECK(measured.bandwidth == auto_bandwidth(p)); // the same computation on the same points
+}

@@ -1,6 +1,7 @@
 // UTF-8 checking and repair (engine/text.hpp), against byte sequences worked out from RFC 3629's
 // table of well-formed sequences (its section 4).
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <string>
 
 #include "engine/text.hpp"
@@ -38,4 +39,17 @@ TEST_CASE("UTF-8: repair replaces each bad byte with U+FFFD and keeps the rest",
     CHECK(to_utf8("\xe2\x82") == fffd + fffd); // a cut-short sequence: each byte replaced
     CHECK(to_utf8("a\xed\xa0\x80z") == "a" + fffd + fffd + fffd + "z");
     CHECK(is_utf8(to_utf8("\xf0\x9f\x9a\x93\xf0\x9f\x9a")));
+}
+
+TEST_CASE("Thousands separators: every third digit from the point, sign and decimals kept", "[text]") {
+    using safer::grouped;
+    CHECK(grouped(0) == "0");
+    CHECK(grouped(999) == "999");
+    CHECK(grouped(1000) == "1,000");
+    CHECK(grouped(12345678) == "12,345,678");
+    CHECK(grouped(431185) == "431,185");
+    CHECK(grouped(-1234.5, 1) == "-1,234.5");
+    CHECK(grouped(-123) == "-123"); // no separator after the sign
+    CHECK(grouped(1234.56, 2) == "1,234.56");
+    CHECK(grouped(std::nan("")) == "n/a");
 }

@@ -144,6 +144,8 @@ def check_structure(path, expected_crs):
             if root is not None and root.find("pipe/rasterrenderer") is not None:
                 ok(f"{name}: rasters {', '.join(rasters)} styled by {os.path.basename(qml)} "
                    f"({root.find('pipe/rasterrenderer').get('type')})")
+            elif root is not None:
+                fail(f"{name}: {os.path.basename(qml)} holds no pipe/rasterrenderer: QGIS would draw the rasters unstyled")
     # Metadata: an ISO 19139 record for the whole GeoPackage, next to GDAL's own.
     iso = db.execute("SELECT m.metadata FROM gpkg_metadata m JOIN gpkg_metadata_reference r ON r.md_file_id = m.id "
                      "WHERE r.reference_scope = 'geopackage' AND m.md_standard_uri = 'http://www.isotc211.org/2005/gmd' "
