@@ -15,6 +15,7 @@
 #include <unordered_set>
 
 #include "engine/errors.hpp"
+#include "engine/numbers.hpp"
 #include "engine/text.hpp"
 #include "layers/csv.hpp"
 #include "layers/gdal_session.hpp"
@@ -54,16 +55,11 @@ std::pair<long long, long long> file_stamp(const std::string& path) {
     return {static_cast<long long>(st.st_size), static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec};
 }
 
+// "29,199": thousands separators, as in the IoD files.
 double parse_number(std::string_view text, bool& ok) {
-    std::string digits;
-    for (char c : trim(text))
-        if (c != ',' && c != ' ') digits += c; // "29,199": thousands separators, as in the IoD files
-    ok = false;
-    if (digits.empty()) return std::nan("");
-    char* end = nullptr;
-    const double v = std::strtod(digits.c_str(), &end);
-    ok = end == digits.c_str() + digits.size() && std::isfinite(v) && v >= 0;
-    return v;
+    const std::optional<double> v = parse_grouped_number(text);
+    ok = v && *v >= 0;
+    return v ? *v : std::nan("");
 }
 
 } // namespace

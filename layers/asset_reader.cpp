@@ -13,6 +13,7 @@
 #include <unordered_set>
 
 #include "engine/errors.hpp"
+#include "engine/numbers.hpp"
 #include "engine/text.hpp"
 #include "layers/crs.hpp"
 #include "layers/csv.hpp"
@@ -93,11 +94,9 @@ std::vector<Row> read_csv_rows(const std::string& path, const AssetOptions& opti
         const auto number = [&](size_t column, const char* what) {
             const std::string text = column < fields.size() ? std::string(trim(fields[column])) : std::string();
             if (text.empty()) throw InputError(fmt::format("{}: no {} ({} is empty)", row.where, what, names[column]));
-            char* end = nullptr;
-            const double v = std::strtod(text.c_str(), &end);
-            if (end != text.c_str() + text.size() || !std::isfinite(v))
-                throw InputError(fmt::format("{}: {} '{}' in column {} is not a number", row.where, what, text.substr(0, 40), names[column]));
-            return v;
+            const std::optional<double> v = parse_number(text);
+            if (!v) throw InputError(fmt::format("{}: {} '{}' in column {} is not a number", row.where, what, text.substr(0, 40), names[column]));
+            return *v;
         };
         xs.push_back(number(*cx, "x coordinate"));
         ys.push_back(number(*cy, "y coordinate"));
@@ -254,12 +253,10 @@ std::optional<double> number_field(const Row& row, const std::vector<std::string
             t = std::string(trim(std::string_view(t).substr(0, t.size() - unit.size())));
             break;
         }
-    char* end = nullptr;
-    const double v = std::strtod(t.c_str(), &end);
-    if (t.empty() || end != t.c_str() + t.size() || !std::isfinite(v))
-        throw InputError(fmt::format("{}: {} '{}' (field {}) is not a number", row.where, what, text->substr(0, 40), name));
+    const std::optional<double> v = parse_number(t);
+    if (!v) throw InputError(fmt::format("{}: {} '{}' (field {}) is not a number", row.where, what, text->substr(0, 40), name));
     ++report.fields_used[fmt::format("{} from {}", what, name)];
-    return v;
+    return *v;
 }
 
 /// Compass points (N, NNE, ... NW) as degrees; OSM's camera:direction allows them.

@@ -10,23 +10,10 @@
 #include "engine/incidents.hpp"
 #include "engine/kde.hpp"
 #include "engine/rejects.hpp"
+#include "layers/output_files.hpp"
 #include "layers/table.hpp"
 
 namespace safer::layers {
-
-/// Fails early, before any work, if `path` exists and `overwrite` is false (UsageError), or its
-/// folder does not exist or is not writable (IoError). For PG:... it connects and checks the
-/// database and schema (layers/postgis.hpp).
-void check_output_path(const std::string& path, bool overwrite);
-
-/// Where an output is written before it is moved into place: ".NAME.tmp-PID" beside `path`.
-std::string temporary_path(const std::string& path);
-/// Writes `content` to the temporary file `temp` (IoError naming `path`, and no file left, if the
-/// disk cannot take it).
-void write_temporary(const std::string& temp, const std::string& path, const std::string& content);
-/// Moves a finished temporary file to `to`, flushed to the disk first, then the rename too.
-/// UsageError if `to` exists and `overwrite` is false.
-void rename_into_place(const std::string& from, const std::string& to, bool overwrite);
 
 /// A GeoPackage written to a temporary file beside the final path and renamed into place by
 /// commit(), so the final path holds either the previous file or the complete new one. A writer

@@ -1,6 +1,5 @@
 #include "layers/incident_reader.hpp"
 
-#include <fast_float/fast_float.h>
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 #include <gdal_priv.h>
@@ -19,6 +18,7 @@
 #include <optional>
 
 #include "engine/errors.hpp"
+#include "engine/numbers.hpp"
 #include "engine/text.hpp"
 #include "layers/checksum.hpp"
 #include "layers/crs.hpp"
@@ -44,11 +44,10 @@ struct Chunk {
 
 enum class Coord { ok, empty, nan };
 Coord parse_coordinate(std::string_view text, double& value) {
-    text = trim(text);
-    if (text.empty()) return Coord::empty;
-    const char* end = text.data() + text.size();
-    auto [ptr, ec] = fast_float::from_chars(text.data(), end, value);
-    if (ec != std::errc() || ptr != end || !std::isfinite(value)) return Coord::nan;
+    if (trim(text).empty()) return Coord::empty;
+    const std::optional<double> v = parse_number(text);
+    if (!v) return Coord::nan;
+    value = *v;
     return Coord::ok;
 }
 

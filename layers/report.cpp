@@ -56,39 +56,6 @@ std::string base64(std::string_view bytes) {
     return out;
 }
 
-struct StagedFiles::File {
-    std::string path, temp;
-    InterruptCleanup cleanup;
-    File(std::string p, std::string t) : path(std::move(p)), temp(std::move(t)), cleanup(temp) {}
-};
-
-StagedFiles::StagedFiles(bool overwrite) : m_overwrite(overwrite) {}
-
-StagedFiles::~StagedFiles() {
-    std::error_code ec;
-    for (const auto& f : m_files)
-        if (!f->temp.empty()) fs::remove(f->temp, ec);
-}
-
-void StagedFiles::stage(const std::string& path, const std::string& content) {
-    check_output_path(path, m_overwrite);
-    auto file = std::make_unique<File>(path, temporary_path(path));
-    write_temporary(file->temp, path, content);
-    m_files.push_back(std::move(file));
-}
-
-void StagedFiles::commit() {
-    std::error_code ec;
-    if (!m_overwrite)
-        for (const auto& f : m_files)
-            if (fs::exists(f->path, ec)) throw UsageError(fmt::format("{}: already exists; pass --overwrite to replace it", f->path));
-    for (const auto& f : m_files) {
-        rename_into_place(f->temp, f->path, m_overwrite);
-        f->temp.clear();
-        f->cleanup.release();
-    }
-}
-
 std::string csv_line(const std::vector<std::string>& fields) {
     std::string line;
     for (size_t i = 0; i < fields.size(); ++i) {

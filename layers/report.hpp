@@ -10,33 +10,12 @@
 #include <vector>
 
 #include "engine/grid.hpp"
+#include "layers/output_files.hpp"
 
 namespace safer::layers {
 
 std::string html_escape(std::string_view text);
 std::string base64(std::string_view bytes);
-
-/// Files that belong together (a command's CSVs and report beside its GeoPackage): stage() writes
-/// each to a temporary file beside its path, and commit() renames them all into place. A rename
-/// needs no space, so a disk that fills up, or any failure before commit(), leaves none of them
-/// at its path and every previous file as it was. What is not committed is removed when the
-/// object goes, or when the run is interrupted.
-class StagedFiles {
-public:
-    explicit StagedFiles(bool overwrite);
-    ~StagedFiles();
-    StagedFiles(const StagedFiles&) = delete;
-    StagedFiles& operator=(const StagedFiles&) = delete;
-    /// Writes `content` to a temporary file beside `path` (IoError if it cannot, naming `path`).
-    void stage(const std::string& path, const std::string& content);
-    /// Moves every staged file into place, in the order staged.
-    void commit();
-
-private:
-    struct File;
-    bool m_overwrite;
-    std::vector<std::unique_ptr<File>> m_files;
-};
 
 /// One CSV line from fields, quoting those that need it (RFC 4180).
 std::string csv_line(const std::vector<std::string>& fields);
