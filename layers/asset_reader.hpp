@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/assets.hpp"
 #include "engine/geos.hpp"
 
 namespace safer::layers {
@@ -48,25 +49,9 @@ struct AssetReport {
     std::map<std::string, uint64_t> fields_used; // what was found where, e.g. "height from height_m" -> count
 };
 
-struct LightRecord {
-    double x = 0, y = 0;
-    std::optional<double> height, radius;
-    uint64_t feature = 0;
-};
-struct CameraRecord {
-    double x = 0, y = 0;
-    std::optional<double> bearing, fov, range;
-    std::string id;
-    uint64_t feature = 0;
-};
-struct FeatureRecord {
-    geos::Geometry geometry; // working CRS
-    std::string kind;        // paths: alley, footway, ...; empty otherwise
-    std::string name;
-    std::string id;
-    bool is_path = true;     // paths: false for a street (junctions only)
-    uint64_t feature = 0;
-};
+using safer::CameraRecord;
+using safer::FeatureRecord;
+using safer::LightRecord;
 
 /// Street lights that work: points with optional height (m), radius (m) and working flag;
 /// lights flagged not working are left out and counted.

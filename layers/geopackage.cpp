@@ -1,6 +1,7 @@
 #include "layers/geopackage.hpp"
 
 #include <fmt/core.h>
+#include <nlohmann/json.hpp>
 #include <fcntl.h>
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
@@ -219,61 +220,6 @@ void GeoPackageWriter::write_rejects(const Rejects& rejects, const std::vector<s
                               }});
 }
 
-void GeoPackageWriter::write_areas(const Areas& areas, const std::vector<GroupColumns>& stats) {
-    Impl& w = *m_impl;
-    OGRLayer* layer = w.create("areas", wkbMultiPolygon, "Areas with crime counts, rates per 1,000 residents, ratios, ranks and percentiles");
-    w.field(layer, "code", OFTString, "Area code");
-    w.field(layer, "name", OFTString, "Area name");
-    w.field(layer, "population", OFTReal, "Residents, from the population file; empty where unknown");
-    w.field(layer, "households", OFTReal, "Households, where the population file gives them");
-    for (const GroupColumns& g : stats) {
-        const char* G = g.group.c_str();
-        w.field(layer, (g.group + "_count").c_str(), OFTInteger64, fmt::format("Incidents of the {} group in the area", G));
-        w.field(layer, (g.group + "_rate").c_str(), OFTReal, fmt::format("{} incidents per 1,000 residents; empty where the population is unknown", G));
-        w.field(layer, (g.group + "_ratio").c_str(), OFTReal,
-                fmt::format("{}_rate / the comparison rate (1000 x all {} incidents / all residents, over areas with a population)", G, G));
-        w.field(layer, (g.group + "_rank").c_str(), OFTInteger,
-                fmt::format("Rank of {}_rate, 1 = highest (of the count when no population is given); ties share the best rank", G));
-        w.field(layer, (g.group + "_pct").c_str(), OFTReal, fmt::format("Percentile of {}_rate: 100 x areas at or below it / areas ranked", G));
-    }
-    Transaction tx(layer, w.path);
-    OGRFeature feature(layer->GetLayerDefn());
-    GEOSContextHandle_t ctx = geos::context();
-    for (size_t a = 0; a < areas.size(); ++a) {
-        feature.SetFID(OGRNullFID);
-        feature.SetField(0, to_utf8(areas.code[a]).c_str());
-        feature.SetField(1, to_utf8(areas.name[a]).c_str());
-        const auto set_real = [&](int f, double v) {
-            if (std::isnan(v))
-                feature.SetFieldNull(f);
-            else
-                feature.SetField(f, v);
-        };
-        set_real(2, areas.population[a]);
-        set_real(3, areas.households[a]);
-        int f = 4;
-        for (const GroupColumns& g : stats) {
-            feature.SetField(f++, static_cast<GIntBig>(g.count[a]));
-            set_real(f++, g.rate[a]);
-            set_real(f++, g.ratio[a]);
-            if (g.rank[a] > 0)
-                feature.SetField(f++, g.rank[a]);
-            else
-                feature.SetFieldNull(f++);
-            set_real(f++, g.pct[a]);
-        }
-        size_t size = 0;
-        unsigned char* wkb = GEOSGeomToWKB_buf_r(ctx, areas.geometry[a].get(), &size);
-        OGRGeometry* geometry = nullptr;
-        OGRGeometryFactory::createFromWkb(wkb, nullptr, &geometry, size);
-        GEOSFree_r(ctx, wkb);
-        if (!geometry) throw IoError(fmt::format("{}: cannot convert the geometry of area {}", w.path, areas.code[a]));
-        feature.SetGeometryDirectly(OGRGeometryFactory::forceToMultiPolygon(geometry));
-        w.add(layer, feature, tx);
-    }
-    tx.commit();
-}
-
 void GeoPackageWriter::write_area_months(const Areas& areas, const std::vector<AreaMonthCount>& rows, const std::vector<CrimeGroup>& groups) {
     Impl& w = *m_impl;
     OGRLayer* layer = w.create("area_months", wkbNone, "Incidents by area, month and crime group (non-zero counts)");
@@ -432,7 +378,14 @@ void GeoPackageWriter::set_metadata(const std::string& key, const std::string& v
     m_impl->extras.run.emplace_back(key, value);             // and the ISO 19139 lineage record, at commit()
 }
 
-void GeoPackageWriter::prefer_style_field(const std::string& layer, const std::string& field) { m_impl->extras.style_fields[layer] = field; }
+void GeoPackageWriter::record(const RunRecord& run) {
+    nlohmann::ordered_json sha256 = nlohmann::ordered_json::object();
+    for (const auto& [file, digest] : run.inputs) sha256[file] = digest;
+    set_metadata("SAFER_VERSION", SAFER_VERSION);
+    set_metadata("SAFER_COMMAND", run.command_line);
+    set_metadata("SAFER_PARAMETERS", run.parameters_json);
+    set_metadata("SAFER_INPUT_SHA256", sha256.dump());
+}
 
 void GeoPackageWriter::commit() {
     Impl& w = *m_impl;
@@ -455,46 +408,6 @@ void GeoPackageWriter::commit() {
     }
     w.committed = true;
     w.cleanup.reset();
-}
-
-void write_areas_csv(const std::string& path, bool overwrite, const Areas& areas, const std::vector<GroupColumns>& stats) {
-    check_output_path(path, overwrite);
-    const std::string temp = temporary_path(path);
-    const InterruptCleanup cleanup(temp);
-    {
-        std::ofstream out(temp, std::ios::binary);
-        if (!out) throw IoError(fmt::format("{}: cannot create", temp));
-        const auto quote = [](const std::string& s) {
-            if (s.find_first_of(",\"\n") == std::string::npos) return s;
-            std::string q = "\"";
-            for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-            return q + "\"";
-        };
-        const auto number = [](double v) { return std::isnan(v) ? std::string() : fmt::format("{}", v); };
-        out << "code,name,population,households";
-        for (const GroupColumns& g : stats)
-            out << ',' << g.group << "_count," << g.group << "_rate," << g.group << "_ratio," << g.group << "_rank," << g.group << "_pct";
-        out << '\n';
-        for (size_t a = 0; a < areas.size(); ++a) {
-            out << quote(areas.code[a]) << ',' << quote(areas.name[a]) << ',' << number(areas.population[a]) << ','
-                << number(areas.households[a]);
-            for (const GroupColumns& g : stats)
-                out << ',' << g.count[a] << ',' << number(g.rate[a]) << ',' << number(g.ratio[a]) << ','
-                    << (g.rank[a] > 0 ? std::to_string(g.rank[a]) : "") << ',' << number(g.pct[a]);
-            out << '\n';
-        }
-        out.flush();
-        if (!out) {
-            remove_quietly(temp);
-            throw IoError(fmt::format("{}: write failed", path));
-        }
-    }
-    try {
-        rename_into_place(temp, path, overwrite);
-    } catch (...) {
-        remove_quietly(temp);
-        throw;
-    }
 }
 
 } // namespace safer::layers

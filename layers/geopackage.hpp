@@ -1,6 +1,7 @@
 #pragma once
 // Writing results: GeoPackage layers (and CSV tables), atomically.
 #include <memory>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,13 @@ namespace safer::layers {
 /// commit(), so the final path holds either the previous file or the complete new one. A writer
 /// destroyed without commit() removes its temporary file. `path` may also be a PostgreSQL
 /// connection, PG:"dbname=... host=... active_schema=S": the same layers then go into schema S.
+/// What made an output: recorded in its metadata and shown in reports.
+struct RunRecord {
+    std::string command_line;                                 // as typed, passwords hidden
+    std::vector<std::pair<std::string, std::string>> inputs; // each file read, with its SHA-256
+    std::string parameters_json;
+};
+
 class GeoPackageWriter {
 public:
     GeoPackageWriter(std::string path, bool overwrite, std::string working_crs);
@@ -30,7 +38,6 @@ public:
     void write_incidents(const Incidents& incidents, const CrimeTypes& types, const std::vector<CrimeGroup>& groups,
                          const std::vector<int32_t>& area_of, const Areas* areas);
     void write_rejects(const Rejects& rejects, const std::vector<std::string>& sources);
-    void write_areas(const Areas& areas, const std::vector<GroupColumns>& stats);
     void write_area_months(const Areas& areas, const std::vector<AreaMonthCount>& rows, const std::vector<CrimeGroup>& groups);
     /// A Float32 raster layer (GeoPackage 2D gridded coverage, TIFF tiles), row 0 north.
     void write_raster(const std::string& name, const std::string& description, const Grid& grid,
@@ -49,10 +56,9 @@ public:
     /// Recorded in the GeoPackage metadata (gpkg_metadata): GDAL's metadata items and an ISO 19139
     /// lineage record built from SAFER_VERSION, SAFER_COMMAND, SAFER_PARAMETERS, SAFER_INPUT_SHA256.
     void set_metadata(const std::string& key, const std::string& value);
-    /// The field a layer's default QGIS style shows (graduated in quantiles if numeric, by
-    /// category otherwise), for a layer whose main field the style chooser would not guess
-    /// (layers/qgis_styles.hpp). Every vector layer gets a default style without this.
-    void prefer_style_field(const std::string& layer, const std::string& field);
+    /// The run's record: the command line (passwords hidden), safer's version, the parameters and
+    /// each input file's SHA-256, as metadata items (set_metadata).
+    void record(const RunRecord& run);
     /// Finishes the output: field descriptions (gpkg_data_columns), default QGIS styles
     /// (layer_styles; a .qml beside the GeoPackage for its rasters) and the lineage metadata, then
     /// renames it into place, or, for a PG: output, copies it into the schema in one transaction
@@ -63,9 +69,6 @@ private:
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };
-
-/// The `areas` table as CSV, written atomically.
-void write_areas_csv(const std::string& path, bool overwrite, const Areas& areas, const std::vector<GroupColumns>& stats);
 
 /// The crime group each type is labelled with in the `incidents` layer: the first of the groups
 /// (in their given order) that holds it, leaving out the catch-all "all"; "other" when none does.

@@ -56,22 +56,6 @@ std::string base64(std::string_view bytes) {
     return out;
 }
 
-std::string csv_line(const std::vector<std::string>& fields) {
-    std::string line;
-    for (size_t i = 0; i < fields.size(); ++i) {
-        if (i) line += ',';
-        const std::string& f = fields[i];
-        if (f.find_first_of(",\"\r\n") == std::string::npos) {
-            line += f;
-        } else {
-            line += '"';
-            for (char c : f) line += c == '"' ? std::string("\"\"") : std::string(1, c);
-            line += '"';
-        }
-    }
-    return line + "\n";
-}
-
 std::vector<std::string> sequential_colours(size_t classes) {
     // ColorBrewer YlOrRd (Brewer, Pennsylvania State University), sequential.
     static const std::vector<std::vector<std::string>> schemes = {

@@ -17,9 +17,6 @@ namespace safer::layers {
 std::string html_escape(std::string_view text);
 std::string base64(std::string_view bytes);
 
-/// One CSV line from fields, quoting those that need it (RFC 4180).
-std::string csv_line(const std::vector<std::string>& fields);
-
 /// A polygon or line drawn on a map; a point is drawn as a small dot of its fill colour.
 struct MapShape {
     const GEOSGeometry* geometry = nullptr;

@@ -26,9 +26,11 @@
 #include "layers/code_table.hpp"
 #include "layers/geopackage.hpp"
 #include "layers/postgis.hpp"
+#include "layers/csv_writer.hpp"
 #include "layers/report.hpp"
 #include "tools/commands.hpp"
 #include "tools/design_out.hpp"
+#include "tools/legacy.hpp"
 #include "tools/options.hpp"
 
 namespace safer::tools {
@@ -94,7 +96,7 @@ struct BidCommand {
         if (gi_it == groups.end()) throw UsageError(fmt::format("--group {}: no such crime group", group));
         const size_t G = static_cast<size_t>(gi_it - groups.begin());
 
-        const layers::IngestOptions options = crimes.resolve();
+        const layers::IngestOptions options = resolve(crimes);
         layers::IngestResult result = layers::read_incidents(crimes.crimes, options, progress);
         layers::AreaReport area_report;
         layers::AreaOptions ao = area_options;

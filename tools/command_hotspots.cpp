@@ -23,6 +23,7 @@
 #include "layers/checksum.hpp"
 #include "layers/geopackage.hpp"
 #include "tools/commands.hpp"
+#include "tools/legacy.hpp"
 #include "tools/options.hpp"
 
 namespace safer::tools {
@@ -123,7 +124,7 @@ struct HotspotsCommand {
         WeightsSpec weights = parse_weights(weights_text);
         layers::check_output_path(out.output, out.overwrite);
 
-        const layers::IngestOptions options = crimes.resolve();
+        const layers::IngestOptions options = resolve(crimes);
         layers::IngestResult result = layers::read_incidents(crimes.crimes, options, progress);
 
         // Polygons: the units (--areas without --grid) or the study area of a grid.
@@ -154,7 +155,7 @@ struct HotspotsCommand {
         print_ingest_summary(result, result.incidents.size(), progress);
 
         std::string label, description;
-        const std::vector<uint8_t> selected = selection.select(result, label, description);
+        const std::vector<uint8_t> selected = select(selection, result, label, description);
         const Incidents& in = result.incidents;
         size_t n_selected = 0;
         for (uint8_t s : selected) n_selected += s;

@@ -4,39 +4,36 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "engine/crime_types.hpp"
-#include "layers/geopackage.hpp"
 #include "tools/commands.hpp"
 #include "tools/options.hpp"
 
 namespace safer::tools {
 
 namespace {
+
 struct Ingest {
     CrimeOptions crimes;
     OutputOptions out;
 
     void run() const {
         Progress progress(out.quiet);
-        const layers::IngestOptions options = crimes.resolve();
+        const layers::StudyRequest request = crimes.request();
         layers::check_output_path(out.output, out.overwrite);
-        const layers::IngestResult result = layers::read_incidents(crimes.crimes, options, progress);
-        print_ingest_summary(result, result.incidents.size(), progress);
+        const layers::Study study = layers::read_study(request, progress);
+        const Incidents& in = study.crimes.incidents;
 
         progress.begin(fmt::format("writing {}", out.shown()), 1);
-        layers::GeoPackageWriter writer(out.output, out.overwrite, options.working_crs);
-        std::vector<std::string> sources;
-        for (const auto& s : result.sources) sources.push_back(s.path);
-        writer.write_incidents(result.incidents, result.types, builtin_crime_groups(), {}, nullptr);
-        writer.write_rejects(result.rejects, sources);
-        nlohmann::ordered_json parameters{{"command", "ingest"}, {"from", crimes.from}, {"to", crimes.to},
-                                          {"working_crs", options.working_crs}};
-        record_run(writer, result.file_checksums(), parameters.dump());
+        layers::GeoPackageWriter writer(out.output, out.overwrite, study.working_crs);
+        writer.write_incidents(in, study.crimes.types, builtin_crime_groups(), {}, nullptr);
+        writer.write_rejects(study.crimes.rejects, study.source_paths());
+        const nlohmann::ordered_json parameters{{"command", "ingest"}, {"from", crimes.from}, {"to", crimes.to}, {"working_crs", study.working_crs}};
+        writer.record(run_record(study, parameters.dump()));
         writer.commit();
         progress.end();
-        progress.info(fmt::format("wrote {}: incidents ({}), rejects ({})", out.shown(), result.incidents.size(), result.rejects.total()));
+        progress.info(fmt::format("wrote {}: incidents ({}), rejects ({})", out.shown(), in.size(), study.crimes.rejects.total()));
     }
 };
+
 } // namespace
 
 Run setup_ingest(CLI::App& app) {

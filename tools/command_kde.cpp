@@ -1,21 +1,14 @@
 // safer kde: kernel density surfaces of incidents, with their top 1/5/10 % hotspot classes.
 #include <fmt/core.h>
-#include <fmt/ranges.h>
 
-#include <cmath>
 #include <filesystem>
-#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "engine/area_index.hpp"
+#include "engine/density_map.hpp"
 #include "engine/errors.hpp"
-#include "engine/kde.hpp"
-#include "layers/area_reader.hpp"
-#include "layers/checksum.hpp"
-#include "layers/geopackage.hpp"
-#include "layers/qgis_styles.hpp"
-#include "layers/raster.hpp"
+#include "engine/numbers.hpp"
+#include "layers/density_output.hpp"
 #include "tools/commands.hpp"
 #include "tools/options.hpp"
 
@@ -31,22 +24,10 @@ bool is_geotiff(const std::string& path) {
     return ext == ".tif" || ext == ".tiff";
 }
 
-/// "2023-04" for --by month, "2023-Q2" for --by quarter.
-std::string period_of(Month m, const std::string& by) {
-    if (by == "quarter") return fmt::format("{}-Q{}", m.year(), (m.month() - 1) / 3 + 1);
-    return m.str();
-}
-
 std::optional<double> parse_length(const std::string& text, const char* option) {
     if (text == "auto") return std::nullopt;
-    double v = 0;
-    size_t used = 0;
-    try {
-        v = std::stod(text, &used);
-    } catch (const std::exception&) {
-        used = 0;
-    }
-    if (used != text.size() || !std::isfinite(v)) throw UsageError(fmt::format("{} {}: expected metres (a number) or auto", option, text));
+    const std::optional<double> v = parse_number(text);
+    if (!v) throw UsageError(fmt::format("{} {}: expected metres (a number) or auto", option, text));
     return v;
 }
 
@@ -64,170 +45,85 @@ struct KdeCommand {
     std::string by;
     bool edge_correct = false;
 
+    kde::Options options() const {
+        kde::Options o;
+        o.kernel = *kde::parse_kernel(kernel);
+        o.units = *kde::parse_units(units);
+        o.bandwidth = parse_length(bandwidth, "--bandwidth");
+        o.cell = parse_length(cell, "--cell");
+        o.edge_correct = edge_correct;
+        // Parameters a grid cannot be built from are refused before any reading.
+        if (o.bandwidth && !(*o.bandwidth > 0)) throw InputError(fmt::format("--bandwidth {}: must be more than 0 m", bandwidth));
+        if (o.cell && !(*o.cell > 0)) throw InputError(fmt::format("--cell {}: must be more than 0 m", cell));
+        if (o.bandwidth && o.cell && *o.cell > 10 * *o.bandwidth)
+            throw InputError(fmt::format("--cell {} m is more than 10 bandwidths ({} m): the surface would be a few blocks; use a "
+                                         "cell of at most {} m", cell, bandwidth, *o.bandwidth / 2));
+        return o;
+    }
+
     void run() const {
         Progress progress(out.quiet);
-        kde::Options kopt;
-        kopt.kernel = *kde::parse_kernel(kernel);
-        kopt.units = *kde::parse_units(units);
-        kopt.bandwidth = parse_length(bandwidth, "--bandwidth");
-        kopt.cell = parse_length(cell, "--cell");
-        kopt.edge_correct = edge_correct;
-        // Parameters a grid cannot be built from are refused before any reading.
-        if (kopt.bandwidth && !(*kopt.bandwidth > 0)) throw InputError(fmt::format("--bandwidth {}: must be more than 0 m", bandwidth));
-        if (kopt.cell && !(*kopt.cell > 0)) throw InputError(fmt::format("--cell {}: must be more than 0 m", cell));
-        if (kopt.bandwidth && kopt.cell && *kopt.cell > 10 * *kopt.bandwidth)
-            throw InputError(fmt::format("--cell {} m is more than 10 bandwidths ({} m): the surface would be a few blocks; use a "
-                                         "cell of at most {} m", cell, bandwidth, *kopt.bandwidth / 2));
-        const std::string polygons_path = !study_area_path.empty() ? study_area_path : areas_path;
-        if (edge_correct && polygons_path.empty()) throw UsageError("--edge-correct needs a study area: --study-area or --areas");
+        const kde::Options kopt = options();
+        const PeriodKind period = by == "month" ? PeriodKind::month : by == "quarter" ? PeriodKind::quarter : PeriodKind::none;
+        layers::StudyRequest request = crimes.request();
+        request.ingest.weight_field = weight_field;
+        // The study area: incidents outside it are rejected (outside_areas), as in `safer areas`.
+        request.areas_path = !study_area_path.empty() ? study_area_path : areas_path;
+        request.area_options.codes_optional = true;
+        if (edge_correct && request.areas_path.empty()) throw UsageError("--edge-correct needs a study area: --study-area or --areas");
         const bool tif = is_geotiff(out.output);
-        if (tif && !by.empty()) throw UsageError("--by writes one surface per period: use a GeoPackage output (.gpkg)");
+        if (tif && period != PeriodKind::none) throw UsageError("--by writes one surface per period: use a GeoPackage output (.gpkg)");
         const std::string classes_path =
             tif ? (fs::path(out.output).parent_path() / (fs::path(out.output).stem().string() + "_classes.gpkg")).string() : out.output;
         layers::check_output_path(out.output, out.overwrite);
         if (tif) layers::check_output_path(classes_path, out.overwrite);
+        const layers::Study study = layers::read_study(request, progress);
 
-        layers::IngestOptions options = crimes.resolve();
-        options.weight_field = weight_field;
-        layers::IngestResult result = layers::read_incidents(crimes.crimes, options, progress);
-
-        // The study area: incidents outside it are rejected (outside_areas), as in `safer areas`,
-        // so that read = used + rejected still holds and the surface is about the area studied.
-        Areas study;
+        const CrimeSelection::Chosen chosen = selection.choose(study.crimes.types);
+        const Incidents& in = study.crimes.incidents;
+        const std::vector<uint8_t> selected = chosen.incidents(in);
+        if (std::find(selected.begin(), selected.end(), 1) == selected.end())
+            throw InputError(fmt::format("no incidents left after filtering: none of the {} incidents used are of {}{}", in.size(), chosen.description,
+                                         crimes.from.empty() && crimes.to.empty() ? "" : " in the months asked for"));
         kde::StudyArea study_area;
-        if (!polygons_path.empty()) {
-            layers::AreaOptions ao;
-            ao.working_crs = options.working_crs;
-            ao.input_crs = options.input_crs;
-            ao.codes_optional = true;
-            layers::AreaReport report;
-            study = layers::read_areas(polygons_path, ao, report, progress);
-            for (const auto& g : study.geometry) study_area.polygons.push_back(g.get());
-            keep_located(result, AreaIndex(study).locate(result.incidents.x, result.incidents.y, &progress));
-        }
-        print_ingest_summary(result, result.incidents.size(), progress);
-
-        std::string label, description;
-        const std::vector<uint8_t> selected = selection.select(result, label, description);
-        const Incidents& in = result.incidents;
-        std::map<std::string, kde::Points> by_period;
-        kde::Points all;
-        for (size_t i = 0; i < in.size(); ++i) {
-            if (!selected[i]) continue;
-            all.x.push_back(in.x[i]);
-            all.y.push_back(in.y[i]);
-            if (!in.weight.empty()) all.w.push_back(in.weight[i]);
-            if (!by.empty()) {
-                kde::Points& p = by_period[period_of(in.month[i], by)];
-                p.x.push_back(in.x[i]);
-                p.y.push_back(in.y[i]);
-                if (!in.weight.empty()) p.w.push_back(in.weight[i]);
-            }
-        }
-        if (all.size() == 0)
-            throw InputError(fmt::format("no incidents left after filtering: none of the {} incidents used are of {}{}", in.size(),
-                                         description, crimes.from.empty() && crimes.to.empty() ? "" : " in the months asked for"));
-        progress.info(fmt::format("{} incidents of {}{}", all.size(), description,
-                                  in.weight.empty() ? "" : fmt::format(", total weight {:.6g} (--weight {})", all.total_weight(), weight_field)));
-
-        progress.begin("estimating the density", 1);
-        kde::Surface surface = kde::estimate(all, kopt, polygons_path.empty() ? nullptr : &study_area);
-        progress.end();
+        for (const auto& g : study.areas.geometry) study_area.polygons.push_back(g.get());
+        const kde::DensityMap map = kde::density_map(in, selected, period, kopt, study.areas.size() ? &study_area : nullptr, &progress);
+        const kde::Surface& surface = map.surface;
         const Grid& grid = surface.grid;
+        progress.info(fmt::format("{} incidents of {}{}", map.incidents, chosen.description,
+                                  in.weight.empty() ? "" : fmt::format(", total weight {:.6g} (--weight {})", map.total_weight, weight_field)));
         progress.info(fmt::format("kernel {}, bandwidth {:.1f} m{}, cell {:g} m{}, grid {} x {} cells ({:.1f} x {:.1f} km), {} incidents at {} distinct locations",
-                                  kde::name(kopt.kernel), surface.bandwidth, surface.bandwidth_auto ? " (auto: ArcGIS rule)" : "",
-                                  grid.cell, surface.cell_auto ? " (auto: shorter side / 250)" : "", grid.nx, grid.ny,
-                                  static_cast<double>(grid.nx) * grid.cell / 1000, static_cast<double>(grid.ny) * grid.cell / 1000,
-                                  surface.incidents, surface.locations));
+                                  kde::name(kopt.kernel), surface.bandwidth, surface.bandwidth_auto ? " (auto: ArcGIS rule)" : "", grid.cell,
+                                  surface.cell_auto ? " (auto: shorter side / 250)" : "", grid.nx, grid.ny, static_cast<double>(grid.nx) * grid.cell / 1000,
+                                  static_cast<double>(grid.ny) * grid.cell / 1000, surface.incidents, surface.locations));
         for (const std::string& w : surface.warnings) progress.warn(w);
 
-        // One surface for the whole selection, or one per period on the same grid and bandwidth,
-        // so periods compare cell for cell.
-        struct Output {
-            std::string period;
-            std::vector<float> value;
-            kde::Hotspots hotspots;
-            size_t incidents;
-        };
-        std::vector<Output> outputs;
-        if (by.empty()) {
-            kde::Hotspots hs = kde::hotspot_classes(grid, surface.value, all);
-            outputs.push_back(Output{"all", std::move(surface.value), std::move(hs), all.size()});
-        } else {
-            std::vector<float> share;
-            if (edge_correct) share = kde::edge_share(grid, surface.inside, kopt.kernel, surface.bandwidth);
-            progress.begin(fmt::format("estimating {} surfaces, one per {}", by_period.size(), by), by_period.size());
-            for (const auto& [period, points] : by_period) {
-                std::vector<float> v = kde::density(points, grid, kopt.kernel, surface.bandwidth, kopt.units);
-                if (!surface.inside.empty())
-                    for (size_t i = 0; i < v.size(); ++i) {
-                        if (!surface.inside[i]) v[i] = kde::nodata;
-                        else if (!share.empty()) v[i] = static_cast<float>(static_cast<double>(v[i]) / static_cast<double>(share[i]));
-                    }
-                kde::Hotspots hs = kde::hotspot_classes(grid, v, points);
-                outputs.push_back(Output{period, std::move(v), std::move(hs), points.size()});
-                progress.advance(1);
-            }
-            progress.end();
-        }
-
-        nlohmann::ordered_json parameters{
-            {"command", "kde"}, {"from", crimes.from}, {"to", crimes.to}, {"working_crs", options.working_crs},
-            {"selection", description}, {"kernel", kde::name(kopt.kernel)}, {"bandwidth_m", surface.bandwidth},
+        const nlohmann::ordered_json parameters{
+            {"command", "kde"}, {"from", crimes.from}, {"to", crimes.to}, {"working_crs", study.working_crs},
+            {"selection", chosen.description}, {"kernel", kde::name(kopt.kernel)}, {"bandwidth_m", surface.bandwidth},
             {"bandwidth_rule", surface.bandwidth_auto ? "auto: h = 0.9 min(SD, sqrt(1/ln 2) Dm) n^(-1/5) (ArcGIS)" : "given"},
             {"cell_m", grid.cell}, {"cell_rule", surface.cell_auto ? "auto: shorter side of the extent / 250, rounded" : "given"},
-            {"units", kde::name(kopt.units)}, {"weight_field", weight_field}, {"study_area", polygons_path},
+            {"units", kde::name(kopt.units)}, {"weight_field", weight_field}, {"study_area", request.areas_path},
             {"edge_correct", edge_correct}, {"by", by}, {"grid", {{"x0", grid.x0}, {"y0", grid.y0}, {"nx", grid.nx}, {"ny", grid.ny}}},
-            {"incidents", all.size()}, {"nodata", kde::nodata}};
-        auto inputs = result.file_checksums();
-        if (!polygons_path.empty()) inputs.emplace_back(polygons_path, layers::sha256_file(polygons_path));
-        std::vector<std::string> sources;
-        for (const auto& s : result.sources) sources.push_back(s.path);
-        const std::string unit_text = kopt.units == kde::Units::per_km2 ? "incidents per km2"
-                                      : kopt.units == kde::Units::raw ? "sum of kernel shapes (QGIS raw)"
-                                                                      : "probability density per m2";
-        const std::string raster_description =
-            fmt::format("Kernel density of {}: {} kernel, bandwidth {:.1f} m, cell {:g} m, {}{}", description, kde::name(kopt.kernel),
-                        surface.bandwidth, grid.cell, unit_text, edge_correct ? ", edge-corrected (Diggle 1985)" : "");
-
-        const std::string layer = "kde_" + label;
+            {"incidents", map.incidents}, {"nodata", kde::nodata}};
+        const layers::RunRecord record = run_record(study, parameters.dump());
+        const std::string description = layers::density_description(map, chosen.description, edge_correct);
+        const std::string layer = "kde_" + chosen.label;
         progress.begin(fmt::format("writing {}", out.shown()), 1);
-        if (tif) {
-            layers::write_geotiff(out.output, out.overwrite, options.working_crs, grid, outputs[0].value, kde::nodata,
-                                  {{"SAFER_DESCRIPTION", raster_description}, {"SAFER_COMMAND", g_command_line},
-                                   {"SAFER_PARAMETERS", parameters.dump()}});
-            // QGIS reads a raster file's default style from the .qml beside it.
-            std::vector<float> sample;
-            layers::qgis::sample_cells(outputs[0].value, kde::nodata, 1u << 18, sample);
-            layers::qgis::write_sidecar_style(out.output, layers::qgis::density_raster_qml(std::move(sample), unit_text));
-        }
-        layers::GeoPackageWriter writer(classes_path, out.overwrite, options.working_crs);
-        std::vector<layers::GeoPackageWriter::ClassSurface> class_surfaces;
-        for (const Output& o : outputs) {
-            if (!tif)
-                writer.write_raster(by.empty() ? layer : layer + "_" + layer_name_part(o.period),
-                                    by.empty() ? raster_description : fmt::format("{}; {} {}", raster_description, by, o.period), grid,
-                                    o.value, kde::nodata);
-            class_surfaces.push_back({o.period, &grid, &o.hotspots});
-        }
-        writer.write_kde_classes(layer + "_classes",
-                                 fmt::format("Hotspot areas: the top 1, 5 and 10 % of cells of the density of {}, with each class's area and share of incidents", description),
-                                 class_surfaces);
-        writer.write_rejects(result.rejects, sources);
-        record_run(writer, inputs, parameters.dump());
+        if (tif) layers::write_density_geotiff(out.output, out.overwrite, study.working_crs, map, description, record);
+        layers::GeoPackageWriter writer(classes_path, out.overwrite, study.working_crs);
+        layers::write_density(writer, map, layer, description, chosen.description, period, !tif);
+        writer.write_rejects(study.crimes.rejects, study.source_paths());
+        writer.record(record);
         writer.commit();
         progress.end();
 
-        for (const Output& o : outputs) {
-            std::string line = by.empty() ? "hotspot classes:" : fmt::format("{} ({} incidents):", o.period, o.incidents);
-            for (const kde::HotspotClass& c : o.hotspots.classes)
-                line += fmt::format("  top {}% of cells ({:.2f} km2) hold {:.1f} % of incidents;", c.percent, c.area_m2 / 1e6, 100 * c.share);
-            line.pop_back();
-            progress.info(line);
-        }
+        for (const kde::PeriodSurface& p : map.periods)
+            progress.info((period == PeriodKind::none ? "hotspot classes:" : fmt::format("{} ({} incidents):", p.period, p.incidents)) +
+                          layers::hotspot_classes_text(p.hotspots));
         progress.info(tif ? fmt::format("wrote {} and {} ({}_classes, rejects)", out.shown(), classes_path, layer)
-                          : fmt::format("wrote {}: {} raster layer{} ({}{}), {}_classes, rejects", out.output, outputs.size(),
-                                        outputs.size() == 1 ? "" : "s", layer, by.empty() ? "" : "_<period>", layer));
+                          : fmt::format("wrote {}: {} raster layer{} ({}{}), {}_classes, rejects", out.output, map.periods.size(),
+                                        map.periods.size() == 1 ? "" : "s", layer, period == PeriodKind::none ? "" : "_<period>", layer));
     }
 };
 

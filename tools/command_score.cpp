@@ -28,6 +28,7 @@
 #include "layers/intervention_table.hpp"
 #include "tools/commands.hpp"
 #include "tools/design_out.hpp"
+#include "tools/legacy.hpp"
 #include "tools/options.hpp"
 
 namespace safer::tools {
@@ -58,7 +59,7 @@ void ScoreCommand::run() const {
         progress.warn("no --lighting, --cctv or --paths: nothing is guarded, so every crime counts as unguarded");
 
     // ---- Crimes and the study area -------------------------------------------------------------
-    const layers::IngestOptions options = crimes.resolve();
+    const layers::IngestOptions options = resolve(crimes);
     layers::IngestResult result = layers::read_incidents(crimes.crimes, options, progress);
     Areas areas;
     std::vector<int32_t> area_of;

@@ -31,8 +31,10 @@
 #include "layers/interrupt.hpp"
 #include "layers/report.hpp"
 #include "layers/site_reader.hpp"
+#include "layers/study.hpp"
 #include "tools/commands.hpp"
 #include "tools/design_out.hpp"
+#include "tools/legacy.hpp"
 #include "tools/options.hpp"
 
 namespace safer::tools {
@@ -321,7 +323,7 @@ struct SiteCommand {
         const std::string pdf = (fs::path(report_path).parent_path() / (fs::path(report_path).stem().string() + ".pdf")).string();
         const bool print_pdf = !no_pdf && std::system("command -v chromium >/dev/null 2>&1") == 0;
         if (print_pdf) layers::check_output_path(pdf, out.overwrite);
-        const layers::IngestOptions options = crimes.resolve();
+        const layers::IngestOptions options = resolve(crimes);
 
         layers::SiteReport site_report;
         const Areas sites = layers::read_sites(site_arg, site_id, options.working_crs, site_report, progress);
@@ -1046,7 +1048,7 @@ Assets SiteCommand::read_assets(const Areas& sites, const Incidents& in, const l
     if (a.lighting) {
         layers::AssetReport report;
         const std::vector<layers::LightRecord> lights = layers::read_lights(design.lighting_path, ao, report);
-        report_asset(progress, report, "street lights");
+        layers::report_asset(progress, report, "street lights");
         add_input(design.lighting_path);
         for (const auto& l : lights) {
             guard::Shape s = guard::disc_shape(l.x, l.y, guard::light_radius(l.radius, l.height, design.light_rule));
@@ -1057,7 +1059,7 @@ Assets SiteCommand::read_assets(const Areas& sites, const Incidents& in, const l
     if (a.cctv) {
         layers::AssetReport report;
         const std::vector<layers::CameraRecord> records = layers::read_cameras(design.cctv_path, ao, report);
-        report_asset(progress, report, "CCTV cameras");
+        layers::report_asset(progress, report, "CCTV cameras");
         add_input(design.cctv_path);
         std::vector<guard::Camera> cameras;
         for (const guard::Camera& c : cameras_from(records, rule))

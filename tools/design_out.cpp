@@ -18,6 +18,7 @@
 #include "engine/text.hpp"
 #include "layers/checksum.hpp"
 #include "layers/intervention_table.hpp"
+#include "layers/study.hpp"
 #include "layers/table.hpp"
 
 namespace safer::tools {
@@ -38,13 +39,6 @@ std::string money(double gbp) {
     return (whole < 0 ? "-\xc2\xa3" : "\xc2\xa3") + grouped(std::abs(whole));
 }
 
-void report_asset(Progress& progress, const layers::AssetReport& r, const char* what) {
-    progress.info(fmt::format("{}: {} {} from {} ({}{}, {}), {} used", what, r.features, r.format == "point CSV" ? "rows" : "features", r.path, r.format,
-                              r.layer.empty() ? "" : " layer " + r.layer, r.crs, r.used));
-    for (const auto& [reason, n] : r.left_out) progress.info(fmt::format("  left out {:>7}  {}", n, reason));
-    for (const auto& [field, n] : r.fields_used) progress.info(fmt::format("  {:>7} with {}", n, field));
-}
-
 void add_input(std::vector<std::pair<std::string, std::string>>& inputs, const std::string& path) {
     if (!path.empty() && fs::is_regular_file(path)) inputs.emplace_back(path, layers::sha256_file(path));
 }
@@ -53,12 +47,12 @@ paths::Network read_path_network(const DesignOutOptions& o, const layers::AssetO
                                  Progress& progress) {
     layers::AssetReport report;
     std::vector<layers::FeatureRecord> records = layers::read_paths(o.paths_path, ao, report);
-    report_asset(progress, report, "paths");
+    layers::report_asset(progress, report, "paths");
     add_input(inputs, o.paths_path);
     if (!o.streets_path.empty()) {
         layers::AssetReport sreport;
         std::vector<layers::FeatureRecord> streets = layers::read_streets(o.streets_path, ao, sreport);
-        report_asset(progress, sreport, "streets");
+        layers::report_asset(progress, sreport, "streets");
         add_input(inputs, o.streets_path);
         for (auto& s : streets) records.push_back(std::move(s));
     }
@@ -210,7 +204,7 @@ DesignOut design_out(const DesignOutOptions& o, const DesignOutModel& model, con
     if (!lighting_path.empty()) {
         layers::AssetReport report;
         const std::vector<layers::LightRecord> lights = layers::read_lights(lighting_path, ao, report);
-        report_asset(progress, report, "street lights");
+        layers::report_asset(progress, report, "street lights");
         add_input(lighting_path);
         std::vector<guard::Shape> shapes;
         std::map<guard::RadiusFrom, size_t> from_count;
@@ -248,7 +242,7 @@ DesignOut design_out(const DesignOutOptions& o, const DesignOutModel& model, con
     if (!cctv_path.empty()) {
         layers::AssetReport report;
         const std::vector<layers::CameraRecord> records = layers::read_cameras(cctv_path, ao, report);
-        report_asset(progress, report, "CCTV cameras");
+        layers::report_asset(progress, report, "CCTV cameras");
         add_input(cctv_path);
         const std::vector<guard::Camera> cameras = cameras_from(records, camera_rule);
         size_t with_bearing = 0, with_range = 0;
@@ -486,7 +480,7 @@ std::vector<guard::Occluder> read_occluder_set(const DesignOutOptions& o, const 
     if (o.occluders_path.empty()) return {};
     layers::AssetReport report;
     const std::vector<layers::FeatureRecord> footprints = layers::read_occluders(o.occluders_path, ao, report);
-    report_asset(progress, report, "building footprints (occluders)");
+    layers::report_asset(progress, report, "building footprints (occluders)");
     add_input(inputs, o.occluders_path);
     std::vector<const GEOSGeometry*> g;
     for (const auto& f : footprints)
@@ -498,7 +492,7 @@ paths::GateAssignment read_gate_assignment(const DesignOutOptions& o, const laye
                                            std::vector<std::pair<std::string, std::string>>& inputs, Progress& progress) {
     layers::AssetReport report;
     const std::vector<layers::FeatureRecord> gate_records = layers::read_gates(o.gates_path, ao, report);
-    report_asset(progress, report, "alley gates");
+    layers::report_asset(progress, report, "alley gates");
     add_input(inputs, o.gates_path);
     std::vector<const GEOSGeometry*> g;
     for (const auto& r : gate_records) g.push_back(r.geometry.get());

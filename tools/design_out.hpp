@@ -65,8 +65,6 @@ struct DesignOutOptions {
     void add_model_options(CLI::App& app);
 };
 
-/// Prints what an asset reader read: the file, its format and CRS, what was used and left out.
-void report_asset(Progress& progress, const layers::AssetReport& r, const char* what);
 /// Adds `path` with its SHA-256 to `inputs` (the run's record), if it is a file.
 void add_input(std::vector<std::pair<std::string, std::string>>& inputs, const std::string& path);
 /// Reads --paths (and --streets, which only make junctions) and nodes them into a network.

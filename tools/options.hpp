@@ -1,13 +1,14 @@
 #pragma once
-// Option groups shared by the subcommands, declared once.
+// Option groups shared by the subcommands, declared once. Each group fills its part of the
+// study request (layers/study.hpp).
 #include <CLI/CLI.hpp>
 
 #include <string>
 #include <vector>
 
-#include "engine/progress.hpp"
+#include "engine/crime_types.hpp"
 #include "layers/geopackage.hpp"
-#include "layers/incident_reader.hpp"
+#include "layers/study.hpp"
 
 namespace safer::tools {
 
@@ -18,8 +19,22 @@ struct CrimeOptions {
     layers::IngestOptions ingest;
 
     void add_to(CLI::App& app);
-    /// Validates --from/--to (UsageError) and returns the reader's options.
-    layers::IngestOptions resolve() const;
+    /// A study request for these crimes, --from/--to checked (UsageError).
+    layers::StudyRequest request() const;
+};
+
+/// --areas with --area-id and --area-name.
+struct AreaInput {
+    std::string path;
+    layers::AreaOptions options;
+    CLI::Option* add_to(CLI::App& app, const std::string& help, bool with_name = true);
+};
+
+/// --population with --population-code, --population-field and, optionally, --households-field.
+struct PopulationInput {
+    std::string path;
+    layers::PopulationOptions options;
+    CLI::Option* add_to(CLI::App& app, const std::string& help, bool with_households = true);
 };
 
 /// --group G | --types T,...: which incidents a surface or statistic is about.
@@ -28,9 +43,16 @@ struct CrimeSelection {
     std::vector<std::string> types;
 
     void add_to(CLI::App& app, const char* default_group);
-    /// 1 for each incident selected. `label` names the selection in layer names ("burglary",
-    /// "neighbourhood") and `description` in reports. Unknown groups and types are UsageErrors.
-    std::vector<uint8_t> select(const layers::IngestResult& result, std::string& label, std::string& description) const;
+    /// The types selected, from the data's table: the group's (UsageError for an unknown group)
+    /// or those named (UsageError for a type neither police.uk nor the data has).
+    struct Chosen {
+        std::vector<uint8_t> type_selected; // per crime type id
+        std::string label;                  // in layer names: "burglary", "neighbourhood"
+        std::string description;            // in reports
+        /// 1 for each incident of a selected type.
+        std::vector<uint8_t> incidents(const Incidents& in) const;
+    };
+    Chosen choose(const CrimeTypes& types) const;
 };
 
 /// A lower-case name fit for a layer or field: letters, digits and single underscores.
@@ -42,25 +64,15 @@ struct OutputOptions {
     std::string schema = "safer";
     bool overwrite = false;
     bool quiet = false;
-    void add_to(CLI::App& app, const char* output_help);
+    CLI::Option* add_to(CLI::App& app, const char* output_help);
     /// The output as messages show it: a PG: connection string without its password.
     std::string shown() const;
 };
 
-/// Keeps the incidents located in an area (`area_of`, from AreaIndex::locate) and rejects the rest
-/// as outside_areas, so rows read = used + rejected still holds. Returns the kept incidents' areas.
-std::vector<int32_t> keep_located(layers::IngestResult& result, const std::vector<int32_t>& area_of);
-
-/// Prints rows read, used and rejected by reason, and any unknown crime types.
-void print_ingest_summary(const layers::IngestResult& result, uint64_t used, Progress& progress);
-
-/// Records the command line, version, parameters and the SHA-256 of each input file (the files
-/// the run read, not the arguments: a folder stands for the files found in it) in the metadata.
-/// `checksums` pairs each file with its SHA-256 (IngestResult::file_checksums(), sha256_file()).
-void record_run(layers::GeoPackageWriter& writer, const std::vector<std::pair<std::string, std::string>>& checksums,
-                const std::string& parameters_json);
-
-/// The command line as typed, set by main().
+/// The command line as typed (passwords hidden), set by main().
 extern std::string g_command_line;
+
+/// The record of this run for the outputs' metadata.
+layers::RunRecord run_record(const layers::Study& study, const std::string& parameters_json);
 
 } // namespace safer::tools

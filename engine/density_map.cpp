@@ -1,0 +1,50 @@
+#include "engine/density_map.hpp"
+
+#include <fmt/core.h>
+
+namespace safer::kde {
+
+DensityMap density_map(const Incidents& in, const std::vector<uint8_t>& selected, PeriodKind by, const Options& options,
+                       const StudyArea* study_area, Progress* progress) {
+    Points all;
+    const Periods periods = periods_of(in.month, selected, by);
+    std::vector<Points> by_period(periods.labels.size());
+    for (size_t i = 0; i < in.size(); ++i) {
+        if (!selected[i]) continue;
+        for (Points* p : {&all, &by_period[static_cast<size_t>(periods.of[i])]}) {
+            p->x.push_back(in.x[i]);
+            p->y.push_back(in.y[i]);
+            if (!in.weight.empty()) p->w.push_back(in.weight[i]);
+        }
+    }
+    DensityMap map;
+    map.incidents = all.size();
+    map.total_weight = all.total_weight();
+    if (progress) progress->begin("estimating the density", 1);
+    map.surface = estimate(all, options, study_area);
+    if (progress) progress->end();
+    const Grid& grid = map.surface.grid;
+    if (by == PeriodKind::none) {
+        Hotspots hs = hotspot_classes(grid, map.surface.value, all);
+        map.periods.push_back(PeriodSurface{"all", std::move(map.surface.value), std::move(hs), all.size()});
+        return map;
+    }
+    std::vector<float> share;
+    if (options.edge_correct) share = edge_share(grid, map.surface.inside, options.kernel, map.surface.bandwidth);
+    if (progress) progress->begin(fmt::format("estimating {} surfaces, one per {}", by_period.size(), period_name(by)), by_period.size());
+    for (size_t k = 0; k < by_period.size(); ++k) {
+        std::vector<float> v = density(by_period[k], grid, options.kernel, map.surface.bandwidth, options.units);
+        if (!map.surface.inside.empty())
+            for (size_t i = 0; i < v.size(); ++i) {
+                if (!map.surface.inside[i]) v[i] = nodata;
+                else if (!share.empty()) v[i] = static_cast<float>(static_cast<double>(v[i]) / static_cast<double>(share[i]));
+            }
+        Hotspots hs = hotspot_classes(grid, v, by_period[k]);
+        map.periods.push_back(PeriodSurface{periods.labels[k], std::move(v), std::move(hs), by_period[k].size()});
+        if (progress) progress->advance(1);
+    }
+    if (progress) progress->end();
+    return map;
+}
+
+} // namespace safer::kde

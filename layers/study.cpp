@@ -1,0 +1,270 @@
+#include "layers/study.hpp"
+
+#include <fmt/core.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <functional>
+
+#include "engine/area_index.hpp"
+#include "engine/errors.hpp"
+#include "engine/grid.hpp"
+#include "engine/numbers.hpp"
+#include "layers/checksum.hpp"
+#include "layers/code_table.hpp"
+
+namespace safer::layers {
+
+namespace {
+
+/// Up to `most` items joined by ", ", with ", ..." when there are more.
+std::string some(const std::vector<std::string>& items, size_t most = 10) {
+    return fmt::format("{}{}", fmt::join(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(std::min(items.size(), most)), ", "),
+                       items.size() > most ? ", ..." : "");
+}
+
+/// Keeps the incidents flagged and rejects the rest for `reason`, so rows read = used + rejected
+/// still holds; `area_of`, if not empty, is compacted alongside.
+void keep_only(IngestResult& result, const std::vector<uint8_t>& keep, std::vector<int32_t>& area_of, RejectReason reason,
+               const std::function<std::string(size_t)>& detail) {
+    const Incidents& in = result.incidents;
+    std::vector<int32_t> kept_area;
+    for (size_t i = 0; i < keep.size(); ++i) {
+        if (!keep[i]) result.rejects.add(in.source[i], in.line[i], reason, detail(i));
+        else if (!area_of.empty()) kept_area.push_back(area_of[i]);
+    }
+    result.incidents.keep(keep);
+    result.rejects.sort();
+    if (!area_of.empty()) area_of = std::move(kept_area);
+}
+
+void print_ingest_summary(const IngestResult& result, Progress& progress) {
+    const uint64_t used = result.incidents.size();
+    progress.info(fmt::format("read {} rows from {} file{}: {} used, {} rejected", result.rows_read, result.sources.size(),
+                              result.sources.size() == 1 ? "" : "s", used, result.rows_read - used));
+    for (size_t r = 0; r < reject_reason_count; ++r) {
+        const auto reason = static_cast<RejectReason>(r);
+        if (const uint64_t n = result.rejects.count(reason))
+            progress.info(fmt::format("  rejected {:>8}  {} ({})", n, reason_text(reason), reason_code(reason)));
+    }
+    for (const auto& s : result.sources)
+        if (s.rows == 0) progress.warn(fmt::format("{}: no rows after the header", s.path));
+    for (const auto& [type, count] : result.unknown_types())
+        progress.warn(fmt::format("crime type '{}' is not a police.uk type; kept as its own type ({} rows)", type, count));
+    if (!result.transform_operation.empty()) progress.info(fmt::format("coordinates transformed by PROJ: {}", result.transform_operation));
+}
+
+void report_source_codes(const SourceCodeCheck& check, const AreaReport& area_report, Progress& progress) {
+    if (check.with_code == 0) return;
+    progress.info(fmt::format("police.uk LSOA codes: {} of {} located rows agree with our assignment, {} name another "
+                              "area, {} name no area given",
+                              check.agree, check.with_code, check.disagree, check.unknown));
+    if (check.unknown_2021_only > 0 && area_report.vintage == "2011")
+        progress.warn(fmt::format("{} rows carry LSOA codes created in 2021 (for example {}), but the areas are 2011 LSOAs "
+                                  "(field {}): the crime files use 2021 codes. Use 2021 boundaries (LSOA21CD) with them",
+                                  check.unknown_2021_only, fmt::join(check.unknown_examples, ", "), area_report.code_field));
+    else if (area_report.vintage == "2021" && check.unknown * 20 > check.with_code)
+        progress.warn(fmt::format("{} of {} rows carry LSOA codes that are not among these 2021 areas (for example {}): "
+                                  "the crime files may use 2011 codes. Use 2011 boundaries (LSOA11CD) with them",
+                                  check.unknown, check.with_code, fmt::join(check.unknown_examples, ", ")));
+    else if (check.disagree * 100 > check.with_code)
+        progress.warn(fmt::format("{} rows ({:.1f} %) fall in a different area from the LSOA code police.uk gives",
+                                  check.disagree, 100.0 * static_cast<double>(check.disagree) / static_cast<double>(check.with_code)));
+}
+
+std::string extent_text(const Extent& e) {
+    return fmt::format("{:.0f}, {:.0f} to {:.0f}, {:.0f}", e.min_x, e.min_y, e.max_x, e.max_y);
+}
+
+/// What most likely left nothing to count, as the message of the InputError.
+[[noreturn]] void nothing_to_count(const Study& s, const StudyRequest& r, uint64_t read_used, const Extent& incident_extent, bool located_none) {
+    const IngestResult& c = s.crimes;
+    if (c.rows_read == 0) throw InputError("no incident rows were read: the incident files hold no rows after their headers");
+    if (read_used == 0) {
+        RejectReason most = RejectReason::malformed_row;
+        for (size_t k = 0; k < reject_reason_count; ++k)
+            if (c.rejects.count(static_cast<RejectReason>(k)) > c.rejects.count(most)) most = static_cast<RejectReason>(k);
+        std::string why;
+        if (most == RejectReason::outside_crs_area || most == RejectReason::out_of_range)
+            why = fmt::format(": the coordinates are probably in another CRS than the one they were read in (give --crs), or longitude and "
+                              "latitude are swapped");
+        else if (most == RejectReason::not_a_number)
+            why = ": coordinates are written with decimal commas or other text; safer reads numbers like 51.4545 and -2.5879";
+        else if (most == RejectReason::no_location)
+            why = ": police.uk publishes some rows with no location, but here every row lacks one";
+        if (most == RejectReason::outside_window) {
+            Month first{INT32_MAX}, last{-1};
+            for (const Reject& j : c.rejects.items())
+                if (j.reason == RejectReason::outside_window)
+                    if (auto m = Month::parse(j.detail)) first = std::min(first, *m), last = std::max(last, *m);
+            why = fmt::format(": the files cover {} to {}, but --from/--to ask for {} to {}", first.str(), last.str(),
+                              r.ingest.window.from ? r.ingest.window.from->str() : "the start", r.ingest.window.to ? r.ingest.window.to->str() : "the end");
+        }
+        throw InputError(fmt::format("nothing left to count: every one of the {} rows read was rejected, {} of them for {} ({}){}", c.rows_read,
+                                     c.rejects.count(most), reason_text(most), reason_code(most), why));
+    }
+    if (located_none) {
+        const Extent a = s.areas.extent();
+        throw InputError(fmt::format("nothing left to count: none of the {} incidents read lies in any of the {} areas of {}. In {} the incidents "
+                                     "span {} and the areas {}{}",
+                                     read_used, s.areas.size(), r.areas_path, s.working_crs, extent_text(incident_extent), extent_text(a),
+                                     incident_extent.overlaps(a) ? "" : ": they do not overlap, so one of them is probably in the wrong CRS (an "
+                                                                       "input that declares none is read as --crs) or they cover different places"));
+    }
+    throw InputError(fmt::format("nothing left to count: none of the {} incidents in the areas is in the months analysed", read_used));
+}
+
+std::vector<FeatureRecord> read_features(const std::string& path, const AssetOptions& o, const char* what,
+                                         std::vector<FeatureRecord> (*reader)(const std::string&, const AssetOptions&, AssetReport&),
+                                         Progress& progress) {
+    AssetReport report;
+    std::vector<FeatureRecord> records = reader(path, o, report);
+    report_asset(progress, report, what);
+    return records;
+}
+
+AssetSet read_assets(const AssetPaths& p, const std::string& working_crs, Progress& progress, Study& study) {
+    AssetSet a;
+    AssetOptions o = p.options;
+    o.working_crs = working_crs;
+    if (!p.lighting.empty()) {
+        AssetReport report;
+        a.lights = read_lights(p.lighting, o, report);
+        report_asset(progress, report, "street lights");
+        a.has_lighting = true;
+        study.add_input(p.lighting);
+    }
+    if (!p.cctv.empty()) {
+        AssetReport report;
+        a.cameras = read_cameras(p.cctv, o, report);
+        report_asset(progress, report, "CCTV cameras");
+        a.has_cctv = true;
+        study.add_input(p.cctv);
+    }
+    if (!p.occluders.empty()) {
+        a.occluders = read_features(p.occluders, o, "building footprints (occluders)", read_occluders, progress);
+        a.has_occluders = true;
+        study.add_input(p.occluders);
+    }
+    if (!p.paths.empty()) {
+        a.paths = read_features(p.paths, o, "paths", read_paths, progress);
+        a.has_paths = true;
+        study.add_input(p.paths);
+        if (!p.streets.empty()) {
+            for (auto& f : read_features(p.streets, o, "streets", read_streets, progress)) a.paths.push_back(std::move(f));
+            a.has_streets = true;
+            study.add_input(p.streets);
+        }
+    }
+    if (!p.gates.empty()) {
+        a.gates = read_features(p.gates, o, "alley gates", read_gates, progress);
+        a.has_gates = true;
+        study.add_input(p.gates);
+    }
+    return a;
+}
+
+void read_households(Areas& areas, const std::string& path) {
+    const CodeTable h = read_code_table(path, {"households"});
+    for (size_t a = 0; a < areas.size(); ++a)
+        if (auto v = h.get(areas.code[a], 0)) {
+            const std::optional<double> n = parse_grouped_number(*v);
+            if (!n || *n < 0)
+                throw InputError(fmt::format("{}: households '{}' for {} is not a number of 0 or more", path, v->substr(0, 40), areas.code[a]));
+            areas.households[a] = *n;
+        }
+}
+
+} // namespace
+
+void report_asset(Progress& progress, const AssetReport& r, const char* what) {
+    progress.info(fmt::format("{}: {} {} from {} ({}{}, {}), {} used", what, r.features, r.format == "point CSV" ? "rows" : "features", r.path, r.format,
+                              r.layer.empty() ? "" : " layer " + r.layer, r.crs, r.used));
+    for (const auto& [reason, n] : r.left_out) progress.info(fmt::format("  left out {:>7}  {}", n, reason));
+    for (const auto& [field, n] : r.fields_used) progress.info(fmt::format("  {:>7} with {}", n, field));
+}
+
+std::vector<std::string> Study::source_paths() const {
+    std::vector<std::string> paths;
+    for (const auto& s : crimes.sources) paths.push_back(s.path);
+    return paths;
+}
+
+void Study::add_input(const std::string& path) {
+    std::error_code ec;
+    if (path.empty() || !std::filesystem::is_regular_file(path, ec)) return;
+    if (std::any_of(inputs.begin(), inputs.end(), [&](const auto& f) { return f.first == path; })) return;
+    inputs.emplace_back(path, sha256_file(path));
+}
+
+Study read_study(const StudyRequest& r, Progress& progress) {
+    Study s;
+    s.working_crs = r.ingest.working_crs;
+    s.crimes = read_incidents(r.crimes, r.ingest, progress);
+    s.inputs = s.crimes.file_checksums();
+    Incidents& in = s.crimes.incidents;
+    const uint64_t read_used = in.size();
+    Extent incident_extent;
+    for (size_t i = 0; i < in.size(); ++i) incident_extent.add(in.x[i], in.y[i]);
+
+    const bool with_areas = !r.areas_path.empty();
+    const bool lsoa_units = with_areas && !r.area_options.codes_optional;
+    bool located_none = false;
+    if (with_areas) {
+        AreaOptions ao = r.area_options;
+        ao.working_crs = r.ingest.working_crs;
+        ao.input_crs = r.ingest.input_crs;
+        s.areas = read_areas(r.areas_path, ao, s.area_report, progress);
+        s.add_input(r.areas_path);
+        progress.info(fmt::format("{} areas from {} (code field {}{})", s.areas.size(), r.areas_path,
+                                  s.area_report.code_field.empty() ? "none: numbered" : s.area_report.code_field,
+                                  s.area_report.name_field.empty() ? "" : ", name field " + s.area_report.name_field));
+        if (!s.area_report.repaired.empty())
+            progress.warn(fmt::format("{} invalid polygon(s) repaired with GEOS MakeValid: {}", s.area_report.repaired.size(),
+                                      fmt::join(s.area_report.repaired, ", ")));
+        if (!r.population_path.empty()) {
+            PopulationReport& pr = s.population_report;
+            join_population(s.areas, r.population_path, r.population_options, pr);
+            s.add_input(r.population_path);
+            progress.info(fmt::format("population from {} (column '{}'): {} of {} areas matched; {} codes in the file name no area",
+                                      r.population_path, pr.population_column.empty() ? pr.households_column : pr.population_column,
+                                      pr.matched, s.areas.size(), pr.codes_not_in_areas));
+            if (!pr.areas_without.empty())
+                progress.warn(fmt::format("{} area(s) have no population, so no rate: {}", pr.areas_without.size(), some(pr.areas_without)));
+        }
+        if (!r.households_path.empty()) {
+            read_households(s.areas, r.households_path);
+            s.add_input(r.households_path);
+        }
+        s.area_of = AreaIndex(s.areas).locate(in.x, in.y, &progress);
+        if (lsoa_units) s.codes = check_source_codes(in, s.area_of, s.areas);
+        located_none = read_used > 0 && std::all_of(s.area_of.begin(), s.area_of.end(), [](int32_t a) { return a == no_area; });
+        if (!r.keep_outside_areas) {
+            std::vector<uint8_t> inside(in.size());
+            for (size_t i = 0; i < in.size(); ++i) inside[i] = s.area_of[i] != no_area;
+            keep_only(s.crimes, inside, s.area_of, RejectReason::outside_areas, [&](size_t i) { return fmt::format("x {:.1f}, y {:.1f}", in.x[i], in.y[i]); });
+        }
+    }
+
+    // The months analysed, resolved over the data's months (of the incidents in the areas).
+    if (r.window.last_months > 0 && !located_none && in.size() > 0) {
+        Month first{INT32_MAX}, last{-1};
+        for (size_t i = 0; i < in.size(); ++i)
+            if (s.area_of.empty() || s.area_of[i] != no_area) first = std::min(first, in.month[i]), last = std::max(last, in.month[i]);
+        s.window = resolve_window(r.window, first, last);
+        const Month from = s.window->keep_from(), to = s.window->to;
+        std::vector<uint8_t> keep(in.size());
+        for (size_t i = 0; i < in.size(); ++i) keep[i] = in.month[i] >= from && in.month[i] <= to;
+        keep_only(s.crimes, keep, s.area_of, RejectReason::outside_window, [&](size_t i) { return fmt::format("{}: outside the months analysed", in.month[i].str()); });
+    }
+    print_ingest_summary(s.crimes, progress);
+    if (lsoa_units) report_source_codes(s.codes, s.area_report, progress);
+    const bool none_in_areas = !s.area_of.empty() && std::all_of(s.area_of.begin(), s.area_of.end(), [](int32_t a) { return a == no_area; });
+    if (in.size() == 0 || none_in_areas) nothing_to_count(s, r, read_used, incident_extent, located_none);
+
+    s.assets = read_assets(r.assets, r.ingest.working_crs, progress, s);
+    return s;
+}
+
+} // namespace safer::layers

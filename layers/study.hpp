@@ -1,0 +1,73 @@
+#pragma once
+// The study step every command shares: read each input once (incidents, areas, population,
+// households, guardianship assets), locate the incidents in the areas, apply the month window,
+// keep the accounting (rows read = used + rejected, by reason), make the common checks (LSOA code
+// vintage, the incidents' and areas' extents, nothing left to count) and record every input
+// file with its SHA-256.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/areas.hpp"
+#include "engine/assets.hpp"
+#include "engine/lsoa_codes.hpp"
+#include "engine/progress.hpp"
+#include "engine/window.hpp"
+#include "layers/area_reader.hpp"
+#include "layers/asset_reader.hpp"
+#include "layers/incident_reader.hpp"
+
+namespace safer::layers {
+
+struct AssetPaths {
+    std::string lighting, cctv, gates, paths, streets, occluders;
+    AssetOptions options; // working_crs is the study's
+    bool any() const { return !lighting.empty() || !cctv.empty() || !paths.empty(); }
+};
+
+struct StudyRequest {
+    std::vector<std::string> crimes;
+    IngestOptions ingest; // the reader's window is --from/--to
+    std::string areas_path;
+    AreaOptions area_options;        // codes_optional for a study area that is not a set of units
+    bool keep_outside_areas = false; // incidents outside every area stay (area_of = no_area) instead of being rejected
+    std::string population_path;
+    PopulationOptions population_options;
+    std::string households_path; // a CSV of households by area code (column named like "households")
+    /// With last_months: the months analysed are resolved over the data and the rest rejected
+    /// (outside_window). Without: --from/--to as the reader applied them.
+    WindowRule window;
+    AssetPaths assets;
+};
+
+using FileChecksums = std::vector<std::pair<std::string, std::string>>;
+
+struct Study {
+    IngestResult crimes;   // the incidents used, the rejects, the sources and crime types
+    Areas areas;           // empty without --areas
+    AreaReport area_report;
+    PopulationReport population_report;
+    std::vector<int32_t> area_of; // per incident: its area (no_area only with keep_outside_areas); empty without areas
+    SourceCodeCheck codes;        // police.uk's LSOA codes against the areas the incidents fell in
+    std::optional<AnalysisWindow> window; // with WindowRule::last_months
+    AssetSet assets;
+    FileChecksums inputs; // every file read, once, with its SHA-256, in reading order
+    std::string working_crs;
+
+    /// The incident files, by index as Incidents::source holds them (for the rejects layer).
+    std::vector<std::string> source_paths() const;
+    /// Records one more input file (an IMD table, a costs file, a site layer) with its SHA-256,
+    /// if it is a file and not recorded already.
+    void add_input(const std::string& path);
+};
+
+/// Reads and checks everything `request` names, printing what was read on `progress`. Throws
+/// InputError when nothing is left to count, saying what most likely happened.
+Study read_study(const StudyRequest& request, Progress& progress);
+
+/// Prints what an asset reader read: the file, its format and CRS, what was used and left out.
+void report_asset(Progress& progress, const AssetReport& report, const char* what);
+
+} // namespace safer::layers
