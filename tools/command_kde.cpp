@@ -7,10 +7,10 @@
 
 #include "engine/density_map.hpp"
 #include "engine/errors.hpp"
-#include "engine/numbers.hpp"
 #include "layers/density_output.hpp"
 #include "tools/commands.hpp"
 #include "tools/options.hpp"
+#include "tools/parsers.hpp"
 
 namespace safer::tools {
 
@@ -22,13 +22,6 @@ bool is_geotiff(const std::string& path) {
     std::string ext = fs::path(path).extension().string();
     for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return ext == ".tif" || ext == ".tiff";
-}
-
-std::optional<double> parse_length(const std::string& text, const char* option) {
-    if (text == "auto") return std::nullopt;
-    const std::optional<double> v = parse_number(text);
-    if (!v) throw UsageError(fmt::format("{} {}: expected metres (a number) or auto", option, text));
-    return v;
 }
 
 struct KdeCommand {

@@ -518,22 +518,6 @@ paths::GateAssignment read_gate_assignment(const DesignOutOptions& o, const laye
     return gates;
 }
 
-CLI::Validator budget_check() {
-    return CLI::Validator(
-        [](std::string& text) -> std::string {
-            double v = -1;
-            try {
-                size_t used = 0;
-                v = std::stod(text, &used);
-                if (used != text.size()) v = -1;
-            } catch (const std::exception&) {
-                v = -1;
-            }
-            return v >= 0 && std::isfinite(v) ? "" : fmt::format("'{}' is not an amount of 0 or more GBP (give a number, e.g. 431185)", text);
-        },
-        "GBP");
-}
-
 void DesignOutOptions::add_asset_options(CLI::App& app) {
     app.add_option("--lighting", lighting_path, "Street lights: point CSV or any OGR point layer (OSM: highway=street_lamp)");
     app.add_option("--cctv", cctv_path, "CCTV cameras: point CSV or OGR layer (OSM: man_made=surveillance)");

@@ -20,6 +20,7 @@
 #include "engine/path_network.hpp"
 #include "layers/asset_reader.hpp"
 #include "layers/table.hpp"
+#include "tools/parsers.hpp"
 
 namespace safer {
 class Progress;
@@ -83,8 +84,6 @@ std::vector<guard::Occluder> read_occluder_set(const DesignOutOptions& options, 
 paths::GateAssignment read_gate_assignment(const DesignOutOptions& options, const layers::AssetOptions& asset_options, const paths::Network& network,
                                            std::vector<std::pair<std::string, std::string>>& inputs, Progress& progress);
 
-/// The check of --budget: a number of GBP, 0 or more.
-CLI::Validator budget_check();
 
 /// What is checked and loaded before any crime is read: the parameters (UsageError) and the
 /// intervention table (InputError).

@@ -74,7 +74,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     crimes.from = lines.size() > 0 ? std::string(lines[0]) : "";
     crimes.to = lines.size() > 1 ? std::string(lines[1]) : "";
     try {
-        const layers::IngestOptions o = crimes.resolve();
+        const layers::IngestOptions o = crimes.request().ingest;
         if (o.window.from && o.window.to && *o.window.from > *o.window.to) fuzz::fail("--from after --to accepted");
     } catch (const UsageError&) {
     }

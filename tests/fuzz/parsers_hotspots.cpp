@@ -1,7 +1,9 @@
-// Reaches parse_weights, which lives in an unnamed namespace of tools/command_hotspots.cpp, by
-// compiling that file into this translation unit (fuzz build only; the command is unchanged).
-#include "tools/command_hotspots.cpp" // NOLINT(bugprone-suspicious-include)
+// The --weights parser of safer hotspots (tools/parsers.cpp).
 #include "tests/fuzz/fuzz_util.hpp"
+#include "tools/parsers.hpp"
+#include "engine/errors.hpp"
+
+#include <cmath>
 
 namespace safer::fuzz {
 /// --weights TEXT: false when refused (UsageError). Aborts on a spec that should not pass.

@@ -1,7 +1,9 @@
-// Reaches parse_length, in an unnamed namespace of tools/command_kde.cpp, by compiling that file
-// into this translation unit (fuzz build only; the command is unchanged).
-#include "tools/command_kde.cpp" // NOLINT(bugprone-suspicious-include)
+// The --bandwidth/--cell parser of safer kde (tools/parsers.cpp).
 #include "tests/fuzz/fuzz_util.hpp"
+#include "tools/parsers.hpp"
+#include "engine/errors.hpp"
+
+#include <cmath>
 
 namespace safer::fuzz {
 /// --bandwidth/--cell TEXT: false when refused (UsageError). Aborts on a value that should not pass.
