@@ -129,14 +129,14 @@ AssetSet read_assets(const AssetPaths& p, const std::string& working_crs, Progre
     AssetOptions o = p.options;
     o.working_crs = working_crs;
     if (!p.lighting.empty()) {
-        AssetReport report;
+        AssetReport& report = study.lighting_report;
         a.lights = read_lights(p.lighting, o, report);
         report_asset(progress, report, "street lights");
         a.has_lighting = true;
         study.add_input(p.lighting);
     }
     if (!p.cctv.empty()) {
-        AssetReport report;
+        AssetReport& report = study.cctv_report;
         a.cameras = read_cameras(p.cctv, o, report);
         report_asset(progress, report, "CCTV cameras");
         a.has_cctv = true;

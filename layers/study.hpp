@@ -53,6 +53,7 @@ struct Study {
     SourceCodeCheck codes;        // police.uk's LSOA codes against the areas the incidents fell in
     std::optional<AnalysisWindow> window; // with WindowRule::last_months
     AssetSet assets;
+    AssetReport lighting_report, cctv_report; // what the readers of --lighting and --cctv found
     FileChecksums inputs; // every file read, once, with its SHA-256, in reading order
     std::string working_crs;
 

@@ -518,39 +518,6 @@ paths::GateAssignment read_gate_assignment(const DesignOutOptions& o, const laye
     return gates;
 }
 
-void DesignOutOptions::add_asset_options(CLI::App& app) {
-    app.add_option("--lighting", lighting_path, "Street lights: point CSV or any OGR point layer (OSM: highway=street_lamp)");
-    app.add_option("--cctv", cctv_path, "CCTV cameras: point CSV or OGR layer (OSM: man_made=surveillance)");
-    app.add_option("--gates", gates_path, "Alley gates: points or lines (OSM: barrier=gate)");
-    app.add_option("--paths", paths_path, "Paths and alleys: lines (OSM: highway=footway|path|..., service=alley; other highways make junctions)");
-    app.add_option("--streets", streets_path, "Streets: lines that only make the paths' junctions");
-    app.add_option("--occluders", occluders_path, "Building footprints that block cameras' views (polygons; OSM: building=*)");
-    app.add_option("--asset-crs", asset_options.input_crs, "CRS of asset CSVs and layers that declare none (default: EPSG:4326 for lon/lat columns, else EPSG:27700)");
-    app.add_option("--asset-x", asset_options.x_field, "x (or longitude) column of asset CSVs");
-    app.add_option("--asset-y", asset_options.y_field, "y (or latitude) column of asset CSVs");
-}
-
-void DesignOutOptions::add_model_options(CLI::App& app) {
-    app.add_option("--grid", grid_cell, "Cell size of the candidate places (and score_grid), metres")->capture_default_str();
-    app.add_option("--light-radius", light_rule.default_radius, "Lit radius of a light with no radius or height, metres (2.5 x a 6 m column)")->capture_default_str();
-    app.add_option("--light-height-factor", light_rule.height_factor, "Lit radius = this x mounting height, for lights with a height")->capture_default_str();
-    app.add_option("--cctv-purpose", cctv_purpose, "EN 62676-4 level the default camera range is for")
-        ->check(CLI::IsMember({"detect", "observe", "recognise", "recognize", "identify"}))
-        ->capture_default_str();
-    app.add_option("--cctv-range", cctv_range, "Range of cameras with none, metres (overrides --cctv-purpose)");
-    app.add_option("--cctv-pixels", cctv_pixels, "Pixels across the reference camera's image")->capture_default_str();
-    app.add_option("--cctv-fov", cctv_fov, "Reference horizontal field of view, degrees (for cameras without one below 180)")->capture_default_str();
-    app.add_option("--gate-tolerance", gate_tolerance, "A gate closes the nearest path segment within this many metres")->capture_default_str();
-    app.add_option("--path-reach", path_reach, "A burglary counts for the nearest alley within this many metres")->capture_default_str();
-    app.add_option("--pressure", pressure, "Crime pressure of cells: counts, or kernel-smoothed counts")
-        ->check(CLI::IsMember({"count", "kde"}))
-        ->capture_default_str();
-    app.add_option("--bandwidth", bandwidth, "KDE bandwidth for --pressure kde, metres")->capture_default_str();
-    app.add_option("--costs", costs_path, "TOML table of effects, costs and crime types by intervention (over the defaults)");
-    app.add_option("--quadrant-segments", quadrant_segments, "Polygon edges per quarter circle for discs and sectors")->capture_default_str();
-    app.add_option("--tile", tile, "Tile size for the coverage union, metres (a whole number of cells)")->capture_default_str();
-}
-
 std::vector<size_t> recommended(const DesignOut& d, size_t top) {
     const auto& candidates = d.candidates;
     const size_t K = d.K;

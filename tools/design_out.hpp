@@ -20,6 +20,7 @@
 #include "engine/path_network.hpp"
 #include "layers/asset_reader.hpp"
 #include "layers/table.hpp"
+#include "tools/design_options.hpp"
 #include "tools/parsers.hpp"
 
 namespace safer {
@@ -36,35 +37,6 @@ std::string percent(double share);
 std::string short_source(const std::string& source);
 /// "1 crime", "3 crimes".
 std::string plural(size_t n, const char* one, const char* many);
-
-struct DesignOutOptions {
-    std::string lighting_path, cctv_path, gates_path, paths_path, streets_path, occluders_path, costs_path;
-    layers::AssetOptions asset_options;
-    double grid_cell = 100;
-    guard::LightRule light_rule;
-    std::string cctv_purpose = "observe";
-    double cctv_range = 0;
-    double cctv_pixels = 1920;
-    double cctv_fov = 60;
-    double gate_tolerance = 5;
-    double path_reach = 30;
-    std::string pressure = "count";
-    double bandwidth = 200;
-    double budget = -1; // < 0: no plan
-    int quadrant_segments = 8;
-    double tile = 1000;
-    /// Propose lighting only with --lighting and CCTV only with --cctv (alley gating always needs
-    /// --paths): without the layer, what is there now is unknown. `safer score` proposes both
-    /// anyway, taking a missing layer as nothing there.
-    bool only_layers_given = false;
-
-    bool has_assets() const { return !lighting_path.empty() || !cctv_path.empty() || !paths_path.empty(); }
-    /// --lighting, --cctv, --gates, --paths, --streets, --occluders, --asset-crs, --asset-x, --asset-y.
-    void add_asset_options(CLI::App& app);
-    /// --grid, --light-*, --cctv-*, --gate-tolerance, --path-reach, --pressure, --bandwidth, --costs,
-    /// --quadrant-segments, --tile (not --budget, whose help differs by command).
-    void add_model_options(CLI::App& app);
-};
 
 /// Adds `path` with its SHA-256 to `inputs` (the run's record), if it is a file.
 void add_input(std::vector<std::pair<std::string, std::string>>& inputs, const std::string& path);

@@ -1,0 +1,74 @@
+#include "layers/wording.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/text.hpp"
+
+namespace safer::layers {
+
+std::string money(double gbp) {
+    const double whole = std::round(gbp);
+    return (whole < 0 ? "-\xc2\xa3" : "\xc2\xa3") + grouped(std::abs(whole));
+}
+
+std::string percent(double share) { return fmt::format("{:.0f} %", 100 * share); }
+
+std::string plural(size_t n, const char* one, const char* many) { return fmt::format("{} {}", n, n == 1 ? one : many); }
+
+std::string short_source(const std::string& source) {
+    const size_t close = source.find(')');
+    if (close != std::string::npos && close < 80) return source.substr(0, close + 1);
+    return source.substr(0, std::min<size_t>(source.size(), 60));
+}
+
+std::string confidence_text(int bin) {
+    switch (std::abs(bin)) {
+    case 3: return "99 %";
+    case 2: return "95 %";
+    case 1: return "90 %";
+    default: return "";
+    }
+}
+
+std::string ordinal(double n, int decimals) {
+    const std::string digits = fmt::format("{:.{}f}", n, decimals);
+    if (digits.find('.') != std::string::npos) return digits + "th"; // 99.7th
+    const long long whole = std::llround(n);
+    const long long last2 = std::llabs(whole) % 100, last = std::llabs(whole) % 10;
+    const char* suffix = (last2 >= 11 && last2 <= 13) ? "th" : last == 1 ? "st" : last == 2 ? "nd" : last == 3 ? "rd" : "th";
+    return digits + suffix;
+}
+
+namespace {
+/// A share in percent: whole below 1 % only to two decimals, trailing zeros dropped ("0.25",
+/// "0.3"), else whole ("10").
+std::string share_text(double v) {
+    if (v >= 1 || v == 0) return fmt::format("{:.0f}", v);
+    std::string t = fmt::format("{:.2f}", v);
+    while (t.back() == '0') t.pop_back();
+    if (t.back() == '.') t.pop_back();
+    return t == "0" ? "0.01" : t;
+}
+} // namespace
+
+std::string percentile_words(double pct) {
+    if (!std::isfinite(pct)) return "not ranked";
+    pct = std::clamp(pct, 0.0, 100.0);
+    const double top = 100 - pct;
+    if (top <= 0) return "the highest (100th percentile)";
+    if (pct >= 75) {
+        const std::string t = share_text(top);
+        const double shown = 100 - std::stod(t);
+        return fmt::format("in the top {} % ({} percentile)", t, ordinal(shown, t.find('.') == std::string::npos ? 0 : static_cast<int>(t.size() - t.find('.') - 1)));
+    }
+    if (pct <= 25) {
+        const std::string t = share_text(pct);
+        return fmt::format("in the bottom {} % ({} percentile)", t, ordinal(std::stod(t), t.find('.') == std::string::npos ? 0 : static_cast<int>(t.size() - t.find('.') - 1)));
+    }
+    return fmt::format("at the {} percentile", ordinal(pct, 0));
+}
+
+} // namespace safer::layers

@@ -1,0 +1,27 @@
+#pragma once
+// Words for numbers, shared by every report, table description and message, so that a figure is
+// worded one way everywhere.
+#include <cstddef>
+#include <string>
+
+namespace safer::layers {
+
+/// "£12,345" (whole pounds; "-£5" below zero).
+std::string money(double gbp);
+/// "42 %" of a share 0..1.
+std::string percent(double share);
+/// "1 crime", "3 crimes".
+std::string plural(size_t n, const char* one, const char* many);
+/// "Welsh & Farrington (2008)" from a full source text: up to the first closing parenthesis.
+std::string short_source(const std::string& source);
+/// The confidence of an Esri Gi_Bin: "99 %", "95 %", "90 %", or "" for 0.
+std::string confidence_text(int bin);
+/// Where a percentile (0..100, the share of units at or below the value) puts a unit, in words
+/// that cannot be misread: "in the top 0.3 % (99.7th percentile)", "in the top 10 % (90th
+/// percentile)", "at the 45th percentile (the middle of the range)", "in the bottom 5 %". The
+/// top share is 100 - percentile, shown to one decimal below 1 %.
+std::string percentile_words(double percentile);
+/// "1st", "2nd", "3rd", "11th", "99.7th".
+std::string ordinal(double n, int decimals = 0);
+
+} // namespace safer::layers
