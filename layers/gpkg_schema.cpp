@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "engine/errors.hpp"
+#include "layers/xml.hpp"
 
 namespace safer::layers {
 
@@ -25,18 +26,6 @@ std::string sql_name(const std::string& name) {
     std::string q = "\"";
     for (char c : name) q += c == '"' ? std::string("\"\"") : std::string(1, c);
     return q + "\"";
-}
-
-std::string xml(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        if (c == '&') out += "&amp;";
-        else if (c == '<') out += "&lt;";
-        else if (c == '>') out += "&gt;";
-        else if (c == '"') out += "&quot;";
-        else out += c;
-    }
-    return out;
 }
 
 /// An open SQLite connection whose failures throw IoError naming the GeoPackage.
@@ -232,8 +221,6 @@ std::string utc_now() {
     return buffer;
 }
 
-std::string character_string(std::string_view text) { return fmt::format("<gco:CharacterString>{}</gco:CharacterString>", xml(text)); }
-
 /// An ISO 19115 record (ISO 19139 XML) of the GeoPackage: its layers, CRS and lineage.
 std::string iso_metadata(const Db& db, const GeoPackageExtras& extras) {
     std::string version, command, parameters, others;
@@ -258,47 +245,49 @@ std::string iso_metadata(const Db& db, const GeoPackageExtras& extras) {
         }
     }
     const std::string now = utc_now();
-    const std::string scope = "<gmd:MD_ScopeCode codeList=\"http://standards.iso.org/iso/19139/resources/gmxCodelists.xml#MD_ScopeCode\" "
-                              "codeListValue=\"dataset\">dataset</gmd:MD_ScopeCode>";
-    std::string sources;
+    const auto character_string = [](xml::Element parent, std::string_view text) { parent.child("gco:CharacterString", text); };
+    const auto date_time = [&](xml::Element parent) { parent.child("gco:DateTime", now); };
+    const auto code = [](xml::Element parent, const char* list, const char* value) {
+        parent.child(fmt::format("gmd:{}", list), value)
+            .attribute("codeList", fmt::format("http://standards.iso.org/iso/19139/resources/gmxCodelists.xml#{}", list))
+            .attribute("codeListValue", value);
+    };
+
+    xml::Document doc("gmd:MD_Metadata", xml::Prolog{true, {}, {}});
+    xml::Element md = doc.root();
+    md.attribute("xmlns:gmd", "http://www.isotc211.org/2005/gmd").attribute("xmlns:gco", "http://www.isotc211.org/2005/gco");
+    character_string(md.child("gmd:language"), "eng");
+    code(md.child("gmd:hierarchyLevel"), "MD_ScopeCode", "dataset");
+    md.child("gmd:contact").attribute("gco:nilReason", "unknown");
+    date_time(md.child("gmd:dateStamp"));
+    character_string(md.child("gmd:metadataStandardName"), "ISO 19115:2003/19139");
+    if (!crs.empty())
+        character_string(md.child("gmd:referenceSystemInfo").child("gmd:MD_ReferenceSystem").child("gmd:referenceSystemIdentifier")
+                             .child("gmd:RS_Identifier").child("gmd:code"),
+                         crs);
+
+    xml::Element identification = md.child("gmd:identificationInfo").child("gmd:MD_DataIdentification");
+    xml::Element citation = identification.child("gmd:citation").child("gmd:CI_Citation");
+    character_string(citation.child("gmd:title"), extras.title);
+    xml::Element created = citation.child("gmd:date").child("gmd:CI_Date");
+    date_time(created.child("gmd:date"));
+    code(created.child("gmd:dateType"), "CI_DateTypeCode", "creation");
+    character_string(identification.child("gmd:abstract"), abstract);
+    character_string(identification.child("gmd:language"), "eng");
+
+    xml::Element quality = md.child("gmd:dataQualityInfo").child("gmd:DQ_DataQuality");
+    code(quality.child("gmd:scope").child("gmd:DQ_Scope").child("gmd:level"), "MD_ScopeCode", "dataset");
+    xml::Element lineage = quality.child("gmd:lineage").child("gmd:LI_Lineage");
+    character_string(lineage.child("gmd:statement"), fmt::format("Written by safer {} from the inputs listed, whose SHA-256 digests are given", version));
+    xml::Element step = lineage.child("gmd:processStep").child("gmd:LI_ProcessStep");
+    character_string(step.child("gmd:description"), fmt::format("Command line: {}", command));
+    character_string(step.child("gmd:rationale"), fmt::format("Parameters (JSON): {}{}", parameters, others));
+    date_time(step.child("gmd:dateTime"));
     if (inputs.is_object())
         for (const auto& [file, digest] : inputs.items())
-            sources += fmt::format("     <gmd:source><gmd:LI_Source><gmd:description>{}</gmd:description></gmd:LI_Source></gmd:source>\n",
-                                   character_string(fmt::format("{} (SHA-256 {})", file, digest.is_string() ? digest.get<std::string>() : digest.dump())));
-    return fmt::format(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        "<gmd:MD_Metadata xmlns:gmd=\"http://www.isotc211.org/2005/gmd\" xmlns:gco=\"http://www.isotc211.org/2005/gco\">\n"
-        " <gmd:language>{lang}</gmd:language>\n"
-        " <gmd:hierarchyLevel>{scope}</gmd:hierarchyLevel>\n"
-        " <gmd:contact gco:nilReason=\"unknown\"/>\n"
-        " <gmd:dateStamp><gco:DateTime>{now}</gco:DateTime></gmd:dateStamp>\n"
-        " <gmd:metadataStandardName>{standard}</gmd:metadataStandardName>\n"
-        "{crs}"
-        " <gmd:identificationInfo>\n  <gmd:MD_DataIdentification>\n"
-        "   <gmd:citation><gmd:CI_Citation><gmd:title>{title}</gmd:title><gmd:date><gmd:CI_Date><gmd:date><gco:DateTime>{now}</gco:DateTime>"
-        "</gmd:date><gmd:dateType><gmd:CI_DateTypeCode codeList=\"http://standards.iso.org/iso/19139/resources/gmxCodelists.xml#CI_DateTypeCode\" "
-        "codeListValue=\"creation\">creation</gmd:CI_DateTypeCode></gmd:dateType></gmd:CI_Date></gmd:date></gmd:CI_Citation></gmd:citation>\n"
-        "   <gmd:abstract>{abstract}</gmd:abstract>\n"
-        "   <gmd:language>{lang}</gmd:language>\n"
-        "  </gmd:MD_DataIdentification>\n </gmd:identificationInfo>\n"
-        " <gmd:dataQualityInfo>\n  <gmd:DQ_DataQuality>\n   <gmd:scope><gmd:DQ_Scope><gmd:level>{scope}</gmd:level></gmd:DQ_Scope></gmd:scope>\n"
-        "   <gmd:lineage>\n    <gmd:LI_Lineage>\n     <gmd:statement>{statement}</gmd:statement>\n"
-        "     <gmd:processStep><gmd:LI_ProcessStep><gmd:description>{step}</gmd:description><gmd:rationale>{rationale}</gmd:rationale>"
-        "<gmd:dateTime><gco:DateTime>{now}</gco:DateTime></gmd:dateTime></gmd:LI_ProcessStep></gmd:processStep>\n"
-        "{sources}"
-        "    </gmd:LI_Lineage>\n   </gmd:lineage>\n  </gmd:DQ_DataQuality>\n </gmd:dataQualityInfo>\n"
-        "</gmd:MD_Metadata>\n",
-        fmt::arg("lang", character_string("eng")), fmt::arg("scope", scope), fmt::arg("now", now),
-        fmt::arg("standard", character_string("ISO 19115:2003/19139")),
-        fmt::arg("crs", crs.empty() ? std::string()
-                                    : fmt::format(" <gmd:referenceSystemInfo><gmd:MD_ReferenceSystem><gmd:referenceSystemIdentifier><gmd:RS_Identifier>"
-                                                  "<gmd:code>{}</gmd:code></gmd:RS_Identifier></gmd:referenceSystemIdentifier></gmd:MD_ReferenceSystem>"
-                                                  "</gmd:referenceSystemInfo>\n",
-                                                  character_string(crs))),
-        fmt::arg("title", character_string(extras.title)), fmt::arg("abstract", character_string(abstract)),
-        fmt::arg("statement", character_string(fmt::format("Written by safer {} from the inputs listed, whose SHA-256 digests are given", version))),
-        fmt::arg("step", character_string(fmt::format("Command line: {}", command))),
-        fmt::arg("rationale", character_string(fmt::format("Parameters (JSON): {}{}", parameters, others))), fmt::arg("sources", sources));
+            character_string(lineage.child("gmd:source").child("gmd:LI_Source").child("gmd:description"),
+                             fmt::format("{} (SHA-256 {})", file, digest.is_string() ? digest.get<std::string>() : digest.dump()));
+    return doc.str();
 }
 
 void write_metadata(const Db& db, const GeoPackageExtras& extras) {
