@@ -15,12 +15,22 @@
 
 namespace safer::layers {
 
+void SqliteClose::operator()(sqlite3* db) const noexcept { sqlite3_close(db); }
+
 namespace {
 
 struct Finalize {
     void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
 };
 using Statement = std::unique_ptr<sqlite3_stmt, Finalize>;
+
+/// Opens `path` read-write. The handle is owned even when the open fails (SQLite allocates one
+/// to carry the error message).
+SqliteConnection open_connection(const std::string& path, int& rc) {
+    sqlite3* db = nullptr;
+    rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+    return SqliteConnection(db);
+}
 
 std::string sql_name(const std::string& name) {
     std::string q = "\"";
@@ -32,23 +42,19 @@ std::string sql_name(const std::string& name) {
 class Db {
 public:
     explicit Db(const std::string& path) : m_path(path) {
-        if (sqlite3_open_v2(path.c_str(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
-            const std::string message = m_db ? sqlite3_errmsg(m_db) : "cannot open";
-            sqlite3_close(m_db);
-            throw IoError(fmt::format("{}: cannot open the GeoPackage to finish it: {}", path, message));
-        }
+        int rc = SQLITE_OK;
+        m_db = open_connection(path, rc);
+        if (rc != SQLITE_OK)
+            throw IoError(fmt::format("{}: cannot open the GeoPackage to finish it: {}", path, m_db ? sqlite3_errmsg(m_db.get()) : "cannot open"));
     }
-    ~Db() { sqlite3_close(m_db); }
-    Db(const Db&) = delete;
-    Db& operator=(const Db&) = delete;
 
-    IoError fail(const std::string& what) const { return IoError(fmt::format("{}: {}: {}", m_path, what, sqlite3_errmsg(m_db))); }
+    IoError fail(const std::string& what) const { return IoError(fmt::format("{}: {}: {}", m_path, what, sqlite3_errmsg(m_db.get()))); }
     void exec(const std::string& sql) const {
-        if (sqlite3_exec(m_db, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) throw fail(sql.substr(0, 80));
+        if (sqlite3_exec(m_db.get(), sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) throw fail(sql.substr(0, 80));
     }
     Statement prepare(const std::string& sql) const {
         sqlite3_stmt* s = nullptr;
-        if (sqlite3_prepare_v2(m_db, sql.c_str(), -1, &s, nullptr) != SQLITE_OK) throw fail("cannot prepare " + sql.substr(0, 80));
+        if (sqlite3_prepare_v2(m_db.get(), sql.c_str(), -1, &s, nullptr) != SQLITE_OK) throw fail("cannot prepare " + sql.substr(0, 80));
         return Statement(s);
     }
     bool table_exists(const std::string& name) const {
@@ -66,12 +72,12 @@ public:
         }
         if (sqlite3_step(s.get()) != SQLITE_DONE) throw fail("cannot run " + sql.substr(0, 80));
     }
-    sqlite3* get() const { return m_db; }
+    sqlite3* get() const { return m_db.get(); }
     const std::string& path() const { return m_path; }
 
 private:
     std::string m_path;
-    sqlite3* m_db = nullptr;
+    SqliteConnection m_db;
 };
 
 std::string text_column(sqlite3_stmt* s, int i) {
@@ -339,31 +345,21 @@ ReplaceLock::ReplaceLock(const std::string& path, int wait_ms) {
                                   "layer, for one); stop editing or close it there and run again. The file is unchanged. (If no "
                                   "program has it open, sqlite3 '{}' 'PRAGMA journal_mode=DELETE' clears them.)",
                                   path, std::filesystem::path(path).filename().string(), path));
-    sqlite3* db = nullptr;
-    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
-        sqlite3_close(db);
-        return; // not ours to judge: the rename replaces it
-    }
-    sqlite3_busy_timeout(db, wait_ms);
-    const int rc = sqlite3_exec(db, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr);
-    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
-        sqlite3_close(db);
+    int rc = SQLITE_OK;
+    SqliteConnection db = open_connection(path, rc);
+    if (rc != SQLITE_OK) return; // not ours to judge: the rename replaces it
+    sqlite3_busy_timeout(db.get(), wait_ms);
+    rc = sqlite3_exec(db.get(), "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
         throw IoError(fmt::format("{}: the GeoPackage is locked by another process (QGIS editing a layer, or another program writing it); "
                                   "finish or close it there and run again. The file is unchanged",
                                   path));
-    }
-    if (rc != SQLITE_OK) { // not an SQLite file, or unreadable: the rename replaces it all the same
-        sqlite3_close(db);
-        return;
-    }
-    m_db = db;
+    if (rc != SQLITE_OK) return; // not an SQLite file, or unreadable: the rename replaces it all the same
+    m_db = std::move(db);
 }
 
 ReplaceLock::~ReplaceLock() {
-    if (!m_db) return;
-    auto* db = static_cast<sqlite3*>(m_db);
-    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-    sqlite3_close(db);
+    if (m_db) sqlite3_exec(m_db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 } // namespace safer::layers
