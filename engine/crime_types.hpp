@@ -60,7 +60,7 @@ struct CrimeGroup {
     bool all_types = false;
 };
 
-/// The built-in groups of DESIGN.md: neighbourhood (the Safer Streets definition: burglary,
+/// The built-in groups: neighbourhood (the Safer Streets definition: burglary,
 /// robbery, theft from the person, vehicle crime), acquisitive, violence, asb, damage, all.
 std::vector<CrimeGroup> builtin_crime_groups();
 

@@ -1,7 +1,7 @@
 #pragma once
-// Errors that end a command. Each carries the exit code of the command-line contract
-// (DESIGN.md): 1 bad input, 2 usage, 3 I/O failure. Messages name the file, the line or
-// feature, and what is wrong.
+// Errors that end a command. Each carries the exit code the command line returns for it:
+// 1 bad input, 2 usage, 3 I/O failure. Messages name the file, the line or feature, and what is
+// wrong.
 #include <stdexcept>
 #include <string>
 

@@ -259,29 +259,6 @@ SpatialWeights knn(std::span<const double> x, std::span<const double> y, int k) 
     return pack_rows(rows);
 }
 
-double default_band(std::span<const double> x, std::span<const double> y) {
-    const size_t n = checked_units(x, y);
-    if (n < 2) throw InputError("a default distance band needs at least two units");
-    std::vector<Entry> entries(n);
-    for (size_t i = 0; i < n; ++i) entries[i] = {Point(x[i], y[i]), static_cast<int32_t>(i)};
-    const bgi::rtree<Entry, bgi::quadratic<16>> tree(entries.begin(), entries.end());
-    std::vector<double> nearest(n, 0.0);
-    tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 1024), [&](const tbb::blocked_range<size_t>& r) {
-        std::vector<Entry> found;
-        for (size_t i = r.begin(); i != r.end(); ++i) {
-            const Point p(x[i], y[i]);
-            found.clear();
-            // Two nearest: this unit (or a coincident one) and its nearest other unit.
-            tree.query(bgi::nearest(p, 2u), std::back_inserter(found));
-            double best = std::numeric_limits<double>::infinity();
-            for (const auto& e : found)
-                if (e.second != static_cast<int32_t>(i)) best = std::min(best, planar(p, e.first));
-            nearest[i] = best;
-        }
-    });
-    return *std::max_element(nearest.begin(), nearest.end());
-}
-
 std::vector<int64_t> grid_units(const CellGrid& grid) {
     if (grid.nx < 0 || grid.ny < 0) throw std::invalid_argument("grid: negative dimensions");
     const int64_t cells = static_cast<int64_t>(grid.nx) * grid.ny;

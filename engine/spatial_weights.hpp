@@ -42,11 +42,6 @@ SpatialWeights distance_band(std::span<const double> x, std::span<const double> 
 /// so the result does not depend on the index or thread count.
 SpatialWeights knn(std::span<const double> x, std::span<const double> y, int k);
 
-/// The default band when the user gives none: the smallest distance at which every unit has at
-/// least one neighbour, i.e. the largest nearest-neighbour distance (the rule spdep users apply
-/// with dnearneigh(0, max(nbdists(knn1)))). Coincident points have distance 0.
-double default_band(std::span<const double> x, std::span<const double> y);
-
 /// Polygon contiguity, robust to digitising slivers and gaps narrower than `tolerance` (metres).
 ///  - queen: the two polygons come within `tolerance` of each other (touch, overlap, or leave a
 ///    gap no wider than the tolerance); rtree candidates, GEOS prepared distance;

@@ -144,21 +144,4 @@ AreaOfUse area_of_use(const std::string& crs) {
     return AreaOfUse{};
 }
 
-std::string crs_name(const std::string& crs) {
-    ContextPtr ctx(proj_context_create());
-    proj_log_level(ctx.get(), PJ_LOG_NONE);
-    PjPtr pj = make_crs(ctx.get(), crs);
-    const char* name = pj ? proj_get_name(pj.get()) : nullptr;
-    return name ? name : crs;
-}
-
-std::string crs_wkt(const std::string& crs) {
-    ContextPtr ctx(proj_context_create());
-    proj_log_level(ctx.get(), PJ_LOG_NONE);
-    PjPtr pj = make_crs(ctx.get(), crs);
-    const char* wkt = pj ? proj_as_wkt(ctx.get(), pj.get(), PJ_WKT2_2019, nullptr) : nullptr;
-    if (!wkt) throw InputError(fmt::format("PROJ does not know the CRS '{}'", crs));
-    return wkt;
-}
-
 } // namespace safer::layers

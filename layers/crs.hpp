@@ -40,9 +40,5 @@ void check_crs(const std::string& crs, const std::string& what);
 void check_working_crs(const std::string& crs);
 bool is_geographic(const std::string& crs);
 AreaOfUse area_of_use(const std::string& crs);
-/// The CRS's name, e.g. "OSGB36 / British National Grid".
-std::string crs_name(const std::string& crs);
-/// The CRS as WKT (for GDAL writers).
-std::string crs_wkt(const std::string& crs);
 
 } // namespace safer::layers

@@ -11,8 +11,11 @@
 #include <optional>
 
 #include "engine/errors.hpp"
+#include "layers/xml.hpp"
 
 namespace safer::layers {
+
+void SqliteClose::operator()(sqlite3* db) const noexcept { sqlite3_close(db); }
 
 namespace {
 
@@ -21,45 +24,37 @@ struct Finalize {
 };
 using Statement = std::unique_ptr<sqlite3_stmt, Finalize>;
 
+/// Opens `path` read-write. The handle is owned even when the open fails (SQLite allocates one
+/// to carry the error message).
+SqliteConnection open_connection(const std::string& path, int& rc) {
+    sqlite3* db = nullptr;
+    rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+    return SqliteConnection(db);
+}
+
 std::string sql_name(const std::string& name) {
     std::string q = "\"";
     for (char c : name) q += c == '"' ? std::string("\"\"") : std::string(1, c);
     return q + "\"";
 }
 
-std::string xml(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        if (c == '&') out += "&amp;";
-        else if (c == '<') out += "&lt;";
-        else if (c == '>') out += "&gt;";
-        else if (c == '"') out += "&quot;";
-        else out += c;
-    }
-    return out;
-}
-
 /// An open SQLite connection whose failures throw IoError naming the GeoPackage.
 class Db {
 public:
     explicit Db(const std::string& path) : m_path(path) {
-        if (sqlite3_open_v2(path.c_str(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
-            const std::string message = m_db ? sqlite3_errmsg(m_db) : "cannot open";
-            sqlite3_close(m_db);
-            throw IoError(fmt::format("{}: cannot open the GeoPackage to finish it: {}", path, message));
-        }
+        int rc = SQLITE_OK;
+        m_db = open_connection(path, rc);
+        if (rc != SQLITE_OK)
+            throw IoError(fmt::format("{}: cannot open the GeoPackage to finish it: {}", path, m_db ? sqlite3_errmsg(m_db.get()) : "cannot open"));
     }
-    ~Db() { sqlite3_close(m_db); }
-    Db(const Db&) = delete;
-    Db& operator=(const Db&) = delete;
 
-    IoError fail(const std::string& what) const { return IoError(fmt::format("{}: {}: {}", m_path, what, sqlite3_errmsg(m_db))); }
+    IoError fail(const std::string& what) const { return IoError(fmt::format("{}: {}: {}", m_path, what, sqlite3_errmsg(m_db.get()))); }
     void exec(const std::string& sql) const {
-        if (sqlite3_exec(m_db, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) throw fail(sql.substr(0, 80));
+        if (sqlite3_exec(m_db.get(), sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) throw fail(sql.substr(0, 80));
     }
     Statement prepare(const std::string& sql) const {
         sqlite3_stmt* s = nullptr;
-        if (sqlite3_prepare_v2(m_db, sql.c_str(), -1, &s, nullptr) != SQLITE_OK) throw fail("cannot prepare " + sql.substr(0, 80));
+        if (sqlite3_prepare_v2(m_db.get(), sql.c_str(), -1, &s, nullptr) != SQLITE_OK) throw fail("cannot prepare " + sql.substr(0, 80));
         return Statement(s);
     }
     bool table_exists(const std::string& name) const {
@@ -77,12 +72,12 @@ public:
         }
         if (sqlite3_step(s.get()) != SQLITE_DONE) throw fail("cannot run " + sql.substr(0, 80));
     }
-    sqlite3* get() const { return m_db; }
+    sqlite3* get() const { return m_db.get(); }
     const std::string& path() const { return m_path; }
 
 private:
     std::string m_path;
-    sqlite3* m_db = nullptr;
+    SqliteConnection m_db;
 };
 
 std::string text_column(sqlite3_stmt* s, int i) {
@@ -232,8 +227,6 @@ std::string utc_now() {
     return buffer;
 }
 
-std::string character_string(std::string_view text) { return fmt::format("<gco:CharacterString>{}</gco:CharacterString>", xml(text)); }
-
 /// An ISO 19115 record (ISO 19139 XML) of the GeoPackage: its layers, CRS and lineage.
 std::string iso_metadata(const Db& db, const GeoPackageExtras& extras) {
     std::string version, command, parameters, others;
@@ -258,47 +251,49 @@ std::string iso_metadata(const Db& db, const GeoPackageExtras& extras) {
         }
     }
     const std::string now = utc_now();
-    const std::string scope = "<gmd:MD_ScopeCode codeList=\"http://standards.iso.org/iso/19139/resources/gmxCodelists.xml#MD_ScopeCode\" "
-                              "codeListValue=\"dataset\">dataset</gmd:MD_ScopeCode>";
-    std::string sources;
+    const auto character_string = [](xml::Element parent, std::string_view text) { parent.child("gco:CharacterString", text); };
+    const auto date_time = [&](xml::Element parent) { parent.child("gco:DateTime", now); };
+    const auto code = [](xml::Element parent, const char* list, const char* value) {
+        parent.child(fmt::format("gmd:{}", list), value)
+            .attribute("codeList", fmt::format("http://standards.iso.org/iso/19139/resources/gmxCodelists.xml#{}", list))
+            .attribute("codeListValue", value);
+    };
+
+    xml::Document doc("gmd:MD_Metadata", xml::Prolog{true, {}, {}});
+    xml::Element md = doc.root();
+    md.attribute("xmlns:gmd", "http://www.isotc211.org/2005/gmd").attribute("xmlns:gco", "http://www.isotc211.org/2005/gco");
+    character_string(md.child("gmd:language"), "eng");
+    code(md.child("gmd:hierarchyLevel"), "MD_ScopeCode", "dataset");
+    md.child("gmd:contact").attribute("gco:nilReason", "unknown");
+    date_time(md.child("gmd:dateStamp"));
+    character_string(md.child("gmd:metadataStandardName"), "ISO 19115:2003/19139");
+    if (!crs.empty())
+        character_string(md.child("gmd:referenceSystemInfo").child("gmd:MD_ReferenceSystem").child("gmd:referenceSystemIdentifier")
+                             .child("gmd:RS_Identifier").child("gmd:code"),
+                         crs);
+
+    xml::Element identification = md.child("gmd:identificationInfo").child("gmd:MD_DataIdentification");
+    xml::Element citation = identification.child("gmd:citation").child("gmd:CI_Citation");
+    character_string(citation.child("gmd:title"), extras.title);
+    xml::Element created = citation.child("gmd:date").child("gmd:CI_Date");
+    date_time(created.child("gmd:date"));
+    code(created.child("gmd:dateType"), "CI_DateTypeCode", "creation");
+    character_string(identification.child("gmd:abstract"), abstract);
+    character_string(identification.child("gmd:language"), "eng");
+
+    xml::Element quality = md.child("gmd:dataQualityInfo").child("gmd:DQ_DataQuality");
+    code(quality.child("gmd:scope").child("gmd:DQ_Scope").child("gmd:level"), "MD_ScopeCode", "dataset");
+    xml::Element lineage = quality.child("gmd:lineage").child("gmd:LI_Lineage");
+    character_string(lineage.child("gmd:statement"), fmt::format("Written by safer {} from the inputs listed, whose SHA-256 digests are given", version));
+    xml::Element step = lineage.child("gmd:processStep").child("gmd:LI_ProcessStep");
+    character_string(step.child("gmd:description"), fmt::format("Command line: {}", command));
+    character_string(step.child("gmd:rationale"), fmt::format("Parameters (JSON): {}{}", parameters, others));
+    date_time(step.child("gmd:dateTime"));
     if (inputs.is_object())
         for (const auto& [file, digest] : inputs.items())
-            sources += fmt::format("     <gmd:source><gmd:LI_Source><gmd:description>{}</gmd:description></gmd:LI_Source></gmd:source>\n",
-                                   character_string(fmt::format("{} (SHA-256 {})", file, digest.is_string() ? digest.get<std::string>() : digest.dump())));
-    return fmt::format(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        "<gmd:MD_Metadata xmlns:gmd=\"http://www.isotc211.org/2005/gmd\" xmlns:gco=\"http://www.isotc211.org/2005/gco\">\n"
-        " <gmd:language>{lang}</gmd:language>\n"
-        " <gmd:hierarchyLevel>{scope}</gmd:hierarchyLevel>\n"
-        " <gmd:contact gco:nilReason=\"unknown\"/>\n"
-        " <gmd:dateStamp><gco:DateTime>{now}</gco:DateTime></gmd:dateStamp>\n"
-        " <gmd:metadataStandardName>{standard}</gmd:metadataStandardName>\n"
-        "{crs}"
-        " <gmd:identificationInfo>\n  <gmd:MD_DataIdentification>\n"
-        "   <gmd:citation><gmd:CI_Citation><gmd:title>{title}</gmd:title><gmd:date><gmd:CI_Date><gmd:date><gco:DateTime>{now}</gco:DateTime>"
-        "</gmd:date><gmd:dateType><gmd:CI_DateTypeCode codeList=\"http://standards.iso.org/iso/19139/resources/gmxCodelists.xml#CI_DateTypeCode\" "
-        "codeListValue=\"creation\">creation</gmd:CI_DateTypeCode></gmd:dateType></gmd:CI_Date></gmd:date></gmd:CI_Citation></gmd:citation>\n"
-        "   <gmd:abstract>{abstract}</gmd:abstract>\n"
-        "   <gmd:language>{lang}</gmd:language>\n"
-        "  </gmd:MD_DataIdentification>\n </gmd:identificationInfo>\n"
-        " <gmd:dataQualityInfo>\n  <gmd:DQ_DataQuality>\n   <gmd:scope><gmd:DQ_Scope><gmd:level>{scope}</gmd:level></gmd:DQ_Scope></gmd:scope>\n"
-        "   <gmd:lineage>\n    <gmd:LI_Lineage>\n     <gmd:statement>{statement}</gmd:statement>\n"
-        "     <gmd:processStep><gmd:LI_ProcessStep><gmd:description>{step}</gmd:description><gmd:rationale>{rationale}</gmd:rationale>"
-        "<gmd:dateTime><gco:DateTime>{now}</gco:DateTime></gmd:dateTime></gmd:LI_ProcessStep></gmd:processStep>\n"
-        "{sources}"
-        "    </gmd:LI_Lineage>\n   </gmd:lineage>\n  </gmd:DQ_DataQuality>\n </gmd:dataQualityInfo>\n"
-        "</gmd:MD_Metadata>\n",
-        fmt::arg("lang", character_string("eng")), fmt::arg("scope", scope), fmt::arg("now", now),
-        fmt::arg("standard", character_string("ISO 19115:2003/19139")),
-        fmt::arg("crs", crs.empty() ? std::string()
-                                    : fmt::format(" <gmd:referenceSystemInfo><gmd:MD_ReferenceSystem><gmd:referenceSystemIdentifier><gmd:RS_Identifier>"
-                                                  "<gmd:code>{}</gmd:code></gmd:RS_Identifier></gmd:referenceSystemIdentifier></gmd:MD_ReferenceSystem>"
-                                                  "</gmd:referenceSystemInfo>\n",
-                                                  character_string(crs))),
-        fmt::arg("title", character_string(extras.title)), fmt::arg("abstract", character_string(abstract)),
-        fmt::arg("statement", character_string(fmt::format("Written by safer {} from the inputs listed, whose SHA-256 digests are given", version))),
-        fmt::arg("step", character_string(fmt::format("Command line: {}", command))),
-        fmt::arg("rationale", character_string(fmt::format("Parameters (JSON): {}{}", parameters, others))), fmt::arg("sources", sources));
+            character_string(lineage.child("gmd:source").child("gmd:LI_Source").child("gmd:description"),
+                             fmt::format("{} (SHA-256 {})", file, digest.is_string() ? digest.get<std::string>() : digest.dump()));
+    return doc.str();
 }
 
 void write_metadata(const Db& db, const GeoPackageExtras& extras) {
@@ -350,31 +345,21 @@ ReplaceLock::ReplaceLock(const std::string& path, int wait_ms) {
                                   "layer, for one); stop editing or close it there and run again. The file is unchanged. (If no "
                                   "program has it open, sqlite3 '{}' 'PRAGMA journal_mode=DELETE' clears them.)",
                                   path, std::filesystem::path(path).filename().string(), path));
-    sqlite3* db = nullptr;
-    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
-        sqlite3_close(db);
-        return; // not ours to judge: the rename replaces it
-    }
-    sqlite3_busy_timeout(db, wait_ms);
-    const int rc = sqlite3_exec(db, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr);
-    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
-        sqlite3_close(db);
+    int rc = SQLITE_OK;
+    SqliteConnection db = open_connection(path, rc);
+    if (rc != SQLITE_OK) return; // not ours to judge: the rename replaces it
+    sqlite3_busy_timeout(db.get(), wait_ms);
+    rc = sqlite3_exec(db.get(), "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
         throw IoError(fmt::format("{}: the GeoPackage is locked by another process (QGIS editing a layer, or another program writing it); "
                                   "finish or close it there and run again. The file is unchanged",
                                   path));
-    }
-    if (rc != SQLITE_OK) { // not an SQLite file, or unreadable: the rename replaces it all the same
-        sqlite3_close(db);
-        return;
-    }
-    m_db = db;
+    if (rc != SQLITE_OK) return; // not an SQLite file, or unreadable: the rename replaces it all the same
+    m_db = std::move(db);
 }
 
 ReplaceLock::~ReplaceLock() {
-    if (!m_db) return;
-    auto* db = static_cast<sqlite3*>(m_db);
-    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-    sqlite3_close(db);
+    if (m_db) sqlite3_exec(m_db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 } // namespace safer::layers

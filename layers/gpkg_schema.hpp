@@ -10,13 +10,22 @@
 //     19139 document in gpkg_metadata referenced from the whole GeoPackage. GDAL's own metadata
 //     row (http://gdal.org, GDALMultiDomainMetadata) stays beside it for GDAL tools.
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "layers/qgis_styles.hpp"
 
+struct sqlite3;
+
 namespace safer::layers {
+
+/// Closes an SQLite connection (sqlite3_close): the owner of every connection opened here.
+struct SqliteClose {
+    void operator()(sqlite3* db) const noexcept;
+};
+using SqliteConnection = std::unique_ptr<sqlite3, SqliteClose>;
 
 struct FieldNote {
     std::string table;
@@ -60,7 +69,7 @@ public:
     ReplaceLock& operator=(const ReplaceLock&) = delete;
 
 private:
-    void* m_db = nullptr;
+    SqliteConnection m_db; // null when no lock is held
 };
 
 } // namespace safer::layers

@@ -15,7 +15,7 @@
 
 #include "engine/errors.hpp"
 #include "layers/geopackage.hpp" // temporary_path, write_temporary, rename_into_place
-#include "layers/report.hpp"     // html_escape: its entities are XML's too
+#include "layers/xml.hpp"
 
 namespace safer::layers::qgis {
 
@@ -29,17 +29,13 @@ const Field* LayerInfo::field(const std::string& wanted) const {
 
 namespace {
 
-constexpr const char* sidecar_marker = "<!-- written by safer:";
-
-// ---- XML ----------------------------------------------------------------------------------------
+/// Our sidecar files open with this comment; a .qml without it is a user's own.
+constexpr std::string_view sidecar_marker = "written by safer:";
+/// The DOCTYPE QGIS itself writes at the head of a QML file.
+constexpr const char* qml_doctype = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>";
+constexpr const char* qgis_version = "3.22.16-Białowieża";
 
 std::string number(double v) { return fmt::format("{}", v); }
-
-/// Text fit for an XML comment: no "--" in it.
-std::string comment_text(std::string text) {
-    for (size_t i = text.find("--"); i != std::string::npos; i = text.find("--", i)) text[i + 1] = ' ';
-    return html_escape(text);
-}
 
 // ---- Colours ------------------------------------------------------------------------------------
 
@@ -75,14 +71,19 @@ std::vector<Rgba> sample_ramp(const std::vector<Rgba>& stops, size_t n) {
     return out;
 }
 
-std::string ramp_xml(const std::vector<Rgba>& stops) {
+/// `<prop k v>`, the form of a symbol's or colour ramp's setting every QGIS 3 reads.
+void prop(xml::Element parent, const char* k, const std::string& v) { parent.child("prop").attribute("k", k).attribute("v", v); }
+
+void ramp_xml(xml::Element parent, const std::vector<Rgba>& stops) {
     std::string inner;
     for (size_t i = 1; i + 1 < stops.size(); ++i)
         inner += fmt::format("{}{};{}", inner.empty() ? "" : ":", static_cast<double>(i) / static_cast<double>(stops.size() - 1), stops[i].prop());
-    return fmt::format("  <colorramp type=\"gradient\" name=\"[source]\">\n"
-                       "   <prop k=\"color1\" v=\"{}\"/>\n   <prop k=\"color2\" v=\"{}\"/>\n   <prop k=\"discrete\" v=\"0\"/>\n"
-                       "   <prop k=\"rampType\" v=\"gradient\"/>\n   <prop k=\"stops\" v=\"{}\"/>\n  </colorramp>\n",
-                       stops.front().prop(), stops.back().prop(), inner);
+    xml::Element ramp = parent.child("colorramp").attribute("type", "gradient").attribute("name", "[source]");
+    prop(ramp, "color1", stops.front().prop());
+    prop(ramp, "color2", stops.back().prop());
+    prop(ramp, "discrete", "0");
+    prop(ramp, "rampType", "gradient");
+    prop(ramp, "stops", inner);
 }
 
 // ---- Symbols ------------------------------------------------------------------------------------
@@ -98,68 +99,103 @@ struct Symbol {
     std::string line_style = "solid"; // solid, dash, dot
 };
 
-std::string prop(const char* k, const std::string& v) { return fmt::format("    <prop k=\"{}\" v=\"{}\"/>\n", k, html_escape(v)); }
-
-std::string symbol_xml(const Symbol& s, const std::string& name) {
-    std::string layer;
-    const char* type = "fill";
+void symbol_xml(xml::Element symbols, const Symbol& s, const std::string& name) {
+    const char* type = s.shape == Shape::point ? "marker" : s.shape == Shape::line ? "line" : "fill";
+    xml::Element symbol = symbols.child("symbol").attribute("type", type).attribute("name", name).attribute("alpha", "1");
+    symbol.attribute("clip_to_extent", "1").attribute("force_rhr", "0");
+    const char* layer_class = s.shape == Shape::point ? "SimpleMarker" : s.shape == Shape::line ? "SimpleLine" : "SimpleFill";
+    xml::Element layer = symbol.child("layer").attribute("class", layer_class).attribute("enabled", "1").attribute("pass", "0");
+    layer.attribute("locked", "0");
     if (s.shape == Shape::point) {
-        type = "marker";
-        layer = "   <layer class=\"SimpleMarker\" enabled=\"1\" pass=\"0\" locked=\"0\">\n" + prop("name", "circle") + prop("color", s.fill.prop()) +
-                prop("outline_color", s.stroke.prop()) + prop("outline_style", s.no_stroke ? "no" : "solid") +
-                prop("outline_width", number(s.stroke_mm)) + prop("outline_width_unit", "MM") + prop("size", number(s.size_mm)) +
-                prop("size_unit", "MM") + prop("angle", "0") + prop("joinstyle", "bevel") + prop("scale_method", "diameter") +
-                prop("vertical_anchor_point", "1") + prop("horizontal_anchor_point", "1") + "   </layer>\n";
+        prop(layer, "name", "circle");
+        prop(layer, "color", s.fill.prop());
+        prop(layer, "outline_color", s.stroke.prop());
+        prop(layer, "outline_style", s.no_stroke ? "no" : "solid");
+        prop(layer, "outline_width", number(s.stroke_mm));
+        prop(layer, "outline_width_unit", "MM");
+        prop(layer, "size", number(s.size_mm));
+        prop(layer, "size_unit", "MM");
+        prop(layer, "angle", "0");
+        prop(layer, "joinstyle", "bevel");
+        prop(layer, "scale_method", "diameter");
+        prop(layer, "vertical_anchor_point", "1");
+        prop(layer, "horizontal_anchor_point", "1");
     } else if (s.shape == Shape::line) {
-        type = "line";
-        layer = "   <layer class=\"SimpleLine\" enabled=\"1\" pass=\"0\" locked=\"0\">\n" + prop("line_color", s.stroke.prop()) +
-                prop("line_style", s.line_style) + prop("line_width", number(s.stroke_mm)) + prop("line_width_unit", "MM") +
-                prop("capstyle", "round") + prop("joinstyle", "round") + prop("offset", "0") + prop("offset_unit", "MM") + "   </layer>\n";
+        prop(layer, "line_color", s.stroke.prop());
+        prop(layer, "line_style", s.line_style);
+        prop(layer, "line_width", number(s.stroke_mm));
+        prop(layer, "line_width_unit", "MM");
+        prop(layer, "capstyle", "round");
+        prop(layer, "joinstyle", "round");
+        prop(layer, "offset", "0");
+        prop(layer, "offset_unit", "MM");
     } else {
-        layer = "   <layer class=\"SimpleFill\" enabled=\"1\" pass=\"0\" locked=\"0\">\n" + prop("color", s.fill.prop()) +
-                prop("style", s.no_fill ? "no" : "solid") + prop("outline_color", s.stroke.prop()) +
-                prop("outline_style", s.no_stroke ? "no" : s.line_style) + prop("outline_width", number(s.stroke_mm)) +
-                prop("outline_width_unit", "MM") + prop("joinstyle", "bevel") + prop("offset", "0,0") + prop("offset_unit", "MM") +
-                "   </layer>\n";
+        prop(layer, "color", s.fill.prop());
+        prop(layer, "style", s.no_fill ? "no" : "solid");
+        prop(layer, "outline_color", s.stroke.prop());
+        prop(layer, "outline_style", s.no_stroke ? "no" : s.line_style);
+        prop(layer, "outline_width", number(s.stroke_mm));
+        prop(layer, "outline_width_unit", "MM");
+        prop(layer, "joinstyle", "bevel");
+        prop(layer, "offset", "0,0");
+        prop(layer, "offset_unit", "MM");
     }
-    return fmt::format("  <symbol type=\"{}\" name=\"{}\" alpha=\"1\" clip_to_extent=\"1\" force_rhr=\"0\">\n{}  </symbol>\n", type,
-                       html_escape(name), layer);
 }
 
 // ---- Renderers and documents ----------------------------------------------------------------------
 
 int geometry_type_code(Shape s) { return s == Shape::point ? 0 : s == Shape::line ? 1 : s == Shape::polygon ? 2 : 4; }
 
+/// The <qgis> element QGIS writes, and its <renderer-v2> of `type`.
+xml::Element start_qml(xml::Element qgis, const std::string& type) {
+    qgis.attribute("version", qgis_version).attribute("styleCategories", "AllStyleCategories").attribute("hasScaleBasedVisibilityFlag", "0");
+    qgis.attribute("minScale", "100000000").attribute("maxScale", "0").attribute("labelsEnabled", "0");
+    qgis.attribute("simplifyDrawingHints", "1").attribute("simplifyDrawingTol", "1").attribute("simplifyAlgorithm", "0");
+    qgis.attribute("simplifyLocal", "1").attribute("simplifyMaxScale", "1").attribute("readOnly", "0");
+    return qgis.child("renderer-v2").attribute("type", type);
+}
+
+/// A vector layer's QML as far as its renderer, which the caller fills; qml() adds the layer
+/// settings that follow it.
 struct Document {
-    Shape shape = Shape::polygon;
+    Document(Shape s, std::string type, double o)
+        : shape(s), renderer_type(std::move(type)), opacity(o), renderer(start_qml(doc.root(), renderer_type)) {}
+
+    Shape shape;
     std::string renderer_type;
-    std::string renderer; // the <renderer-v2> element
-    double opacity = 1.0;
+    double opacity;
+    xml::Document doc{"qgis", xml::Prolog{false, qml_doctype, {}}};
+    xml::Element renderer;
 };
 
-std::string qml(const Document& d) {
-    return fmt::format("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
-                       "<qgis version=\"3.22.16-Białowieża\" styleCategories=\"AllStyleCategories\" hasScaleBasedVisibilityFlag=\"0\" "
-                       "minScale=\"100000000\" maxScale=\"0\" labelsEnabled=\"0\" simplifyDrawingHints=\"1\" simplifyDrawingTol=\"1\" "
-                       "simplifyAlgorithm=\"0\" simplifyLocal=\"1\" simplifyMaxScale=\"1\" readOnly=\"0\">\n"
-                       "{} <blendMode>0</blendMode>\n <featureBlendMode>0</featureBlendMode>\n <layerOpacity>{}</layerOpacity>\n"
-                       " <layerGeometryType>{}</layerGeometryType>\n</qgis>\n",
-                       d.renderer, number(d.opacity), geometry_type_code(d.shape));
+std::string qml(Document& d) {
+    xml::Element qgis = d.doc.root();
+    qgis.child("blendMode", "0");
+    qgis.child("featureBlendMode", "0");
+    qgis.child("layerOpacity", number(d.opacity));
+    qgis.child("layerGeometryType", std::to_string(geometry_type_code(d.shape)));
+    return d.doc.str();
+}
+
+/// The renderer settings after `attr` (and graduatedMethod) that every renderer has.
+void renderer_flags(xml::Element r, bool order_by) {
+    r.attribute("forceraster", "0").attribute("symbollevels", "0").attribute("enableorderby", order_by ? "1" : "0");
+    r.attribute("referencescale", "-1");
+}
+
+void rotation_and_size(xml::Element r) {
+    r.child("rotation");
+    r.child("sizescale");
 }
 
 /// Colours for known category values, in legend order.
 using Palette = std::vector<std::pair<std::string, Rgba>>;
 
-std::string order_by(const std::string& field, bool ascending) {
-    return fmt::format("  <orderby>\n   <orderByClause asc=\"{}\" nullsFirst=\"0\">\"{}\"</orderByClause>\n  </orderby>\n",
-                       ascending ? 1 : 0, html_escape(field));
-}
-
 Document single(Shape shape, const Symbol& symbol, double opacity = 1.0) {
-    Document d{shape, "singleSymbol", "", opacity};
-    d.renderer = " <renderer-v2 type=\"singleSymbol\" forceraster=\"0\" symbollevels=\"0\" enableorderby=\"0\" referencescale=\"-1\">\n"
-                 "  <symbols>\n" +
-                 symbol_xml(symbol, "0") + "  </symbols>\n  <rotation/>\n  <sizescale/>\n </renderer-v2>\n";
+    Document d(shape, "singleSymbol", opacity);
+    renderer_flags(d.renderer, false);
+    symbol_xml(d.renderer.child("symbols"), symbol, "0");
+    rotation_and_size(d.renderer);
     return d;
 }
 
@@ -171,18 +207,21 @@ struct Category {
 
 Document categorized(Shape shape, const std::string& field, const std::vector<Category>& categories, const std::string& draw_order = {},
                      bool draw_ascending = true, double opacity = 1.0) {
-    Document d{shape, "categorizedSymbol", "", opacity};
-    std::string cats, symbols;
-    for (size_t i = 0; i < categories.size(); ++i) {
-        cats += fmt::format("   <category value=\"{}\" label=\"{}\" symbol=\"{}\" render=\"true\"/>\n", html_escape(categories[i].value),
-                            html_escape(categories[i].label), i);
-        symbols += symbol_xml(categories[i].symbol, std::to_string(i));
+    Document d(shape, "categorizedSymbol", opacity);
+    d.renderer.attribute("attr", field);
+    renderer_flags(d.renderer, !draw_order.empty());
+    xml::Element cats = d.renderer.child("categories");
+    for (size_t i = 0; i < categories.size(); ++i)
+        cats.child("category").attribute("value", categories[i].value).attribute("label", categories[i].label)
+            .attribute("symbol", std::to_string(i)).attribute("render", "true");
+    xml::Element symbols = d.renderer.child("symbols");
+    for (size_t i = 0; i < categories.size(); ++i) symbol_xml(symbols, categories[i].symbol, std::to_string(i));
+    if (!draw_order.empty()) {
+        // A QGIS expression: the field name in double quotes.
+        d.renderer.child("orderby").child("orderByClause", fmt::format("\"{}\"", draw_order)).attribute("asc", draw_ascending ? "1" : "0")
+            .attribute("nullsFirst", "0");
     }
-    d.renderer = fmt::format(" <renderer-v2 type=\"categorizedSymbol\" attr=\"{}\" forceraster=\"0\" symbollevels=\"0\" enableorderby=\"{}\" "
-                             "referencescale=\"-1\">\n  <categories>\n{}  </categories>\n  <symbols>\n{}  </symbols>\n{}  <rotation/>\n"
-                             "  <sizescale/>\n </renderer-v2>\n",
-                             html_escape(field), draw_order.empty() ? 0 : 1, cats, symbols,
-                             draw_order.empty() ? std::string() : order_by(draw_order, draw_ascending));
+    rotation_and_size(d.renderer);
     return d;
 }
 
@@ -194,25 +233,28 @@ struct Range {
 
 Document graduated(Shape shape, const std::string& field, const std::vector<Range>& ranges, const std::vector<Rgba>& ramp, const char* method,
                    double opacity = 1.0) {
-    Document d{shape, "graduatedSymbol", "", opacity};
-    std::string rs, symbols;
-    for (size_t i = 0; i < ranges.size(); ++i) {
-        rs += fmt::format("   <range lower=\"{}\" upper=\"{}\" label=\"{}\" symbol=\"{}\" render=\"true\"/>\n", number(ranges[i].lower),
-                          number(ranges[i].upper), html_escape(ranges[i].label), i);
-        symbols += symbol_xml(ranges[i].symbol, std::to_string(i));
-    }
-    d.renderer = fmt::format(" <renderer-v2 type=\"graduatedSymbol\" attr=\"{}\" graduatedMethod=\"GraduatedColor\" forceraster=\"0\" "
-                             "symbollevels=\"0\" enableorderby=\"0\" referencescale=\"-1\">\n  <ranges>\n{}  </ranges>\n  <symbols>\n{}  </symbols>\n"
-                             "{}  <classificationMethod id=\"{}\">\n   <symmetricMode enabled=\"0\" symmetrypoint=\"0\" astride=\"0\"/>\n"
-                             "   <labelFormat format=\"%1 – %2\" labelprecision=\"2\" trimtrailingzeroes=\"1\"/>\n"
-                             "   <parameters>\n    <Option/>\n   </parameters>\n   <extraInformation/>\n  </classificationMethod>\n"
-                             "  <rotation/>\n  <sizescale/>\n </renderer-v2>\n",
-                             html_escape(field), rs, symbols, ramp_xml(ramp), method);
+    Document d(shape, "graduatedSymbol", opacity);
+    d.renderer.attribute("attr", field).attribute("graduatedMethod", "GraduatedColor");
+    renderer_flags(d.renderer, false);
+    xml::Element rs = d.renderer.child("ranges");
+    for (size_t i = 0; i < ranges.size(); ++i)
+        rs.child("range").attribute("lower", number(ranges[i].lower)).attribute("upper", number(ranges[i].upper))
+            .attribute("label", ranges[i].label).attribute("symbol", std::to_string(i)).attribute("render", "true");
+    xml::Element symbols = d.renderer.child("symbols");
+    for (size_t i = 0; i < ranges.size(); ++i) symbol_xml(symbols, ranges[i].symbol, std::to_string(i));
+    ramp_xml(d.renderer, ramp);
+    xml::Element m = d.renderer.child("classificationMethod").attribute("id", method);
+    m.child("symmetricMode").attribute("enabled", "0").attribute("symmetrypoint", "0").attribute("astride", "0");
+    m.child("labelFormat").attribute("format", "%1 – %2").attribute("labelprecision", "2").attribute("trimtrailingzeroes", "1");
+    m.child("parameters").child("Option");
+    m.child("extraInformation");
+    rotation_and_size(d.renderer);
     return d;
 }
 
-Style style(std::string name, std::string description, const Document& d) {
-    return Style{std::move(name), std::move(description), d.renderer_type, qml(d)};
+Style style(std::string name, std::string description, Document d) {
+    std::string text = qml(d);
+    return Style{std::move(name), std::move(description), d.renderer_type, std::move(text)};
 }
 
 // ---- Symbols for shapes -------------------------------------------------------------------------
@@ -602,35 +644,45 @@ std::string density_raster_qml(std::vector<float> values, const std::string& uni
     push(top(1), yl_or_rd[4], legend_number(top(1), span) + " (top 1 %)");
     push(max, yl_or_rd[5], legend_number(max, span) + " (highest)");
     if (stops.size() == 1) stops.push_back({1.0, yl_or_rd[5], "1"});
-    std::string items;
-    for (const Stop& s : stops)
-        items += fmt::format("     <item value=\"{}\" label=\"{}\" color=\"{}\" alpha=\"{}\"/>\n", number(s.value), html_escape(s.label), s.colour.hex(),
-                             s.colour.a);
     std::vector<Rgba> ramp;
     for (const Stop& s : stops) ramp.push_back(s.colour);
-    const double top_value = stops.back().value;
-    return fmt::format(
-        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
-        "{} default style of density surfaces ({}); safer replaces this file when it writes the data again -->\n"
-        "<qgis version=\"3.22.16-Białowieża\" styleCategories=\"AllStyleCategories\" hasScaleBasedVisibilityFlag=\"0\" minScale=\"1e+08\" maxScale=\"0\">\n"
-        " <pipe>\n"
-        "  <provider>\n   <resampling enabled=\"false\" maxOversampling=\"2\" zoomedInResamplingMethod=\"nearestNeighbour\" "
-        "zoomedOutResamplingMethod=\"nearestNeighbour\"/>\n  </provider>\n"
-        "  <rasterrenderer type=\"singlebandpseudocolor\" band=\"1\" opacity=\"1\" alphaBand=\"-1\" nodataColor=\"\" classificationMin=\"0\" "
-        "classificationMax=\"{}\">\n"
-        "   <minMaxOrigin>\n    <limits>None</limits>\n    <extent>WholeRaster</extent>\n    <statAccuracy>Estimated</statAccuracy>\n"
-        "    <cumulativeCutLower>0.02</cumulativeCutLower>\n    <cumulativeCutUpper>0.98</cumulativeCutUpper>\n    <stdDevFactor>2</stdDevFactor>\n"
-        "   </minMaxOrigin>\n"
-        "   <rastershader>\n"
-        "    <colorrampshader colorRampType=\"INTERPOLATED\" classificationMode=\"1\" clip=\"0\" minimumValue=\"0\" maximumValue=\"{}\" "
-        "labelPrecision=\"4\">\n{}{}"
-        "    </colorrampshader>\n   </rastershader>\n  </rasterrenderer>\n"
-        "  <brightnesscontrast brightness=\"0\" contrast=\"0\" gamma=\"1\"/>\n"
-        "  <huesaturation saturation=\"0\" grayscaleMode=\"0\" invertColors=\"0\" colorizeOn=\"0\" colorizeRed=\"255\" colorizeGreen=\"128\" "
-        "colorizeBlue=\"128\" colorizeStrength=\"100\"/>\n"
-        "  <rasterresampler maxOversampling=\"2\"/>\n  <resamplingStage>resamplingFilter</resamplingStage>\n"
-        " </pipe>\n <blendMode>0</blendMode>\n</qgis>\n",
-        sidecar_marker, comment_text(units), number(top_value), number(top_value), ramp_xml(ramp), items);
+    const std::string top_value = number(stops.back().value);
+
+    xml::Document doc("qgis", xml::Prolog{false, qml_doctype,
+                                          fmt::format("{} default style of density surfaces ({}); safer replaces this file when it "
+                                                      "writes the data again",
+                                                      sidecar_marker, units)});
+    xml::Element qgis = doc.root();
+    qgis.attribute("version", qgis_version).attribute("styleCategories", "AllStyleCategories").attribute("hasScaleBasedVisibilityFlag", "0");
+    qgis.attribute("minScale", "1e+08").attribute("maxScale", "0");
+    xml::Element pipe = qgis.child("pipe");
+    pipe.child("provider").child("resampling").attribute("enabled", "false").attribute("maxOversampling", "2")
+        .attribute("zoomedInResamplingMethod", "nearestNeighbour").attribute("zoomedOutResamplingMethod", "nearestNeighbour");
+    xml::Element renderer = pipe.child("rasterrenderer").attribute("type", "singlebandpseudocolor").attribute("band", "1");
+    renderer.attribute("opacity", "1").attribute("alphaBand", "-1").attribute("nodataColor", "").attribute("classificationMin", "0");
+    renderer.attribute("classificationMax", top_value);
+    xml::Element limits = renderer.child("minMaxOrigin");
+    limits.child("limits", "None");
+    limits.child("extent", "WholeRaster");
+    limits.child("statAccuracy", "Estimated");
+    limits.child("cumulativeCutLower", "0.02");
+    limits.child("cumulativeCutUpper", "0.98");
+    limits.child("stdDevFactor", "2");
+    xml::Element shader = renderer.child("rastershader").child("colorrampshader").attribute("colorRampType", "INTERPOLATED");
+    shader.attribute("classificationMode", "1").attribute("clip", "0").attribute("minimumValue", "0").attribute("maximumValue", top_value);
+    shader.attribute("labelPrecision", "4");
+    ramp_xml(shader, ramp);
+    for (const Stop& s : stops)
+        shader.child("item").attribute("value", number(s.value)).attribute("label", s.label).attribute("color", s.colour.hex())
+            .attribute("alpha", std::to_string(s.colour.a));
+    pipe.child("brightnesscontrast").attribute("brightness", "0").attribute("contrast", "0").attribute("gamma", "1");
+    pipe.child("huesaturation").attribute("saturation", "0").attribute("grayscaleMode", "0").attribute("invertColors", "0")
+        .attribute("colorizeOn", "0").attribute("colorizeRed", "255").attribute("colorizeGreen", "128").attribute("colorizeBlue", "128")
+        .attribute("colorizeStrength", "100");
+    pipe.child("rasterresampler").attribute("maxOversampling", "2");
+    pipe.child("resamplingStage", "resamplingFilter");
+    qgis.child("blendMode", "0");
+    return doc.str();
 }
 
 std::string known_field_description(const std::string& field) {
@@ -686,7 +738,7 @@ bool write_sidecar_style(const std::string& data_path, const std::string& text) 
         std::string head(512, '\0');
         in.read(head.data(), static_cast<std::streamsize>(head.size()));
         head.resize(static_cast<size_t>(in.gcount()));
-        if (head.find(sidecar_marker) == std::string::npos) return false;
+        if (head.find(fmt::format("<!-- {}", sidecar_marker)) == std::string::npos) return false;
     }
     const std::string temp = temporary_path(path);
     write_temporary(temp, path, text);

@@ -1,8 +1,15 @@
 // The budget plan: no double counting, and the exact plan equals the exhaustive optimum.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cmath>
+#include <iterator>
 #include <random>
+#include <regex>
+#include <set>
+#include <string>
 
+#include "engine/crime_types.hpp"
 #include "engine/interventions.hpp"
 
 using namespace safer::plan;
@@ -84,15 +91,72 @@ TEST_CASE("Nothing affordable, or nothing to prevent, gives an empty plan", "[sc
     CHECK(plan.cost == 0);
 }
 
-TEST_CASE("The default table cites its sources and leaves target hardening out", "[score]") {
-    const auto t = default_interventions();
-    REQUIRE(t.size() == 4);
-    CHECK(t[0].key == "lighting");
-    CHECK(t[0].effect == 0.21);
-    CHECK(t[0].effect_source.find("Welsh & Farrington (2008)") == 0);
-    CHECK(t[1].effect == 0.16);
-    CHECK(t[2].key == "gating");
-    CHECK(t[2].effect == 0.37);
-    CHECK(t[2].effect_source.find("Sidebottom") != std::string::npos);
-    CHECK(t[3].effect == 0);
+namespace {
+const InterventionSpec* find_spec(const std::vector<InterventionSpec>& table, const std::string& key) {
+    for (const InterventionSpec& s : table)
+        if (s.key == key) return &s;
+    return nullptr;
+}
+
+/// "21 %" for 0.21: how the sources state a reduction.
+std::string percent(double share) { return std::to_string(std::lround(share * 100)) + " %"; }
+} // namespace
+
+TEST_CASE("The default effects are the figures the publications they cite report", "[score]") {
+    // The reductions as published, looked up in the publications, not in the table.
+    struct Published {
+        const char* key;
+        const char* study;
+        double reduction;
+    };
+    const Published published[] = {
+        // Campbell Systematic Reviews 2008:13, 13 studies: crime 21 % lower with improved lighting.
+        {"lighting", "Welsh & Farrington (2008)", 0.21},
+        // Justice Quarterly 26(4), 41 studies: crime 16 % lower in CCTV areas.
+        {"cctv", "Welsh & Farrington (2009)", 0.16},
+        // European Journal on Criminal Policy and Research 10(4), Liverpool: burglary 37 % lower.
+        {"gating", "Bowers, Johnson & Hirschfield (2004)", 0.37},
+    };
+    const auto table = default_interventions();
+    for (const Published& p : published) {
+        INFO(p.key);
+        const InterventionSpec* s = find_spec(table, p.key);
+        REQUIRE(s);
+        CHECK(s->effect == Approx(p.reduction));
+        CHECK(s->effect_source.find(p.study) != std::string::npos);
+        CHECK(s->effect_source.find(percent(p.reduction)) != std::string::npos);
+    }
+    // The later reviews stay cited beside them.
+    CHECK(find_spec(table, "cctv")->effect_source.find("Piza") != std::string::npos);
+    CHECK(find_spec(table, "gating")->effect_source.find("Sidebottom et al. (2018)") != std::string::npos);
+    // Target hardening has no pooled area-level effect: 0 leaves it out of plans.
+    REQUIRE(find_spec(table, "target_hardening"));
+    CHECK(find_spec(table, "target_hardening")->effect == 0);
+}
+
+TEST_CASE("Every default effect is a share below 1, stated in a dated source, on police.uk crime types", "[score]") {
+    const auto table = default_interventions();
+    REQUIRE_FALSE(table.empty());
+    std::set<std::string> keys;
+    // An author's surname, then the year in brackets: "Welsh & Farrington (2008)".
+    const std::regex author_year(R"([A-Z][a-z]+[^()]* \((19|20)[0-9]{2}\))");
+    for (const InterventionSpec& s : table) {
+        INFO(s.key);
+        CHECK(keys.insert(s.key).second);
+        CHECK(s.effect >= 0);
+        CHECK(s.effect < 1);
+        CHECK_FALSE(s.effect_source.empty());
+        if (s.effect > 0) {
+            CHECK(std::regex_search(s.effect_source, author_year));
+            // The effect is the reduction its source states, so neither changes alone.
+            CHECK(s.effect_source.find(percent(s.effect)) != std::string::npos);
+        }
+        // A misspelt type would match no incident and the intervention would prevent nothing.
+        REQUIRE_FALSE(s.crime_types.empty());
+        for (const std::string& type : s.crime_types)
+            CHECK(std::find(std::begin(safer::known_crime_types), std::end(safer::known_crime_types), type) != std::end(safer::known_crime_types));
+        CHECK(s.unit_cost > 0);
+        CHECK_FALSE(s.unit.empty());
+        CHECK_FALSE(s.cost_source.empty());
+    }
 }

@@ -56,9 +56,6 @@ TEST_CASE("Distance band is inclusive and symmetric; knn breaks ties by index", 
     CHECK(row(one, 3) == std::vector<int32_t>{2});
     CHECK(row(knn(x, y, 2), 3) == std::vector<int32_t>{1, 2});
 
-    // Nearest-neighbour distances 3, 3, 3, 4: every unit has a neighbour from 4 m.
-    CHECK(default_band(x, y) == Approx(4.0));
-    CHECK(distance_band(x, y, default_band(x, y)).islands().empty());
     CHECK_THROWS_AS(knn(x, y, 4), InputError);
     CHECK_THROWS_AS(distance_band(x, y, -1), InputError);
 }

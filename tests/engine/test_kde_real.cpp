@@ -43,7 +43,7 @@ const RealData& real_data() {
         const CrimeTypeId burglary = *in.types.find("Burglary");
         for (size_t i = 0; i < in.incidents.size(); ++i) {
             const double x = in.incidents.x[i], y = in.incidents.y[i];
-            // A few hundred located rows lie far outside the force (NOTES.md): leave them out.
+            // A few hundred located police.uk rows lie far outside the force area: leave them out.
             if (in.incidents.type[i] != burglary || x < r.force.min_x || x > r.force.max_x || y < r.force.min_y ||
                 y > r.force.max_y)
                 continue;

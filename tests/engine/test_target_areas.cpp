@@ -70,12 +70,23 @@ TEST_CASE("Target areas: population limits, contiguity and ties broken by code",
 }
 
 TEST_CASE("Target areas: areas without population never join", "[bid]") {
-    const std::vector<double> count{50, 5, 5}, pop{std::nan(""), 1000, 1000};
+    // Area 0 holds most of the incidents but no residents (NaN, then 0); areas 1 and 2 have rate 5.
+    // Seed 1: {1} (1,000 residents, 5 incidents) is a candidate; it cannot take 0, takes 2:
+    // {1,2} (2,000, 10, rate 5); nothing more it may take. Seed 2: {2}, then {1,2} again. All
+    // rates tie at 5, so the higher count goes first: {1,2}; {1} and {2} share an area with it.
+    // Had area 0 joined, {0,1,2} (60 incidents) would lead.
+    const std::vector<double> count{50, 5, 5};
     TargetOptions o;
     o.max_areas = 3;
     o.min_population = 1000;
     o.max_population = 5000;
-    const auto c = target_candidates(count, pop, strip(3), o);
-    for (const auto& k : c)
-        for (size_t a : k.areas) CHECK(a != 0);
+    for (const double none : {std::nan(""), 0.0}) {
+        const std::vector<double> pop{none, 1000, 1000};
+        const auto c = target_candidates(count, pop, strip(3), o);
+        REQUIRE(c.size() == 1);
+        CHECK(c[0].areas == std::vector<size_t>{1, 2});
+        CHECK(c[0].population == 2000);
+        CHECK(c[0].count == 10);
+        CHECK(c[0].rate == Approx(5.0));
+    }
 }

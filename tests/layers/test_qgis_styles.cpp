@@ -1,6 +1,11 @@
 #include <catch2/catch.hpp>
 #include <cpl_minixml.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <string>
@@ -150,15 +155,49 @@ TEST_CASE("Density rasters fade in from a transparent zero through the top 10, 5
     std::vector<float> cells(1000);
     for (size_t i = 0; i < cells.size(); ++i) cells[i] = i < 500 ? 0.0f : static_cast<float>(i - 499);
     const std::string qml = qgis::density_raster_qml(cells, "incidents per km2");
-    CHECK(parse(qml));
-    CHECK(qml.find("<item value=\"0\" label=\"0\" color=\"#ffffb2\" alpha=\"0\"/>") != std::string::npos);
-    // Cells 1..500 and 500 zeros: the 100th, 50th and 10th highest of 1000 are 401, 451, 491;
-    // the median of the positive cells 251, the highest 500.
-    CHECK(qml.find("value=\"401\"") != std::string::npos);
-    CHECK(qml.find("value=\"451\"") != std::string::npos);
-    CHECK(qml.find("value=\"491\"") != std::string::npos);
-    CHECK(qml.find("value=\"251\"") != std::string::npos);
-    CHECK(qml.find("value=\"500\"") != std::string::npos);
+    const auto tree = parse(qml);
+    REQUIRE(tree);
+    const CPLXMLNode* shader = CPLGetXMLNode(tree.get(), "=qgis.pipe.rasterrenderer.rastershader.colorrampshader");
+    REQUIRE(shader);
+    // Cells 1..500 and 500 zeros: 0 transparent, the median of the positive cells 251, the 100th,
+    // 50th and 10th highest of 1000 (top 10, 5, 1 %) 401, 451, 491, and the highest 500.
+    const std::vector<std::string> expected = {"0", "251", "401", "451", "491", "500"};
+    std::vector<std::string> got, alpha;
+    for (const CPLXMLNode* c = shader->psChild; c; c = c->psNext)
+        if (c->eType == CXT_Element && std::string(c->pszValue) == "item") {
+            got.push_back(CPLGetXMLValue(c, "value", ""));
+            alpha.push_back(CPLGetXMLValue(c, "alpha", ""));
+        }
+    CHECK(got == expected);
+    REQUIRE(alpha.size() == expected.size());
+    CHECK(alpha.front() == "0");
+    CHECK(alpha.back() == "255");
+    CHECK(std::string(CPLGetXMLValue(shader, "maximumValue", "")) == "500");
+}
+
+TEST_CASE("A sidecar style safer wrote is replaced; a user's own is left alone", "[layers][qgis]") {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / ("safer-sidecar-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string data = (dir / "kde.gpkg").string();
+    const auto read = [](const std::string& path) {
+        std::ifstream in(path);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    const std::string first = qgis::density_raster_qml({0, 1, 2, 3}, "first");
+    const std::string second = qgis::density_raster_qml({0, 5, 6, 7}, "second");
+    REQUIRE(first != second);
+    CHECK(qgis::sidecar_style_path(data) == (dir / "kde.qml").string());
+    CHECK(qgis::write_sidecar_style(data, first));
+    CHECK(read((dir / "kde.qml").string()) == first);
+    CHECK(qgis::write_sidecar_style(data, second)); // our own file: replaced
+    CHECK(read((dir / "kde.qml").string()) == second);
+    const std::string mine = "<qgis><!-- my own style --></qgis>\n";
+    std::ofstream((dir / "mine.qml").string()) << mine;
+    CHECK_FALSE(qgis::write_sidecar_style((dir / "mine.tif").string(), first));
+    CHECK(read((dir / "mine.qml").string()) == mine);
+    fs::remove_all(dir);
 }
 
 TEST_CASE("Fields of the design are described when the writer was given no description", "[layers][qgis]") {
