@@ -10,6 +10,12 @@
 
 namespace safer::layers {
 
+std::vector<std::string> area_values(const CodeTable& table, const std::vector<std::string>& codes, size_t k) {
+    std::vector<std::string> values;
+    for (const std::string& code : codes) values.push_back(table.get(code, k).value_or(""));
+    return values;
+}
+
 CodeTable read_code_table(const std::string& path, const std::vector<std::string>& wanted) {
     CodeTable t;
     t.path = path;

@@ -23,6 +23,9 @@ struct CodeTable {
     }
 };
 
+/// Column `k` of `table` for each area, by its code ("" where the file gives none).
+std::vector<std::string> area_values(const CodeTable& table, const std::vector<std::string>& codes, size_t k = 0);
+
 /// Reads the code column (detected like the population file's: "LSOA code (2011)", LSOA11CD,
 /// LSOA21CD, code, ...) and each wanted column. A wanted name matches a column whose lower-cased,
 /// trimmed header equals it, or, if none does, contains it ("imd decile" finds "Index of Multiple

@@ -174,9 +174,11 @@ std::string svg_map(const std::vector<MapShape>& shapes, double width, const std
                        height + 10, bar_px, bar_px + 16, height + 16, nice_distance(bar_m), width - 8, height + 16);
     for (size_t i = 0; i < legend.size(); ++i) {
         const double y = height + 30 + 22.0 * static_cast<double>(i);
-        svg += fmt::format("<rect x=\"10\" y=\"{:.0f}\" width=\"18\" height=\"14\" fill=\"{}\" stroke=\"#666\" stroke-width=\"0.5\"/>"
+        const LegendItem& item = legend[i];
+        svg += fmt::format("<rect x=\"10\" y=\"{:.0f}\" width=\"18\" height=\"14\" fill=\"{}\" stroke=\"{}\" stroke-width=\"{:g}\"/>"
                            "<text x=\"34\" y=\"{:.0f}\" font-family=\"sans-serif\" font-size=\"12\">{}</text>",
-                           y, legend[i].colour, y + 11, html_escape(legend[i].label));
+                           y, html_escape(item.colour), item.outline.empty() ? "#666" : html_escape(item.outline), item.outline.empty() ? 0.5 : item.outline_width,
+                           y + 11, html_escape(item.label));
     }
     svg += "</svg>";
     if (!caption.empty()) svg += "<figcaption>" + html_escape(caption) + "</figcaption>";

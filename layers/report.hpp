@@ -34,8 +34,10 @@ struct MapImage {
 };
 
 struct LegendItem {
-    std::string colour;
+    std::string colour;       // the fill ("none" for an outline alone)
     std::string label;
+    std::string outline = {}; // the stroke, if not the default thin grey
+    double outline_width = 0.5;
 };
 
 /// An SVG map of `shapes` (simplified to the pixel size), scaled to `width` pixels, over the

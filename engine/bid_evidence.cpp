@@ -1,0 +1,211 @@
+#include "engine/bid_evidence.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "engine/area_index.hpp"
+#include "engine/errors.hpp"
+#include "engine/getis_ord.hpp"
+#include "engine/spatial_weights.hpp"
+#include "engine/text.hpp"
+
+namespace safer::bid {
+
+namespace {
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+ChangeWindows change_windows(const AnalysisWindow& w) {
+    ChangeWindows c;
+    c.full = w.has_previous;
+    if (c.full) {
+        c.before_from = w.previous_from, c.before_to = w.previous_to, c.after_from = w.from, c.after_to = w.to;
+    } else {
+        c.before_from = w.from, c.before_to = Month{w.from.index + w.span / 2 - 1};
+        c.after_from = Month{w.to.index - w.span / 2 + 1}, c.after_to = w.to;
+    }
+    return c;
+}
+
+/// Gi* of the group's rate over queen-contiguous areas with a population.
+void gi_of_rates(BidEvidence& e, const Areas& areas, const std::vector<size_t>& unit_area, const hotspots::SpatialWeights& queen) {
+    const GroupColumns& gs = e.group_stats();
+    std::vector<double> unit_rate;
+    for (size_t a : unit_area) unit_rate.push_back(gs.rate[a]);
+    e.gi_z.assign(areas.size(), nan), e.gi_p.assign(areas.size(), nan), e.gi_bin.assign(areas.size(), 0), e.gi_null.assign(areas.size(), 1);
+    try {
+        const hotspots::GiStarResult gi = hotspots::gi_star(unit_rate, queen);
+        for (size_t u = 0; u < unit_area.size(); ++u)
+            e.gi_z[unit_area[u]] = gi.z[u], e.gi_p[unit_area[u]] = gi.p[u], e.gi_bin[unit_area[u]] = gi.bin[u], e.gi_null[unit_area[u]] = 0;
+        e.gi_warnings = gi.warnings;
+    } catch (const InputError& error) {
+        e.gi_error = error.what();
+    }
+}
+
+} // namespace
+
+BidEvidence bid_evidence(const Incidents& in, const CrimeTypes& types, const Areas& areas, const std::vector<int32_t>& area_of,
+                         const AnalysisWindow& window, const BidOptions& o, Progress* progress) {
+    BidEvidence e;
+    e.window = window;
+    e.change = change_windows(window);
+    e.group = o.group;
+    const std::vector<CrimeGroup> groups = builtin_crime_groups();
+    const GroupMembership membership(groups, types);
+    const size_t G = o.group;
+    const Month from = window.from, to = window.to;
+    for (size_t a = 0; a < areas.size(); ++a)
+        if (!(areas.population[a] > 0)) e.no_population.push_back(areas.code[a]);
+
+    // Statistics of every group in the months analysed.
+    std::vector<int32_t> area_now(in.size(), no_area);
+    for (size_t i = 0; i < in.size(); ++i)
+        if (in.month[i] >= from && in.month[i] <= to) area_now[i] = area_of[i];
+    e.stats = summarise_areas(areas, groups, membership, in, area_now);
+    GroupColumns& gs = e.stats[G];
+    if (gs.total == 0)
+        throw InputError(fmt::format("the {} group has no incidents in these areas from {} to {}: there is nothing to target", groups[G].name, from.str(), to.str()));
+
+    // Comparison groups: each area's ratio is to its own group's rate.
+    const std::vector<std::string> none(areas.size());
+    const std::vector<std::string>& compare = o.compare_group.empty() ? none : o.compare_group;
+    std::map<std::string, std::pair<double, double>> totals; // group -> (count, population)
+    for (size_t a = 0; a < areas.size(); ++a)
+        if (areas.population[a] > 0) {
+            auto& t = totals[compare[a]];
+            t.first += static_cast<double>(gs.count[a]);
+            t.second += areas.population[a];
+        }
+    const auto compare_rate = [&](size_t a) {
+        const auto& t = totals[compare[a]];
+        return t.second > 0 ? 1000.0 * t.first / t.second : nan;
+    };
+    if (!o.compare_group.empty())
+        for (size_t a = 0; a < areas.size(); ++a) gs.ratio[a] = std::isnan(gs.rate[a]) ? nan : gs.rate[a] / compare_rate(a);
+
+    // Change and per-type counts of the group.
+    e.before.assign(areas.size(), 0), e.after.assign(areas.size(), 0);
+    for (size_t t = 0; t < types.size(); ++t)
+        if (membership.contains(G, static_cast<CrimeTypeId>(t))) e.group_types.push_back(static_cast<CrimeTypeId>(t));
+    e.type_count.assign(e.group_types.size(), std::vector<double>(areas.size(), 0));
+    const CrimeTypeId* burglary = types.find("Burglary");
+    std::vector<double> burglary_count(areas.size(), 0);
+    const ChangeWindows& c = e.change;
+    for (size_t i = 0; i < in.size(); ++i) {
+        const auto a = static_cast<size_t>(area_of[i]);
+        const Month m = in.month[i];
+        const bool now = m >= from && m <= to;
+        if (now && burglary && in.type[i] == *burglary) burglary_count[a] += 1;
+        if (!membership.contains(G, in.type[i])) continue;
+        if (now)
+            for (size_t k = 0; k < e.group_types.size(); ++k)
+                if (in.type[i] == e.group_types[k]) e.type_count[k][a] += 1;
+        if (m >= c.before_from && m <= c.before_to) e.before[a] += 1;
+        if (m >= c.after_from && m <= c.after_to) e.after[a] += 1;
+    }
+    e.change_pct.resize(areas.size());
+    e.burglary_per_household.assign(areas.size(), nan);
+    for (size_t a = 0; a < areas.size(); ++a) {
+        e.change_pct[a] = e.before[a] > 0 ? 100.0 * (e.after[a] - e.before[a]) / e.before[a] : nan;
+        if (areas.households[a] > 0) e.burglary_per_household[a] = 1000.0 * burglary_count[a] / areas.households[a];
+    }
+
+    // Gi* and the target-area candidates over the areas with a population.
+    std::vector<size_t> unit_area;
+    std::vector<const GEOSGeometry*> unit_geometry;
+    for (size_t a = 0; a < areas.size(); ++a)
+        if (areas.population[a] > 0) unit_area.push_back(a), unit_geometry.push_back(areas.geometry[a].get());
+    const hotspots::SpatialWeights queen = hotspots::contiguity(unit_geometry, hotspots::Contiguity::queen);
+    gi_of_rates(e, areas, unit_area, queen);
+    std::vector<double> unit_count, unit_pop;
+    for (size_t a : unit_area) unit_count.push_back(static_cast<double>(gs.count[a])), unit_pop.push_back(areas.population[a]);
+    const std::vector<TargetCandidate> candidates = target_candidates(unit_count, unit_pop, queen, o.targets);
+    if (candidates.empty())
+        throw InputError(fmt::format("no cluster of up to {} contiguous areas has between {} and {} residents: widen --min-population, "
+                                     "--max-population or --max-areas",
+                                     o.targets.max_areas, grouped(o.targets.min_population), grouped(o.targets.max_population)));
+    GEOSContextHandle_t ctx = geos::context();
+    for (const TargetCandidate& cand : candidates) {
+        Target t;
+        t.candidate = cand;
+        std::vector<GEOSGeometry*> parts;
+        for (size_t u : cand.areas) {
+            const size_t a = unit_area[u];
+            t.areas.push_back(a);
+            parts.push_back(GEOSGeom_clone_r(ctx, areas.geometry[a].get()));
+            t.best_bin = std::max(t.best_bin, static_cast<int>(e.gi_bin[a]));
+        }
+        geos::Geometry collection =
+            geos::checked(GEOSGeom_createCollection_r(ctx, GEOS_GEOMETRYCOLLECTION, parts.data(), static_cast<unsigned>(parts.size())), "collection");
+        t.geometry = geos::checked(GEOSUnaryUnion_r(ctx, collection.get()), "union of target areas");
+        t.comparison_rate = o.compare_group.empty() ? gs.comparison_rate : compare_rate(t.areas.front());
+        t.at_best_bin = static_cast<size_t>(std::count_if(t.areas.begin(), t.areas.end(), [&](size_t a) { return e.gi_bin[a] == t.best_bin; }));
+        e.targets.push_back(std::move(t));
+    }
+
+    // Density of the group over the areas, in the months analysed.
+    kde::Points points;
+    for (size_t i = 0; i < in.size(); ++i)
+        if (area_now[i] != no_area && membership.contains(G, in.type[i])) points.x.push_back(in.x[i]), points.y.push_back(in.y[i]);
+    kde::StudyArea study;
+    for (const auto& g : areas.geometry) study.polygons.push_back(g.get());
+    kde::Options kopt;
+    kopt.fallback_bandwidth = 250;
+    if (progress) progress->begin("estimating the density surface", 1);
+    e.density = kde::estimate(points, kopt, &study);
+    if (progress) progress->end();
+    e.density_classes = kde::hotspot_classes(e.density.grid, e.density.value, points);
+
+    // Monthly series by type: the top target against its comparison area, every month kept.
+    const Target& top = e.targets.front();
+    MonthlySeries& s = e.monthly;
+    for (int m = window.keep_from().index; m <= to.index; ++m) s.months.push_back(Month{m});
+    const size_t M = s.months.size();
+    std::vector<uint8_t> in_target(areas.size(), 0), in_compare(areas.size(), 0);
+    for (size_t a : top.areas) in_target[a] = 1;
+    for (size_t a = 0; a < areas.size(); ++a)
+        if (areas.population[a] > 0 && compare[a] == compare[top.areas.front()]) in_compare[a] = 1, s.comparison_population += areas.population[a];
+    s.target_population = top.candidate.population;
+    s.target.assign(e.group_types.size(), std::vector<double>(M, 0));
+    s.comparison = s.target;
+    for (size_t i = 0; i < in.size(); ++i) {
+        const auto a = static_cast<size_t>(area_of[i]);
+        const auto mi = static_cast<size_t>(in.month[i].index - window.keep_from().index);
+        for (size_t k = 0; k < e.group_types.size(); ++k)
+            if (in.type[i] == e.group_types[k]) {
+                if (in_target[a]) s.target[k][mi] += 1;
+                if (in_compare[a]) s.comparison[k][mi] += 1;
+            }
+    }
+    return e;
+}
+
+TargetStudy top_target_study(const BidEvidence& e, const Incidents& in, const Areas& areas, const std::vector<int32_t>& area_of) {
+    TargetStudy t;
+    std::vector<int32_t> sub_index(areas.size(), -1);
+    GEOSContextHandle_t ctx = geos::context();
+    for (size_t a : e.targets.front().areas) {
+        sub_index[a] = static_cast<int32_t>(t.areas.size());
+        t.areas.code.push_back(areas.code[a]);
+        t.areas.name.push_back(areas.name[a]);
+        t.areas.population.push_back(areas.population[a]);
+        t.areas.households.push_back(areas.households[a]);
+        t.areas.geometry.push_back(geos::checked(GEOSGeom_clone_r(ctx, areas.geometry[a].get()), "target area"));
+    }
+    t.incidents = in;
+    std::vector<uint8_t> mask(in.size(), 0);
+    for (size_t i = 0; i < in.size(); ++i)
+        if (in.month[i] >= e.window.from && in.month[i] <= e.window.to && sub_index[static_cast<size_t>(area_of[i])] >= 0) {
+            mask[i] = 1;
+            t.area_of.push_back(sub_index[static_cast<size_t>(area_of[i])]);
+        }
+    t.incidents.keep(mask);
+    return t;
+}
+
+} // namespace safer::bid

@@ -1,0 +1,90 @@
+#pragma once
+// The evidence of a Safer Streets bid (safer bid): per-area rates, ratios to each area's
+// comparison group, change against the previous period, Gi* of the rate over queen-contiguous
+// areas, contiguous target-area candidates, the density surface and the monthly series of the top
+// candidate against its comparison area. Facts only; the words are layers/bid_output's.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/area_stats.hpp"
+#include "engine/areas.hpp"
+#include "engine/crime_types.hpp"
+#include "engine/geos.hpp"
+#include "engine/incidents.hpp"
+#include "engine/kde.hpp"
+#include "engine/progress.hpp"
+#include "engine/target_areas.hpp"
+#include "engine/window.hpp"
+
+namespace safer::bid {
+
+struct BidOptions {
+    size_t group = 0;                       // index into builtin_crime_groups()
+    std::vector<std::string> compare_group; // per area: its comparison group ("" when none is given); empty: all areas
+    TargetOptions targets;
+};
+
+/// The two periods a change compares: the months analysed against as many before them, where the
+/// data has them; else the later half of the months against the earlier half.
+struct ChangeWindows {
+    bool full = false;
+    Month before_from, before_to, after_from, after_to;
+};
+
+struct Target {
+    TargetCandidate candidate;
+    std::vector<size_t> areas; // area indexes
+    geos::Geometry geometry;   // their union
+    double comparison_rate = 0;
+    int best_bin = 0;          // the strongest Gi* hot bin among its areas (0: none)
+    size_t at_best_bin = 0;    // areas at that bin
+};
+
+/// The top candidate's monthly counts by crime type of the group, and its comparison area's,
+/// over every month kept.
+struct MonthlySeries {
+    std::vector<Month> months;
+    std::vector<std::vector<double>> target, comparison; // [type of the group][month]
+    double target_population = 0, comparison_population = 0;
+};
+
+struct BidEvidence {
+    AnalysisWindow window;
+    ChangeWindows change;
+    size_t group = 0;
+    std::vector<GroupColumns> stats;          // every group, months analysed; the group's ratio to each area's comparison group
+    std::vector<std::string> no_population;   // area codes with no (or zero) population
+    std::vector<CrimeTypeId> group_types;     // the types of the group met in the data
+    std::vector<std::vector<double>> type_count; // [type of the group][area], months analysed
+    std::vector<double> burglary_per_household;  // per area, where households are given (else NaN)
+    std::vector<double> before, after, change_pct; // per area, the group
+    std::vector<double> gi_z, gi_p;           // per area (NaN for areas without population)
+    std::vector<int64_t> gi_bin;
+    std::vector<uint8_t> gi_null;
+    std::string gi_error;                     // why Gi* could not be computed, if it could not
+    std::vector<std::string> gi_warnings;
+    std::vector<Target> targets;              // best first
+    kde::Surface density;                     // the group, months analysed, over the areas
+    kde::Hotspots density_classes;
+    MonthlySeries monthly;
+
+    const GroupColumns& group_stats() const { return stats[group]; }
+};
+
+/// The evidence from the incidents kept by the study (located in `areas`, `area_of`, within the
+/// window's kept months). Throws InputError when the group has no incidents in the months
+/// analysed, or no cluster fits the population limits.
+BidEvidence bid_evidence(const Incidents& in, const CrimeTypes& types, const Areas& areas, const std::vector<int32_t>& area_of,
+                         const AnalysisWindow& window, const BidOptions& options, Progress* progress);
+
+/// The incidents of every type recorded in the top candidate's areas in the months analysed, with
+/// those areas, for its design-out plan.
+struct TargetStudy {
+    Areas areas;
+    Incidents incidents;
+    std::vector<int32_t> area_of;
+};
+TargetStudy top_target_study(const BidEvidence& evidence, const Incidents& in, const Areas& areas, const std::vector<int32_t>& area_of);
+
+} // namespace safer::bid

@@ -1,0 +1,448 @@
+#include "layers/bid_output.hpp"
+
+#include <fmt/core.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "engine/kde.hpp"
+#include "engine/text.hpp"
+#include "layers/area_output.hpp"
+#include "layers/csv_writer.hpp"
+#include "layers/design_out_output.hpp"
+#include "layers/report.hpp"
+#include "layers/templates.hpp"
+#include "layers/wording.hpp"
+
+namespace safer::layers {
+
+namespace {
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+const std::string& group_name(const BidOutputs& o) {
+    static const std::vector<CrimeGroup> groups = builtin_crime_groups();
+    return groups[o.evidence.group].name;
+}
+
+std::string layer_name_part(std::string_view text) {
+    std::string out;
+    for (char c : text) {
+        if (c >= 'A' && c <= 'Z') out += static_cast<char>(c - 'A' + 'a');
+        else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) out += c;
+        else if (!out.empty() && out.back() != '_') out += '_';
+    }
+    while (!out.empty() && out.back() == '_') out.pop_back();
+    return out;
+}
+
+std::string codes_of(const Areas& areas, const std::vector<size_t>& indexes, const char* separator) {
+    std::vector<std::string> codes;
+    for (size_t a : indexes) codes.push_back(areas.code[a]);
+    return fmt::format("{}", fmt::join(codes, separator));
+}
+
+std::string compare_name(const BidOutputs& o, size_t area) {
+    return o.compare_by.empty() ? "all-areas" : o.options.compare_group[area] + " (" + o.compare_by + ")";
+}
+
+/// Map of the group's rate by area in quintiles, the candidates outlined.
+std::string rate_map(const BidOutputs& o) {
+    const Areas& areas = o.study.areas;
+    const GroupColumns& gs = o.evidence.group_stats();
+    std::vector<double> rates;
+    for (size_t a = 0; a < areas.size(); ++a)
+        if (std::isfinite(gs.rate[a])) rates.push_back(gs.rate[a]);
+    std::sort(rates.begin(), rates.end());
+    const std::vector<std::string> colours = sequential_colours(5);
+    std::vector<double> breaks;
+    for (size_t q = 1; q < 5; ++q) breaks.push_back(rates[std::min(rates.size() - 1, q * rates.size() / 5)]);
+    std::vector<MapShape> shapes;
+    for (size_t a = 0; a < areas.size(); ++a) {
+        MapShape s;
+        s.geometry = areas.geometry[a].get();
+        if (std::isfinite(gs.rate[a])) {
+            size_t k = 0;
+            while (k < breaks.size() && gs.rate[a] >= breaks[k]) ++k;
+            s.fill = colours[k];
+        } else {
+            s.fill = "#cccccc";
+        }
+        s.stroke = "#888";
+        s.stroke_width = 0.3;
+        s.title = fmt::format("{} {}: {} per 1,000", areas.code[a], areas.name[a], grouped(gs.rate[a], 1));
+        shapes.push_back(s);
+    }
+    const auto& targets = o.evidence.targets;
+    for (size_t k = 0; k < std::min<size_t>(targets.size(), 3); ++k) {
+        MapShape s;
+        s.geometry = targets[k].geometry.get();
+        s.stroke = k == 0 ? "#0033cc" : "#6688ff";
+        s.stroke_width = k == 0 ? 3 : 1.5;
+        s.title = fmt::format("candidate {}: {}", k + 1, target_reason(o, k));
+        shapes.push_back(s);
+    }
+    std::vector<LegendItem> legend;
+    for (size_t k = 0; k < 5; ++k)
+        legend.push_back({colours[k], k == 0 ? fmt::format("under {:.1f} per 1,000", breaks[0])
+                                      : k == 4 ? fmt::format("{:.1f} and over", breaks[3])
+                                               : fmt::format("{:.1f} to {:.1f}", breaks[k - 1], breaks[k])});
+    legend.push_back({"#cccccc", "no population: rate undefined"});
+    legend.push_back({"none", "top candidate (thick) and the next two", "#0033cc", 3});
+    return svg_map(shapes, 760, legend, nullptr, "Quintiles of the rate; target-area candidates outlined in blue.");
+}
+
+/// The density surface rendered under the areas' outlines.
+std::string density_map(const BidOutputs& o) {
+    const kde::Surface& surface = o.evidence.density;
+    std::vector<float> positive;
+    for (float v : surface.value)
+        if (v != kde::nodata && v > 0) positive.push_back(v);
+    std::sort(positive.begin(), positive.end());
+    const auto quantile = [&](double q) {
+        return positive.empty() ? 0.0 : static_cast<double>(positive[std::min(positive.size() - 1, static_cast<size_t>(q * static_cast<double>(positive.size())))]);
+    };
+    const std::vector<std::pair<double, std::string>> ramp = {{0, "255 255 255 0"},
+                                                              {quantile(0.5), "255 255 178 160"},
+                                                              {quantile(0.8), "254 204 92 200"},
+                                                              {quantile(0.95), "253 141 60 220"},
+                                                              {quantile(0.99), "240 59 32 235"},
+                                                              {static_cast<double>(positive.empty() ? 1.0f : positive.back()), "189 0 38 255"}};
+    const MapImage image{render_raster_png(surface.grid, surface.value, kde::nodata, ramp), surface.grid.extent()};
+    std::vector<MapShape> outlines;
+    for (const auto& g : o.study.areas.geometry) outlines.push_back({g.get(), "none", "#999", 0.3, ""});
+    outlines.push_back({o.evidence.targets.front().geometry.get(), "none", "#0033cc", 3, "top candidate"});
+    return svg_map(outlines, 760,
+                   {{"#fd8d3c", fmt::format("quartic kernel, bandwidth {:.0f} m, {:g} m cells; darker = denser", surface.bandwidth, surface.grid.cell)},
+                    {"none", "top candidate", "#0033cc", 3}},
+                   &image, "Rendered with GDAL's colour relief from the density surface in the GeoPackage.");
+}
+
+std::string trend_charts(const BidOutputs& o) {
+    const bid::MonthlySeries& s = o.evidence.monthly;
+    std::vector<std::string> labels;
+    for (Month m : s.months) labels.push_back(m.str());
+    const std::string comparison = o.compare_by.empty() ? "all areas" : o.options.compare_group[o.evidence.targets.front().areas.front()];
+    std::string charts;
+    for (size_t k = 0; k < o.evidence.group_types.size(); ++k) {
+        std::vector<double> tr(labels.size()), cr(labels.size());
+        for (size_t m = 0; m < labels.size(); ++m) tr[m] = 1000 * s.target[k][m] / s.target_population, cr[m] = 1000 * s.comparison[k][m] / s.comparison_population;
+        charts += svg_line_chart(std::string(o.study.crimes.types.name(o.evidence.group_types[k])), labels,
+                                 {{"top candidate", "#0033cc", tr, false}, {comparison, "#999999", cr, true}}, "per 1,000 residents a month", 370, 240);
+    }
+    return charts;
+}
+
+TemplateData plan_data(const BidOutputs& o) {
+    const design::DesignOutPlan& d = *o.plan;
+    const Areas& top = o.top->areas;
+    const bid::BidEvidence& e = o.evidence;
+    TemplateData p;
+    double area_m2 = 0, lit_m2 = 0, seen_m2 = 0;
+    for (size_t a = 0; a < top.size(); ++a) {
+        const double m2 = geos::area(top.geometry[a].get());
+        area_m2 += m2;
+        if (!d.area_lit.empty()) lit_m2 += m2 * d.area_lit[a];
+        if (!d.area_seen.empty()) seen_m2 += m2 * d.area_seen[a];
+    }
+    const AssetSet& assets = o.study.assets;
+    std::vector<std::string> now;
+    if (assets.has_lighting)
+        now.push_back(fmt::format("{} of its area is within reach of a working street light ({} of the {} lights read reach its extent)", percent(lit_m2 / area_m2),
+                                  d.lit.shapes_used, grouped(static_cast<double>(d.light_count))));
+    else
+        now.push_back("no street-lighting layer was given, so lighting is not planned");
+    if (assets.has_cctv)
+        now.push_back(fmt::format("{} is in view of CCTV ({} of the {} cameras read see into its extent)", percent(seen_m2 / area_m2), d.seen.shapes_used,
+                                  grouped(static_cast<double>(d.camera_count))));
+    else
+        now.push_back("no CCTV layer was given, so CCTV is not planned");
+    if (assets.has_paths) {
+        size_t alleys = 0, gated_alleys = 0;
+        for (size_t s = 0; s < d.network.segments.size(); ++s)
+            if (d.network.segments[s].kind == "alley") ++alleys, gated_alleys += d.gated[s];
+        now.push_back(fmt::format("{} alley segment{} reach it, {} gated; {} of its {} burglaries lie within {:g} m of an alley", alleys, alleys == 1 ? "" : "s",
+                                  gated_alleys, d.burglaries_near_alleys, d.addressed_total[d.GATE], o.model->path_reach));
+    } else {
+        now.push_back("no path layer was given, so alley gating is not planned");
+    }
+    p.set("codes", fmt::format("{}", fmt::join(top.code, ", ")));
+    p.set("crimes", grouped(static_cast<double>(o.top->incidents.size())));
+    p.set("from", e.window.from.str());
+    p.set("to", e.window.to.str());
+    p.set("now", fmt::format("{}", fmt::join(now, "; ")));
+    if (d.with_budget) {
+        const plan::Plan& pl = d.chosen_plan;
+        std::map<std::string, size_t> by_kind;
+        for (size_t i : pl.chosen) ++by_kind[d.table[d.candidates[i].intervention].label];
+        std::vector<std::string> kinds;
+        for (const auto& [label, n] : by_kind) kinds.push_back(fmt::format("{} {}", n, label));
+        TemplateData b;
+        b.set("budget", money(*o.model->budget));
+        b.set("summary", fmt::format("{} intervention{} ({}) costing {}, expected to prevent about {:.1f} crimes over a period as long as the {} months analysed (each "
+                                     "crime counted once, however many interventions address it). Method: {}.{}",
+                                     pl.chosen.size(), pl.chosen.size() == 1 ? "" : "s", kinds.empty() ? "none fits" : fmt::format("{}", fmt::join(kinds, ", ")),
+                                     money(pl.cost), pl.prevented, e.window.span, pl.method,
+                                     !pl.exact && pl.upper_bound > 0 ? fmt::format(" No plan can prevent more than {:.1f}, so this one is within {:.1f} % of the best.",
+                                                                                   pl.upper_bound, 100 * (1 - pl.prevented / pl.upper_bound))
+                                                                     : ""));
+        p.set("budget", b);
+    }
+    std::vector<std::vector<std::string>> rows;
+    std::vector<size_t> drawn;
+    for (size_t i : o.plan_shown) {
+        const plan::Candidate& c = d.candidates[i];
+        if (d.with_budget && d.plan_order[i] == 0) continue;
+        rows.push_back({d.with_budget ? std::to_string(d.plan_order[i]) : "", d.table[c.intervention].label, candidate_place(d, i), std::to_string(c.crimes.size()),
+                        fmt::format("{:.1f}", plan::prevented_alone(c)), money(c.cost), candidate_reason(d, *o.model, i, months_analysed(e))});
+        drawn.push_back(i);
+    }
+    if (!d.with_budget && rows.size() > 10) rows.resize(10);
+    p.set("plan_table", table_data({d.with_budget ? "order" : "", "intervention", "where", "crimes addressed", "prevented (alone)", "cost", "why"}, rows,
+                              d.with_budget ? "The plan, best value per pound first" : "The 10 best interventions by crimes prevented per pound (give --budget for a plan)"));
+    // Map: the target, its areas, and each intervention shown.
+    std::vector<MapShape> shapes;
+    for (const auto& g : top.geometry) shapes.push_back({g.get(), "#f7f7f7", "#888", 0.8, ""});
+    const std::map<std::string, std::string> colour{{"lighting", "#fec44f"}, {"cctv", "#3182bd"}, {"gating", "#31a354"}, {"target_hardening", "#a50f15"}};
+    for (size_t i : drawn) {
+        const plan::Candidate& c = d.candidates[i];
+        MapShape m;
+        m.geometry = d.info[i].point.get();
+        const auto it = colour.find(d.table[c.intervention].key);
+        m.fill = it == colour.end() ? "#666" : it->second;
+        m.stroke = "#222";
+        m.stroke_width = 0.8;
+        m.radius = 5;
+        m.title = fmt::format("{} at {}: {}", d.table[c.intervention].label, candidate_place(d, i), money(c.cost));
+        shapes.push_back(m);
+    }
+    shapes.push_back({e.targets.front().geometry.get(), "none", "#0033cc", 2.5, "top candidate"});
+    std::vector<LegendItem> legend;
+    for (const auto& spec : d.table)
+        if (colour.count(spec.key)) legend.push_back({colour.at(spec.key), spec.label});
+    p.set("map", svg_map(shapes, 600, legend, nullptr,
+                         fmt::format("{} in the top candidate; points are the centres of {:g} m cells or the middle of alley segments.",
+                                     d.with_budget ? "The planned interventions" : "The best interventions", d.grid.cell)));
+    return p;
+}
+
+TemplateData methods_data(const BidOutputs& o, TemplateData& page) {
+    const bid::BidEvidence& e = o.evidence;
+    static const std::vector<CrimeGroup> groups = builtin_crime_groups();
+    page.set("group_description", groups[e.group].description);
+    page.set("span", std::to_string(e.window.span));
+    page.set("data_from", e.window.data_first.str());
+    page.set("data_to", e.window.data_last.str());
+    if (!o.compare_by.empty()) page.set("compare_by", o.compare_by);
+    page.set("change_rule", change_rule(e));
+    if (!e.gi_error.empty()) page.set("gi_error", e.gi_error);
+    page.set("max_areas", std::to_string(o.options.targets.max_areas));
+    page.set("max_population", grouped(o.options.targets.max_population));
+    page.set("min_population", grouped(o.options.targets.min_population));
+    page.set("bandwidth", fmt::format("{:.0f}", e.density.bandwidth));
+    page.set("bandwidth_rule", e.density.bandwidth_fallback ? "(fixed, as the incidents are all at one place)"
+                                                            : "by ArcGIS's rule 0.9 min(SD, sqrt(1/ln 2) Dm) n^(-1/5)");
+    page.set("cell", fmt::format("{:g}", e.density.grid.cell));
+    page.set("crs", o.study.working_crs);
+    page.set("transform", o.study.crimes.transform_operation);
+    if (o.plan) {
+        const design::DesignOutPlan& d = *o.plan;
+        TemplateData m;
+        m.set("cell", fmt::format("{:g}", d.grid.cell));
+        m.set("height_factor", fmt::format("{:g}", o.model->light_rule.height_factor));
+        m.set("light_radius", fmt::format("{:g}", o.model->light_rule.default_radius));
+        m.set("camera_range", fmt::format("{:.1f}", d.default_range));
+        m.set("path_reach", fmt::format("{:g}", o.model->path_reach));
+        if (!o.costs_path.empty()) m.set("costs_file", o.costs_path);
+        TemplateData effects = TemplateData::type::list;
+        std::vector<size_t> with_effect;
+        for (size_t k = 0; k < d.table.size(); ++k)
+            if (d.table[k].effect > 0) with_effect.push_back(k);
+        for (size_t j = 0; j < with_effect.size(); ++j) {
+            const plan::InterventionSpec& spec = d.table[with_effect[j]];
+            TemplateData x;
+            x.set("label", spec.label);
+            x.set("percent", fmt::format("{:.0f}", 100 * spec.effect));
+            x.set("types", type_list(d, with_effect[j]));
+            x.set("source", spec.effect_source);
+            x.set("cost", money(spec.unit_cost));
+            x.set("unit", spec.unit);
+            x.set("last", j + 1 == with_effect.size());
+            effects.push_back(x);
+        }
+        m.set("effects", effects);
+        if (d.with_budget) m.set("budget", TemplateData{"budget", money(*o.model->budget)}), m.set("method", d.chosen_plan.method);
+        return m;
+    }
+    return TemplateData(false);
+}
+
+} // namespace
+
+std::string change_rule(const bid::BidEvidence& e) {
+    const bid::ChangeWindows& c = e.change;
+    const int span = e.window.span;
+    return c.full ? fmt::format("the {} months {} to {} against the {} before ({} to {})", span, e.window.from.str(), e.window.to.str(), span,
+                                c.before_from.str(), c.before_to.str())
+                  : fmt::format("the later half ({} to {}) against the earlier half ({} to {}), as the data does not cover the {} months before {}",
+                                c.after_from.str(), c.after_to.str(), c.before_from.str(), c.before_to.str(), span, e.window.from.str());
+}
+
+std::string months_analysed(const bid::BidEvidence& e) {
+    return fmt::format("{} months ({} to {})", e.window.span, e.window.from.str(), e.window.to.str());
+}
+
+std::string target_reason(const BidOutputs& o, size_t k) {
+    const bid::Target& t = o.evidence.targets[k];
+    const TargetCandidate& c = t.candidate;
+    return fmt::format("{} LSOA{} ({}), {} residents, {} {} crimes in {} months, {:.1f}x the {} rate{}", t.areas.size(), t.areas.size() == 1 ? "" : "s",
+                       codes_of(o.study.areas, t.areas, ", "), grouped(c.population), grouped(c.count), group_name(o), o.evidence.window.span,
+                       c.rate / t.comparison_rate, compare_name(o, t.areas.front()),
+                       t.best_bin > 0 ? fmt::format(", hot at {} (Gi*) in {} of {} LSOAs", confidence_text(t.best_bin), t.at_best_bin, t.areas.size())
+                                      : ", not a significant Gi* hot spot");
+}
+
+Table bid_areas_table(const BidOutputs& o) {
+    const bid::BidEvidence& e = o.evidence;
+    const Areas& areas = o.study.areas;
+    const std::string& group = group_name(o);
+    Table t = areas_table(areas, e.stats,
+                          fmt::format("Areas with crime counts and rates ({} to {}), ratios, ranks, change, Gi* and IMD decile", e.window.from.str(), e.window.to.str()));
+    for (size_t k = 0; k < e.group_types.size(); ++k) {
+        const std::string_view type = o.study.crimes.types.name(e.group_types[k]);
+        t.columns.push_back(Column::real("type_" + layer_name_part(type) + "_count", fmt::format("{} in the months analysed", type), e.type_count[k]));
+    }
+    t.columns.push_back(Column::real("burglary_per_1000_households", "Burglaries per 1,000 households, where households are given", e.burglary_per_household));
+    t.columns.push_back(Column::real(group + "_before", "Incidents of the group in the earlier comparison window", e.before));
+    t.columns.push_back(Column::real(group + "_after", "Incidents of the group in the later comparison window", e.after));
+    t.columns.push_back(Column::real(group + "_change_pct", "100 (after - before) / before; empty when before is 0", e.change_pct));
+    t.columns.push_back(Column::real("gi_z", fmt::format("Gi* z of the {} rate, queen contiguity", group), e.gi_z));
+    t.columns.push_back(Column::real("gi_p", "Two-sided p of gi_z", e.gi_p));
+    t.columns.push_back(Column::integer("gi_bin", "Esri Gi_Bin: +-3, 2, 1 = hot/cold at 99, 95, 90 %", e.gi_bin, e.gi_null));
+    std::vector<std::string> imd = o.imd_decile, compare = o.options.compare_group;
+    imd.resize(areas.size()), compare.resize(areas.size());
+    std::vector<uint8_t> no_imd(areas.size()), no_group(areas.size());
+    for (size_t a = 0; a < areas.size(); ++a) no_imd[a] = imd[a].empty(), no_group[a] = compare[a].empty();
+    t.columns.push_back(Column::text("imd_decile", "IMD 2019 decile (1 = most deprived 10 %)", imd, no_imd));
+    t.columns.push_back(Column::text("compare_group", o.compare_by.empty() ? "Comparison area (all areas)" : "Comparison area: " + o.compare_by, compare, no_group));
+    return t;
+}
+
+Table target_areas_table(const BidOutputs& o) {
+    const bid::BidEvidence& e = o.evidence;
+    Table t;
+    t.name = "target_areas";
+    t.description = fmt::format("Target-area candidates: contiguous clusters of up to {} LSOAs with {} to {} residents, ranked by {} rate", o.options.targets.max_areas,
+                                grouped(o.options.targets.min_population), grouped(o.options.targets.max_population), group_name(o));
+    t.geometry_kind = GeometryKind::polygon;
+    std::vector<int64_t> rank_rate, rank_count, n_areas;
+    std::vector<double> pop, count, rate, ratio;
+    std::vector<std::string> codes, reason;
+    for (size_t k = 0; k < e.targets.size(); ++k) {
+        const bid::Target& x = e.targets[k];
+        t.geometry.push_back(x.geometry.get());
+        rank_rate.push_back(static_cast<int64_t>(x.candidate.rank_by_rate));
+        rank_count.push_back(static_cast<int64_t>(x.candidate.rank_by_count));
+        n_areas.push_back(static_cast<int64_t>(x.areas.size()));
+        pop.push_back(x.candidate.population), count.push_back(x.candidate.count), rate.push_back(x.candidate.rate), ratio.push_back(x.candidate.rate / x.comparison_rate);
+        codes.push_back(codes_of(o.study.areas, x.areas, ","));
+        reason.push_back(target_reason(o, k));
+    }
+    t.columns.push_back(Column::integer("rank", "Rank by rate per 1,000 residents", rank_rate));
+    t.columns.push_back(Column::integer("rank_by_count", "Rank by number of incidents", rank_count));
+    t.columns.push_back(Column::text("codes", "LSOA codes in the cluster", codes));
+    t.columns.push_back(Column::integer("areas", "LSOAs in the cluster", n_areas));
+    t.columns.push_back(Column::real("population", "Residents", pop));
+    t.columns.push_back(Column::real("count", fmt::format("{} incidents, {} to {}", group_name(o), e.window.from.str(), e.window.to.str()), count));
+    t.columns.push_back(Column::real("rate", "Per 1,000 residents", rate));
+    t.columns.push_back(Column::real("ratio", "Rate / comparison area's rate", ratio));
+    t.columns.push_back(Column::text("reason", "Why it is a candidate", reason));
+    return t;
+}
+
+Table plan_table(const BidOutputs& o) {
+    Table t = recommendations_table(*o.plan, *o.model, o.plan_shown, "target_interventions", months_analysed(o.evidence));
+    t.description = fmt::format("Interventions for the top target-area candidate ({}): every candidate, best crimes prevented per pound first{}; costs indicative",
+                                fmt::join(o.top->areas.code, ", "), o.plan->with_budget ? ", with the budget plan" : "");
+    return t;
+}
+
+std::string monthly_csv(const BidOutputs& o) {
+    const bid::MonthlySeries& s = o.evidence.monthly;
+    std::string csv = csv_line({"month", "crime_type", "target_count", "target_rate_per_1000", "comparison_count", "comparison_rate_per_1000"});
+    for (size_t k = 0; k < o.evidence.group_types.size(); ++k)
+        for (size_t m = 0; m < s.months.size(); ++m)
+            csv += csv_line({s.months[m].str(), std::string(o.study.crimes.types.name(o.evidence.group_types[k])), csv_number(s.target[k][m]),
+                             csv_number(1000 * s.target[k][m] / s.target_population), csv_number(s.comparison[k][m]),
+                             csv_number(1000 * s.comparison[k][m] / s.comparison_population)});
+    return csv;
+}
+
+std::string bid_report_html(const BidOutputs& o) {
+    const bid::BidEvidence& e = o.evidence;
+    const Areas& areas = o.study.areas;
+    const GroupColumns& gs = e.group_stats();
+    const std::string& group = group_name(o);
+    TemplateData page;
+    page.set("title", fmt::format("Safer Streets evidence: {} crime, {} to {}", group, e.window.from.str(), e.window.to.str()));
+    if (!e.no_population.empty()) {
+        TemplateData x;
+        x.set("count", std::to_string(e.no_population.size()));
+        x.set("areas", std::to_string(areas.size()));
+        x.set("population_file", o.study.population_report.path);
+        x.set("codes", fmt::format("{}", fmt::join(e.no_population, ", ")));
+        page.set("incomplete", x);
+    }
+    page.set("top_reason", target_reason(o, 0));
+    page.set("total", grouped(static_cast<double>(gs.total)));
+    page.set("group", group);
+    page.set("area_count", std::to_string(areas.size()));
+    page.set("from", e.window.from.str());
+    page.set("to", e.window.to.str());
+    page.set("rate", fmt::format("{:.2f}", gs.comparison_rate));
+    page.set("rate_map", rate_map(o));
+    page.set("density_map", density_map(o));
+    page.set("charts", trend_charts(o));
+    std::vector<std::vector<std::string>> rows;
+    const Table targets = target_areas_table(o);
+    for (size_t k = 0; k < e.targets.size(); ++k) {
+        const TargetCandidate& c = e.targets[k].candidate;
+        rows.push_back({std::to_string(c.rank_by_rate), std::to_string(c.rank_by_count), targets.columns[2].texts[k], grouped(c.population), grouped(c.count),
+                        grouped(c.rate, 1), fmt::format("{:.2f}", c.rate / e.targets[k].comparison_rate), targets.columns.back().texts[k]});
+    }
+    page.set("targets", table_data({"rank (rate)", "rank (count)", "LSOAs", "residents", "incidents", "per 1,000", "ratio", "reason"}, rows));
+    if (o.plan) page.set("plan", plan_data(o));
+    std::vector<size_t> order;
+    for (size_t a = 0; a < areas.size(); ++a)
+        if (gs.rank[a] > 0) order.push_back(a);
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return gs.rank[a] != gs.rank[b] ? gs.rank[a] < gs.rank[b] : a < b; });
+    rows.clear();
+    for (size_t k = 0; k < std::min<size_t>(20, order.size()); ++k) {
+        const size_t a = order[k];
+        rows.push_back({std::to_string(gs.rank[a]), areas.code[a], areas.name[a], grouped(areas.population[a]), grouped(static_cast<double>(gs.count[a])),
+                        grouped(gs.rate[a], 1), fmt::format("{:.2f}", gs.ratio[a]), grouped(e.change_pct[a], 0) + (std::isfinite(e.change_pct[a]) ? " %" : ""),
+                        e.gi_null[a] ? "" : (e.gi_bin[a] > 0 ? "hot " : e.gi_bin[a] < 0 ? "cold " : "") + confidence_text(static_cast<int>(e.gi_bin[a])),
+                        a < o.imd_decile.size() ? o.imd_decile[a] : ""});
+    }
+    page.set("top20", table_data({"rank", "code", "name", "residents", "incidents", "per 1,000", "ratio", "change", "Gi*", "IMD decile"}, rows));
+    page.set("model", methods_data(o, page));
+    if (!o.plan && o.budget) page.set("budget_without_assets", TemplateData{"budget", money(*o.budget)});
+    rows.clear();
+    for (const auto& [file, digest] : o.study.inputs) rows.push_back({file, digest});
+    page.set("sources", table_data({"input file", "SHA-256"}, rows, "Data sources"));
+    rows.clear();
+    const IngestResult& c = o.study.crimes;
+    rows.push_back({"rows read", grouped(static_cast<double>(c.rows_read))});
+    rows.push_back({"rows used", grouped(static_cast<double>(c.incidents.size()))});
+    for (size_t r = 0; r < reject_reason_count; ++r)
+        if (const uint64_t n = c.rejects.count(static_cast<RejectReason>(r)))
+            rows.push_back({fmt::format("rejected: {}", reason_text(static_cast<RejectReason>(r))), grouped(static_cast<double>(n))});
+    page.set("accounting", table_data({"rows", "count"}, rows, "Every row read, used or rejected (the rejects layer lists each with its file and line)"));
+    page.set("version", SAFER_VERSION);
+    page.set("command_line", o.command_line);
+    return render_template("bid_report", page);
+}
+
+} // namespace safer::layers
