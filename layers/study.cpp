@@ -230,8 +230,12 @@ Study read_study(const StudyRequest& r, Progress& progress) {
             progress.info(fmt::format("population from {} (column '{}'): {} of {} areas matched; {} codes in the file name no area",
                                       r.population_path, pr.population_column.empty() ? pr.households_column : pr.population_column,
                                       pr.matched, s.areas.size(), pr.codes_not_in_areas));
-            if (!pr.areas_without.empty())
-                progress.warn(fmt::format("{} area(s) have no population, so no rate: {}", pr.areas_without.size(), some(pr.areas_without)));
+            std::vector<std::string> without;
+            for (size_t a = 0; a < s.areas.size(); ++a)
+                if (!(s.areas.population[a] > 0)) without.push_back(s.areas.code[a]);
+            if (!without.empty())
+                progress.warn(fmt::format("{} of {} areas have no (or zero) population in {}, so no rate: {}", without.size(), s.areas.size(),
+                                          r.population_path, some(without)));
         }
         if (!r.households_path.empty()) {
             read_households(s.areas, r.households_path);

@@ -97,11 +97,6 @@ void BidCommand::run() const {
     read_area_columns(study, options, imd, progress);
     if (with_assets) study.add_input(design.costs_path);
     const bid::BidEvidence e = bid::bid_evidence(study.crimes.incidents, study.crimes.types, study.areas, study.area_of, *study.window, options, &progress);
-    if (!e.no_population.empty())
-        progress.warn(fmt::format("{} of {} areas have no (or zero) population in {}: their rates are undefined and they are not ranked or eligible as targets: {}{}",
-                                  e.no_population.size(), study.areas.size(), population.path,
-                                  fmt::join(e.no_population.begin(), e.no_population.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(e.no_population.size(), 10)), ", "),
-                                  e.no_population.size() > 10 ? ", ..." : ""));
     for (const std::string& w : e.gi_warnings) progress.warn(w);
     if (!e.gi_error.empty()) progress.warn("Gi* could not be computed: " + e.gi_error);
     for (const std::string& w : e.density.warnings) progress.warn(w);
