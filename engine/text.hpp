@@ -23,6 +23,19 @@ inline std::string lower_trim(std::string_view s) {
     return out;
 }
 
+/// A lower-case name fit for a layer or field: letters, digits and single underscores ("Vehicle
+/// crime" -> "vehicle_crime", "2023-Q2" -> "2023_q2"); "selection" when nothing is left.
+inline std::string layer_name_part(std::string_view text) {
+    std::string out;
+    for (char c : text) {
+        if (c >= 'A' && c <= 'Z') out += static_cast<char>(c - 'A' + 'a');
+        else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) out += c;
+        else if (!out.empty() && out.back() != '_') out += '_';
+    }
+    while (!out.empty() && out.back() == '_') out.pop_back();
+    return out.empty() ? "selection" : out;
+}
+
 /// A number with thousands separators, as a reader expects: 12345.678 with 1 decimal ->
 /// "12,345.7"; "n/a" when it is not finite.
 inline std::string grouped(double v, int decimals = 0) {

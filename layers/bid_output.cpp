@@ -27,17 +27,6 @@ const std::string& group_name(const BidOutputs& o) {
     return groups[o.evidence.group].name;
 }
 
-std::string layer_name_part(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        if (c >= 'A' && c <= 'Z') out += static_cast<char>(c - 'A' + 'a');
-        else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) out += c;
-        else if (!out.empty() && out.back() != '_') out += '_';
-    }
-    while (!out.empty() && out.back() == '_') out.pop_back();
-    return out;
-}
-
 std::string codes_of(const Areas& areas, const std::vector<size_t>& indexes, const char* separator) {
     std::vector<std::string> codes;
     for (size_t a : indexes) codes.push_back(areas.code[a]);

@@ -2,24 +2,12 @@
 
 #include <fmt/core.h>
 
+#include "engine/text.hpp"
 #include "layers/qgis_styles.hpp"
 #include "layers/raster.hpp"
 
 namespace safer::layers {
 
-namespace {
-/// Lower-case letters, digits and single underscores, for layer names ("2023-Q2" -> "2023_q2").
-std::string name_part(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        if (c >= 'A' && c <= 'Z') out += static_cast<char>(c - 'A' + 'a');
-        else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) out += c;
-        else if (!out.empty() && out.back() != '_') out += '_';
-    }
-    while (!out.empty() && out.back() == '_') out.pop_back();
-    return out;
-}
-} // namespace
 
 std::string density_units_text(kde::Units units) {
     return units == kde::Units::per_km2 ? "incidents per km2" : units == kde::Units::raw ? "sum of kernel shapes (QGIS raw)" : "probability density per m2";
@@ -37,7 +25,7 @@ void write_density(GeoPackageWriter& writer, const kde::DensityMap& map, const s
     std::vector<GeoPackageWriter::ClassSurface> classes;
     for (const kde::PeriodSurface& p : map.periods) {
         if (rasters)
-            writer.write_raster(by == PeriodKind::none ? layer : layer + "_" + name_part(p.period),
+            writer.write_raster(by == PeriodKind::none ? layer : layer + "_" + layer_name_part(p.period),
                                 by == PeriodKind::none ? description : fmt::format("{}; {} {}", description, period_name(by), p.period), grid, p.value,
                                 kde::nodata);
         classes.push_back({p.period, &grid, &p.hotspots});

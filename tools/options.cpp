@@ -69,18 +69,6 @@ void CrimeSelection::add_to(CLI::App& app, const char* default_group) {
     app.add_option("--types", types, "Crime types instead of a group, comma-separated (e.g. Burglary,Robbery)")->delimiter(',');
 }
 
-std::string layer_name_part(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        const bool word = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-        if (c >= 'A' && c <= 'Z') out += static_cast<char>(c - 'A' + 'a');
-        else if (word) out += c;
-        else if (!out.empty() && out.back() != '_') out += '_';
-    }
-    while (!out.empty() && out.back() == '_') out.pop_back();
-    return out.empty() ? "selection" : out;
-}
-
 std::vector<uint8_t> CrimeSelection::Chosen::incidents(const Incidents& in) const {
     std::vector<uint8_t> selected(in.size());
     for (size_t i = 0; i < in.size(); ++i) selected[i] = type_selected[in.type[i]];

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/crime_types.hpp"
+#include "engine/text.hpp"
 #include "layers/geopackage.hpp"
 #include "layers/study.hpp"
 
@@ -55,8 +56,6 @@ struct CrimeSelection {
     Chosen choose(const CrimeTypes& types) const;
 };
 
-/// A lower-case name fit for a layer or field: letters, digits and single underscores.
-std::string layer_name_part(std::string_view text);
 
 /// -o, --schema, --overwrite, -q. -o PG:"..." writes to PostGIS; --schema names the schema.
 struct OutputOptions {

@@ -1,7 +1,7 @@
 // libFuzzer target: the small hand-written parsers. The input is split into lines; each line
 // goes to every parser:
 //   Month::parse (YYYY-MM), CrimeTypes::intern/find (crime type names, matched ignoring case and
-//   surrounding spaces), --from/--to (CrimeOptions::resolve), layer_name_part, --kernel and
+//   surrounding spaces), --from/--to (CrimeOptions::request), layer_name_part, --kernel and
 //   --units names, --weights (parse_weights of command_hotspots.cpp) and --bandwidth/--cell
 //   (parse_length of command_kde.cpp), and is_utf8/to_utf8 (engine/text.hpp).
 // Invariants: no crash, no exception but UsageError where documented, and each parser's
@@ -55,7 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         ids.push_back(id);
 
         const std::string text(line);
-        const std::string part = tools::layer_name_part(text);
+        const std::string part = safer::layer_name_part(text);
         if (part.empty() || part.front() == '_' || part.back() == '_' || part.find("__") != std::string::npos)
             fuzz::fail("layer_name_part: '" + part + "'");
         for (char c : part)
