@@ -45,7 +45,16 @@ struct BidCommand {
     TargetOptions targets;
     DesignOutOptions design; // asset layers and the intervention model
 
+    struct Paths {
+        std::string areas_csv, targets_csv, monthly_csv, plan_csv;
+    };
+
     void run() const;
+    Paths check_outputs(Progress& progress) const;
+    /// The recorded parameters of the run: the options and what the run made of them.
+    nlohmann::ordered_json parameters(const layers::BidOutputs& o) const;
+    void write(const layers::BidOutputs& o, const Paths& paths, Progress& progress) const;
+    void summarise(const layers::BidOutputs& o, const Paths& paths, Progress& progress) const;
     /// The comparison groups (--compare-by) and IMD deciles (--imd) of each area.
     void read_area_columns(layers::Study& study, bid::BidOptions& options, std::vector<std::string>& imd, Progress& progress) const;
 };
@@ -63,24 +72,29 @@ void BidCommand::read_area_columns(layers::Study& study, bid::BidOptions& option
     if (missing) progress.warn(fmt::format("{} area(s) have no '{}' in {}; they are compared with the other areas without one", missing, compare_by, source));
 }
 
-void BidCommand::run() const {
-    Progress progress(out.quiet);
+BidCommand::Paths BidCommand::check_outputs(Progress& progress) const {
     if (months < 1 || months > 120) throw UsageError(fmt::format("--months {}: give 1 to 120", months));
-    const std::vector<CrimeGroup> groups = builtin_crime_groups();
-    const auto g = std::find_if(groups.begin(), groups.end(), [&](const CrimeGroup& c) { return c.name == group; });
-    if (g == groups.end()) throw UsageError(fmt::format("--group {}: no such crime group", group));
     // The CSVs go beside the GeoPackage, or beside the report when the layers go to PostGIS.
     const std::string csv_base = layers::is_postgis_target(out.output) ? report_path : out.output;
-    const std::string areas_csv = sibling(csv_base, "_areas.csv"), targets_csv = sibling(csv_base, "_target_areas.csv"),
-                      monthly_csv = sibling(csv_base, "_monthly.csv"), plan_csv = sibling(csv_base, "_interventions.csv");
-    for (const std::string& p : {out.output, report_path, areas_csv, targets_csv, monthly_csv}) layers::check_output_path(p, out.overwrite);
+    const Paths paths{sibling(csv_base, "_areas.csv"), sibling(csv_base, "_target_areas.csv"), sibling(csv_base, "_monthly.csv"),
+                      sibling(csv_base, "_interventions.csv")};
+    for (const std::string& p : {out.output, report_path, paths.areas_csv, paths.targets_csv, paths.monthly_csv}) layers::check_output_path(p, out.overwrite);
     const bool with_assets = design.has_assets();
-    if (with_assets) layers::check_output_path(plan_csv, out.overwrite);
-    const design::DesignOutModel model = design.model();
+    if (with_assets) layers::check_output_path(paths.plan_csv, out.overwrite);
     if (design.budget >= 0 && !with_assets)
         progress.warn(fmt::format("--budget {} without asset layers (--lighting, --cctv, --paths): no intervention plan is made, as where crime is unguarded "
                                   "cannot be told", layers::money(design.budget)));
     if (with_assets && design.budget < 0) progress.warn("asset layers without --budget: the interventions for the top candidate are ranked, but no plan is made");
+    return paths;
+}
+
+void BidCommand::run() const {
+    Progress progress(out.quiet);
+    const std::vector<CrimeGroup> groups = builtin_crime_groups();
+    const auto g = std::find_if(groups.begin(), groups.end(), [&](const CrimeGroup& c) { return c.name == group; });
+    if (g == groups.end()) throw UsageError(fmt::format("--group {}: no such crime group", group));
+    const Paths paths = check_outputs(progress);
+    const design::DesignOutModel model = design.model();
 
     layers::StudyRequest request = crimes.request();
     request.areas_path = areas.path, request.area_options = areas.options;
@@ -95,7 +109,7 @@ void BidCommand::run() const {
     options.targets = targets;
     std::vector<std::string> imd;
     read_area_columns(study, options, imd, progress);
-    if (with_assets) study.add_input(design.costs_path);
+    if (design.has_assets()) study.add_input(design.costs_path);
     const bid::BidEvidence e = bid::bid_evidence(study.crimes.incidents, study.crimes.types, study.areas, study.area_of, *study.window, options, &progress);
     for (const std::string& w : e.gi_warnings) progress.warn(w);
     if (!e.gi_error.empty()) progress.warn("Gi* could not be computed: " + e.gi_error);
@@ -109,7 +123,7 @@ void BidCommand::run() const {
     if (design.budget >= 0) o.budget = design.budget;
     bid::TargetStudy top;
     design::DesignOutPlan plan;
-    if (with_assets) {
+    if (design.has_assets()) {
         top = bid::top_target_study(e, study.crimes.incidents, study.areas, study.area_of);
         progress.info(fmt::format("interventions for the top candidate: {} crimes of every type in its {} LSOA(s), {} to {}", top.incidents.size(), top.areas.size(),
                                   e.window.from.str(), e.window.to.str()));
@@ -118,32 +132,43 @@ void BidCommand::run() const {
         o.model = &model, o.plan = &plan, o.top = &top;
         o.plan_shown = design::recommended(plan, plan.candidates.size()); // all of them: a target area has few
     }
+    write(o, paths, progress);
+    summarise(o, paths, progress);
+}
 
+nlohmann::ordered_json BidCommand::parameters(const layers::BidOutputs& o) const {
+    const bid::BidEvidence& e = o.evidence;
     nlohmann::ordered_json parameters{{"command", "bid"}, {"group", group}, {"from", e.window.from.str()}, {"to", e.window.to.str()},
                                       {"months", e.window.span}, {"change", layers::change_rule(e)}, {"compare_by", compare_by},
                                       {"max_areas", targets.max_areas}, {"min_population", targets.min_population},
-                                      {"max_population", targets.max_population}, {"working_crs", study.working_crs},
+                                      {"max_population", targets.max_population}, {"working_crs", o.study.working_crs},
                                       {"kde_bandwidth_m", e.density.bandwidth}, {"kde_cell_m", e.density.grid.cell},
                                       {"contiguity", "queen, 0.1 m tolerance"}};
-    if (with_assets)
-        parameters["interventions"] = {{"areas", top.areas.code}, {"crimes", top.incidents.size()}, {"grid_m", plan.grid.cell},
+    if (o.plan) {
+        const design::DesignOutPlan& plan = *o.plan;
+        parameters["interventions"] = {{"areas", o.top->areas.code}, {"crimes", o.top->incidents.size()}, {"grid_m", plan.grid.cell},
                                        {"budget_gbp", plan.with_budget ? nlohmann::ordered_json(design.budget) : nlohmann::ordered_json()},
                                        {"plan_method", plan.chosen_plan.method}, {"pressure", design.pressure}, {"path_reach_m", design.path_reach},
                                        {"light_radius_m", design.light_rule.default_radius}, {"cctv_default_range_m", plan.default_range},
-                                       {"table", layers::interventions_record(plan.table)}, {"assets", layers::asset_record(plan, study)}};
+                                       {"table", layers::interventions_record(plan.table)}, {"assets", layers::asset_record(plan, o.study)}};
+    }
+    return parameters;
+}
 
+void BidCommand::write(const layers::BidOutputs& o, const Paths& paths, Progress& progress) const {
     // Everything is written to temporary files first and moved into place together at the end: a
     // failure part-way (a full disk) leaves no output of this run and every previous one.
+    const bid::BidEvidence& e = o.evidence;
     progress.begin(fmt::format("writing {}", out.shown()), 1);
     const layers::Table area_table = layers::bid_areas_table(o), target_table = layers::target_areas_table(o);
-    layers::GeoPackageWriter writer(out.output, out.overwrite, study.working_crs);
+    layers::GeoPackageWriter writer(out.output, out.overwrite, o.study.working_crs);
     layers::StagedFiles staged(out.overwrite);
     writer.write_table(area_table);
     writer.write_table(target_table);
-    if (with_assets) {
+    if (o.plan) {
         const layers::Table t = layers::plan_table(o);
         writer.write_table(t);
-        staged.stage(plan_csv, layers::table_csv(t));
+        staged.stage(paths.plan_csv, layers::table_csv(t));
     }
     writer.write_raster("kde_" + group,
                         fmt::format("Kernel density of {} crime, {} to {}: quartic, bandwidth {:.0f} m ({}), cell {:g} m, incidents per km2", group, e.window.from.str(),
@@ -151,31 +176,34 @@ void BidCommand::run() const {
                                     e.density.grid.cell),
                         e.density.grid, e.density.value, kde::nodata);
     writer.write_kde_classes("kde_" + group + "_classes", "Top 1, 5 and 10 % of density cells", {{"all", &e.density.grid, &e.density_classes}});
-    writer.write_rejects(study.crimes.rejects, study.source_paths());
-    writer.record(run_record(study, parameters.dump()));
+    writer.write_rejects(o.study.crimes.rejects, o.study.source_paths());
+    writer.record(run_record(o.study, parameters(o).dump()));
     progress.end();
-    staged.stage(areas_csv, layers::table_csv(area_table));
-    staged.stage(targets_csv, layers::table_csv(target_table));
-    staged.stage(monthly_csv, layers::monthly_csv(o));
+    staged.stage(paths.areas_csv, layers::table_csv(area_table));
+    staged.stage(paths.targets_csv, layers::table_csv(target_table));
+    staged.stage(paths.monthly_csv, layers::monthly_csv(o));
     progress.begin(fmt::format("writing the report {}", report_path), 1);
     staged.stage(report_path, layers::bid_report_html(o));
     progress.end();
     writer.commit();
     staged.commit();
+}
 
+void BidCommand::summarise(const layers::BidOutputs& o, const Paths& paths, Progress& progress) const {
+    const bid::BidEvidence& e = o.evidence;
     progress.info(fmt::format("{} to {}: {} {} incidents in {} areas, {:.2f} per 1,000 residents", e.window.from.str(), e.window.to.str(), e.group_stats().total,
-                              group, study.areas.size(), e.group_stats().comparison_rate));
+                              group, o.study.areas.size(), e.group_stats().comparison_rate));
     for (size_t k = 0; k < std::min<size_t>(e.targets.size(), 5); ++k) progress.info(fmt::format("candidate {}: {}", k + 1, layers::target_reason(o, k)));
-    if (with_assets && plan.with_budget) {
-        const plan::Plan& p = plan.chosen_plan;
+    if (o.plan && o.plan->with_budget) {
+        const plan::Plan& p = o.plan->chosen_plan;
         progress.info(fmt::format("plan for the top candidate within {}: {} interventions costing {}, preventing about {:.3f} crimes ({})", layers::money(design.budget),
                                   p.chosen.size(), layers::money(p.cost), p.prevented, p.method));
         if (!p.exact && p.upper_bound > 0)
             progress.info(fmt::format("  the best possible plan prevents at most {:.3f}, so this one is within {:.1f} % of it", p.upper_bound,
                                       100 * (1 - p.prevented / p.upper_bound)));
     }
-    progress.info(fmt::format("wrote {} (areas, target_areas{}, kde_{}, kde_{}_classes, rejects), {}, {}, {}, {}{}", out.shown(), with_assets ? ", target_interventions" : "",
-                              group, group, report_path, areas_csv, targets_csv, monthly_csv, with_assets ? " and " + plan_csv : ""));
+    progress.info(fmt::format("wrote {} (areas, target_areas{}, kde_{}, kde_{}_classes, rejects), {}, {}, {}, {}{}", out.shown(), o.plan ? ", target_interventions" : "",
+                              group, group, report_path, paths.areas_csv, paths.targets_csv, paths.monthly_csv, o.plan ? " and " + paths.plan_csv : ""));
 }
 
 } // namespace
