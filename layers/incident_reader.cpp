@@ -14,6 +14,7 @@
 #include <cctype>
 #include <cmath>
 #include <exception>
+#include <filesystem>
 #include <map>
 #include <optional>
 
@@ -386,10 +387,46 @@ std::vector<std::pair<std::string, uint64_t>> IngestResult::unknown_types() cons
     return out;
 }
 
+namespace {
+
+// A file read twice counts its anti-social behaviour rows twice: they carry no Crime ID, so the
+// duplicate check cannot tell the second reading from real repeats.
+void refuse_repeated_files(const std::vector<SourceFile>& files) {
+    std::map<std::string, const SourceFile*> seen;
+    for (const SourceFile& f : files) {
+        std::error_code ec;
+        std::string key = std::filesystem::weakly_canonical(f.file, ec).string();
+        if (ec) key = f.file;
+        if (f.kind == SourceFile::Kind::vsi) {
+            const size_t at = f.path.find(f.file);
+            key += "|" + (at == std::string::npos ? f.path : f.path.substr(at + f.file.size()));
+        }
+        const auto [it, fresh] = seen.emplace(key, &f);
+        if (!fresh)
+            throw UsageError(fmt::format("--crimes: {} is given twice{}; each file is read once, or its rows would be counted twice", f.display,
+                                         it->second->display == f.display ? "" : " (also as " + it->second->display + ")"));
+    }
+}
+
+void refuse_repeated_contents(const std::vector<SourceFile>& files, const std::vector<Chunk>& chunks) {
+    std::map<std::string, size_t> seen;
+    for (size_t i = 0; i < files.size(); ++i) {
+        if (files[i].kind == SourceFile::Kind::vsi || chunks[i].sha256.empty()) continue;
+        const auto [it, fresh] = seen.emplace(chunks[i].sha256, i);
+        if (!fresh)
+            throw InputError(fmt::format("{} and {} hold the same bytes (SHA-256 {}): the same file twice would count its rows twice "
+                                         "(anti-social behaviour rows carry no Crime ID to tell them apart); give one of them",
+                                         files[it->second].display, files[i].display, chunks[i].sha256.substr(0, 16)));
+    }
+}
+
+} // namespace
+
 IngestResult read_incidents(const std::vector<std::string>& arguments, const IngestOptions& options, Progress& progress) {
     check_working_crs(options.working_crs);
     if (!options.input_crs.empty()) check_crs(options.input_crs, "--crs");
     const std::vector<SourceFile> files = expand_sources(arguments);
+    refuse_repeated_files(files);
     IngestResult result;
 
     // Read every source in parallel; merge in source order so the result does not depend on timing.
@@ -410,6 +447,7 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
     progress.end();
     for (const auto& e : errors)
         if (e) std::rethrow_exception(e);
+    refuse_repeated_contents(files, chunks);
 
     std::vector<uint64_t> row_hash;
     std::vector<std::string> row_crs_of_source(files.size());

@@ -1,5 +1,5 @@
 // safer: hotspot and situational crime-prevention analysis. Exit codes: 0 done, 1 bad input,
-// 2 usage, 3 I/O failure (DESIGN.md).
+// 2 usage, 3 I/O failure (README, "Commands").
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 

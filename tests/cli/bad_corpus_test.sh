@@ -25,6 +25,8 @@ mkdir -p "$GEN/bomb/2021-03"
 head -c $((64 << 20)) /dev/zero | tr '\0' '\n' | gzip -9 >"$GEN/bomb/2021-03/2021-03-bomb-street.csv.gz"
 (cd "$GEN/bomb" && zip -q -r "$GEN/zip-bomb.zip" 2021-03)
 echo "zip bomb: $(stat -c %s "$GEN/zip-bomb.zip") bytes on disk, 64 MiB expanded"
+# The same download saved twice under another name.
+cp "$BAD/good.csv" "$GEN/good (1).csv"
 
 # --- The table ---------------------------------------------------------------------------------
 n=0

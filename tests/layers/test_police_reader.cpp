@@ -82,11 +82,19 @@ TEST_CASE("police.uk reader: a file, its .csv.gz, a folder and a zip give the sa
         CHECK(r.incidents.x == plain.incidents.x);
         CHECK(r.incidents.line == plain.incidents.line);
     }
-    const IngestResult twice = read({every_reason, every_reason});
-    CHECK(twice.rows_read == 34);
-    // First copy: line 5 repeats line 2. Second copy: lines 2, 5, 12, 14, 15, 16, 17 repeat the first
-    // (line 12 is used without a window); lines 3 and 4 have no Crime ID, so they are never duplicates.
-    CHECK(twice.rejects.count(RejectReason::duplicate_row) == 8);
+    // The same file twice, by one name or two (a symlinked folder), is refused: its rows without a
+    // Crime ID (lines 3 and 4, anti-social behaviour) cannot be told from real repeats.
+    CHECK_THROWS_AS(read({every_reason, every_reason}), UsageError);
+    std::filesystem::create_directory_symlink(dir + "/tree", dir + "/link");
+    CHECK_THROWS_AS(read({dir + "/tree", dir + "/link"}), UsageError);
+    // The same bytes under another name (a download saved twice) are refused naming both files.
+    std::filesystem::copy_file(every_reason, dir + "/copy (1).csv");
+    try {
+        read({every_reason, dir + "/copy (1).csv"});
+        FAIL("the same bytes twice were read");
+    } catch (const InputError& e) {
+        CHECK_THAT(e.what(), Catch::Contains("copy (1).csv") && Catch::Contains("same bytes"));
+    }
     std::filesystem::remove_all(dir);
 }
 
