@@ -363,7 +363,7 @@ std::string monthly_csv(const BidOutputs& o) {
     std::string csv = csv_line({"month", "crime_type", "target_count", "target_rate_per_1000", "comparison_count", "comparison_rate_per_1000"});
     for (size_t k = 0; k < o.evidence.group_types.size(); ++k)
         for (size_t m = 0; m < s.months.size(); ++m)
-            csv += csv_line({s.months[m].str(), std::string(o.study.crimes.types.name(o.evidence.group_types[k])), csv_number(s.target[k][m]),
+            csv += csv_line({s.months[m].str(), csv_text(o.study.crimes.types.name(o.evidence.group_types[k])), csv_number(s.target[k][m]),
                              csv_number(1000 * s.target[k][m] / s.target_population), csv_number(s.comparison[k][m]),
                              csv_number(1000 * s.comparison[k][m] / s.comparison_population)});
     return csv;

@@ -22,6 +22,14 @@ std::string csv_line(const std::vector<std::string>& fields) {
     return line + "\n";
 }
 
+std::string csv_text(std::string_view text) {
+    std::string cell;
+    cell.reserve(text.size() + 1);
+    if (!text.empty() && std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos) cell.push_back('\'');
+    cell.append(text);
+    return cell;
+}
+
 std::string csv_number(double v) { return std::isnan(v) ? std::string() : fmt::format("{}", v); }
 
 std::string table_csv(const Table& t) {
@@ -34,7 +42,7 @@ std::string table_csv(const Table& t) {
             if (c.is_null(r)) row.emplace_back();
             else if (c.type == Column::Type::integer) row.push_back(std::to_string(c.integers[r]));
             else if (c.type == Column::Type::real) row.push_back(csv_number(c.reals[r]));
-            else row.push_back(c.texts[r]);
+            else row.push_back(csv_text(c.texts[r]));
         }
         text += csv_line(row);
     }

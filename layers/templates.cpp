@@ -21,6 +21,12 @@ std::string_view template_text(std::string_view name) {
     throw std::logic_error(fmt::format("no report template '{}'", name));
 }
 
+std::vector<std::string_view> template_names() {
+    std::vector<std::string_view> names;
+    for (unsigned i = 0; i < detail::embedded_template_count; ++i) names.push_back(detail::embedded_templates[i].first);
+    return names;
+}
+
 std::string render_template(std::string_view name, const TemplateData& data) {
     mustache::mustache tmpl{std::string(template_text(name))};
     tmpl.set_custom_escape([](const std::string& s) { return html_escape(s); });

@@ -15,6 +15,8 @@ using TemplateData = kainjow::mustache::data;
 
 /// The text of the template `name` (the file name without .mustache). std::logic_error if there is none.
 std::string_view template_text(std::string_view name);
+/// The names of every template compiled in.
+std::vector<std::string_view> template_names();
 /// Renders template `name` with `data`. std::logic_error for a template that does not parse.
 std::string render_template(std::string_view name, const TemplateData& data);
 
