@@ -17,6 +17,7 @@
 #include "engine/errors.hpp"
 #include "engine/numbers.hpp"
 #include "engine/text.hpp"
+#include "layers/crs.hpp"
 #include "layers/csv.hpp"
 #include "layers/gdal_session.hpp"
 #include "layers/sources.hpp"
@@ -96,20 +97,8 @@ Areas read_areas(const std::string& path, const AreaOptions& options, AreaReport
     const std::string code_lower = lower_trim(report.code_field);
     report.vintage = code_lower == "lsoa11cd" ? "2011" : code_lower == "lsoa21cd" ? "2021" : "";
 
-    OGRSpatialReference target;
-    target.SetFromUserInput(options.working_crs.c_str());
-    target.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-    OGRSpatialReference source;
-    if (const OGRSpatialReference* srs = layer->GetSpatialRef()) {
-        source = *srs;
-    } else if (!options.input_crs.empty()) {
-        source.SetFromUserInput(options.input_crs.c_str());
-    } else {
-        throw InputError(fmt::format("{}: the layer has no CRS; name it with --crs", path));
-    }
-    source.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-    std::unique_ptr<OGRCoordinateTransformation> transform(OGRCreateCoordinateTransformation(&source, &target));
-    if (!transform) throw InputError(fmt::format("{}: cannot transform the layer's CRS to {}: {}", path, options.working_crs, gdal_message()));
+    const LayerTransform lt = layer_transform(*layer, path, options.input_crs, options.working_crs, "name it with --crs");
+    OGRCoordinateTransformation* transform = lt.transform.get();
 
     Areas unsorted;
     std::vector<std::string> repaired;
@@ -126,7 +115,7 @@ Areas read_areas(const std::string& path, const AreaOptions& options, AreaReport
         const auto type = wkbFlatten(g->getGeometryType());
         if (type != wkbPolygon && type != wkbMultiPolygon)
             throw InputError(fmt::format("{}: geometry is a {}, not a polygon", where, g->getGeometryName()));
-        if (g->transform(transform.get()) != OGRERR_NONE)
+        if (g->transform(transform) != OGRERR_NONE)
             throw InputError(fmt::format("{}: cannot reproject to {}", where, options.working_crs));
         geos::Geometry geometry = to_geos(*g);
         GEOSContextHandle_t ctx = geos::context();

@@ -165,24 +165,9 @@ std::vector<Row> read_ogr_rows(const std::string& path, const AssetOptions& opti
         layer = ds->GetLayer(0);
     }
     report.layer = layer->GetName();
-    OGRSpatialReference target;
-    target.SetFromUserInput(options.working_crs.c_str());
-    target.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-    OGRSpatialReference source;
-    if (const OGRSpatialReference* srs = layer->GetSpatialRef()) {
-        source = *srs;
-        const char* authority = srs->GetAuthorityName(nullptr);
-        const char* code = srs->GetAuthorityCode(nullptr);
-        report.crs = authority && code ? fmt::format("{}:{}", authority, code) : (srs->GetName() ? srs->GetName() : "(unnamed CRS)");
-    } else if (!options.input_crs.empty()) {
-        source.SetFromUserInput(options.input_crs.c_str());
-        report.crs = options.input_crs;
-    } else {
-        throw InputError(fmt::format("{}: layer '{}' has no CRS; name it with --asset-crs", path, layer->GetName()));
-    }
-    source.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-    std::unique_ptr<OGRCoordinateTransformation> transform(OGRCreateCoordinateTransformation(&source, &target));
-    if (!transform) throw InputError(fmt::format("{}: cannot transform the layer's CRS to {}: {}", path, options.working_crs, gdal_message()));
+    const LayerTransform lt = layer_transform(*layer, path, options.input_crs, options.working_crs, "name it with --asset-crs");
+    report.crs = lt.crs;
+    OGRCoordinateTransformation* transform = lt.transform.get();
     const OGRFeatureDefn* defn = layer->GetLayerDefn();
     std::vector<std::string> names;
     for (int i = 0; i < defn->GetFieldCount(); ++i) names.push_back(lower_trim(defn->GetFieldDefn(i)->GetNameRef()));
@@ -201,7 +186,7 @@ std::vector<Row> read_ogr_rows(const std::string& path, const AssetOptions& opti
         if (auto it = row.fields.find("osm_id"); it != row.fields.end()) row.where += fmt::format(" (OSM id {})", it->second);
         OGRGeometry* g = feature->GetGeometryRef();
         if (g && !g->IsEmpty()) {
-            if (g->transform(transform.get()) != OGRERR_NONE) throw InputError(fmt::format("{}: cannot reproject to {}", row.where, options.working_crs));
+            if (g->transform(transform) != OGRERR_NONE) throw InputError(fmt::format("{}: cannot reproject to {}", row.where, options.working_crs));
             std::vector<unsigned char> wkb(g->WkbSize());
             g->exportToWkb(wkbNDR, wkb.data(), wkbVariantIso);
             row.geometry = geos::from_wkb(wkb.data(), wkb.size());

@@ -1,6 +1,7 @@
 #include "layers/crs.hpp"
 
 #include <fmt/core.h>
+#include <ogrsf_frmts.h>
 #include <proj.h>
 #include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
@@ -10,6 +11,7 @@
 #include <limits>
 
 #include "engine/errors.hpp"
+#include "layers/gdal_session.hpp"
 
 namespace safer::layers {
 
@@ -142,6 +144,30 @@ AreaOfUse area_of_use(const std::string& crs) {
         return a;
     }
     return AreaOfUse{};
+}
+
+LayerTransform layer_transform(OGRLayer& layer, const std::string& path, const std::string& fallback_crs, const std::string& working_crs,
+                               const std::string& hint) {
+    LayerTransform t;
+    OGRSpatialReference target;
+    target.SetFromUserInput(working_crs.c_str());
+    target.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    OGRSpatialReference source;
+    if (const OGRSpatialReference* srs = layer.GetSpatialRef()) {
+        source = *srs;
+        const char* authority = srs->GetAuthorityName(nullptr);
+        const char* code = srs->GetAuthorityCode(nullptr);
+        t.crs = authority && code ? fmt::format("{}:{}", authority, code) : (srs->GetName() ? srs->GetName() : "(unnamed CRS)");
+    } else if (!fallback_crs.empty()) {
+        source.SetFromUserInput(fallback_crs.c_str());
+        t.crs = fallback_crs;
+    } else {
+        throw InputError(fmt::format("{}: layer '{}' has no CRS; {}", path, layer.GetName(), hint));
+    }
+    source.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    t.transform.reset(OGRCreateCoordinateTransformation(&source, &target));
+    if (!t.transform) throw InputError(fmt::format("{}: cannot transform the layer's CRS to {}: {}", path, working_crs, gdal_message()));
+    return t;
 }
 
 } // namespace safer::layers

@@ -4,6 +4,9 @@
 #include <string>
 #include <vector>
 
+class OGRLayer;
+class OGRCoordinateTransformation;
+
 namespace safer::layers {
 
 /// A lon/lat box in degrees.
@@ -40,5 +43,16 @@ void check_crs(const std::string& crs, const std::string& what);
 void check_working_crs(const std::string& crs);
 bool is_geographic(const std::string& crs);
 AreaOfUse area_of_use(const std::string& crs);
+
+/// The transformation of an OGR layer's features to `working_crs` (GIS axis order), from the
+/// layer's own CRS or, when it has none, from `fallback_crs`. `crs` names the source CRS
+/// ("EPSG:27700", or its name). Throws InputError naming `path` when the layer has no CRS and no
+/// fallback is given (`hint` says which option gives one), or when the CRSs cannot be transformed.
+struct LayerTransform {
+    std::unique_ptr<OGRCoordinateTransformation> transform;
+    std::string crs;
+};
+LayerTransform layer_transform(OGRLayer& layer, const std::string& path, const std::string& fallback_crs, const std::string& working_crs,
+                               const std::string& hint);
 
 } // namespace safer::layers
