@@ -77,6 +77,32 @@ struct AreaIndex::Impl {
 };
 
 AreaIndex::AreaIndex(const Areas& areas) : m_impl(std::make_unique<Impl>(areas)) {}
+
+std::vector<AreaOverlap> AreaIndex::overlaps(size_t limit, size_t* total) const {
+    const Impl& m = *m_impl;
+    GEOSContextHandle_t ctx = geos::context();
+    Impl::ThreadGeometries local;
+    std::vector<AreaOverlap> found;
+    size_t count = 0;
+    for (size_t b = 0; b < m.areas.size(); ++b) {
+        const geos::Geometry inside = geos::checked(GEOSPointOnSurface_r(ctx, m.areas.geometry[b].get()), "point on surface");
+        double x = 0, y = 0;
+        GEOSGeomGetX_r(ctx, inside.get(), &x);
+        GEOSGeomGetY_r(ctx, inside.get(), &y);
+        const Box at(BoxPoint(x, y), BoxPoint(x, y));
+        for (auto it = m.tree.qbegin(bgi::intersects(at)); it != m.tree.qend(); ++it) {
+            const auto a = static_cast<size_t>(it->second);
+            if (a == b || GEOSPreparedContainsProperly_r(ctx, m.prepared(local, it->second), inside.get()) != 1) continue;
+            ++count;
+            if (found.size() >= limit) continue;
+            const geos::Geometry common = geos::checked(GEOSIntersection_r(ctx, m.areas.geometry[a].get(), m.areas.geometry[b].get()), "intersection");
+            const double area = geos::area(common.get()), own = geos::area(m.areas.geometry[b].get());
+            found.push_back({a, b, area, own > 0 ? area / own : 0});
+        }
+    }
+    if (total) *total = count;
+    return found;
+}
 AreaIndex::~AreaIndex() = default;
 
 std::vector<int32_t> AreaIndex::locate(const std::vector<double>& x, const std::vector<double>& y,

@@ -1,5 +1,9 @@
 #include "engine/crime_types.hpp"
 
+#include <fmt/core.h>
+
+#include "engine/errors.hpp"
+
 #include "engine/text.hpp"
 
 namespace safer {
@@ -16,6 +20,10 @@ CrimeTypeId CrimeTypes::intern(std::string_view raw) {
     if (auto it = m_by_key.find(key); it != m_by_key.end()) {
         id = it->second;
     } else {
+        if (m_names.size() >= max_crime_types)
+            throw InputError(fmt::format("more than {} distinct crime types (the next is '{}'): is the type column the right one? Name it with "
+                                         "--type-field",
+                                         max_crime_types, key.substr(0, 60)));
         id = static_cast<CrimeTypeId>(m_names.size());
         m_names.emplace_back(trim(raw));
         m_by_key.emplace(std::move(key), id);

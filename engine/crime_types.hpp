@@ -33,6 +33,10 @@ inline constexpr size_t known_crime_type_count = std::size(known_crime_types);
 
 /// The table of crime types met in a run: the known ones first, then any unknown type, kept under
 /// its own spelling (trimmed) so nothing is lost, and reported.
+/// Distinct crime types a run may hold: police.uk has 14; the Home Office offence list a few
+/// hundred. More means a column of free text was taken for the type.
+inline constexpr size_t max_crime_types = 10'000;
+
 class CrimeTypes {
 public:
     CrimeTypes();

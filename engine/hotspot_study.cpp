@@ -19,19 +19,57 @@ struct Units {
     std::vector<double> period_count; // unit-major: unit * P + period
 };
 
+/// The box of the middle 98 % of the selected incidents (1 % to 99 % of x and of y), grown by
+/// its own width and height; incidents beyond it are outlying (police.uk files hold a few rows
+/// located hundreds of kilometres from their force).
+void outlying_points(HotspotResult& r, const Incidents& in, const std::vector<uint8_t>& selected) {
+    std::vector<double> xs, ys;
+    for (size_t i = 0; i < in.size(); ++i)
+        if (selected[i]) xs.push_back(in.x[i]), ys.push_back(in.y[i]);
+    if (xs.size() < 200) return; // too few to tell outliers from a spread
+    const auto quantile = [](std::vector<double> v, double q) {
+        const auto k = static_cast<size_t>(q * static_cast<double>(v.size() - 1));
+        std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+        return v[k];
+    };
+    Extent core{quantile(xs, 0.01), quantile(ys, 0.01), quantile(xs, 0.99), quantile(ys, 0.99)};
+    const double grow = std::max({core.width(), core.height(), 1000.0});
+    const Extent near = core.grown(grow);
+    r.core_extent = core;
+    double farthest = -1;
+    const double cx = (core.min_x + core.max_x) / 2, cy = (core.min_y + core.max_y) / 2;
+    for (size_t k = 0; k < xs.size(); ++k)
+        if (xs[k] < near.min_x || xs[k] > near.max_x || ys[k] < near.min_y || ys[k] > near.max_y) {
+            ++r.outlying;
+            const double d = std::hypot(xs[k] - cx, ys[k] - cy);
+            if (d > farthest) farthest = d, r.outlying_x = xs[k], r.outlying_y = ys[k];
+        }
+}
+
+/// ": N incident(s) lie far from the rest ..." when there are outlying points, else "".
+std::string outlying_text(const HotspotResult& r) {
+    if (!r.outlying) return "";
+    return fmt::format(": {} incident(s) lie far from the rest (the farthest at x {:.0f}, y {:.0f}) and stretch the grid, where the rest span "
+                       "{:.1f} x {:.1f} km",
+                       r.outlying, r.outlying_x, r.outlying_y, r.core_extent.width() / 1000, r.core_extent.height() / 1000);
+}
+
 /// Grid units over the study area (or the selected incidents' extent) and their counts.
 Units grid_units_of(HotspotResult& r, const Incidents& in, const std::vector<uint8_t>& selected, const std::vector<int32_t>& period,
                     const Areas& areas, double cell, size_t P) {
     Units u;
     Extent extent = areas.extent();
-    if (extent.empty())
+    if (extent.empty()) {
         for (size_t i = 0; i < in.size(); ++i)
             if (selected[i]) extent.add(in.x[i], in.y[i]);
+        outlying_points(r, in, selected);
+    }
     const double n_cells = Grid::cells_covering(extent, 0, cell);
     if (n_cells > max_grid_cells)
         throw InputError(fmt::format("--grid {} m: the grid would have {:.0f} cells over {:.1f} x {:.1f} km, more than the {:.0f} million "
-                                     "a hotspot layer can hold; use --grid {:.0f} or larger",
-                                     cell, n_cells, extent.width() / 1000, extent.height() / 1000, max_grid_cells / 1e6,
+                                     "a hotspot layer can hold{}; {}use --grid {:.0f} or larger",
+                                     cell, n_cells, extent.width() / 1000, extent.height() / 1000, max_grid_cells / 1e6, outlying_text(r),
+                                     r.outlying ? "give --areas (the LSOAs of the area studied) so the grid covers only it, or " : "",
                                      std::ceil(cell * std::sqrt(n_cells / max_grid_cells))));
     const Grid& grid = r.grid = Grid::covering(extent, 0, cell);
     u.cells.nx = static_cast<int32_t>(grid.nx);
@@ -53,6 +91,7 @@ Units grid_units_of(HotspotResult& r, const Incidents& in, const std::vector<uin
         const int32_t k = grid.contains(row, col) ? unit_of_cell[grid.index(row, col)] : -1;
         if (k < 0) {
             ++r.off_grid; // inside a polygon but in a cell whose centre is outside it
+            r.off_grid_incidents.push_back(i);
             continue;
         }
         r.count[static_cast<size_t>(k)] += in.weight_of(i);
@@ -194,6 +233,13 @@ HotspotResult analyse_hotspots(const Incidents& in, const std::vector<uint8_t>& 
                                  : area_units_of(r, in, selected, periods.of, area_of, areas, o.rates, P);
     const size_t n = r.units();
     if (n < 2) throw InputError(fmt::format("only {} unit(s): hotspot statistics need many units (30 or more)", n));
+    const double work = static_cast<double>(n) * (o.permutations + 1.0) * (o.permutations > 0 ? 2 : 1);
+    if (work > max_permutation_work)
+        throw InputError(fmt::format("{} units with {} permutations is {:.2g} unit-permutations of Gi* and local Moran's I, more than the {:.2g} "
+                                     "that run in a few minutes{}; {}give fewer --permutations (0 for analytic p-values only){}",
+                                     n, o.permutations, work, max_permutation_work, outlying_text(r),
+                                     r.grid_units && areas.geometry.empty() ? "give --areas (the LSOAs of the area studied) so the grid covers only it, " : "",
+                                     r.grid_units ? ", or a larger --grid" : ""));
     // The analysed value: counts, or rates per 1,000 residents.
     std::vector<double> value = r.count;
     if (o.rates) {

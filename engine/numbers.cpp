@@ -44,6 +44,12 @@ std::optional<double> parse_grouped_number(std::string_view text) {
     return parse_number(digits);
 }
 
+std::optional<double> parse_people(std::string_view text) {
+    const std::optional<double> v = parse_grouped_number(text);
+    if (!v || *v < 0 || *v > max_people || *v != std::floor(*v)) return std::nullopt;
+    return *v == 0 ? 0.0 : *v; // no -0
+}
+
 std::optional<long long> parse_whole_number(std::string_view text, long long min, long long max) {
     const std::optional<double> v = parse_number(text);
     if (!v || *v != std::floor(*v) || *v < static_cast<double>(min) || *v > static_cast<double>(max)) return std::nullopt;

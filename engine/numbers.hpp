@@ -16,6 +16,12 @@ std::optional<double> parse_number(std::string_view text);
 /// part, so "1,2,3" and "12,34" fail.
 std::optional<double> parse_grouped_number(std::string_view text);
 
+/// Residents or households of an area: a whole number (thousands separators allowed, as the ONS
+/// writes them) from 0 to max_people. "1e308" and "0.0001" are not populations.
+std::optional<double> parse_people(std::string_view text);
+/// More than the population of the UK (67 million in 2021) with room to spare.
+inline constexpr double max_people = 100'000'000;
+
 /// A whole number from parse_number that is exactly an integer ("3", "3.0", "3e2"), in
 /// [min, max].
 std::optional<long long> parse_whole_number(std::string_view text, long long min, long long max);

@@ -12,7 +12,7 @@ struct ReasonNames {
 constexpr ReasonNames reason_names[reject_reason_count] = {
     {"malformed_row", "malformed row (wrong number of fields or unclosed quote)"},
     {"bad_month", "month is not YYYY-MM"},
-    {"outside_window", "month outside --from/--to"},
+    {"outside_window", "month outside the months analysed"},
     {"no_location", "no location"},
     {"not_a_number", "coordinate is not a number"},
     {"zero_coordinates", "zero coordinates"},
@@ -22,6 +22,7 @@ constexpr ReasonNames reason_names[reject_reason_count] = {
     {"duplicate_row", "exact duplicate of an earlier row with the same Crime ID"},
     {"outside_areas", "located outside every area"},
     {"bad_weight", "weight empty, not a number or negative"},
+    {"edge_cell", "in an edge cell of the hotspot grid whose centre is outside the study area"},
 };
 } // namespace
 
@@ -37,6 +38,16 @@ void Rejects::sort() {
     std::stable_sort(m_items.begin(), m_items.end(), [](const Reject& a, const Reject& b) {
         return a.source != b.source ? a.source < b.source : a.line < b.line;
     });
+}
+
+void Rejects::move_outside_window(Month from, Month to) {
+    for (Reject& r : m_items)
+        if (r.month.valid() && r.reason > RejectReason::outside_window && (r.month < from || r.month > to)) {
+            --m_counts[static_cast<size_t>(r.reason)];
+            ++m_counts[static_cast<size_t>(RejectReason::outside_window)];
+            r.reason = RejectReason::outside_window;
+            r.detail = r.month.str() + ": outside the months analysed";
+        }
 }
 
 } // namespace safer

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/month.hpp"
+
 namespace safer {
 
 /// Why a row was not used. Checks run in this order and the first that fails names the reason.
@@ -22,8 +24,9 @@ enum class RejectReason : uint8_t {
     duplicate_row,     // the same row, Crime ID included, met before
     outside_areas,     // located, but in none of the areas given
     bad_weight,        // --weight given and the row's weight is empty, not a number, or negative
+    edge_cell,         // in the study area, but in an edge cell of a hotspot grid whose centre lies outside it (not a unit)
 };
-inline constexpr size_t reject_reason_count = 12;
+inline constexpr size_t reject_reason_count = 13;
 
 /// A short stable code (the `reason` field of the rejects layer).
 std::string_view reason_code(RejectReason reason);
@@ -35,15 +38,20 @@ struct Reject {
     uint64_t line;   // 1-based line (or feature number for OGR layers)
     RejectReason reason;
     std::string detail;
+    Month month;     // the row's month where it was read before the row was rejected
 };
 
 /// The reject log of a run: every rejected row, and counts by reason.
 class Rejects {
 public:
-    void add(uint32_t source, uint64_t line, RejectReason reason, std::string detail = {}) {
-        m_items.push_back(Reject{source, line, reason, std::move(detail)});
+    void add(uint32_t source, uint64_t line, RejectReason reason, std::string detail = {}, Month month = {}) {
+        m_items.push_back(Reject{source, line, reason, std::move(detail), month});
         ++m_counts[static_cast<size_t>(reason)];
     }
+    /// Rows rejected for a reason checked after the month (no location, a duplicate, ...) whose
+    /// month lies outside `from`..`to` become outside_window, as if the window had been applied
+    /// while reading: the counts by reason do not depend on how the months were chosen.
+    void move_outside_window(Month from, Month to);
     void append(const Rejects& other);
     uint64_t count(RejectReason reason) const { return m_counts[static_cast<size_t>(reason)]; }
     uint64_t total() const { return m_items.size(); }

@@ -57,12 +57,6 @@ std::pair<long long, long long> file_stamp(const std::string& path) {
 }
 
 // "29,199": thousands separators, as in the IoD files.
-double parse_number(std::string_view text, bool& ok) {
-    const std::optional<double> v = parse_grouped_number(text);
-    ok = v && *v >= 0;
-    return v ? *v : std::nan("");
-}
-
 } // namespace
 
 Areas read_areas(const std::string& path, const AreaOptions& options, AreaReport& report, Progress& progress) {
@@ -167,8 +161,7 @@ void join_population(Areas& areas, const std::string& path, const PopulationOpti
     CsvReader csv(*input, path);
     std::vector<std::string_view> fields;
     if (!csv.next(fields)) throw InputError(fmt::format("{}: the population file is empty", path));
-    std::vector<std::string> names;
-    for (std::string_view f : fields) names.push_back(lower_trim(f));
+    const std::vector<std::string> names = header_names(fields, path);
     const auto find = [&](const std::string& wanted, auto&& test) -> std::optional<size_t> {
         if (!wanted.empty()) {
             for (size_t i = 0; i < names.size(); ++i)
@@ -195,7 +188,7 @@ void join_population(Areas& areas, const std::string& path, const PopulationOpti
 
     std::unordered_map<std::string, size_t> area_index;
     for (size_t i = 0; i < areas.size(); ++i) area_index.emplace(areas.code[i], i);
-    std::vector<uint8_t> seen(areas.size(), 0);
+    std::vector<uint64_t> seen(areas.size(), 0); // the line that gave each area its values
     while (csv.next(fields)) {
         ++report.rows;
         const size_t need = std::max({*code, population.value_or(0), households.value_or(0)}) + 1;
@@ -206,17 +199,18 @@ void join_population(Areas& areas, const std::string& path, const PopulationOpti
             ++report.codes_not_in_areas;
             continue;
         }
+        if (seen[it->second])
+            throw InputError(fmt::format("{}: lines {} and {} both give area {}; keep one row for each area", path, seen[it->second], csv.line(), it->first));
         const auto value = [&](size_t column) {
-            bool ok = false;
-            const double v = parse_number(fields[column], ok);
-            if (!ok)
-                throw InputError(fmt::format("{}: line {}: '{}' in column '{}' is not a count", path, csv.line(),
-                                             fields[column].substr(0, 40), names[column]));
-            return v;
+            const std::optional<double> v = parse_people(fields[column]);
+            if (!v)
+                throw InputError(fmt::format("{}: line {}: '{}' in column '{}' is not a count of people (a whole number from 0 to 100,000,000)", path,
+                                             csv.line(), fields[column].substr(0, 40), names[column]));
+            return *v;
         };
         if (population) areas.population[it->second] = value(*population);
         if (households) areas.households[it->second] = value(*households);
-        seen[it->second] = 1;
+        seen[it->second] = csv.line();
     }
     for (size_t i = 0; i < areas.size(); ++i) {
         if (seen[i])

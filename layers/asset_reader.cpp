@@ -71,8 +71,7 @@ std::vector<Row> read_csv_rows(const std::string& path, const AssetOptions& opti
     CsvReader csv(*input, path);
     std::vector<std::string_view> fields;
     if (!csv.next(fields)) throw InputError(fmt::format("{}: the file is empty; expected a header with x and y columns", path));
-    std::vector<std::string> names;
-    for (std::string_view f : fields) names.push_back(lower_trim(f));
+    const std::vector<std::string> names = header_names(fields, path);
     const auto cx = find_column(names, options.x_field, x_names);
     const auto cy = find_column(names, options.y_field, y_names);
     if (!cx || !cy)

@@ -1,4 +1,5 @@
 #include "layers/browser.hpp"
+#include "layers/output_files.hpp"
 
 #include <fcntl.h>
 #include <fmt/core.h>
@@ -52,7 +53,7 @@ std::string file_url(const std::string& path) {
 
 std::string print_to_pdf(const std::string& chromium, const std::string& html, const std::string& pdf, int timeout_seconds) {
     // A profile of its own, removed afterwards, so a user's running browser is never involved.
-    std::string profile_template = (fs::temp_directory_path() / "safer-chromium-XXXXXX").string();
+    std::string profile_template = (fs::path(process_temp_dir()) / "chromium-XXXXXX").string();
     if (!::mkdtemp(profile_template.data())) return "cannot make a temporary browser profile";
     const std::string profile = profile_template;
     std::vector<std::string> args{chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer", "--no-first-run",

@@ -3,6 +3,8 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
+#include <unordered_map>
+
 #include "engine/errors.hpp"
 #include "engine/text.hpp"
 #include "layers/csv.hpp"
@@ -24,8 +26,7 @@ CodeTable read_code_table(const std::string& path, const std::vector<std::string
     CsvReader csv(*input, path);
     std::vector<std::string_view> fields;
     if (!csv.next(fields)) throw InputError(fmt::format("{}: the file is empty", path));
-    std::vector<std::string> names;
-    for (std::string_view f : fields) names.push_back(lower_trim(f));
+    const std::vector<std::string> names = header_names(fields, path);
     std::optional<size_t> code;
     for (size_t i = 0; i < names.size() && !code; ++i) {
         const std::string& n = names[i];
@@ -46,6 +47,7 @@ CodeTable read_code_table(const std::string& path, const std::vector<std::string
         index.push_back(*found);
         t.columns.emplace_back(trim(fields[*found]));
     }
+    std::unordered_map<std::string, uint64_t> line_of;
     while (csv.next(fields)) {
         ++t.rows;
         std::vector<std::string> row;
@@ -54,7 +56,9 @@ CodeTable read_code_table(const std::string& path, const std::vector<std::string
                 throw InputError(fmt::format("{}: line {}: {} fields; the header has {}", path, csv.line(), fields.size(), names.size()));
             row.emplace_back(trim(fields[i]));
         }
-        t.values[std::string(trim(fields[*code]))] = std::move(row);
+        const auto [it, fresh] = t.values.emplace(std::string(trim(fields[*code])), std::move(row));
+        if (!fresh) throw InputError(fmt::format("{}: lines {} and {} both give area {}; keep one row for each area", path, line_of[it->first], csv.line(), it->first));
+        line_of[it->first] = csv.line();
     }
     return t;
 }

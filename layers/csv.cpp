@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "engine/errors.hpp"
+#include "engine/text.hpp"
 
 namespace safer::layers {
 
@@ -101,14 +102,7 @@ bool CsvReader::next(std::vector<std::string_view>& fields) {
                                    std::memcmp(m_buffer.data() + m_pos, "\xFE\xFF", 2) == 0))
             throw InputError(fmt::format("{}: the file is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as "
                                          "UTF-8 CSV", m_name));
-        if (!next(fields)) return false;
-        // The header cannot hold a carriage return: lines that end in one alone (classic Mac)
-        // would make the whole file one line.
-        for (std::string_view f : fields)
-            if (f.find('\r') != std::string_view::npos)
-                throw InputError(fmt::format("{}: line {}: the lines end in a carriage return alone (old Mac format); "
-                                             "convert the file to LF or CRLF line endings", m_name, m_record_line));
-        return true;
+        return next(fields);
     }
     for (;;) {
         if (m_pos >= m_end) {
@@ -124,6 +118,12 @@ bool CsvReader::next(std::vector<std::string_view>& fields) {
             continue;
         }
         char* record_end = newline ? newline : limit;
+        // A carriage return alone ends a line too (classic Mac files, or one stray in a file), as
+        // Python's csv module reads it; one before a line feed is part of CRLF.
+        if (char* cr = static_cast<char*>(std::memchr(start, '\r', static_cast<size_t>(record_end - start))); cr && cr + 1 < record_end) {
+            newline = cr;
+            record_end = cr;
+        }
         char* quote = static_cast<char*>(std::memchr(start, '"', static_cast<size_t>(record_end - start)));
         if (!quote) {
             char* content_end = record_end;
@@ -161,6 +161,14 @@ bool CsvReader::next(std::vector<std::string_view>& fields) {
                 continue;
             }
             if (ch == '\n') break;
+            if (ch == '\r') { // a carriage return alone ends the record; before a line feed it is CRLF's
+                if (p + 1 == limit && !m_eof) {
+                    need_more = true;
+                    break;
+                }
+                if (p + 1 == limit || p[1] != '\n') break;
+                continue;
+            }
             if (ch == ',') state = State::field_start;
             else if (ch == '"' && state == State::field_start) state = State::quoted;
             else state = State::unquoted;
@@ -190,6 +198,20 @@ bool CsvReader::next(std::vector<std::string_view>& fields) {
         split_quoted(start, content_end, fields);
         return true;
     }
+}
+
+std::vector<std::string> header_names(const std::vector<std::string_view>& fields, const std::string& path) {
+    std::vector<std::string> names;
+    for (std::string_view f : fields) {
+        std::string name = lower_trim(f);
+        if (!name.empty())
+            for (size_t i = 0; i < names.size(); ++i)
+                if (names[i] == name)
+                    throw InputError(fmt::format("{}: line 1: the column '{}' appears twice (columns {} and {}); name each column once", path,
+                                                 std::string(trim(f)), i + 1, names.size() + 1));
+        names.push_back(std::move(name));
+    }
+    return names;
 }
 
 } // namespace safer::layers

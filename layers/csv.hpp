@@ -48,4 +48,10 @@ private:
     bool m_unclosed_quote = false;
 };
 
+/// A header's column names, lower-cased and trimmed, for finding columns by name. InputError
+/// naming `path` and the column when a name (other than an empty one) appears twice: which of
+/// the two holds the values could only be guessed (two Longitude columns, one of them empty,
+/// would put every incident at longitude 0).
+std::vector<std::string> header_names(const std::vector<std::string_view>& fields, const std::string& path);
+
 } // namespace safer::layers

@@ -125,7 +125,7 @@ GeoPackageWriter::GeoPackageWriter(std::string path, bool overwrite, std::string
         m_impl->postgis = parse_postgis_target(path);
         m_impl->path = m_impl->postgis->display;
         m_impl->extras.title = "schema " + m_impl->postgis->schema;
-        m_impl->temp = (fs::temp_directory_path() / fmt::format(".safer-postgis-{}-{}.gpkg", ::getpid(), counter++)).string();
+        m_impl->temp = (fs::path(process_temp_dir()) / fmt::format("postgis-{}.gpkg", counter++)).string();
     } else {
         m_impl->path = std::move(path);
         m_impl->temp = temporary_path(m_impl->path);

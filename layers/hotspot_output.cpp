@@ -159,6 +159,11 @@ std::vector<std::string> hotspot_warnings(const HotspotResult& r, const Areas& a
                                 "and their local Moran's I is 0",
                                 r.islands.size(), fmt::join(names, ", "), r.islands.size() > 10 ? ", ..." : ""));
     }
+    if (r.outlying > 0)
+        w.push_back(fmt::format("{} incident(s) lie far from the rest (the farthest at x {:.0f}, y {:.0f}) and stretch the grid over {:.0f} km2 where the "
+                                "rest span {:.0f} km2, so most cells are empty; give --areas (the LSOAs of the area studied) to grid only the study area",
+                                r.outlying, r.outlying_x, r.outlying_y, r.grid.extent().width() * r.grid.extent().height() / 1e6,
+                                r.core_extent.width() * r.core_extent.height() / 1e6));
     for (const std::string& m : r.gi.warnings) w.push_back(m);
     for (size_t t : r.constant_periods) w.push_back(fmt::format("{} {}: every unit has the same count, so Gi* is 0 there", period_name(o.by), r.periods[t]));
     return w;
@@ -169,7 +174,7 @@ std::vector<std::string> hotspot_summary(const HotspotResult& r, const HotspotOp
     std::vector<std::string> lines;
     if (r.off_grid > 0)
         lines.push_back(fmt::format("{} incidents lie in the study area but in edge cells whose centre is outside it, which are "
-                                    "not units; they are not counted",
+                                    "not units; they are in the rejects layer (edge_cell)",
                                     r.off_grid));
     lines.push_back(fmt::format("{} incidents of {} in {} units", r.incidents, selection, r.units()));
     lines.push_back(fmt::format("Gi*: {} hot and {} cold units at 95 % (p < 0.05); with the Benjamini-Hochberg FDR: {} hot, {} cold", r.hot95, r.cold95,

@@ -112,13 +112,17 @@ struct RowSink {
     const IngestOptions& options;
     uint32_t source;
     bool lonlat;
+    const std::string& display;
+    Month row_month{}; // of the row being read, once known
 
     // Applies the per-row checks shared by every format; true when the row is used.
     bool take(uint64_t line, std::string_view month_text, bool month_is_date, std::string_view x_text,
               std::string_view y_text, std::string_view type, std::string_view id, std::string_view location,
               std::string_view lsoa, std::string_view outcome, uint64_t row_hash, std::string_view weight_text) {
+        row_month = Month{};
         const std::optional<Month> month = month_is_date ? parse_month_prefix(month_text) : Month::parse(trim(month_text));
         if (!month) return reject(line, RejectReason::bad_month, fmt::format("Month '{}'", clip(month_text)));
+        row_month = *month;
         if (!options.window.contains(*month)) return reject(line, RejectReason::outside_window, month->str());
         double x = 0, y = 0;
         const Coord cx = parse_coordinate(x_text, x);
@@ -149,7 +153,14 @@ struct RowSink {
         in.y.push_back(y);
         in.month.push_back(month);
         type = trim(type);
-        in.type.push_back(chunk.types.intern(type.empty() ? std::string_view("(blank)") : type));
+        if (type.empty()) type = "(blank)";
+        // A column of free text taken for the type (an id, a description) would make a type of
+        // every row; type ids would run out and the groups would mean nothing.
+        if (chunk.types.size() >= max_crime_types && !chunk.types.find(type))
+            throw InputError(fmt::format("{}: line {}: more than {} distinct crime types (the next is '{}'): is the type column the right one? "
+                                         "Name it with --type-field",
+                                         display, line, max_crime_types, clip(type)));
+        in.type.push_back(chunk.types.intern(type));
         in.crime_id.push_back(trim(id));
         in.location.push_back(location);
         in.lsoa_code_source.push_back(trim(lsoa));
@@ -162,7 +173,7 @@ struct RowSink {
     }
 
     bool reject(uint64_t line, RejectReason reason, std::string detail) {
-        chunk.rejects.add(source, line, reason, std::move(detail));
+        chunk.rejects.add(source, line, reason, std::move(detail), row_month);
         return false;
     }
 
@@ -183,8 +194,7 @@ void read_csv_source(const SourceFile& file, uint32_t source, const IngestOption
     CsvReader csv(*input, file.display);
     std::vector<std::string_view> fields;
     if (!csv.next(fields)) throw InputError(fmt::format("{}: the file is empty; expected a header: {}", file.display, police_header));
-    std::vector<std::string> names;
-    for (std::string_view f : fields) names.push_back(lower_trim(f));
+    const std::vector<std::string> names = header_names(fields, file.display);
 
     Columns c{};
     c.width = names.size();
@@ -232,10 +242,11 @@ void read_csv_source(const SourceFile& file, uint32_t source, const IngestOption
         chunk.crs = !options.input_crs.empty() ? options.input_crs : is_lonlat_name(names[c.x]) ? "EPSG:4326" : "EPSG:27700";
     }
     c.required = std::max({c.x, c.y, c.month, c.type}) + 1;
-    RowSink sink{chunk, options, source, is_geographic(chunk.crs)};
+    RowSink sink{chunk, options, source, is_geographic(chunk.crs), file.display};
     const auto field = [&](std::optional<size_t> i) { return i && *i < fields.size() ? fields[*i] : std::string_view{}; };
     while (csv.next(fields)) {
         ++chunk.rows;
+        sink.row_month = Month{};
         const uint64_t line = csv.line();
         if (csv.unclosed_quote()) {
             sink.reject(line, RejectReason::malformed_row, "a quoted field is never closed");
@@ -307,7 +318,7 @@ void read_ogr_source(const SourceFile& file, uint32_t source, const IngestOption
     else
         throw InputError(fmt::format("{}: layer '{}' has no CRS; name it with --crs", file.display, layer->GetName()));
     chunk.format = ds->GetDriver() ? ds->GetDriver()->GetDescription() : "OGR";
-    RowSink sink{chunk, options, source, is_geographic(chunk.crs)};
+    RowSink sink{chunk, options, source, is_geographic(chunk.crs), file.display};
     const bool month_is_date = gm && (defn->GetFieldDefn(static_cast<int>(*gm))->GetType() == OFTDate ||
                                       defn->GetFieldDefn(static_cast<int>(*gm))->GetType() == OFTDateTime);
     const auto text = [](OGRFeature& f, std::optional<size_t> i) -> std::string {
@@ -327,6 +338,7 @@ void read_ogr_source(const SourceFile& file, uint32_t source, const IngestOption
         } else {
             month = parse_month_prefix(text(*feature, gm));
         }
+        sink.row_month = month.value_or(Month{});
         if (!month) {
             sink.reject(line, RejectReason::bad_month, fmt::format("{} '{}'", names[*gm], text(*feature, gm)));
             continue;
@@ -400,6 +412,8 @@ void refuse_repeated_files(const std::vector<SourceFile>& files) {
         if (f.kind == SourceFile::Kind::vsi) {
             const size_t at = f.path.find(f.file);
             key += "|" + (at == std::string::npos ? f.path : f.path.substr(at + f.file.size()));
+        } else if (f.kind == SourceFile::Kind::zip) {
+            key += fmt::format("|member {}", f.zip_file_number); // two members of one name are two files
         }
         const auto [it, fresh] = seen.emplace(key, &f);
         if (!fresh)
@@ -411,7 +425,7 @@ void refuse_repeated_files(const std::vector<SourceFile>& files) {
 void refuse_repeated_contents(const std::vector<SourceFile>& files, const std::vector<Chunk>& chunks) {
     std::map<std::string, size_t> seen;
     for (size_t i = 0; i < files.size(); ++i) {
-        if (files[i].kind == SourceFile::Kind::vsi || chunks[i].sha256.empty()) continue;
+        if (files[i].kind == SourceFile::Kind::vsi || files[i].kind == SourceFile::Kind::zip || chunks[i].sha256.empty()) continue;
         const auto [it, fresh] = seen.emplace(chunks[i].sha256, i);
         if (!fresh)
             throw InputError(fmt::format("{} and {} hold the same bytes (SHA-256 {}): the same file twice would count its rows twice "
@@ -523,7 +537,8 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
                                fmt::format("longitude/x {}, latitude/y {}{}", in.x[r], in.y[r],
                                            geographic == 1 && area.contains(in.y[r], in.x[r])
                                                ? " (inside it with longitude and latitude swapped: are the columns swapped?)"
-                                               : ""));
+                                               : ""),
+                               in.month[r]);
         }
 
     // An exact repeat of a row with a Crime ID is a duplicate. Rows without one (all anti-social
@@ -545,7 +560,7 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
                 if (!keep[earlier] || !same_row(in, earlier, r)) continue;
                 keep[r] = 0;
                 result.rejects.add(in.source[r], in.line[r], RejectReason::duplicate_row,
-                                   fmt::format("same as {} line {}", files[in.source[earlier]].display, in.line[earlier]));
+                                   fmt::format("same as {} line {}", files[in.source[earlier]].display, in.line[earlier]), in.month[r]);
                 break;
             }
         }

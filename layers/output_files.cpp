@@ -1,18 +1,27 @@
 #include "layers/output_files.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <optional>
+#include <set>
 
 #include "engine/errors.hpp"
 #include "layers/gpkg_schema.hpp"
 #include "layers/interrupt.hpp"
 #include "layers/postgis.hpp"
+
+#include <fmt/ranges.h>
+#include <map>
 
 namespace safer::layers {
 
@@ -38,6 +47,90 @@ void sync_path(const std::string& path, const std::string& output) {
         throw IoError(fmt::format("{}: writing the output failed: {}", output, std::strerror(error)));
 }
 
+namespace {
+
+/// True unless the process `pid` is known not to run (kill(pid, 0) fails with ESRCH).
+bool process_runs(long pid) { return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH); }
+
+/// The pid at the end of a name like ".out.gpkg.tmp-1234" or "safer-1234", if it is one.
+std::optional<long> trailing_pid(const std::string& name, const std::string& before) {
+    const size_t at = name.rfind(before);
+    if (at == std::string::npos) return std::nullopt;
+    std::string digits = name.substr(at + before.size());
+    for (const char* companion : {"-journal", "-wal", "-shm"})
+        if (digits.ends_with(companion)) digits.resize(digits.size() - std::strlen(companion));
+    if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    return std::stol(digits);
+}
+
+/// Removes ".NAME.tmp-PID" (and its SQLite companions) beside `path` for processes that no longer run.
+void remove_stale_temporaries(const std::string& path) {
+    const fs::path p(path);
+    const fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
+    std::string prefix = ".";
+    prefix += p.filename().string();
+    prefix += ".tmp-";
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (!name.starts_with(prefix)) continue;
+        const std::optional<long> pid = trailing_pid(name, ".tmp-");
+        std::error_code rm;
+        if (pid && !process_runs(*pid) && fs::is_regular_file(fs::symlink_status(it->path(), rm))) fs::remove(it->path(), rm);
+    }
+}
+
+/// What is at `path` when it is not a regular file, in words; "" for a regular file or nothing.
+std::string not_regular(const std::string& path) {
+    std::error_code ec;
+    const fs::file_status st = fs::symlink_status(path, ec);
+    switch (st.type()) {
+    case fs::file_type::not_found:
+    case fs::file_type::none:
+    case fs::file_type::regular: return "";
+    case fs::file_type::symlink: return fs::exists(path, ec) ? "a symbolic link" : "a symbolic link to nothing (dangling)";
+    case fs::file_type::directory: return "a folder";
+    case fs::file_type::character:
+    case fs::file_type::block: return "a device";
+    case fs::file_type::fifo: return "a named pipe (FIFO)";
+    case fs::file_type::socket: return "a socket";
+    default: return "not a regular file";
+    }
+}
+
+struct ProcessTempDir {
+    std::string path;
+    ~ProcessTempDir() {
+        std::error_code ec;
+        if (!path.empty()) fs::remove_all(path, ec);
+    }
+};
+
+} // namespace
+
+const std::string& process_temp_dir() {
+    static ProcessTempDir dir;
+    static std::once_flag once;
+    std::call_once(once, [] {
+        std::error_code ec;
+        const fs::path base = fs::temp_directory_path(ec);
+        if (ec) throw IoError(fmt::format("no folder for temporary files: {} (set TMPDIR)", ec.message()));
+        for (fs::directory_iterator it(base, ec), end; !ec && it != end; it.increment(ec)) {
+            const std::string name = it->path().filename().string();
+            const std::optional<long> pid = name.starts_with("safer-") ? trailing_pid(name, "safer-") : std::nullopt;
+            std::error_code rm;
+            if (pid && *pid != static_cast<long>(::getpid()) && !process_runs(*pid) && fs::is_directory(fs::symlink_status(it->path(), rm)))
+                fs::remove_all(it->path(), rm);
+        }
+        const fs::path mine = base / fmt::format("safer-{}", ::getpid());
+        fs::remove_all(mine, ec); // a dead process's, whose pid this process now has
+        if (::mkdir(mine.c_str(), 0700) != 0)
+            throw IoError(fmt::format("{}: cannot make a folder for temporary files: {} (set TMPDIR)", mine.string(), std::strerror(errno)));
+        dir.path = mine.string();
+    });
+    return dir.path;
+}
+
 std::string temporary_path(const std::string& path) {
     const fs::path p(path);
     return (p.parent_path() / fmt::format(".{}.tmp-{}", p.filename().string(), ::getpid())).string();
@@ -57,7 +150,10 @@ void write_temporary(const std::string& temp, const std::string& path, const std
 
 void rename_into_place(const std::string& from, const std::string& to, bool overwrite) {
     std::error_code ec;
-    if (!overwrite && fs::exists(to, ec)) throw UsageError(fmt::format("{}: already exists; pass --overwrite to replace it", to));
+    if (!overwrite && fs::exists(fs::symlink_status(to, ec))) throw UsageError(fmt::format("{}: already exists; pass --overwrite to replace it", to));
+    // Checked again at the last moment: something else may have appeared there during the run.
+    if (const std::string what = not_regular(to); !what.empty())
+        throw UsageError(fmt::format("{}: is {} now; safer only ever replaces regular files, so the output was not moved there", to, what));
     sync_path(from, to); // the bytes are on the disk before the name points at them
     fs::rename(from, to, ec);
     if (ec) throw IoError(fmt::format("{}: cannot move the finished output into place: {}", to, ec.message()));
@@ -75,9 +171,12 @@ void check_output_path(const std::string& path, bool overwrite) {
         check_postgis_target(parse_postgis_target(path), overwrite);
         return;
     }
+    if (path.empty()) throw UsageError("an output path is empty");
     std::error_code ec;
-    if (fs::is_directory(path, ec)) throw IoError(fmt::format("{}: is a folder; name the file to write", path));
-    if (fs::exists(path, ec) && !overwrite) throw UsageError(fmt::format("{}: already exists; pass --overwrite to replace it", path));
+    if (fs::is_directory(fs::symlink_status(path, ec))) throw IoError(fmt::format("{}: is a folder; name the file to write", path));
+    if (const std::string what = not_regular(path); !what.empty())
+        throw UsageError(fmt::format("{}: is {}; safer only ever replaces regular files, so name a file (even with --overwrite)", path, what));
+    if (fs::exists(fs::symlink_status(path, ec)) && !overwrite) throw UsageError(fmt::format("{}: already exists; pass --overwrite to replace it", path));
     fs::path dir = fs::path(path).parent_path();
     if (dir.empty()) dir = ".";
     if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) throw IoError(fmt::format("{}: {} is a file, not a folder", path, dir.string()));
@@ -85,6 +184,69 @@ void check_output_path(const std::string& path, bool overwrite) {
     if (::access(dir.c_str(), W_OK) != 0) throw IoError(fmt::format("{}: the folder {} is not writable", path, dir.string()));
     // A GeoPackage another process is writing fails now, not after the work (commit() checks again).
     if (overwrite) ReplaceLock probe(path, 500);
+}
+
+namespace {
+
+std::string lower_extension(const std::string& path) {
+    std::string e = fs::path(path).extension().string();
+    for (char& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return e;
+}
+
+/// The extensions an output kind takes, and its words.
+std::pair<std::vector<std::string>, const char*> formats_of(OutputKind kind) {
+    switch (kind) {
+    case OutputKind::geopackage: return {{".gpkg"}, "a GeoPackage (.gpkg), or a PostGIS database (PG:\"dbname=...\")"};
+    case OutputKind::geopackage_tiff: return {{".gpkg", ".tif", ".tiff"}, "a GeoPackage (.gpkg), a GeoTIFF (.tif) or a PostGIS database (PG:\"dbname=...\")"};
+    case OutputKind::csv: return {{".csv"}, "a CSV file (.csv)"};
+    case OutputKind::html: return {{".html", ".htm"}, "an HTML file (.html)"};
+    case OutputKind::pdf: return {{".pdf"}, "a PDF (.pdf)"};
+    }
+    return {{}, ""};
+}
+
+/// A path as a key for comparing files: absolute, normal, links in its folders resolved.
+std::string file_key(const std::string& path) {
+    std::error_code ec;
+    fs::path p = fs::weakly_canonical(fs::absolute(path, ec), ec);
+    if (ec) p = fs::absolute(path, ec).lexically_normal();
+    return p.string();
+}
+
+} // namespace
+
+void check_outputs(const std::vector<OutputPath>& outputs, const std::vector<std::string>& inputs, bool overwrite) {
+    std::map<std::string, const OutputPath*> seen;
+    std::map<std::string, std::string> input_keys;
+    for (const std::string& in : inputs)
+        if (!in.empty() && !is_postgis_target(in)) input_keys.emplace(file_key(in), in);
+    for (const OutputPath& o : outputs) {
+        if (o.path.empty()) throw UsageError(fmt::format("{} is required: name the file to write", o.option));
+        if (is_postgis_target(o.path)) {
+            if (o.kind != OutputKind::geopackage && o.kind != OutputKind::geopackage_tiff)
+                throw UsageError(fmt::format("{} {}: a PostGIS database takes only the layers (-o); name a file", o.option, o.path));
+            continue;
+        }
+        const auto [extensions, words] = formats_of(o.kind);
+        const std::string ext = lower_extension(o.path);
+        if (std::find(extensions.begin(), extensions.end(), ext) == extensions.end())
+            throw UsageError(fmt::format("{} {}: {} is written as {}; name it with {}", o.option, o.path,
+                                         ext.empty() ? "a file without an extension" : "'" + ext + "'", words,
+                                         extensions.size() == 1 ? "that extension" : "one of " + fmt::format("{}", fmt::join(extensions, ", "))));
+        const std::string key = file_key(o.path);
+        if (const auto it = seen.find(key); it != seen.end())
+            throw UsageError(fmt::format("{} {} and {} {} name the same file; each output needs a file of its own", it->second->option, it->second->path,
+                                         o.option, o.path));
+        if (const auto it = input_keys.find(key); it != input_keys.end())
+            throw UsageError(fmt::format("{} {}: that file is an input of this run ({}); writing it would destroy what is being read", o.option, o.path,
+                                         it->second));
+        seen.emplace(key, &o);
+    }
+    for (const OutputPath& o : outputs) {
+        check_output_path(o.path, overwrite);
+        if (!is_postgis_target(o.path)) remove_stale_temporaries(o.path);
+    }
 }
 
 struct StagedFiles::File {

@@ -505,12 +505,16 @@ PostgisTarget parse_postgis_target(const std::string& output) {
     t.conninfo = conninfo;
     t.display = "PG:" + display;
     if (t.schema.empty()) throw UsageError(fmt::format("{}: no schema named: pass --schema NAME", t.display));
-    static const std::regex pattern("[a-z_][a-z0-9_]{0,39}");
-    if (!std::regex_match(t.schema, pattern))
-        throw UsageError(fmt::format("--schema {}: use lower-case letters, digits and _ (starting with a letter or _; at most 40 characters)", t.schema));
-    if (t.schema == "public" || t.schema == "information_schema" || t.schema.rfind("pg_", 0) == 0 || t.schema == "topology" || t.schema == "tiger")
-        throw UsageError(fmt::format("--schema {}: safer writes a schema of its own and replaces it whole; choose another name", t.schema));
+    check_schema_name(t.schema);
     return t;
+}
+
+void check_schema_name(const std::string& schema) {
+    static const std::regex pattern("[a-z_][a-z0-9_]{0,39}");
+    if (!std::regex_match(schema, pattern))
+        throw UsageError(fmt::format("--schema '{}': use lower-case letters, digits and _ (starting with a letter or _; at most 40 characters)", schema));
+    if (schema == "public" || schema == "information_schema" || schema.rfind("pg_", 0) == 0 || schema == "topology" || schema == "tiger")
+        throw UsageError(fmt::format("--schema {}: safer writes a schema of its own and replaces it whole; choose another name", schema));
 }
 
 void check_postgis_target(const PostgisTarget& target, bool overwrite) {

@@ -33,6 +33,10 @@ struct PostgisTarget {
 /// Adds connect_timeout=10 unless one is given. UsageError if malformed or no schema is named.
 PostgisTarget parse_postgis_target(const std::string& output);
 
+/// UsageError unless `schema` is a plain identifier safer may own: lower-case letters, digits and
+/// _, not public, information_schema, pg_*, topology or tiger.
+void check_schema_name(const std::string& schema);
+
 /// Connects (an unreachable server fails within connect_timeout), checks that PostGIS is
 /// installed and schemas can be created, and that the schema can be written: UsageError if it
 /// exists and `overwrite` is false, or exists and safer did not write it.

@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <minizip/unzip.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 
 #include "engine/errors.hpp"
 #include "layers/checksum.hpp"
@@ -56,26 +58,44 @@ SourceFile file_source(const std::string& path) {
     return s;
 }
 
+struct ZipCloser {
+    void operator()(void* z) const noexcept { unzClose(z); }
+};
+using ZipHandle = std::unique_ptr<void, ZipCloser>;
+
+ZipHandle open_zip(const std::string& path) {
+    ZipHandle z(unzOpen64(path.c_str()));
+    if (!z) {
+        std::error_code ec;
+        throw InputError(fmt::format("{}: cannot open as a zip archive: {}", path,
+                                     fs::exists(path, ec) ? "no zip directory found (corrupt or truncated?)" : "no such file"));
+    }
+    return z;
+}
+
 std::vector<SourceFile> zip_sources(const std::string& path) {
-    ensure_gdal();
-    const std::string root = "/vsizip/" + path;
-    VSIStatBufL stat;
-    if (VSIStatL(root.c_str(), &stat) != 0)
-        throw InputError(fmt::format("{}: cannot open as a zip archive{}", path,
-                                     gdal_message().empty() ? "" : ": " + gdal_message()));
-    char** entries = VSIReadDirRecursive(root.c_str());
+    const ZipHandle z = open_zip(path);
     std::vector<SourceFile> files;
-    for (char** e = entries; e && *e; ++e) {
-        if (!is_csv_name(*e)) continue;
+    int rc = unzGoToFirstFile(z.get());
+    for (; rc == UNZ_OK; rc = unzGoToNextFile(z.get())) {
+        unz_file_info64 info{};
+        std::string name(4096, '\0');
+        if (unzGetCurrentFileInfo64(z.get(), &info, name.data(), name.size(), nullptr, 0, nullptr, 0) != UNZ_OK)
+            throw InputError(fmt::format("{}: cannot read the zip directory (corrupt?)", path));
+        name.resize(std::min<size_t>(info.size_filename, name.size() - 1));
+        if (name.empty() || name.back() == '/' || !is_csv_name(name)) continue;
+        unz64_file_pos pos{};
+        unzGetFilePos64(z.get(), &pos);
         SourceFile s;
-        s.display = path + "/" + *e;
-        s.path = root + "/" + *e;
+        s.display = path + "/" + name;
+        s.path = name;
         s.file = path;
-        if (ends_with_ci(*e, ".gz")) s.path = "/vsigzip/" + s.path;
-        s.kind = SourceFile::Kind::vsi;
+        s.kind = SourceFile::Kind::zip;
+        s.zip_dir_offset = pos.pos_in_zip_directory;
+        s.zip_file_number = pos.num_of_file;
         files.push_back(std::move(s));
     }
-    CSLDestroy(entries);
+    if (rc != UNZ_END_OF_LIST_OF_FILE) throw InputError(fmt::format("{}: cannot read the zip directory (corrupt or truncated?)", path));
     if (files.empty()) throw InputError(fmt::format("{}: the zip archive holds no .csv or .csv.gz file", path));
     return keep_street_files(std::move(files));
 }
@@ -220,6 +240,102 @@ private:
     unsigned long long m_total = 0;
 };
 
+// One member of a zip archive, inflated as it is read (minizip; nothing touches the disk).
+class ZipMemberReader final : public ByteReader {
+public:
+    explicit ZipMemberReader(const SourceFile& s) : m_name(s.display), m_file_on_disk(s.file), m_zip(open_zip(s.file)) {
+        m_opened = FileStamp::of_path(s.file);
+        unz64_file_pos pos{s.zip_dir_offset, s.zip_file_number};
+        if (unzGoToFilePos64(m_zip.get(), &pos) != UNZ_OK || unzOpenCurrentFile(m_zip.get()) != UNZ_OK)
+            throw InputError(fmt::format("{}: cannot open the zip member (corrupt, encrypted or an unsupported compression method)", m_name));
+        m_open = true;
+    }
+    ~ZipMemberReader() override {
+        if (m_open) unzCloseCurrentFile(m_zip.get());
+    }
+    size_t read(char* buffer, size_t size) override {
+        const int n = unzReadCurrentFile(m_zip.get(), buffer, static_cast<unsigned>(std::min<size_t>(size, 1u << 30)));
+        if (n < 0)
+            throw InputError(fmt::format("{}: corrupt or truncated compressed data{}", m_name, n == UNZ_CRCERROR ? " (CRC mismatch)" : ""));
+        m_total += static_cast<unsigned long long>(n);
+        check_expansion(m_name, m_total, m_opened.size, "zip");
+        if (n == 0 && size > 0) check_unchanged(m_name, m_opened, FileStamp::of_path(m_file_on_disk));
+        return static_cast<size_t>(n);
+    }
+
+private:
+    std::string m_name;
+    std::string m_file_on_disk;
+    FileStamp m_opened;
+    ZipHandle m_zip;
+    bool m_open = false;
+    unsigned long long m_total = 0;
+};
+
+// Gzip data read from another reader (a .csv.gz inside a zip), members one after another as gzip
+// allows; bytes that do not start with the gzip magic pass through unchanged, as gzread does.
+class GunzipReader final : public ByteReader {
+public:
+    GunzipReader(std::unique_ptr<ByteReader> inner, std::string name, long long size_on_disk)
+        : m_inner(std::move(inner)), m_name(std::move(name)), m_size_on_disk(size_on_disk), m_in(1 << 18) {
+        if (inflateInit2(&m_zs, 15 + 16) != Z_OK) throw InputError(fmt::format("{}: cannot start gzip decompression", m_name));
+    }
+    ~GunzipReader() override { inflateEnd(&m_zs); }
+    size_t read(char* buffer, size_t size) override {
+        if (!m_started) {
+            m_started = true;
+            refill();
+            m_plain = !(m_zs.avail_in >= 2 && m_in[0] == 0x1f && m_in[1] == 0x8b);
+        }
+        if (m_plain) {
+            if (m_zs.avail_in == 0 && !refill()) return 0;
+            const size_t n = std::min<size_t>(size, m_zs.avail_in);
+            std::memcpy(buffer, m_zs.next_in, n);
+            m_zs.next_in += n, m_zs.avail_in -= static_cast<uInt>(n);
+            return n;
+        }
+        const size_t want = std::min<size_t>(size, 1u << 30);
+        m_zs.next_out = reinterpret_cast<Bytef*>(buffer);
+        m_zs.avail_out = static_cast<uInt>(want);
+        while (m_zs.avail_out > 0) {
+            if (m_zs.avail_in == 0 && !refill()) {
+                if (m_in_member) throw InputError(fmt::format("{}: corrupt or truncated gzip data: unexpected end of file", m_name));
+                break;
+            }
+            m_in_member = true;
+            const int rc = inflate(&m_zs, Z_NO_FLUSH);
+            if (rc == Z_STREAM_END) {
+                m_in_member = false;
+                inflateReset(&m_zs); // another member may follow
+            } else if (rc == Z_BUF_ERROR && m_zs.avail_in == 0) {
+                continue; // needs more input
+            } else if (rc != Z_OK) {
+                throw InputError(fmt::format("{}: corrupt or truncated gzip data: {}", m_name, m_zs.msg ? m_zs.msg : "inflate failed"));
+            }
+        }
+        const size_t n = want - m_zs.avail_out;
+        m_total += n;
+        check_expansion(m_name, m_total, m_size_on_disk, "zip");
+        return n;
+    }
+
+private:
+    bool refill() {
+        const size_t n = m_inner->read(reinterpret_cast<char*>(m_in.data()), m_in.size());
+        m_zs.next_in = m_in.data();
+        m_zs.avail_in = static_cast<uInt>(n);
+        return n > 0;
+    }
+
+    std::unique_ptr<ByteReader> m_inner;
+    std::string m_name;
+    long long m_size_on_disk;
+    std::vector<Bytef> m_in;
+    z_stream m_zs{};
+    bool m_started = false, m_plain = false, m_in_member = false;
+    unsigned long long m_total = 0;
+};
+
 } // namespace
 
 std::vector<SourceFile> expand_sources(const std::vector<std::string>& arguments) {
@@ -252,6 +368,11 @@ std::unique_ptr<ByteReader> ByteReader::open(const SourceFile& source) {
     case SourceFile::Kind::plain: return std::make_unique<PlainReader>(source);
     case SourceFile::Kind::gzip: return std::make_unique<GzipReader>(source);
     case SourceFile::Kind::vsi: return std::make_unique<VsiReader>(source);
+    case SourceFile::Kind::zip: {
+        auto member = std::make_unique<ZipMemberReader>(source);
+        if (!ends_with_ci(source.path, ".gz")) return member;
+        return std::make_unique<GunzipReader>(std::move(member), source.display, FileStamp::of_path(source.file).size);
+    }
     }
     return nullptr;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Finding input files (files, folders, zips) and reading their bytes (plain, gzip, zip member).
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,16 +10,21 @@ namespace safer::layers {
 
 /// One input file as the user would name it, and how to open it.
 struct SourceFile {
-    enum class Kind { plain, gzip, vsi };
+    enum class Kind { plain, gzip, vsi, zip };
     std::string display;  // path shown in messages and the rejects layer, e.g. "crimes.zip/2021-03/x.csv"
     std::string path;     // filesystem path, or a GDAL /vsi path for Kind::vsi
     std::string file;     // the file on disk that holds it (the zip, for a zip member)
     Kind kind = Kind::plain;
     bool is_csv = true;   // false: read as an OGR vector layer
+    /// Kind::zip: the member's place in the archive (minizip's unz64_file_pos), so members GDAL
+    /// cannot name ("../x.csv", "/x.csv", a name given twice) are read like any other.
+    uint64_t zip_dir_offset = 0, zip_file_number = 0;
 };
 
 /// Expands `--crimes` arguments: a file stands for itself; a folder is searched recursively and a
-/// .zip is listed, in both cases for `*.csv` and `*.csv.gz`, taking only police.uk street files
+/// .zip is listed (every member, by its place in the archive: names with "..", a leading "/",
+/// backslashes or given twice included; nothing is extracted to disk), in both cases for `*.csv`
+/// and `*.csv.gz`, taking only police.uk street files
 /// (`*-street.csv`) when there are any, so outcomes and stop-and-search files beside them are
 /// left alone. Sorted by path within each argument. Throws InputError for a missing path or a
 /// folder or zip with no CSV.

@@ -16,6 +16,14 @@
 
 namespace safer::layers {
 
+std::vector<std::string> StudyRequest::input_paths() const {
+    std::vector<std::string> paths = crimes;
+    for (const std::string* p : {&areas_path, &population_path, &households_path, &assets.lighting, &assets.cctv, &assets.gates, &assets.paths,
+                                 &assets.streets, &assets.occluders})
+        if (!p->empty()) paths.push_back(*p);
+    return paths;
+}
+
 namespace {
 
 /// Up to `most` items joined by ", ", with ", ..." when there are more.
@@ -39,6 +47,21 @@ void keep_only(IngestResult& result, const std::vector<uint8_t>& keep, std::vect
     if (!area_of.empty()) area_of = std::move(kept_area);
 }
 
+/// Areas that overlap would share incidents that each is counted in only one of them, and which
+/// one is a matter of code order: a force outline among its LSOAs takes every incident.
+void refuse_overlapping_areas(const AreaIndex& index, const Areas& areas, const std::string& path) {
+    size_t total = 0;
+    const std::vector<AreaOverlap> pairs = index.overlaps(3, &total);
+    if (pairs.empty()) return;
+    std::vector<std::string> named;
+    for (const AreaOverlap& o : pairs)
+        named.push_back(fmt::format("{} covers {:.0f} % of {} ({:.0f} m2)", areas.code[o.outer], 100 * o.inner_share, areas.code[o.inner], o.area_m2));
+    throw InputError(fmt::format("{}: {} pair{} of areas overlap (more than slivers between boundaries): {}{}. An incident in both would be counted "
+                                 "in only one; give one set of areas that do not overlap (an outline of the whole district, or 2011 and 2021 "
+                                 "boundaries together, would do this)",
+                                 path, total, total == 1 ? "" : "s", fmt::join(named, "; "), total > pairs.size() ? fmt::format("; and {} more", total - pairs.size()) : ""));
+}
+
 void print_ingest_summary(const IngestResult& result, Progress& progress) {
     const uint64_t used = result.incidents.size();
     progress.info(fmt::format("read {} rows from {} file{}: {} used, {} rejected", result.rows_read, result.sources.size(),
@@ -50,8 +73,17 @@ void print_ingest_summary(const IngestResult& result, Progress& progress) {
     }
     for (const auto& s : result.sources)
         if (s.rows == 0) progress.warn(fmt::format("{}: no rows after the header", s.path));
-    for (const auto& [type, count] : result.unknown_types())
-        progress.warn(fmt::format("crime type '{}' is not a police.uk type; kept as its own type ({} rows)", type, count));
+    // Named one by one up to a point: a file of a force's own offence codes has hundreds.
+    constexpr size_t named_types = 10;
+    auto unknown = result.unknown_types();
+    std::stable_sort(unknown.begin(), unknown.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    for (size_t k = 0; k < std::min(unknown.size(), named_types); ++k)
+        progress.warn(fmt::format("crime type '{}' is not a police.uk type; kept as its own type ({} rows)", unknown[k].first, unknown[k].second));
+    if (unknown.size() > named_types) {
+        uint64_t rows = 0;
+        for (size_t k = named_types; k < unknown.size(); ++k) rows += unknown[k].second;
+        progress.warn(fmt::format("and {} more crime types that are not police.uk types ({} rows), each kept as its own type", unknown.size() - named_types, rows));
+    }
     if (!result.transform_operation.empty()) progress.info(fmt::format("coordinates transformed by PROJ: {}", result.transform_operation));
 }
 
@@ -169,9 +201,10 @@ void read_households(Areas& areas, const std::string& path) {
     const CodeTable h = read_code_table(path, {"households"});
     for (size_t a = 0; a < areas.size(); ++a)
         if (auto v = h.get(areas.code[a], 0)) {
-            const std::optional<double> n = parse_grouped_number(*v);
-            if (!n || *n < 0)
-                throw InputError(fmt::format("{}: households '{}' for {} is not a number of 0 or more", path, v->substr(0, 40), areas.code[a]));
+            const std::optional<double> n = parse_people(*v);
+            if (!n)
+                throw InputError(fmt::format("{}: households '{}' for {} is not a count (a whole number from 0 to 100,000,000)", path, v->substr(0, 40),
+                                             areas.code[a]));
             areas.households[a] = *n;
         }
 }
@@ -189,6 +222,12 @@ std::vector<std::string> Study::source_paths() const {
     std::vector<std::string> paths;
     for (const auto& s : crimes.sources) paths.push_back(s.path);
     return paths;
+}
+
+void Study::reject(const std::vector<size_t>& indexes, RejectReason reason, const std::function<std::string(size_t)>& detail) {
+    std::vector<uint8_t> keep(crimes.incidents.size(), 1);
+    for (size_t i : indexes) keep[i] = 0;
+    keep_only(crimes, keep, area_of, reason, detail);
 }
 
 void Study::add_input(const std::string& path) {
@@ -241,17 +280,15 @@ Study read_study(const StudyRequest& r, Progress& progress) {
             read_households(s.areas, r.households_path);
             s.add_input(r.households_path);
         }
-        s.area_of = AreaIndex(s.areas).locate(in.x, in.y, &progress);
-        if (lsoa_units) s.codes = check_source_codes(in, s.area_of, s.areas);
+        const AreaIndex index(s.areas);
+        if (lsoa_units) refuse_overlapping_areas(index, s.areas, r.areas_path);
+        s.area_of = index.locate(in.x, in.y, &progress);
         located_none = read_used > 0 && std::all_of(s.area_of.begin(), s.area_of.end(), [](int32_t a) { return a == no_area; });
-        if (!r.keep_outside_areas) {
-            std::vector<uint8_t> inside(in.size());
-            for (size_t i = 0; i < in.size(); ++i) inside[i] = s.area_of[i] != no_area;
-            keep_only(s.crimes, inside, s.area_of, RejectReason::outside_areas, [&](size_t i) { return fmt::format("x {:.1f}, y {:.1f}", in.x[i], in.y[i]); });
-        }
     }
 
-    // The months analysed, resolved over the data's months (of the incidents in the areas).
+    // The months analysed, resolved over the data's months (of the incidents in the areas). The
+    // month is checked before the location, as when --from/--to are applied while reading, so the
+    // counts by reason are the same however the months are given.
     if (r.window.last_months > 0 && !located_none && in.size() > 0) {
         Month first{INT32_MAX}, last{-1};
         for (size_t i = 0; i < in.size(); ++i)
@@ -261,6 +298,14 @@ Study read_study(const StudyRequest& r, Progress& progress) {
         std::vector<uint8_t> keep(in.size());
         for (size_t i = 0; i < in.size(); ++i) keep[i] = in.month[i] >= from && in.month[i] <= to;
         keep_only(s.crimes, keep, s.area_of, RejectReason::outside_window, [&](size_t i) { return fmt::format("{}: outside the months analysed", in.month[i].str()); });
+        s.crimes.rejects.move_outside_window(from, to);
+        s.crimes.rejects.sort();
+    }
+    if (lsoa_units) s.codes = check_source_codes(in, s.area_of, s.areas);
+    if (with_areas && !r.keep_outside_areas) {
+        std::vector<uint8_t> inside(in.size());
+        for (size_t i = 0; i < in.size(); ++i) inside[i] = s.area_of[i] != no_area;
+        keep_only(s.crimes, inside, s.area_of, RejectReason::outside_areas, [&](size_t i) { return fmt::format("x {:.1f}, y {:.1f}", in.x[i], in.y[i]); });
     }
     print_ingest_summary(s.crimes, progress);
     if (lsoa_units) report_source_codes(s.codes, s.area_report, progress);

@@ -5,6 +5,7 @@
 // vintage, the incidents' and areas' extents, nothing left to count) and record every input
 // file with its SHA-256.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -40,6 +41,9 @@ struct StudyRequest {
     /// (outside_window). Without: --from/--to as the reader applied them.
     WindowRule window;
     AssetPaths assets;
+
+    /// Every file or folder the request names, for checking that no output overwrites one.
+    std::vector<std::string> input_paths() const;
 };
 
 using FileChecksums = std::vector<std::pair<std::string, std::string>>;
@@ -59,6 +63,9 @@ struct Study {
 
     /// The incident files, by index as Incidents::source holds them (for the rejects layer).
     std::vector<std::string> source_paths() const;
+    /// Moves the incidents at `indexes` (ascending) to the rejects, by `reason`: rows an analysis
+    /// found it could not use, so that rows read = used + rejected still holds.
+    void reject(const std::vector<size_t>& indexes, RejectReason reason, const std::function<std::string(size_t)>& detail);
     /// Records one more input file (an IMD table, a costs file, a site layer) with its SHA-256,
     /// if it is a file and not recorded already.
     void add_input(const std::string& path);

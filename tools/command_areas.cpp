@@ -30,8 +30,9 @@ struct AreasCommand {
         request.area_options = areas.options;
         request.population_path = population.path;
         request.population_options = population.options;
-        layers::check_output_path(out.output, out.overwrite);
-        if (!csv_path.empty()) layers::check_output_path(csv_path, out.overwrite);
+        std::vector<layers::OutputPath> outputs{out.path()};
+        if (!csv_path.empty()) outputs.push_back({"--csv", csv_path, layers::OutputKind::csv});
+        layers::check_outputs(outputs, request.input_paths(), out.overwrite);
         const layers::Study study = layers::read_study(request, progress);
 
         const std::vector<CrimeGroup> groups = builtin_crime_groups();

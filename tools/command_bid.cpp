@@ -50,7 +50,7 @@ struct BidCommand {
     };
 
     void run() const;
-    Paths check_outputs(Progress& progress) const;
+    Paths check_outputs(const layers::StudyRequest& request, Progress& progress) const;
     /// The recorded parameters of the run: the options and what the run made of them.
     nlohmann::ordered_json parameters(const layers::BidOutputs& o) const;
     void write(const layers::BidOutputs& o, const Paths& paths, Progress& progress) const;
@@ -72,15 +72,22 @@ void BidCommand::read_area_columns(layers::Study& study, bid::BidOptions& option
     if (missing) progress.warn(fmt::format("{} area(s) have no '{}' in {}; they are compared with the other areas without one", missing, compare_by, source));
 }
 
-BidCommand::Paths BidCommand::check_outputs(Progress& progress) const {
+BidCommand::Paths BidCommand::check_outputs(const layers::StudyRequest& request, Progress& progress) const {
     if (months < 1 || months > 120) throw UsageError(fmt::format("--months {}: give 1 to 120", months));
     // The CSVs go beside the GeoPackage, or beside the report when the layers go to PostGIS.
     const std::string csv_base = layers::is_postgis_target(out.output) ? report_path : out.output;
     const Paths paths{sibling(csv_base, "_areas.csv"), sibling(csv_base, "_target_areas.csv"), sibling(csv_base, "_monthly.csv"),
                       sibling(csv_base, "_interventions.csv")};
-    for (const std::string& p : {out.output, report_path, paths.areas_csv, paths.targets_csv, paths.monthly_csv}) layers::check_output_path(p, out.overwrite);
     const bool with_assets = design.has_assets();
-    if (with_assets) layers::check_output_path(paths.plan_csv, out.overwrite);
+    std::vector<layers::OutputPath> outputs{out.path(),
+                                            {"--report", report_path, layers::OutputKind::html},
+                                            {"-o (its areas CSV)", paths.areas_csv, layers::OutputKind::csv},
+                                            {"-o (its target areas CSV)", paths.targets_csv, layers::OutputKind::csv},
+                                            {"-o (its monthly CSV)", paths.monthly_csv, layers::OutputKind::csv}};
+    if (with_assets) outputs.push_back({"-o (its interventions CSV)", paths.plan_csv, layers::OutputKind::csv});
+    std::vector<std::string> inputs = request.input_paths();
+    for (const std::string* p : {&imd_path, &design.costs_path}) inputs.push_back(*p);
+    layers::check_outputs(outputs, inputs, out.overwrite);
     if (design.budget >= 0 && !with_assets)
         progress.warn(fmt::format("--budget {} without asset layers (--lighting, --cctv, --paths): no intervention plan is made, as where crime is unguarded "
                                   "cannot be told", layers::money(design.budget)));
@@ -93,9 +100,7 @@ void BidCommand::run() const {
     const std::vector<CrimeGroup> groups = builtin_crime_groups();
     const auto g = std::find_if(groups.begin(), groups.end(), [&](const CrimeGroup& c) { return c.name == group; });
     if (g == groups.end()) throw UsageError(fmt::format("--group {}: no such crime group", group));
-    const Paths paths = check_outputs(progress);
     const design::DesignOutModel model = design.model();
-
     layers::StudyRequest request = crimes.request();
     request.areas_path = areas.path, request.area_options = areas.options;
     request.population_path = population.path, request.population_options = population.options;
@@ -103,6 +108,7 @@ void BidCommand::run() const {
     request.window.last_months = months;
     request.window.with_previous = true;
     request.assets = design.assets();
+    const Paths paths = check_outputs(request, progress);
     layers::Study study = layers::read_study(request, progress);
     bid::BidOptions options;
     options.group = static_cast<size_t>(g - groups.begin());

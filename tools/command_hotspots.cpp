@@ -50,7 +50,6 @@ struct HotspotsCommand {
         Progress progress(out.quiet);
         const hotspots::HotspotOptions o = checked();
         const bool grid = o.grid_cell > 0;
-        layers::check_output_path(out.output, out.overwrite);
         // Polygons: the units (--areas without --grid) or the study area of a grid.
         layers::StudyRequest request = crimes.request();
         request.areas_path = grid && !study_area_path.empty() ? study_area_path : areas.path;
@@ -58,7 +57,8 @@ struct HotspotsCommand {
         request.area_options.codes_optional = grid;
         request.population_path = population.path;
         request.population_options = population.options;
-        const layers::Study study = layers::read_study(request, progress);
+        layers::check_outputs({out.path()}, request.input_paths(), out.overwrite);
+        layers::Study study = layers::read_study(request, progress);
 
         const CrimeSelection::Chosen chosen = selection.choose(study.crimes.types);
         const Incidents& in = study.crimes.incidents;
@@ -68,6 +68,11 @@ struct HotspotsCommand {
         const hotspots::HotspotResult r = hotspots::analyse_hotspots(in, selected, study.area_of, study.areas, o, &progress);
         progress.info(fmt::format("{} {} units; weights: {}", r.units(), grid ? "cell" : "area", layers::weights_text(r.weights)));
         for (const std::string& w : layers::hotspot_warnings(r, study.areas, o)) progress.warn(w);
+        if (!r.off_grid_incidents.empty()) {
+            // Counted by reason, not lost: rows read = used + rejected holds for the run.
+            study.reject(r.off_grid_incidents, RejectReason::edge_cell, [&](size_t i) { return fmt::format("x {:.1f}, y {:.1f}", in.x[i], in.y[i]); });
+            progress.info(fmt::format("  rejected {:>8}  {} ({})", r.off_grid, reason_text(RejectReason::edge_cell), reason_code(RejectReason::edge_cell)));
+        }
 
         const nlohmann::ordered_json parameters{
             {"command", "hotspots"}, {"from", crimes.from}, {"to", crimes.to}, {"working_crs", study.working_crs},

@@ -18,7 +18,7 @@ struct Ingest {
     void run() const {
         Progress progress(out.quiet);
         const layers::StudyRequest request = crimes.request();
-        layers::check_output_path(out.output, out.overwrite);
+        layers::check_outputs({out.path()}, request.input_paths(), out.overwrite);
         const layers::Study study = layers::read_study(request, progress);
         const Incidents& in = study.crimes.incidents;
 

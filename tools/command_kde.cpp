@@ -68,8 +68,9 @@ struct KdeCommand {
         if (tif && period != PeriodKind::none) throw UsageError("--by writes one surface per period: use a GeoPackage output (.gpkg)");
         const std::string classes_path =
             tif ? (fs::path(out.output).parent_path() / (fs::path(out.output).stem().string() + "_classes.gpkg")).string() : out.output;
-        layers::check_output_path(out.output, out.overwrite);
-        if (tif) layers::check_output_path(classes_path, out.overwrite);
+        std::vector<layers::OutputPath> outputs{out.path(layers::OutputKind::geopackage_tiff)};
+        if (tif) outputs.push_back({"-o (its classes)", classes_path, layers::OutputKind::geopackage});
+        layers::check_outputs(outputs, request.input_paths(), out.overwrite);
         const layers::Study study = layers::read_study(request, progress);
 
         const CrimeSelection::Chosen chosen = selection.choose(study.crimes.types);

@@ -39,12 +39,14 @@ void ScoreCommand::run() const {
     Progress progress(out.quiet);
     if (top < 1) throw UsageError("--top: must be 1 or more");
     const design::DesignOutModel model = design.model();
-    layers::check_output_path(out.output, out.overwrite);
     if (!design.has_assets()) progress.warn("no --lighting, --cctv or --paths: nothing is guarded, so every crime counts as unguarded");
     layers::StudyRequest request = crimes.request();
     request.areas_path = areas.path;
     request.area_options = areas.options;
     request.assets = design.assets();
+    std::vector<std::string> inputs = request.input_paths();
+    inputs.push_back(design.costs_path);
+    layers::check_outputs({out.path()}, inputs, out.overwrite);
     layers::Study study = layers::read_study(request, progress);
     study.add_input(design.costs_path);
     const Incidents& in = study.crimes.incidents;

@@ -48,13 +48,22 @@ void SiteCommand::run() const {
     check_radii(radii);
     if (months < 1 || months > 120) throw UsageError("--months: give 12 or 36 (or 1 to 120)");
     const design::DesignOutModel model = design.model(); // the asset options checked as safer score checks them, and the evidence table
-    layers::check_output_path(out.output, out.overwrite);
-    layers::check_output_path(report_path, out.overwrite);
+    layers::StudyRequest request = crimes.request();
+    request.areas_path = areas.path, request.area_options = areas.options;
+    request.population_path = population.path, request.population_options = population.options;
+    request.keep_outside_areas = true; // crimes across an area's edge still count near a site
+    request.window.last_months = months;
+    request.window.clamp_to_data = true;
+    request.assets = design.assets();
     // The PDF beside the report (printed where Chromium is installed) is an output too.
     const std::string pdf = (fs::path(report_path).parent_path() / (fs::path(report_path).stem().string() + ".pdf")).string();
     const std::string chromium = no_pdf ? "" : layers::find_chromium();
-    if (!chromium.empty()) layers::check_output_path(pdf, out.overwrite);
-    layers::StudyRequest request = crimes.request();
+    std::vector<layers::OutputPath> outputs{out.path(), {"--report", report_path, layers::OutputKind::html}};
+    if (!chromium.empty()) outputs.push_back({"--report (its PDF)", pdf, layers::OutputKind::pdf});
+    std::vector<std::string> inputs = request.input_paths();
+    inputs.push_back(site_arg);
+    inputs.push_back(design.costs_path);
+    layers::check_outputs(outputs, inputs, out.overwrite);
 
     layers::SiteReport site_report;
     const Areas sites = layers::read_sites(site_arg, site_id, request.ingest.working_crs, site_report, progress);
@@ -62,12 +71,6 @@ void SiteCommand::run() const {
         progress.warn(fmt::format("{} invalid site polygon(s) repaired with GEOS MakeValid: {}", site_report.repaired.size(), fmt::join(site_report.repaired, ", ")));
     if (site_report.crs == "EPSG:4326") progress.info(fmt::format("the site was given in longitude/latitude; reprojected to {}", request.ingest.working_crs));
 
-    request.areas_path = areas.path, request.area_options = areas.options;
-    request.population_path = population.path, request.population_options = population.options;
-    request.keep_outside_areas = true; // crimes across an area's edge still count near a site
-    request.window.last_months = months;
-    request.window.clamp_to_data = true;
-    request.assets = design.assets();
     layers::Study study = layers::read_study(request, progress);
     if (site_report.source == site_arg) study.add_input(site_arg);
     const AnalysisWindow& w = *study.window;

@@ -115,7 +115,16 @@ CLI::Option* OutputOptions::add_to(CLI::App& app, const char* output_help) {
     CLI::Option* o = app.add_option("-o,--output", output,
                                     std::string(output_help) + "; or a PostGIS database, PG:\"dbname=... host=... user=...\" (libpq keywords), written into --schema");
     app.add_option("--schema", schema, "With -o PG:...: the schema to write the layers into (created; replaced whole with --overwrite)")
-        ->capture_default_str();
+        ->capture_default_str()
+        // Checked before it joins the connection string: "x dbname=other" must not connect elsewhere.
+        ->check([](const std::string& name) {
+            try {
+                layers::check_schema_name(name);
+                return std::string();
+            } catch (const std::exception& e) {
+                return std::string(e.what());
+            }
+        });
     app.add_flag("--overwrite", overwrite, "Replace the output if it exists");
     app.add_flag("-q,--quiet", quiet, "Print no progress or information (warnings and errors still print)");
     // The schema travels in the connection string as GDAL's active_schema, so every writer that

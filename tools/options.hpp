@@ -9,6 +9,7 @@
 #include "engine/crime_types.hpp"
 #include "engine/text.hpp"
 #include "layers/geopackage.hpp"
+#include "layers/output_files.hpp"
 #include "layers/study.hpp"
 
 namespace safer::tools {
@@ -66,6 +67,8 @@ struct OutputOptions {
     CLI::Option* add_to(CLI::App& app, const char* output_help);
     /// The output as messages show it: a PG: connection string without its password.
     std::string shown() const;
+    /// -o as an output to check (layers::check_outputs).
+    layers::OutputPath path(layers::OutputKind kind = layers::OutputKind::geopackage) const { return {"-o", output, kind}; }
 };
 
 /// The command line as typed (passwords hidden), set by main().
