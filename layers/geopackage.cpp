@@ -34,15 +34,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// GDAL's message for a failed write, and, when the output's disk is (nearly) full, that: SQLite
-// then often reports a later symptom ("no such table") rather than the cause.
+// Why a write failed, in one line: when the output's disk is (nearly) full, that alone (SQLite
+// then often reports a later symptom, "no such table", inside a statement thousands of characters
+// long); otherwise GDAL's message, cut to a readable length.
 std::string write_failure(const std::string& path) {
-    std::string message = gdal_message();
     std::error_code ec;
     const fs::path dir = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : fs::path(".");
     const fs::space_info space = fs::space(dir, ec);
     if (!ec && space.available < (1u << 20))
-        message += fmt::format(" (the disk holding {} is full: {} KiB free)", dir.string(), space.available >> 10);
+        return fmt::format("the disk is full ({} has {} KiB free); nothing was replaced", dir.string(), space.available >> 10);
+    std::string message = gdal_message();
+    if (message.size() > 300) message = message.substr(0, 300) + "...";
     return message;
 }
 
