@@ -35,10 +35,10 @@ void write_density(GeoPackageWriter& writer, const kde::DensityMap& map, const s
                              classes);
 }
 
-void write_density_geotiff(const std::string& path, bool overwrite, const std::string& working_crs, const kde::DensityMap& map,
+void write_density_geotiff(StagedFiles* staged, const std::string& path, bool overwrite, const std::string& working_crs, const kde::DensityMap& map,
                            const std::string& description, const RunRecord& run) {
     const std::vector<float>& value = map.periods.front().value;
-    write_geotiff(path, overwrite, working_crs, map.surface.grid, value, kde::nodata,
+    write_geotiff(staged, path, overwrite, working_crs, map.surface.grid, value, kde::nodata,
                   {{"SAFER_DESCRIPTION", description}, {"SAFER_COMMAND", run.command_line}, {"SAFER_PARAMETERS", run.parameters_json}});
     // QGIS reads a raster file's default style from the .qml beside it.
     std::vector<float> sample;

@@ -8,6 +8,8 @@
 
 namespace safer::layers {
 
+class StagedFiles;
+
 /// "incidents per km2", "sum of kernel shapes (QGIS raw)", "probability density per m2".
 std::string density_units_text(kde::Units units);
 /// "Kernel density of burglary: quartic kernel, bandwidth 250.0 m, cell 10 m, incidents per km2".
@@ -16,8 +18,9 @@ std::string density_description(const kde::DensityMap& map, const std::string& s
 /// `by`), and the hotspot classes of every period as `layer_classes`.
 void write_density(GeoPackageWriter& writer, const kde::DensityMap& map, const std::string& layer, const std::string& description,
                    const std::string& selection, PeriodKind by, bool rasters = true);
-/// The single surface of `map` as a GeoTIFF, with its QGIS style (.qml) beside it.
-void write_density_geotiff(const std::string& path, bool overwrite, const std::string& working_crs, const kde::DensityMap& map,
+/// The single surface of `map` as a GeoTIFF (moved into place by `staged`, with the command's
+/// other outputs), with its QGIS style (.qml) beside it.
+void write_density_geotiff(StagedFiles* staged, const std::string& path, bool overwrite, const std::string& working_crs, const kde::DensityMap& map,
                            const std::string& description, const RunRecord& run);
 /// "top 1% of cells (0.12 km2) hold 10.5 % of incidents; ..." for each class of `hotspots`.
 std::string hotspot_classes_text(const kde::Hotspots& hotspots);

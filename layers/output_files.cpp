@@ -270,6 +270,8 @@ void StagedFiles::stage(const std::string& path, const std::string& content) {
     m_files.push_back(std::move(file));
 }
 
+void StagedFiles::adopt(const std::string& path, const std::string& temp) { m_files.push_back(std::make_unique<File>(path, temp)); }
+
 void StagedFiles::commit() {
     std::error_code ec;
     if (!m_overwrite)

@@ -68,6 +68,8 @@ public:
     StagedFiles& operator=(const StagedFiles&) = delete;
     /// Writes `content` to a temporary file beside `path` (IoError if it cannot, naming `path`).
     void stage(const std::string& path, const std::string& content);
+    /// Takes a file already written at `temp` (beside `path`, by a writer of its own) into the set.
+    void adopt(const std::string& path, const std::string& temp);
     /// Moves every staged file into place, in the order staged.
     void commit();
 

@@ -40,7 +40,7 @@ void fill_float_band(GDALDataset& ds, const Grid& grid, const std::vector<float>
         throw IoError(fmt::format("{}: writing the raster failed: {}", where, gdal_message()));
 }
 
-void write_geotiff(const std::string& path, bool overwrite, const std::string& working_crs, const Grid& grid,
+void write_geotiff(StagedFiles* staged, const std::string& path, bool overwrite, const std::string& working_crs, const Grid& grid,
                    const std::vector<float>& values, float nodata, const MetadataItems& metadata) {
     ensure_gdal();
     check_output_path(path, overwrite);
@@ -64,7 +64,8 @@ void write_geotiff(const std::string& path, bool overwrite, const std::string& w
         clear_gdal_error();
         ds.reset();
         if (CPLGetLastErrorType() >= CE_Failure) throw IoError(fmt::format("{}: finishing the GeoTIFF failed: {}", path, gdal_message()));
-        rename_into_place(temp, path, overwrite);
+        if (staged) staged->adopt(path, temp);
+        else rename_into_place(temp, path, overwrite);
     } catch (...) {
         ds.reset();
         fs::remove(temp, ec);

@@ -13,6 +13,8 @@ class GDALDataset;
 
 namespace safer::layers {
 
+class StagedFiles;
+
 using MetadataItems = std::vector<std::pair<std::string, std::string>>;
 
 /// Writes one Float32 band (row 0 north) into `ds`, which must have the grid's size: geotransform,
@@ -21,8 +23,9 @@ void fill_float_band(GDALDataset& ds, const Grid& grid, const std::vector<float>
                      const std::string& working_crs, const std::string& where);
 
 /// A single-band Float32 GeoTIFF (tiled, DEFLATE with the floating-point predictor), written to
-/// a temporary file and renamed into place; `metadata` goes into the GDAL metadata.
-void write_geotiff(const std::string& path, bool overwrite, const std::string& working_crs, const Grid& grid,
+/// a temporary file and renamed into place, or, with `staged`, handed to it to move with the
+/// command's other outputs; `metadata` goes into the GDAL metadata.
+void write_geotiff(StagedFiles* staged, const std::string& path, bool overwrite, const std::string& working_crs, const Grid& grid,
                    const std::vector<float>& values, float nodata, const MetadataItems& metadata);
 
 /// The cells whose `mask` is non-zero as one MultiPolygon (GDALPolygonize, 4-connected cells),

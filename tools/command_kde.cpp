@@ -104,12 +104,14 @@ struct KdeCommand {
         const std::string description = layers::density_description(map, chosen.description, edge_correct);
         const std::string layer = "kde_" + chosen.label;
         progress.begin(fmt::format("writing {}", out.shown()), 1);
-        if (tif) layers::write_density_geotiff(out.output, out.overwrite, study.working_crs, map, description, record);
+        layers::StagedFiles staged(out.overwrite); // the GeoTIFF moves into place with its classes GeoPackage
+        if (tif) layers::write_density_geotiff(&staged, out.output, out.overwrite, study.working_crs, map, description, record);
         layers::GeoPackageWriter writer(classes_path, out.overwrite, study.working_crs);
         layers::write_density(writer, map, layer, description, chosen.description, period, !tif);
         writer.write_rejects(study.crimes.rejects, study.source_paths());
         writer.record(record);
         writer.commit();
+        staged.commit();
         progress.end();
 
         for (const kde::PeriodSurface& p : map.periods)
