@@ -4,7 +4,7 @@
 # fix.
 # usage: reliability_test.sh SAFER WORK_DIR
 set -uo pipefail
-SAFER="$1"; WORK="$2"
+SAFER="$(readlink -f "$1")"; WORK="$2"
 rm -rf "$WORK"; mkdir -p "$WORK"
 source "$(dirname "$0")/lib.sh"
 # This test's own temporary folder: nothing another process left in /tmp can touch it.
@@ -165,6 +165,20 @@ printf 'x,y,month,crime_type\n375050,164050,2021-03,Burglary\n375050,164050,2021
 [ "$(sqlite3 "$WORK/edge.gpkg" "SELECT reason || ':' || line FROM rejects")" = "edge_cell:7" ] \
     && [ "$(sqlite3 "$WORK/edge.gpkg" "SELECT SUM(count) FROM hotspot_grid")" = "5.0" ] \
     && pass "the edge-cell incident (line 7) is a reject by reason; the 4 cells hold the other 5" || fail "edge cells: $(sqlite3 "$WORK/edge.gpkg" "SELECT * FROM rejects") $(grep -i edge "$WORK/e")"
+
+# --- 1. A file name never reaches a shell ----------------------------------------------------------
+if command -v chromium >/dev/null 2>&1; then
+    mkdir -p "$WORK/names"
+    (cd "$WORK/names" && "$SAFER" site --crimes "$D/good.csv" --site "POLYGON((375000 164600,375300 164600,375300 164900,375000 164900,375000 164600))" \
+        -o "$WORK/names/s1.gpkg" --report "$WORK/names/x'\$(touch INJECTED)'.html" -q 2>"$WORK/e")
+    [ ! -e "$WORK/names/INJECTED" ] && [ ! -e INJECTED ] && [ -s "$WORK/names/x'\$(touch INJECTED)'.pdf" ] \
+        && pass "a report named x'\$(touch INJECTED)'.html: no command ran, its PDF has the same name" || fail "injection: $(ls "$WORK/names") $(cat "$WORK/e")"
+    "$SAFER" site --crimes "$D/good.csv" --site "POLYGON((375000 164600,375300 164600,375300 164900,375000 164900,375000 164600))" \
+        -o "$WORK/names/s2.gpkg" --report "$WORK/names/O'Brien Road.html" -q 2>"$WORK/e"
+    [ -s "$WORK/names/O'Brien Road.pdf" ] && pass "O'Brien Road.html gets its PDF" || fail "no PDF for O'Brien Road: $(cat "$WORK/e")"
+else
+    skip "file names and the PDF: Chromium is not installed"
+fi
 
 # --- 2. --schema is an identifier, never part of the connection -----------------------------------
 expect 2 "--schema 'safer_x dbname=other': use lower-case letters" "" "$SAFER" ingest --crimes "$D/good.csv" -o "PG:dbname=nothing" --schema 'safer_x dbname=other'
