@@ -33,9 +33,24 @@ std::string codes_of(const Areas& areas, const std::vector<size_t>& indexes, con
     return fmt::format("{}", fmt::join(codes, separator));
 }
 
+/// "the Bristol, City of" or "all 1,005 areas'": the comparison area of `area`, for "... rate".
 std::string compare_name(const BidOutputs& o, size_t area) {
-    return o.compare_by.empty() ? "all-areas" : o.options.compare_group[area] + " (" + o.compare_by + ")";
+    if (o.compare_by.empty() || o.options.compare_group[area].empty())
+        return fmt::format("the rate across all {} areas of the input", grouped(static_cast<double>(o.study.areas.size())));
+    return fmt::format("the {} rate", o.options.compare_group[area]);
 }
+
+/// "a", "a and b", "a, b and c".
+std::string and_list(const std::vector<std::string>& items) {
+    if (items.empty()) return "";
+    if (items.size() == 1) return items.front();
+    std::string s;
+    for (size_t i = 0; i + 1 < items.size(); ++i) s += (i ? ", " : "") + items[i];
+    return s + " and " + items.back();
+}
+
+/// "4.2 times", "0.8 times" (one decimal; "about the same as" is not used, the number is given).
+std::string times(double ratio) { return std::isfinite(ratio) ? fmt::format("{:.1f} times", ratio) : "(no comparison)"; }
 
 /// Map of the group's rate by area in quintiles, the candidates outlined.
 std::string rate_map(const BidOutputs& o) {
@@ -268,15 +283,152 @@ TemplateData methods_data(const BidOutputs& o, TemplateData& page) {
     return TemplateData(false);
 }
 
+/// "Bristol 032B (123.3), then + Bristol 032A (80.1)": the order the cluster took its areas in.
+std::string growth_words(const BidOutputs& o, const bid::Target& t) {
+    const Areas& areas = o.study.areas;
+    std::vector<std::string> steps;
+    for (size_t i = 0; i < t.candidate.grown.size(); ++i) {
+        const size_t a = t.candidate.grown[i];
+        steps.push_back(fmt::format("{}{} ({})", i ? "+ " : "from ", areas.name[a].empty() ? areas.code[a] : areas.name[a],
+                                    grouped(annual_rate(o.evidence, t.candidate.grown_rate[i]), 1)));
+    }
+    return fmt::format("{}", fmt::join(steps, ", "));
+}
+
+/// The target's rate beside its district's, the whole input's and the national rate, by name.
+TemplateData comparison_table(const BidOutputs& o) {
+    const bid::BidEvidence& e = o.evidence;
+    const bid::Target& t = e.targets.front();
+    std::vector<std::vector<std::string>> rows;
+    rows.push_back({"top candidate: " + target_place(o, 0), grouped(t.candidate.count), grouped(t.candidate.population), grouped(annual_rate(e, t.candidate.rate), 1), "1.0"});
+    if (!o.compare_by.empty() && !o.options.compare_group[t.areas.front()].empty()) {
+        double count = 0, population = 0;
+        for (size_t a = 0; a < o.study.areas.size(); ++a)
+            if (o.options.compare_group[a] == o.options.compare_group[t.areas.front()] && o.study.areas.population[a] > 0)
+                count += static_cast<double>(e.group_stats().count[a]), population += o.study.areas.population[a];
+        rows.push_back({fmt::format("{} ({})", o.options.compare_group[t.areas.front()], o.compare_by), grouped(count), grouped(population),
+                        grouped(annual_rate(e, t.comparison_rate), 1), fmt::format("{:.1f}", t.candidate.rate / t.comparison_rate)});
+    }
+    double count = 0, population = 0;
+    for (size_t a = 0; a < o.study.areas.size(); ++a)
+        if (o.study.areas.population[a] > 0) count += static_cast<double>(e.group_stats().count[a]), population += o.study.areas.population[a];
+    rows.push_back({fmt::format("all {} areas of the input", grouped(static_cast<double>(o.study.areas.size()))), grouped(count), grouped(population),
+                    grouped(annual_rate(e, e.input_rate), 1), fmt::format("{:.1f}", t.candidate.rate / e.input_rate)});
+    if (o.national_rate)
+        rows.push_back({o.national_label + " (given with --national-rate)", "", "", grouped(*o.national_rate, 1),
+                        fmt::format("{:.1f}", annual_rate(e, t.candidate.rate) / *o.national_rate)});
+    return table_data({"area", fmt::format("{} incidents", group_name(o)), "residents", annual_words(e), "top candidate's rate is this many times it"}, rows,
+                      "The top candidate against the areas it is compared with");
+}
+
+/// The ten highest rates: whether each area was put forward, and why not.
+TemplateData footfall_data(const BidOutputs& o) {
+    const bid::BidEvidence& e = o.evidence;
+    const Areas& areas = o.study.areas;
+    const GroupColumns& gs = e.group_stats();
+    std::vector<size_t> order;
+    for (size_t a = 0; a < areas.size(); ++a)
+        if (gs.rank[a] > 0) order.push_back(a);
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return gs.rank[a] != gs.rank[b] ? gs.rank[a] < gs.rank[b] : a < b; });
+    if (order.size() > 10) order.resize(10);
+    std::vector<int> candidate_of(areas.size(), 0);
+    for (size_t k = 0; k < e.targets.size(); ++k)
+        for (size_t a : e.targets[k].areas) candidate_of[a] = static_cast<int>(k + 1);
+    std::vector<std::vector<std::string>> rows;
+    size_t flagged = 0;
+    for (size_t a : order) {
+        std::vector<std::string> flags;
+        if (e.footfall[a] && e.town_centre_share[a] > bid::footfall_share)
+            flags.push_back(fmt::format("{} of its crime is shoplifting or theft from the person, typical of a town centre", percent(e.town_centre_share[a])));
+        if (e.footfall[a] && e.place_share[a] > bid::place_share)
+            flags.push_back(fmt::format("{} of its crime was recorded at shops, car parks, nightclubs and other places people visit", percent(e.place_share[a])));
+        if (e.footfall[a] && e.all_rate[a] > bid::rate_multiple * e.typical_all_rate)
+            flags.push_back(fmt::format("{} crimes of all kinds per 1,000 residents, {:.0f} times the typical area's {}: far more than its residents account for",
+                                        grouped(annual_rate(e, e.all_rate[a]), 0), e.all_rate[a] / e.typical_all_rate, grouped(annual_rate(e, e.typical_all_rate), 0)));
+        if (e.few_residents[a]) flags.push_back(fmt::format("{} residents, under half the typical area's {}", grouped(areas.population[a]), grouped(e.typical_population)));
+        flagged += !flags.empty();
+        std::string status;
+        if (candidate_of[a]) status = fmt::format("in candidate {}", candidate_of[a]);
+        else if (o.options.residential_only && !flags.empty()) status = "left out with --residential-only";
+        else status = fmt::format("not in any of the {} candidates listed: the clusters it could form ranked lower, or shared an area with a higher one", e.targets.size());
+        rows.push_back({std::to_string(gs.rank[a]), fmt::format("{} ({})", areas.name[a], areas.code[a]), grouped(areas.population[a]),
+                        grouped(static_cast<double>(gs.count[a])), grouped(annual_rate(e, gs.rate[a]), 1),
+                        std::isfinite(e.town_centre_share[a]) ? percent(e.town_centre_share[a]) : "", flags.empty() ? "" : fmt::format("{}", fmt::join(flags, "; ")), status});
+    }
+    TemplateData d;
+    d.set("areas_table", table_data({"rank", "area", "residents", "incidents", "per 1,000 a year", "shoplifting and theft from the person", "caveat", "put forward?"}, rows,
+                              "The ten highest rates, and whether each was put forward"));
+    d.set("flagged", std::to_string(flagged));
+    d.set("residential_only", o.options.residential_only);
+    d.set("typical", grouped(e.typical_population));
+    return d;
+}
+
 } // namespace
 
 std::string change_rule(const bid::BidEvidence& e) {
     const bid::ChangeWindows& c = e.change;
     const int span = e.window.span;
-    return c.full ? fmt::format("the {} months {} to {} against the {} before ({} to {})", span, e.window.from.str(), e.window.to.str(), span,
-                                c.before_from.str(), c.before_to.str())
-                  : fmt::format("the later half ({} to {}) against the earlier half ({} to {}), as the data does not cover the {} months before {}",
-                                c.after_from.str(), c.after_to.str(), c.before_from.str(), c.before_to.str(), span, e.window.from.str());
+    if (c.full)
+        return fmt::format("the {} months {} to {} against the {} before ({} to {})", span, e.window.from.str(), e.window.to.str(), span,
+                           c.before_from.str(), c.before_to.str());
+    const int half = span / 2;
+    return fmt::format("the later {} months ({} to {}) against the earlier {} ({} to {}), as the data does not cover the {} months before {}{}", half,
+                       c.after_from.str(), c.after_to.str(), half, c.before_from.str(), c.before_to.str(), span, e.window.from.str(),
+                       span % 2 ? fmt::format("; the middle month, {}, is in neither", Month{e.window.from.index + half}.str()) : "");
+}
+
+std::string change_words(const bid::BidEvidence& e, double before, double after, double p) {
+    const bid::ChangeWindows& c = e.change;
+    std::string words = fmt::format("{} in {} to {} against {} in {} to {}", grouped(after), c.after_from.str(), c.after_to.str(), grouped(before),
+                                    c.before_from.str(), c.before_to.str());
+    if (before > 0) {
+        const double pct = 100 * (after - before) / before;
+        words += fmt::format(": {} {:.0f} %", pct >= 0 ? "up" : "down", std::abs(pct));
+    } else {
+        words += after > 0 ? ": none before" : ": none in either";
+    }
+    if (std::isfinite(p))
+        words += fmt::format(" (exact test of the two counts, p = {}: {} at the 5 % level)", p < 0.001 ? std::string("< 0.001") : fmt::format("{:.3f}", p),
+                             p < 0.05 ? "a significant change" : "not a significant change");
+    if (before < bid::small_count || after < bid::small_count) words += "; these counts are small, so the percentage change says little";
+    return words;
+}
+
+std::string target_place(const BidOutputs& o, size_t k) {
+    const Areas& areas = o.study.areas;
+    const bid::Target& t = o.evidence.targets[k];
+    std::vector<std::string> names, codes;
+    for (size_t a : t.areas) names.push_back(areas.name[a].empty() ? areas.code[a] : areas.name[a]), codes.push_back(areas.code[a]);
+    if (names == codes) return and_list(codes);
+    return fmt::format("{} ({})", and_list(names), fmt::join(codes, ", "));
+}
+
+std::string target_streets(const bid::Target& t, size_t n) {
+    std::vector<std::string> streets;
+    for (size_t i = 0; i < std::min(n, t.streets.size()); ++i) streets.push_back(t.streets[i].first);
+    return and_list(streets);
+}
+
+double annual_rate(const bid::BidEvidence& e, double rate) { return rate * 12.0 / e.window.span; }
+
+std::string annual_words(const bid::BidEvidence& e) {
+    return e.window.span == 12 ? "per 1,000 residents a year" : fmt::format("per 1,000 residents a year (annualised from the {} months analysed)", e.window.span);
+}
+
+std::string comparison_words(const BidOutputs& o, size_t k) {
+    const bid::BidEvidence& e = o.evidence;
+    const bid::Target& t = e.targets[k];
+    const double rate = t.candidate.rate;
+    std::vector<std::string> parts;
+    const bool district = !o.compare_by.empty() && !o.options.compare_group[t.areas.front()].empty();
+    if (district) parts.push_back(fmt::format("{} {} ({})", times(rate / t.comparison_rate), compare_name(o, t.areas.front()), grouped(annual_rate(e, t.comparison_rate), 1)));
+    parts.push_back(fmt::format("{} the rate across all {} areas of the input ({})", times(rate / e.input_rate), grouped(static_cast<double>(o.study.areas.size())),
+                                grouped(annual_rate(e, e.input_rate), 1)));
+    if (o.national_rate)
+        parts.push_back(fmt::format("{} the {} rate ({}, as given with --national-rate)", times(annual_rate(e, rate) / *o.national_rate), o.national_label,
+                                    grouped(*o.national_rate, 1)));
+    return and_list(parts);
 }
 
 std::string months_analysed(const bid::BidEvidence& e) {
@@ -284,13 +436,16 @@ std::string months_analysed(const bid::BidEvidence& e) {
 }
 
 std::string target_reason(const BidOutputs& o, size_t k) {
-    const bid::Target& t = o.evidence.targets[k];
+    const bid::BidEvidence& e = o.evidence;
+    const bid::Target& t = e.targets[k];
     const TargetCandidate& c = t.candidate;
-    return fmt::format("{} LSOA{} ({}), {} residents, {} {} crimes in {} months, {:.1f}x the {} rate{}", t.areas.size(), t.areas.size() == 1 ? "" : "s",
-                       codes_of(o.study.areas, t.areas, ", "), grouped(c.population), grouped(c.count), group_name(o), o.evidence.window.span,
-                       c.rate / t.comparison_rate, compare_name(o, t.areas.front()),
-                       t.best_bin > 0 ? fmt::format(", hot at {} (Gi*) in {} of {} LSOAs", confidence_text(t.best_bin), t.at_best_bin, t.areas.size())
-                                      : ", not a significant Gi* hot spot");
+    const std::string streets = target_streets(t);
+    return fmt::format("{}{}: {} residents in {} LSOA{}; {} {} crimes in {} months ({} {}), {}; {}", target_place(o, k),
+                       streets.empty() ? "" : ", around " + streets, grouped(c.population), t.areas.size(), t.areas.size() == 1 ? "" : "s", grouped(c.count),
+                       group_name(o), e.window.span, grouped(annual_rate(e, c.rate), 1), annual_words(e), comparison_words(o, k),
+                       t.best_bin <= 0           ? "not a significant Gi* hot spot"
+                       : t.areas.size() == 1 ? fmt::format("hot at {} (Gi*)", confidence_text(t.best_bin))
+                                             : fmt::format("hot at {} (Gi*) in {} of its {} LSOAs", confidence_text(t.best_bin), t.at_best_bin, t.areas.size()));
 }
 
 Table bid_areas_table(const BidOutputs& o) {
@@ -385,6 +540,14 @@ std::string bid_report_html(const BidOutputs& o) {
         page.set("incomplete", x);
     }
     page.set("top_reason", target_reason(o, 0));
+    page.set("top_place", target_place(o, 0));
+    if (const std::string streets = target_streets(e.targets.front(), bid::max_streets); !streets.empty()) page.set("top_streets", streets);
+    page.set("comparisons", comparison_table(o));
+    page.set("top_change", change_words(e, e.targets.front().before, e.targets.front().after, e.targets.front().change_p));
+    page.set("annual_words", annual_words(e));
+    page.set("footfall", footfall_data(o));
+    if (!std::any_of(areas.households.begin(), areas.households.end(), [](double h) { return h > 0; }))
+        page.set("no_households", true);
     page.set("total", grouped(static_cast<double>(gs.total)));
     page.set("group", group);
     page.set("area_count", std::to_string(areas.size()));
@@ -395,13 +558,16 @@ std::string bid_report_html(const BidOutputs& o) {
     page.set("density_map", density_map(o));
     page.set("charts", trend_charts(o));
     std::vector<std::vector<std::string>> rows;
-    const Table targets = target_areas_table(o);
     for (size_t k = 0; k < e.targets.size(); ++k) {
-        const TargetCandidate& c = e.targets[k].candidate;
-        rows.push_back({std::to_string(c.rank_by_rate), std::to_string(c.rank_by_count), targets.columns[2].texts[k], grouped(c.population), grouped(c.count),
-                        grouped(c.rate, 1), fmt::format("{:.2f}", c.rate / e.targets[k].comparison_rate), targets.columns.back().texts[k]});
+        const bid::Target& t = e.targets[k];
+        const TargetCandidate& c = t.candidate;
+        rows.push_back({std::to_string(c.rank_by_rate), target_place(o, k), target_streets(t), grouped(c.population), grouped(c.count),
+                        grouped(annual_rate(e, c.rate), 1), fmt::format("{:.2f}", c.rate / t.comparison_rate), growth_words(o, t),
+                        change_words(e, t.before, t.after, t.change_p)});
     }
-    page.set("targets", table_data({"rank (rate)", "rank (count)", "LSOAs", "residents", "incidents", "per 1,000", "ratio", "reason"}, rows));
+    page.set("targets", table_data({"rank", "LSOAs", "most incidents recorded on or near", "residents", "incidents",
+                                    fmt::format("per 1,000 a year"), "ratio", "how the cluster grew (rate a year after each step)", "change"},
+                                   rows));
     if (o.plan) page.set("plan", plan_data(o));
     std::vector<size_t> order;
     for (size_t a = 0; a < areas.size(); ++a)
@@ -410,12 +576,15 @@ std::string bid_report_html(const BidOutputs& o) {
     rows.clear();
     for (size_t k = 0; k < std::min<size_t>(20, order.size()); ++k) {
         const size_t a = order[k];
+        std::string change = std::isfinite(e.change_pct[a]) ? fmt::format("{:+.0f} %", e.change_pct[a]) : "";
+        if (std::isfinite(e.change_p[a])) change += e.change_p[a] < 0.001 ? " (p < 0.001)" : fmt::format(" (p = {:.2f})", e.change_p[a]);
+        if (e.before[a] < bid::small_count || e.after[a] < bid::small_count) change += ", small counts";
         rows.push_back({std::to_string(gs.rank[a]), areas.code[a], areas.name[a], grouped(areas.population[a]), grouped(static_cast<double>(gs.count[a])),
-                        grouped(gs.rate[a], 1), fmt::format("{:.2f}", gs.ratio[a]), grouped(e.change_pct[a], 0) + (std::isfinite(e.change_pct[a]) ? " %" : ""),
+                        grouped(annual_rate(e, gs.rate[a]), 1), fmt::format("{:.2f}", gs.ratio[a]), change,
                         e.gi_null[a] ? "" : (e.gi_bin[a] > 0 ? "hot " : e.gi_bin[a] < 0 ? "cold " : "") + confidence_text(static_cast<int>(e.gi_bin[a])),
                         a < o.imd_decile.size() ? o.imd_decile[a] : ""});
     }
-    page.set("top20", table_data({"rank", "code", "name", "residents", "incidents", "per 1,000", "ratio", "change", "Gi*", "IMD decile"}, rows));
+    page.set("top20", table_data({"rank", "code", "name", "residents", "incidents", "per 1,000 a year", "ratio", "change (exact test)", "Gi*", "IMD decile"}, rows));
     page.set("model", methods_data(o, page));
     if (!o.plan && o.budget) page.set("budget_without_assets", TemplateData{"budget", money(*o.budget)});
     rows.clear();

@@ -40,6 +40,9 @@ struct BidCommand {
     AreaInput areas;
     PopulationInput population;
     std::string report_path, households_path, imd_path, compare_by;
+    double national_rate = -1; // --national-rate: the group per 1,000 residents a year in England and Wales
+    std::string national_label = "England and Wales";
+    bool residential_only = false;
     std::string group = "neighbourhood";
     int months = 12;
     TargetOptions targets;
@@ -55,21 +58,40 @@ struct BidCommand {
     nlohmann::ordered_json parameters(const layers::BidOutputs& o) const;
     void write(const layers::BidOutputs& o, const Paths& paths, Progress& progress) const;
     void summarise(const layers::BidOutputs& o, const Paths& paths, Progress& progress) const;
-    /// The comparison groups (--compare-by) and IMD deciles (--imd) of each area.
-    void read_area_columns(layers::Study& study, bid::BidOptions& options, std::vector<std::string>& imd, Progress& progress) const;
+    /// The comparison groups (--compare-by, else the districts named in the IMD or population
+    /// file) and IMD deciles (--imd) of each area; returns the column the groups came from.
+    std::string read_area_columns(layers::Study& study, bid::BidOptions& options, std::vector<std::string>& imd, Progress& progress) const;
 };
 
-void BidCommand::read_area_columns(layers::Study& study, bid::BidOptions& options, std::vector<std::string>& imd, Progress& progress) const {
+std::string BidCommand::read_area_columns(layers::Study& study, bid::BidOptions& options, std::vector<std::string>& imd, Progress& progress) const {
     if (!imd_path.empty()) {
         imd = layers::area_values(layers::read_code_table(imd_path, {"(imd) decile"}), study.areas.code);
         study.add_input(imd_path);
     }
-    if (compare_by.empty()) return;
     const std::string source = !imd_path.empty() ? imd_path : population.path;
-    options.compare_group = layers::area_values(layers::read_code_table(source, {compare_by}), study.areas.code);
+    std::string column = compare_by;
+    layers::CodeTable table;
+    if (column.empty()) {
+        // The districts, where the IMD or population file names them (the IoD 2019 files do):
+        // a bid compares its target with its own district by name.
+        try {
+            table = layers::read_code_table(source, {"local authority district name"});
+            column = table.columns.front();
+        } catch (const InputError&) {
+            return "";
+        }
+    } else {
+        table = layers::read_code_table(source, {compare_by});
+    }
+    options.compare_group = layers::area_values(table, study.areas.code);
     const auto missing = static_cast<size_t>(std::count(options.compare_group.begin(), options.compare_group.end(), ""));
-    if (missing == study.areas.size()) throw InputError(fmt::format("{}: column '{}' gives no value for any of the areas", source, compare_by));
-    if (missing) progress.warn(fmt::format("{} area(s) have no '{}' in {}; they are compared with the other areas without one", missing, compare_by, source));
+    if (missing == study.areas.size()) {
+        if (compare_by.empty()) return options.compare_group.clear(), "";
+        throw InputError(fmt::format("{}: column '{}' gives no value for any of the areas", source, compare_by));
+    }
+    if (missing) progress.warn(fmt::format("{} area(s) have no '{}' in {}; they are compared with the other areas without one", missing, column, source));
+    if (compare_by.empty()) progress.info(fmt::format("comparison areas: the districts of '{}' in {} (--compare-by names another column)", column, source));
+    return column;
 }
 
 BidCommand::Paths BidCommand::check_outputs(const layers::StudyRequest& request, Progress& progress) const {
@@ -113,8 +135,9 @@ void BidCommand::run() const {
     bid::BidOptions options;
     options.group = static_cast<size_t>(g - groups.begin());
     options.targets = targets;
+    options.residential_only = residential_only;
     std::vector<std::string> imd;
-    read_area_columns(study, options, imd, progress);
+    const std::string compare_column = read_area_columns(study, options, imd, progress);
     if (design.has_assets()) study.add_input(design.costs_path);
     const bid::BidEvidence e = bid::bid_evidence(study.crimes.incidents, study.crimes.types, study.areas, study.area_of, *study.window, options, &progress);
     for (const std::string& w : e.gi_warnings) progress.warn(w);
@@ -123,7 +146,8 @@ void BidCommand::run() const {
 
     // Interventions for the top candidate: the design-out analysis of safer score on the crimes of
     // every type recorded in its LSOAs in the months analysed, with those LSOAs as the study area.
-    layers::BidOutputs o{study, e, options, compare_by, imd, nullptr, nullptr, nullptr, {}, {}, {}, {}};
+    layers::BidOutputs o{study, e, options, compare_column, {}, national_label, imd, nullptr, nullptr, nullptr, {}, {}, {}, {}};
+    if (national_rate >= 0) o.national_rate = national_rate;
     o.costs_path = design.costs_path;
     o.command_line = g_command_line;
     if (design.budget >= 0) o.budget = design.budget;
@@ -145,7 +169,9 @@ void BidCommand::run() const {
 nlohmann::ordered_json BidCommand::parameters(const layers::BidOutputs& o) const {
     const bid::BidEvidence& e = o.evidence;
     nlohmann::ordered_json parameters{{"command", "bid"}, {"group", group}, {"from", e.window.from.str()}, {"to", e.window.to.str()},
-                                      {"months", e.window.span}, {"change", layers::change_rule(e)}, {"compare_by", compare_by},
+                                      {"months", e.window.span}, {"change", layers::change_rule(e)}, {"compare_by", o.compare_by},
+                                      {"residential_only", residential_only},
+                                      {"national_rate", o.national_rate ? nlohmann::ordered_json(*o.national_rate) : nlohmann::ordered_json()},
                                       {"max_areas", targets.max_areas}, {"min_population", targets.min_population},
                                       {"max_population", targets.max_population}, {"working_crs", o.study.working_crs},
                                       {"kde_bandwidth_m", e.density.bandwidth}, {"kde_cell_m", e.density.grid.cell},
@@ -225,6 +251,13 @@ Run setup_bid(CLI::App& app) {
     app.add_option("--compare-by", command->compare_by,
                    "Column of the --imd (else --population) CSV naming each area's comparison area, e.g. \"Local Authority District name (2019)\"");
     app.add_option("--months", command->months, "Months analysed: the last N of the data")->capture_default_str();
+    app.add_option("--national-rate", command->national_rate,
+                   "The group's rate per 1,000 residents a year in England and Wales (or --national-label's area), from a published source, to compare the target with")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--national-label", command->national_label, "The area --national-rate is for")->capture_default_str();
+    app.add_flag("--residential-only", command->residential_only,
+                 "Leave out of the candidates areas whose crime is mostly shoplifting and theft from the person (town centres) or whose residents are under "
+                 "half the typical area's");
     app.add_option("--max-areas", command->targets.max_areas, "LSOAs in a target area, at most")->capture_default_str();
     app.add_option("--min-population", command->targets.min_population, "Residents in a target area, at least")->capture_default_str();
     app.add_option("--max-population", command->targets.max_population, "Residents in a target area, at most")->capture_default_str();
