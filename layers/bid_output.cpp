@@ -462,6 +462,15 @@ Table bid_areas_table(const BidOutputs& o) {
     t.columns.push_back(Column::real(group + "_before", "Incidents of the group in the earlier comparison window", e.before));
     t.columns.push_back(Column::real(group + "_after", "Incidents of the group in the later comparison window", e.after));
     t.columns.push_back(Column::real(group + "_change_pct", "100 (after - before) / before; empty when before is 0", e.change_pct));
+    t.columns.push_back(Column::real(group + "_change_p", "Two-sided p of the exact conditional test of after against before (as R's poisson.test)", e.change_p));
+    t.columns.push_back(Column::real("town_centre_share", "Shoplifting and theft from the person as a share of all crime, 0..1", e.town_centre_share));
+    t.columns.push_back(Column::real("place_share", "Share of all crime recorded at police.uk's non-residential map points (supermarkets, car parks, nightclubs...), 0..1",
+                                     e.place_share));
+    std::vector<int64_t> footfall(e.footfall.begin(), e.footfall.end()), few(e.few_residents.begin(), e.few_residents.end());
+    t.columns.push_back(Column::integer("footfall", "1 where crime looks like footfall: town-centre types over half, over 30 % at places people visit, or all crime per "
+                                                    "resident over 5 times the median area's",
+                                        footfall));
+    t.columns.push_back(Column::integer("few_residents", "1 where residents are under half the median area's", few));
     t.columns.push_back(Column::real("gi_z", fmt::format("Gi* z of the {} rate, queen contiguity", group), e.gi_z));
     t.columns.push_back(Column::real("gi_p", "Two-sided p of gi_z", e.gi_p));
     t.columns.push_back(Column::integer("gi_bin", "Esri Gi_Bin: +-3, 2, 1 = hot/cold at 99, 95, 90 %", e.gi_bin, e.gi_null));

@@ -197,8 +197,16 @@ AssetSet read_assets(const AssetPaths& p, const std::string& working_crs, Progre
     return a;
 }
 
+/// Households by area: a column named like "households" (Census 2021 TS041, "Number of
+/// households"), else KS401's "Household spaces with at least one usual resident" (Census 2011),
+/// each as the ONS downloads them by LSOA ("geography code").
 void read_households(Areas& areas, const std::string& path) {
-    const CodeTable h = read_code_table(path, {"households"});
+    CodeTable h;
+    try {
+        h = read_code_table(path, {"households"});
+    } catch (const InputError&) {
+        h = read_code_table(path, {"with at least one usual resident"});
+    }
     for (size_t a = 0; a < areas.size(); ++a)
         if (auto v = h.get(areas.code[a], 0)) {
             const std::optional<double> n = parse_people(*v);
