@@ -48,13 +48,6 @@ void gi_of_rates(BidEvidence& e, const Areas& areas, const std::vector<size_t>& 
     }
 }
 
-/// A police.uk Location naming a kind of place rather than a street.
-bool is_generic_place(std::string_view location) {
-    location = trim(location);
-    if (location.starts_with("On or near ")) location.remove_prefix(11);
-    return std::any_of(std::begin(generic_places), std::end(generic_places), [&](const char* g) { return location == g; });
-}
-
 /// The police.uk locations where each target's incidents of the group were recorded, most frequent
 /// first (ties by name), "On or near " left off.
 void streets_of_targets(BidEvidence& e, const Incidents& in, const std::vector<int32_t>& area_now, const GroupMembership& membership) {
@@ -66,10 +59,8 @@ void streets_of_targets(BidEvidence& e, const Incidents& in, const std::vector<i
         if (area_now[i] == no_area || !membership.contains(e.group, in.type[i])) continue;
         const int32_t k = target_of[static_cast<size_t>(area_now[i])];
         if (k < 0 || i >= in.location.size()) continue;
-        std::string_view place = trim(in.location[i]);
-        if (place.starts_with("On or near ")) place.remove_prefix(11);
-        if (place.empty() || is_generic_place(place)) continue;
-        counts[static_cast<size_t>(k)][std::string(place)] += 1;
+        const std::string_view street = street_of(in.location[i]);
+        if (!street.empty()) counts[static_cast<size_t>(k)][std::string(street)] += 1;
     }
     for (size_t k = 0; k < e.targets.size(); ++k) {
         std::vector<std::pair<std::string, double>> v(counts[k].begin(), counts[k].end());

@@ -15,6 +15,7 @@
 #include "engine/geos.hpp"
 #include "engine/incidents.hpp"
 #include "engine/kde.hpp"
+#include "engine/places.hpp"
 #include "engine/progress.hpp"
 #include "engine/target_areas.hpp"
 #include "engine/window.hpp"
@@ -63,12 +64,7 @@ struct Target {
     double change_p = std::nan("");    // exact conditional test of after against before (two-sided)
 };
 inline constexpr size_t max_streets = 5;
-/// police.uk map points that name a kind of place, not a street ("On or near Supermarket"): left
-/// out of a target's streets, which are meant to let a reader find it.
-inline constexpr const char* generic_places[] = {"Supermarket", "Parking Area", "Sports/Recreation Area", "Shopping Area", "Petrol Station",
-                                                 "Pedestrian Subway", "Nightclub", "Hospital", "Further/Higher Educational Building",
-                                                 "Park/Open Space", "Conference/Exhibition Centre", "Theatre/Concert Hall", "Prison", "Police Station",
-                                                 "Bus/Coach Station", "Airport/Airfield", "Hotel/Motel", "Railway Station", "No Location"};
+
 
 /// The top candidate's monthly counts by crime type of the group, and its comparison area's,
 /// over every month kept.

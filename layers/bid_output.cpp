@@ -200,7 +200,7 @@ TemplateData plan_data(const BidOutputs& o) {
         const plan::Candidate& c = d.candidates[i];
         if (d.with_budget && d.plan_order[i] == 0) continue;
         rows.push_back({d.with_budget ? std::to_string(d.plan_order[i]) : "", d.table[c.intervention].label, candidate_place(d, i), std::to_string(c.crimes.size()),
-                        fmt::format("{:.1f}", plan::prevented_alone(c)), money(c.cost), candidate_reason(d, *o.model, i, months_analysed(e))});
+                        fmt::format("{:.1f}", plan::prevented_alone(c)), money(c.cost), candidate_reason(d, *o.model, o.study.crimes.types, i, months_analysed(e))});
         drawn.push_back(i);
     }
     if (!d.with_budget && rows.size() > 10) rows.resize(10);
@@ -273,6 +273,7 @@ TemplateData methods_data(const BidOutputs& o, TemplateData& page) {
             x.set("source", spec.effect_source);
             x.set("cost", money(spec.unit_cost));
             x.set("unit", spec.unit);
+            x.set("cost_source", spec.cost_source);
             x.set("last", j + 1 == with_effect.size());
             effects.push_back(x);
         }
@@ -516,8 +517,8 @@ Table target_areas_table(const BidOutputs& o) {
 }
 
 Table plan_table(const BidOutputs& o) {
-    Table t = recommendations_table(*o.plan, *o.model, o.plan_shown, "target_interventions", months_analysed(o.evidence));
-    t.description = fmt::format("Interventions for the top target-area candidate ({}): every candidate, best crimes prevented per pound first{}; costs indicative",
+    Table t = recommendations_table(*o.plan, *o.model, o.study.crimes.types, o.plan_shown, "target_interventions", months_analysed(o.evidence));
+    t.description = fmt::format("Interventions for the top target-area candidate ({}): every candidate, best crimes prevented per pound first{}; costs and their sources in the methods",
                                 fmt::join(o.top->areas.code, ", "), o.plan->with_budget ? ", with the budget plan" : "");
     return t;
 }

@@ -13,6 +13,7 @@
 #include "engine/design_out.hpp"
 #include "engine/errors.hpp"
 #include "layers/bid_output.hpp"
+#include "layers/browser.hpp"
 #include "layers/code_table.hpp"
 #include "layers/csv_writer.hpp"
 #include "layers/design_out_output.hpp"
@@ -43,6 +44,7 @@ struct BidCommand {
     double national_rate = -1; // --national-rate: the group per 1,000 residents a year in England and Wales
     std::string national_label = "England and Wales";
     bool residential_only = false;
+    bool no_pdf = false;
     std::string group = "neighbourhood";
     int months = 12;
     TargetOptions targets;
@@ -50,6 +52,7 @@ struct BidCommand {
 
     struct Paths {
         std::string areas_csv, targets_csv, monthly_csv, plan_csv;
+        std::string pdf, chromium; // the PDF beside the report, where Chromium is installed
     };
 
     void run() const;
@@ -99,7 +102,7 @@ BidCommand::Paths BidCommand::check_outputs(const layers::StudyRequest& request,
     // The CSVs go beside the GeoPackage, or beside the report when the layers go to PostGIS.
     const std::string csv_base = layers::is_postgis_target(out.output) ? report_path : out.output;
     const Paths paths{sibling(csv_base, "_areas.csv"), sibling(csv_base, "_target_areas.csv"), sibling(csv_base, "_monthly.csv"),
-                      sibling(csv_base, "_interventions.csv")};
+                      sibling(csv_base, "_interventions.csv"), {}, {}};
     const bool with_assets = design.has_assets();
     std::vector<layers::OutputPath> outputs{out.path(),
                                             {"--report", report_path, layers::OutputKind::html},
@@ -107,6 +110,10 @@ BidCommand::Paths BidCommand::check_outputs(const layers::StudyRequest& request,
                                             {"-o (its target areas CSV)", paths.targets_csv, layers::OutputKind::csv},
                                             {"-o (its monthly CSV)", paths.monthly_csv, layers::OutputKind::csv}};
     if (with_assets) outputs.push_back({"-o (its interventions CSV)", paths.plan_csv, layers::OutputKind::csv});
+    Paths found = paths;
+    found.chromium = no_pdf ? "" : layers::find_chromium();
+    found.pdf = layers::pdf_beside(report_path);
+    if (!found.chromium.empty()) outputs.push_back({"--report (its PDF)", found.pdf, layers::OutputKind::pdf});
     std::vector<std::string> inputs = request.input_paths();
     for (const std::string* p : {&imd_path, &design.costs_path}) inputs.push_back(*p);
     layers::check_outputs(outputs, inputs, out.overwrite);
@@ -114,7 +121,7 @@ BidCommand::Paths BidCommand::check_outputs(const layers::StudyRequest& request,
         progress.warn(fmt::format("--budget {} without asset layers (--lighting, --cctv, --paths): no intervention plan is made, as where crime is unguarded "
                                   "cannot be told", layers::money(design.budget)));
     if (with_assets && design.budget < 0) progress.warn("asset layers without --budget: the interventions for the top candidate are ranked, but no plan is made");
-    return paths;
+    return found;
 }
 
 void BidCommand::run() const {
@@ -163,6 +170,7 @@ void BidCommand::run() const {
         o.plan_shown = design::recommended(plan, plan.candidates.size()); // all of them: a target area has few
     }
     write(o, paths, progress);
+    if (!paths.chromium.empty()) layers::print_report_pdf(paths.chromium, report_path, paths.pdf, out.overwrite, progress);
     summarise(o, paths, progress);
 }
 
@@ -245,6 +253,7 @@ Run setup_bid(CLI::App& app) {
     command->crimes.add_to(app);
     command->areas.add_to(app, "LSOA boundaries (any polygon layer GDAL reads)", false)->required();
     command->population.add_to(app, "Population CSV by LSOA code (e.g. IoD 2019 File 6)")->required();
+    app.add_flag("--no-pdf", command->no_pdf, "Do not print the report to PDF (A4) with headless Chromium");
     app.add_option("--households", command->households_path, "CSV of households by LSOA code (column named like 'households')");
     app.add_option("--imd", command->imd_path, "IMD 2019 CSV (File 1) for deciles, and a source of --compare-by columns");
     app.add_option("--group", command->group, "Crime group to target")->capture_default_str();

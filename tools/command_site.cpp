@@ -40,7 +40,6 @@ struct SiteCommand {
     DesignOutOptions design;
 
     void run() const;
-    void print_pdf(const std::string& chromium, const std::string& pdf, Progress& progress) const;
 };
 
 void SiteCommand::run() const {
@@ -56,7 +55,7 @@ void SiteCommand::run() const {
     request.window.clamp_to_data = true;
     request.assets = design.assets();
     // The PDF beside the report (printed where Chromium is installed) is an output too.
-    const std::string pdf = (fs::path(report_path).parent_path() / (fs::path(report_path).stem().string() + ".pdf")).string();
+    const std::string pdf = layers::pdf_beside(report_path);
     const std::string chromium = no_pdf ? "" : layers::find_chromium();
     std::vector<layers::OutputPath> outputs{out.path(), {"--report", report_path, layers::OutputKind::html}};
     if (!chromium.empty()) outputs.push_back({"--report (its PDF)", pdf, layers::OutputKind::pdf});
@@ -108,26 +107,11 @@ void SiteCommand::run() const {
     writer.commit();
     staged.commit();
     progress.end();
-    if (!chromium.empty()) print_pdf(chromium, pdf, progress);
+    if (!chromium.empty()) layers::print_report_pdf(chromium, report_path, pdf, out.overwrite, progress);
     size_t near = 0;
     for (const auto& r : review.sites) near += r.nearby();
     progress.info(fmt::format("{} site{}: {} incidents within {:g} m of a red line", sites.size(), sites.size() == 1 ? "" : "s", near, radii.back()));
     progress.info(fmt::format("wrote {} (site, site_rings, site_incidents{}, rejects) and {}", out.shown(), review.paths ? ", site_paths" : "", report_path));
-}
-
-/// The PDF beside the report, printed by headless Chromium to a temporary file first.
-void SiteCommand::print_pdf(const std::string& chromium, const std::string& pdf, Progress& progress) const {
-    const std::string temp = layers::temporary_path(pdf) + ".pdf";
-    const layers::InterruptCleanup cleanup(temp);
-    const std::string failure = layers::print_to_pdf(chromium, report_path, temp);
-    if (failure.empty()) {
-        layers::rename_into_place(temp, pdf, out.overwrite);
-        progress.info(fmt::format("printed {} with headless Chromium", pdf));
-    } else {
-        std::error_code ec;
-        fs::remove(temp, ec);
-        progress.warn(fmt::format("headless Chromium could not print the report to PDF ({}); the HTML report is complete", failure));
-    }
 }
 
 } // namespace

@@ -16,7 +16,7 @@ struct DesignOutOptions {
     layers::AssetOptions asset_options;
     double grid_cell = 100;
     guard::LightRule light_rule;
-    std::string cctv_purpose = "observe";
+    std::string cctv_purpose = "detect";
     double cctv_range = 0;
     double cctv_pixels = 1920;
     double cctv_fov = 60;

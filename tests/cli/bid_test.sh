@@ -165,7 +165,7 @@ cmp -s "$WORK/as_areas.csv" "$WORK/as2_areas.csv" && cmp -s "$WORK/as_target_are
 # or height: 15 m each) and the bid of the issue, GBP 431,185. Checked independently in Python
 # with GDAL/OGR: for every lighting candidate, the crimes lighting addresses in its 100 m cell and
 # the LSOA, the lit share of the cell (union of 15 m buffers, 64 segments a quarter), prevented =
-# 0.21 x crimes x (1 - lit), units and cost; then the plan: within the budget, and, as each cell's
+# 0.21 x crimes x (1 - lit), units and cost (GBP 2,050 a light); then the plan: within the budget, and, as each cell's
 # crimes are its own (an additive objective), no better than the exact 0/1 knapsack optimum,
 # which must lie under the bound safer reports.
 LIGHTS="$AS/assets/bristol/streetlights.csv.gz"
@@ -225,19 +225,19 @@ for place, crimes, cov, prevented, units, cost, in_plan in csv.reader(open(rows_
     lit = discs.UnionCascaded().Intersection(cell).GetArea() / 1e4 if discs.GetGeometryCount() else 0.0
     want_units = max(1, math.ceil((1 - lit) * 1e4 / (math.pi * 225) - 1e-9))
     checks = [int(crimes) == n, abs(float(cov) - lit) < 0.004, abs(float(prevented) - 0.21 * n * (1 - float(cov))) < 1e-6,
-              abs(float(units) - want_units) <= 1, abs(float(cost) - 3000 * float(units)) < 1e-6]
+              abs(float(units) - want_units) <= 1, abs(float(cost) - 2050 * float(units)) < 1e-6]
     if not all(checks):
         bad += 1
         print(f"{place}: crimes {crimes} vs {n}, lit {cov} vs {lit:.4f}, units {units} vs {want_units}, cost {cost}", file=sys.stderr)
-    items.append((int(float(cost)) // 1000, float(prevented), in_plan == "1"))
-budget = 431185 // 1000
+    items.append((int(float(cost)) // 50, float(prevented), in_plan == "1"))
+budget = 431185 // 50
 spent = sum(c for c, _, chosen in items if chosen)
 got = sum(v for _, v, chosen in items if chosen)
-best = [0.0] * (budget + 1) # exact 0/1 knapsack over costs in GBP 1,000s (all are multiples of 3,000)
+best = [0.0] * (budget + 1) # exact 0/1 knapsack over costs in units of GBP 50 (all are multiples of 2,050)
 for c, v, _ in items:
     for b in range(budget, c - 1, -1): best[b] = max(best[b], best[b - c] + v)
 opt = best[budget]
-print(f"{len(items)} lighting candidates, {bad} wrong; plan GBP {spent}k prevents {got:.3f}; optimum {opt:.3f}; safer's bound {bound}", file=sys.stderr)
+print(f"{len(items)} lighting candidates, {bad} wrong; plan GBP {spent * 50} prevents {got:.3f}; optimum {opt:.3f}; safer's bound {bound}", file=sys.stderr)
 ok = bad == 0 and len(items) > 10 and spent <= budget and got <= opt + 1e-9 and (bound == "inf" or opt <= float(bound) + 1e-6) and got >= 0.95 * opt
 sys.exit(0 if ok else 1)
 PY
