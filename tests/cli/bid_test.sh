@@ -154,6 +154,14 @@ for table in ts041 ks401; do
     [ "$off" = 0 ] && ! grep -qF "Households not given" "$WORK/h-$table.html" && pass "--households from a $table-shaped table: burglary per 1,000 households" \
         || fail "--households $table: $off areas off"
 done
+# The evidence pack prints to A4 (595 x 842 points), page numbers in its margins.
+if command -v chromium >/dev/null 2>&1; then
+    size=$(pdfinfo "$WORK/as.pdf" 2>/dev/null | sed -n 's/^Page size: *\(.*\)/\1/p'); pages=$(pdfinfo "$WORK/as.pdf" 2>/dev/null | sed -n 's/^Pages: *//p')
+    [[ "$size" == *"(A4)"* ]] && [ "${pages:-0}" -ge 3 ] && pdftotext -f 2 -l 2 "$WORK/as.pdf" - | grep -q "page 2 of $pages" \
+        && pass "the bid report prints to $pages A4 pages, numbered" || fail "bid PDF: size '$size', $pages pages"
+else
+    skip "bid PDF: Chromium is not installed"
+fi
 # Deterministic: the same run again gives the same tables.
 "$SAFER" bid -q --crimes "$AS/crime/street" --areas "$AS/boundaries/lsoa_2011_avon_and_somerset.geojson" --population "$POP" \
     --imd "$IMD" --compare-by "Local Authority District name (2019)" -o "$WORK/as2.gpkg" --report "$WORK/as2.html" 2>/dev/null
