@@ -22,6 +22,8 @@ constexpr ReasonNames reason_names[reject_reason_count] = {
     {"duplicate_row", "exact duplicate of an earlier row with the same Crime ID"},
     {"outside_areas", "located outside every area"},
     {"bad_weight", "weight empty, not a number or negative"},
+    {"outside_network", "outside the street network (its convex hull grown by the tolerance)"},
+    {"far_from_street", "farther than the tolerance from every street segment"},
 };
 } // namespace
 

@@ -22,8 +22,10 @@ enum class RejectReason : uint8_t {
     duplicate_row,     // the same row, Crime ID included, met before
     outside_areas,     // located, but in none of the areas given
     bad_weight,        // --weight given and the row's weight is empty, not a number, or negative
+    outside_network,   // (safer segments) outside the street network's extent
+    far_from_street,   // (safer segments) within the network's extent, but farther than the tolerance from every segment
 };
-inline constexpr size_t reject_reason_count = 12;
+inline constexpr size_t reject_reason_count = 14;
 
 /// A short stable code (the `reason` field of the rejects layer).
 std::string_view reason_code(RejectReason reason);
