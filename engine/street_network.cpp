@@ -116,17 +116,22 @@ StreetNetwork build_street_network(std::span<const FeatureRecord> streets) {
         const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(ctx(), p.geometry.get());
         unsigned n = 0;
         if (!seq || !GEOSCoordSeq_getSize_r(ctx(), seq, &n) || n < 2) throw std::runtime_error("GEOS: a street segment without coordinates: " + geos::last_message());
+        std::vector<double> xs(n), ys(n);
+        for (unsigned i = 0; i < n; ++i) GEOSCoordSeq_getXY_r(ctx(), seq, i, &xs[i], &ys[i]);
+        // Ends exactly on their nodes: where a sliver was closed they were up to 10 cm apart.
+        xs.front() = net.node_x[p.start_node], ys.front() = net.node_y[p.start_node];
+        xs.back() = net.node_x[p.end_node], ys.back() = net.node_y[p.end_node];
         double m = 0;
         for (unsigned i = 0; i < n; ++i) {
-            double x = 0, y = 0;
-            GEOSCoordSeq_getXY_r(ctx(), seq, i, &x, &y);
-            if (i > 0) m += std::hypot(x - net.vx.back(), y - net.vy.back());
-            net.vx.push_back(x);
-            net.vy.push_back(y);
+            if (i > 0) m += std::hypot(xs[i] - xs[i - 1], ys[i] - ys[i - 1]);
+            net.vx.push_back(xs[i]);
+            net.vy.push_back(ys[i]);
             net.measure.push_back(m);
         }
         net.vertex_offset.push_back(static_cast<int64_t>(net.vx.size()));
-        s.geometry = std::move(p.geometry);
+        GEOSCoordSequence* snapped = GEOSCoordSeq_copyFromArrays_r(ctx(), xs.data(), ys.data(), nullptr, nullptr, n);
+        if (!snapped) throw std::runtime_error("GEOS coordinate sequence failed: " + geos::last_message());
+        s.geometry = geos::checked(GEOSGeom_createLineString_r(ctx(), snapped), "street segment");
         s.name = std::move(p.name);
         s.kind = std::move(p.kind);
         s.length = m;

@@ -50,7 +50,7 @@ enum class OffNetwork : uint8_t { on_segment, outside_network, far_from_street }
 struct Placement {
     std::vector<int32_t> segment;    // per point: its segment, or -1
     std::vector<double> position;    // metres along the segment from its first node
-    std::vector<double> distance;    // metres from the point to the segment (to the nearest, if none within tolerance)
+    std::vector<double> distance;    // metres from the point to its segment (infinity when not placed)
     std::vector<OffNetwork> reason;  // on_segment, or why not
     uint64_t ties = 0;               // points placed that were equally near (within 1 mm) two or more segments
 };
