@@ -219,9 +219,9 @@ std::vector<std::string> segments_summary(const SegmentResult& r, const SegmentO
     std::vector<std::string> out;
     const size_t n = r.network.segments.size();
     const auto share = [&](int64_t k) { return percent_fine(static_cast<double>(k) / static_cast<double>(n)); };
-    out.push_back(fmt::format("{}: {} incidents on {} street segments; half of them on {} segments ({} of segments), a quarter on {} ({}), "
+    out.push_back(fmt::format("{} incidents ({}) on {} street segments: half of them on {} segments ({} of the segments), a quarter on {} ({}), "
                               "three quarters on {} ({}); {} segments ({}) had any",
-                              selection, count_words(r.incidents), n, r.holding[1], share(r.holding[1]), r.holding[0], share(r.holding[0]),
+                              count_words(r.incidents), selection, n, r.holding[1], share(r.holding[1]), r.holding[0], share(r.holding[0]),
                               r.holding[2], share(r.holding[2]), r.segments_with_crime, share(r.segments_with_crime)));
     out.push_back(fmt::format("Gini {:.3f}, generalised Gini {:.3f} (Bernasco & Steenbeek 2017: {} incidents on {} segments)", r.concentration.gini,
                               r.concentration.gini_generalised, count_words(r.incidents), n));
