@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 
 #include "engine/errors.hpp"
 
@@ -101,6 +102,42 @@ SegmentResult analyse_segments(std::span<const FeatureRecord> streets, const Inc
     for (size_t k = 0; k < holding_shares.size(); ++k) r.holding[k] = hotspots::units_holding(r.count, holding_shares[k]);
     r.segments_with_crime = std::count_if(r.count.begin(), r.count.end(), [](double c) { return c > 0; });
     return r;
+}
+
+std::vector<std::pair<size_t, double>> segments_near(const SegmentResult& r, const GEOSGeometry* polygon, double distance) {
+    GEOSContextHandle_t ctx = geos::context();
+    const geos::Prepared prepared = geos::prepare(polygon);
+    const Extent reach = geos::extent(polygon).grown(distance);
+    std::vector<std::pair<size_t, double>> out;
+    for (size_t s = 0; s < r.network.segments.size(); ++s) {
+        const GEOSGeometry* line = r.network.segments[s].geometry.get();
+        if (!geos::extent(line).overlaps(reach)) continue;
+        double d = 0;
+        if (GEOSPreparedIntersects_r(ctx, prepared.get(), line) == 1) d = 0;
+        else if (!GEOSPreparedDistance_r(ctx, prepared.get(), line, &d)) throw std::runtime_error("GEOS distance failed: " + geos::last_message());
+        if (d <= distance) out.emplace_back(s, d);
+    }
+    return out;
+}
+
+std::vector<size_t> segments_with_middle_in(const SegmentResult& r, const GEOSGeometry* polygon) {
+    GEOSContextHandle_t ctx = geos::context();
+    const geos::Prepared prepared = geos::prepare(polygon);
+    const Extent box = geos::extent(polygon);
+    std::vector<size_t> out;
+    for (size_t s = 0; s < r.network.segments.size(); ++s) {
+        const auto [x, y] = streets::point_along(r.network, static_cast<uint32_t>(s), r.network.segments[s].length / 2);
+        if (x < box.min_x || x > box.max_x || y < box.min_y || y > box.max_y) continue;
+        const geos::Geometry p = geos::point(x, y);
+        if (GEOSPreparedIntersects_r(ctx, prepared.get(), p.get()) == 1) out.push_back(s);
+    }
+    return out;
+}
+
+bool busier(const SegmentResult& r, size_t a, size_t b) {
+    if (r.count[a] != r.count[b]) return r.count[a] > r.count[b];
+    if (r.nkde[a] != r.nkde[b]) return r.nkde[a] > r.nkde[b];
+    return a < b;
 }
 
 } // namespace safer::segments

@@ -59,4 +59,13 @@ struct SegmentResult {
 SegmentResult analyse_segments(std::span<const FeatureRecord> streets, const Incidents& incidents, const std::vector<uint8_t>& selected,
                                const SegmentOptions& options, Progress* progress = nullptr);
 
+/// The segments whose line comes within `distance` metres of a polygon (0 for one that touches or
+/// crosses it), with that distance, by segment number.
+std::vector<std::pair<size_t, double>> segments_near(const SegmentResult& r, const GEOSGeometry* polygon, double distance);
+/// The segments whose middle (half way along) lies in a polygon, by segment number: each segment
+/// belongs to at most one of a set of areas that do not overlap.
+std::vector<size_t> segments_with_middle_in(const SegmentResult& r, const GEOSGeometry* polygon);
+/// Busiest first: true when segment a comes before b by count, then nkde, then segment number.
+bool busier(const SegmentResult& r, size_t a, size_t b);
+
 } // namespace safer::segments

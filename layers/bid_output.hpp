@@ -25,6 +25,7 @@ struct BidOutputs {
     std::string costs_path;
     std::optional<double> budget;          // --budget, also when no plan could be made
     std::string command_line;
+    const bid::TargetStreets* streets = nullptr; // with --streets
 };
 
 /// "2 LSOAs (E01000001, E01000002), 2,179 residents, 71 neighbourhood crimes in 12 months, 3.5x
@@ -39,6 +40,9 @@ Table bid_areas_table(const BidOutputs& o);
 Table target_areas_table(const BidOutputs& o);
 /// The top candidate's interventions (target_interventions). It points into the plan.
 Table plan_table(const BidOutputs& o);
+/// The top candidate's street segments, busiest first (target_streets; with --streets). It points
+/// into the streets.
+Table target_streets_table(const BidOutputs& o);
 /// month, crime_type, target and comparison counts and rates per 1,000.
 std::string monthly_csv(const BidOutputs& o);
 /// The evidence pack: one self-contained HTML file.

@@ -178,6 +178,48 @@ Table segment_concentration_table(const SegmentResult& r, const std::string& sel
     return t;
 }
 
+void append_segment_columns(Table& t, const SegmentResult& r, const std::vector<size_t>& segments) {
+    std::vector<int64_t> id, bin;
+    std::vector<std::string> name;
+    std::vector<double> length, count, rate, nkde, gi_z;
+    std::vector<uint8_t> no_gi;
+    for (size_t s : segments) {
+        const streets::Segment& seg = r.network.segments[s];
+        t.geometry.push_back(seg.geometry.get());
+        id.push_back(static_cast<int64_t>(s + 1)), name.push_back(seg.name), length.push_back(seg.length);
+        count.push_back(r.count[s]), rate.push_back(r.rate_per_100m[s]), nkde.push_back(r.nkde[s]);
+        gi_z.push_back(r.with_gi ? r.gi.z[s] : NAN), bin.push_back(r.with_gi ? r.gi.bin[s] : 0), no_gi.push_back(!r.with_gi);
+    }
+    t.columns.push_back(Column::integer("segment_id", "Street segment number (as the segments layer of safer segments)", id));
+    t.columns.push_back(Column::text("name", "Street name", name));
+    t.columns.push_back(Column::real("length_m", "Length of the segment, metres", length));
+    t.columns.push_back(Column::real("count", "Incidents whose nearest street segment (within 30 m) is this one", count));
+    t.columns.push_back(Column::real("rate_per_100m", "Incidents per 100 m of the segment", rate));
+    t.columns.push_back(Column::real("nkde", "Network kernel density, incidents per 100 m of street (mean over the segment's lixels)", nkde));
+    t.columns.push_back(Column::real("gi_z", "Getis-Ord Gi* z-score of the segment's count, network distance band", gi_z));
+    t.columns.push_back(Column::integer("gi_bin", "Esri Gi_Bin: +-3, 2, 1 = hot/cold at 99, 95, 90 %", bin, no_gi));
+}
+
+std::vector<std::string> segment_report_header() {
+    return {"street", "segment", "length m", "incidents", "per 100 m", "density per 100 m", "Gi*"};
+}
+
+std::vector<std::string> segment_report_row(const SegmentResult& r, size_t s) {
+    const streets::Segment& seg = r.network.segments[s];
+    const int bin = r.with_gi ? r.gi.bin[s] : 0;
+    return {seg.name.empty() ? "(unnamed)" : seg.name, fmt::format("{}", s + 1), fmt::format("{:.0f}", seg.length), count_words(r.count[s]),
+            fmt::format("{:.1f}", r.rate_per_100m[s]), fmt::format("{:.1f}", r.nkde[s]),
+            !r.with_gi ? "n/a" : bin == 0 ? "not significant" : fmt::format("{} at {}", bin > 0 ? "hot" : "cold", confidence_text(bin))};
+}
+
+std::string segment_sentence(const SegmentResult& r, size_t s) {
+    const streets::Segment& seg = r.network.segments[s];
+    const int bin = r.with_gi ? r.gi.bin[s] : 0;
+    return fmt::format("{} (segment {}, {:.0f} m): {}, {:.1f} per 100 m{}", seg.name.empty() ? "an unnamed street" : seg.name, s + 1, seg.length,
+                       r.count[s] == 1 ? std::string("1 incident") : count_words(r.count[s]) + " incidents", r.rate_per_100m[s],
+                       bin >= 1 ? fmt::format(", a hot spot at {} (Gi*)", confidence_text(bin)) : "");
+}
+
 std::vector<LateReject> off_network_rejects(const SegmentResult& r, const Incidents& in, double tolerance) {
     std::vector<LateReject> out;
     const streets::Placement& p = r.placement;
@@ -194,6 +236,14 @@ std::vector<LateReject> off_network_rejects(const SegmentResult& r, const Incide
 std::string nkde_method_text(const SegmentOptions& o) {
     return fmt::format("{}, {} kernel, bandwidth {:g} m along the network", method_words(o.kde.method), network::kernel_name(o.kde.kernel),
                        o.kde.bandwidth);
+}
+
+std::string segments_method_sentence(const SegmentOptions& o) {
+    return fmt::format("street segments run between the junctions of the street lines (every crossing is a junction); each incident counts on "
+                       "its nearest segment within {:g} m; rates are per 100 m of the segment; the density is the network kernel density "
+                       "(Okabe, Satoh & Sugihara 2009; {}), the mean over the segment's lixels of at most {:g} m, in incidents per 100 m of "
+                       "street; Gi* (Ord & Getis 1995) of the counts takes as neighbours the segments within {:g} m along the network.",
+                       o.tolerance, nkde_method_text(o), o.lixel, o.gi_band);
 }
 
 std::string nkde_formula_text() {

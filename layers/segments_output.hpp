@@ -42,11 +42,24 @@ IncidentLayer segment_incidents_table(const segments::SegmentResult& r, const In
 /// Gini and generalised Gini, the top 1, 5 and 10 % shares, hot and cold segments.
 Table segment_concentration_table(const segments::SegmentResult& r, const std::string& selection);
 
+/// Appends the lines and figures of some segments (segment_id, name, length_m, count,
+/// rate_per_100m, nkde, gi_z, gi_bin) to a table that lists them for a place: the streets near a
+/// planning site, the streets of a target area. It points into `r`.
+void append_segment_columns(Table& t, const segments::SegmentResult& r, const std::vector<size_t>& segments);
+/// A report table's header and a segment's row in it: street, segment, length, incidents, per
+/// 100 m, density per 100 m, Gi*.
+std::vector<std::string> segment_report_header();
+std::vector<std::string> segment_report_row(const segments::SegmentResult& r, size_t segment);
+/// "Milsom Street (segment 12, 85 m): 45 incidents, 53 per 100 m, a hot spot at 95 % (Gi*)".
+std::string segment_sentence(const segments::SegmentResult& r, size_t segment);
+
 /// The incidents not on a segment, as rejects by reason (outside_network, far_from_street).
 std::vector<LateReject> off_network_rejects(const segments::SegmentResult& r, const Incidents& incidents, double tolerance);
 
 /// "network KDE: discontinuous (equal split), quartic kernel, h = 200 m, lixels of at most 50 m".
 std::string nkde_method_text(const segments::SegmentOptions& o);
+/// The method in one sentence, for the methods sections of reports.
+std::string segments_method_sentence(const segments::SegmentOptions& o);
 /// The formulas of the network kernel density, for --help and the README.
 std::string nkde_formula_text();
 
