@@ -4,9 +4,11 @@
 # OSM driver, as for .pbf); bad options and inputs; then the Bath and North East Somerset roads
 # with a year of Avon and Somerset crimes, checked by tests/cli/segments_check.py (brute-force
 # nearest segments, NetworkX shortest paths and walks, Gi* and concentration recomputed).
-# usage: segments_test.sh SAFER DATA_DIR WORK_DIR
+# safer bid and safer site with --streets are checked against safer segments' own counts and an
+# independent selection of the segments with OGR.
+# usage: segments_test.sh SAFER SAFER_TOWN DATA_DIR WORK_DIR
 set -uo pipefail
-SAFER="$1"; DATA="$2"; WORK="$3"
+SAFER="$1"; TOWN="$2"; DATA="$3"; WORK="$4"
 rm -rf "$WORK"; mkdir -p "$WORK"
 source "$(dirname "$0")/lib.sh"
 CHECK="$(dirname "$0")/segments_check.py"
@@ -155,6 +157,57 @@ expect 1 "nothing left to count: none of the 1 incidents of the selection lies w
 "$SAFER" segments --help >"$WORK/help.txt" 2>&1
 grep -qF "K_h(d) = (15/16)(1 - (d/h)^2)^2 / h" "$WORK/help.txt" && grep -qF "Okabe, Satoh & Sugihara 2009" "$WORK/help.txt" &&
     pass "--help gives the network KDE formula and its source" || fail "help: $(cat "$WORK/help.txt")"
+
+# --- safer bid and safer site with --streets, on the synthetic town ----------------------------
+"$TOWN" --seed 1 -o "$WORK/town" -q
+T="$WORK/town"
+"$SAFER" segments --crimes "$T/crimes" --streets "$T/streets.geojson" --group neighbourhood -o "$WORK/town-nbh.gpkg" -q 2>/dev/null
+"$SAFER" segments --crimes "$T/crimes" --streets "$T/streets.geojson" -o "$WORK/town-all.gpkg" -q 2>/dev/null
+"$SAFER" bid --crimes "$T/crimes" --areas "$T/lsoas.geojson" --population "$T/population.csv" --streets "$T/streets.geojson" \
+    -o "$WORK/bid.gpkg" --report "$WORK/bid.html" 2>"$WORK/bid.err"
+[ $? -eq 0 ] && pass "bid with --streets alone runs" || fail "bid --streets: $(cat "$WORK/bid.err")"
+[ -f "$WORK/bid_streets.csv" ] && pass "bid writes <name>_streets.csv" || fail "no bid_streets.csv"
+"$SAFER" site --site "$T/site.geojson" --crimes "$T/crimes" --streets "$T/streets.geojson" -o "$WORK/site.gpkg" --report "$WORK/site.html" --no-pdf 2>"$WORK/site.err"
+[ $? -eq 0 ] && pass "site with --streets alone runs" || fail "site --streets: $(cat "$WORK/site.err")"
+/usr/bin/python3 - "$WORK" <<'EOF2'
+import sys
+from osgeo import ogr
+w = sys.argv[1]
+fails = 0
+def check(ok, what):
+    global fails
+    print(("ok: " if ok else "FAIL: ") + what)
+    fails += 0 if ok else 1
+def segments(path):
+    ds = ogr.Open(path)  # kept open while its layer is read: GDAL's Python bindings crash otherwise
+    return {f.GetField("segment_id"): (f.GetGeometryRef().Clone(), f.GetField("count"), f.GetField("nkde")) for f in ds.GetLayerByName("segments")}
+nbh, every = segments(w + "/town-nbh.gpkg"), segments(w + "/town-all.gpkg")
+bid = ogr.Open(w + "/bid.gpkg")
+top = [f.GetGeometryRef().Clone() for f in bid.GetLayerByName("target_areas") if f.GetField("rank") == 1][0]
+rows = [(f.GetField("rank"), f.GetField("segment_id"), f.GetField("count")) for f in bid.GetLayerByName("target_streets")]
+# The top candidate's segments: those whose middle (OGR's point half way along) lies in it.
+def middle(g):
+    line = g.GetGeometryRef(0) if g.GetGeometryCount() else g
+    return line.Value(line.Length() / 2)
+want = sorted(s for s, (g, c, k) in nbh.items() if top.Contains(middle(g)))
+check(sorted(r[1] for r in rows) == want, f"target_streets are the {len(want)} segments with their middle in the top candidate")
+check(all(abs(c - nbh[s][1]) < 1e-9 for _, s, c in rows), "target_streets counts equal safer segments --group neighbourhood over the same months")
+check([r[0] for r in rows] == list(range(1, len(rows) + 1)) and all(rows[i][2] >= rows[i + 1][2] for i in range(len(rows) - 1)),
+      "target_streets ranked busiest first")
+report = open(w + "/bid.html").read()
+busiest = [f.GetField("name") for f in bid.GetLayerByName("target_streets") if f.GetField("rank") == 1][0]
+check("Streets of the top candidate" in report and f"The busiest: {busiest} (segment {rows[0][1]}," in report, "the report names the busiest street")
+site = ogr.Open(w + "/site.gpkg")
+red = [f.GetGeometryRef().Clone() for f in site.GetLayerByName("site")][0]
+got = {f.GetField("segment_id"): (f.GetField("distance_m"), f.GetField("count")) for f in site.GetLayerByName("site_segments")}
+near = {s: red.Distance(g) for s, (g, c, k) in every.items() if red.Distance(g) <= 100}
+check(sorted(got) == sorted(near), f"site_segments are the {len(near)} segments within 100 m of the red line (OGR distance)")
+check(all(abs(got[s][0] - near[s]) < 1e-6 and abs(got[s][1] - every[s][1]) < 1e-9 for s in near), "with their distance and all-crime counts")
+check("Streets within 100 m" in open(w + "/site.html").read(), "the site report has its streets section")
+sys.exit(1 if fails else 0)
+EOF2
+[ $? -eq 0 ] && pass "bid and site streets checked against safer segments and OGR" || fail "bid/site streets"
+expect 2 "--streets needs --paths" "$WORK/score.gpkg" "$SAFER" score --crimes "$T/crimes" --streets "$T/streets.geojson" -o "$WORK/score.gpkg"
 
 # --- Real data: Bath and North East Somerset roads, a year of its crimes -----------------------
 ROADS="$DATA/avon-and-somerset/assets/bath-and-north-east-somerset/os_roads.geojson"
