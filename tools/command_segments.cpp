@@ -85,6 +85,9 @@ struct SegmentsCommand {
             if (n > 0) progress.info(fmt::format("  rejected {:>8}  {} ({})", n, reason_text(reason), reason_code(reason)));
         }
         layers::reject_incidents(study, off);
+        const layers::IngestResult& c = study.crimes;
+        progress.info(fmt::format("in all: read {} rows from {} file{}: {} used (on a segment), {} rejected", c.rows_read, c.sources.size(),
+                                  c.sources.size() == 1 ? "" : "s", c.incidents.size(), c.rows_read - c.incidents.size()));
         for (const std::string& w : layers::segments_warnings(r, o)) progress.warn(w);
 
         const nlohmann::ordered_json parameters{
