@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <numeric>
 
@@ -28,6 +29,13 @@ std::string method_words(network::Method m) {
 std::string segment_words(const SegmentResult& r, size_t s) {
     const streets::Segment& seg = r.network.segments[s];
     return fmt::format("segment {} ({}{:.0f} m)", s + 1, seg.name.empty() ? "" : seg.name + ", ", seg.length);
+}
+
+/// "Every crime type ..." as it reads inside a sentence.
+std::string in_sentence(std::string text) {
+    if (text.size() > 1 && std::isupper(static_cast<unsigned char>(text[0])) && std::islower(static_cast<unsigned char>(text[1])))
+        text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+    return text;
 }
 
 std::string count_words(double n) {
@@ -271,7 +279,7 @@ std::vector<std::string> segments_summary(const SegmentResult& r, const SegmentO
     const auto share = [&](int64_t k) { return percent_fine(static_cast<double>(k) / static_cast<double>(n)); };
     out.push_back(fmt::format("{} incidents ({}) on {} street segments: half of them on {} segments ({} of the segments), a quarter on {} ({}), "
                               "three quarters on {} ({}); {} segments ({}) had any",
-                              count_words(r.incidents), selection, n, r.holding[1], share(r.holding[1]), r.holding[0], share(r.holding[0]),
+                              count_words(r.incidents), in_sentence(selection), n, r.holding[1], share(r.holding[1]), r.holding[0], share(r.holding[0]),
                               r.holding[2], share(r.holding[2]), r.segments_with_crime, share(r.segments_with_crime)));
     out.push_back(fmt::format("Gini {:.3f}, generalised Gini {:.3f} (Bernasco & Steenbeek 2017: {} incidents on {} segments)", r.concentration.gini,
                               r.concentration.gini_generalised, count_words(r.incidents), n));
