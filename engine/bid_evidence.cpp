@@ -287,4 +287,23 @@ TargetStudy top_target_study(const BidEvidence& e, const Incidents& in, const Ar
     return t;
 }
 
+TargetStreets target_streets(const BidEvidence& e, std::span<const FeatureRecord> streets, const Incidents& in, const CrimeTypes& types,
+                             Progress* progress) {
+    TargetStreets t;
+    const GroupMembership membership(builtin_crime_groups(), types);
+    std::vector<uint8_t> selected(in.size(), 0);
+    for (size_t i = 0; i < in.size(); ++i)
+        selected[i] = membership.contains(e.group, in.type[i]) && in.month[i] >= e.window.from && in.month[i] <= e.window.to;
+    try {
+        t.segments = segments::analyse_segments(streets, in, selected, t.options, progress);
+    } catch (const InputError& error) {
+        t.error = error.what();
+        return t;
+    }
+    if (e.targets.empty()) return t;
+    t.top = segments::segments_with_middle_in(t.segments, e.targets.front().geometry.get());
+    std::sort(t.top.begin(), t.top.end(), [&](size_t a, size_t b) { return segments::busier(t.segments, a, b); });
+    return t;
+}
+
 } // namespace safer::bid

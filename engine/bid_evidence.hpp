@@ -17,6 +17,7 @@
 #include "engine/kde.hpp"
 #include "engine/places.hpp"
 #include "engine/progress.hpp"
+#include "engine/segments.hpp"
 #include "engine/target_areas.hpp"
 #include "engine/window.hpp"
 
@@ -120,5 +121,16 @@ struct TargetStudy {
     std::vector<int32_t> area_of;
 };
 TargetStudy top_target_study(const BidEvidence& evidence, const Incidents& in, const Areas& areas, const std::vector<int32_t>& area_of);
+
+/// With --streets: the group's incidents of the months analysed on street segments (the analysis
+/// of safer segments, with its default options) and the top candidate's streets.
+struct TargetStreets {
+    segments::SegmentOptions options;
+    segments::SegmentResult segments;
+    std::vector<size_t> top; // segments whose middle lies in the top candidate's areas, busiest first
+    std::string error;       // why the segments could not be made (no incident of the group near a street), if so
+};
+TargetStreets target_streets(const BidEvidence& evidence, std::span<const FeatureRecord> streets, const Incidents& in, const CrimeTypes& types,
+                             Progress* progress);
 
 } // namespace safer::bid

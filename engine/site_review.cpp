@@ -358,6 +358,14 @@ SiteReview review_sites(const Areas& sites, const Incidents& in, const CrimeType
                                          sites.code[s].starts_with("site") ? "" : "site ", sites.code[s], data_extent.min_x, data_extent.min_y, data_extent.max_x,
                                          data_extent.max_y));
     Guard guard_assets = prepare_guard(sites, in, types, assets, o);
+    if (assets.has_streets) {
+        review.streets = true;
+        try {
+            review.street_segments = segments::analyse_segments(assets.streets, in, std::vector<uint8_t>(in.size(), 1), review.street_options, progress);
+        } catch (const InputError& e) {
+            review.streets_error = e.what();
+        }
+    }
 
     // The study area: the areas if given, else the sites' surroundings. police.uk files carry a few
     // points far outside a force, which must not stretch the surfaces across the country.
@@ -455,6 +463,11 @@ SiteReview review_sites(const Areas& sites, const Incidents& in, const CrimeType
         r.trend = hotspots::mann_kendall(r.monthly);
         r.guardianship = review_guardianship(r.site, guard_assets, o.quadrant_segments);
         r.findings = findings_of(r, guard_assets, groups, types, static_cast<double>(review.all_group));
+        if (review.streets && review.streets_error.empty()) {
+            r.streets = segments::segments_near(review.street_segments, r.site, street_distance);
+            std::sort(r.streets.begin(), r.streets.end(),
+                      [&](const auto& a, const auto& b) { return segments::busier(review.street_segments, a.first, b.first); });
+        }
         if (progress) progress->advance(1);
     }
     if (progress) progress->end();

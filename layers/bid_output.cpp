@@ -13,6 +13,7 @@
 #include "layers/csv_writer.hpp"
 #include "layers/design_out_output.hpp"
 #include "layers/report.hpp"
+#include "layers/segments_output.hpp"
 #include "layers/templates.hpp"
 #include "layers/wording.hpp"
 
@@ -534,6 +535,53 @@ std::string monthly_csv(const BidOutputs& o) {
     return csv;
 }
 
+Table target_streets_table(const BidOutputs& o) {
+    const bid::TargetStreets& st = *o.streets;
+    const bid::BidEvidence& e = o.evidence;
+    Table t;
+    t.name = "target_streets";
+    t.description = fmt::format("Street segments of the top target-area candidate (their middle in its LSOAs), busiest first: {} crime {} to {} on each "
+                                "(nearest segment within {:g} m), network density and Gi* over every segment",
+                                group_name(o), e.window.from.str(), e.window.to.str(), st.options.tolerance);
+    t.geometry_kind = GeometryKind::line;
+    std::vector<int64_t> rank;
+    for (size_t k = 0; k < st.top.size(); ++k) rank.push_back(static_cast<int64_t>(k + 1));
+    t.columns.push_back(Column::integer("rank", "1 = the most incidents (then the highest density)", rank));
+    append_segment_columns(t, st.segments, st.top);
+    return t;
+}
+
+/// The top candidate's busiest streets for the report (with --streets).
+TemplateData streets_data(const BidOutputs& o) {
+    const bid::TargetStreets& st = *o.streets;
+    TemplateData d;
+    d.set("tolerance", fmt::format("{:g}", st.options.tolerance));
+    d.set("method", segments_method_sentence(st.options));
+    if (!st.error.empty()) {
+        d.set("error", st.error);
+        return d;
+    }
+    const size_t with_crime = static_cast<size_t>(std::count_if(st.top.begin(), st.top.end(), [&](size_t s) { return st.segments.count[s] > 0; }));
+    if (st.top.empty() || with_crime == 0) {
+        d.set("none", true);
+        return d;
+    }
+    double in_top = 0, top_total = 0;
+    for (size_t s : st.top) top_total += st.segments.count[s];
+    const size_t shown = std::min<size_t>(10, with_crime);
+    for (size_t k = 0; k < shown; ++k) in_top += st.segments.count[st.top[k]];
+    d.set("summary", fmt::format("{} street segments have their middle in the top candidate. {} {} crimes count on them (each crime on its nearest "
+                                 "segment within {:g} m, so this can differ from the count by LSOA), {} on the {} busiest. The busiest: {}.",
+                                 st.top.size(), grouped(top_total), group_name(o), st.options.tolerance, grouped(in_top), shown,
+                                 segment_sentence(st.segments, st.top.front())));
+    std::vector<std::vector<std::string>> rows;
+    for (size_t k = 0; k < shown; ++k) rows.push_back(segment_report_row(st.segments, st.top[k]));
+    d.set("streets_table", table_data(segment_report_header(), rows,
+                                      fmt::format("The top candidate's busiest street segments ({} crime, {} to {}; all are in the target_streets layer)",
+                                                  group_name(o), o.evidence.window.from.str(), o.evidence.window.to.str())));
+    return d;
+}
+
 std::string bid_report_html(const BidOutputs& o) {
     const bid::BidEvidence& e = o.evidence;
     const Areas& areas = o.study.areas;
@@ -579,6 +627,7 @@ std::string bid_report_html(const BidOutputs& o) {
                                     fmt::format("per 1,000 a year"), "ratio", "how the cluster grew (rate a year after each step)", "change"},
                                    rows));
     if (o.plan) page.set("plan", plan_data(o));
+    if (o.streets) page.set("streets", streets_data(o));
     std::vector<size_t> order;
     for (size_t a = 0; a < areas.size(); ++a)
         if (gs.rank[a] > 0) order.push_back(a);

@@ -27,6 +27,7 @@ struct BidOutputs {
     std::string costs_path;
     std::optional<double> budget;          // --budget, also when no plan could be made
     std::string command_line;
+    const bid::TargetStreets* streets = nullptr; // with --streets
 };
 
 /// "Bristol 032B (E01014540)", or "Bristol 032A and Bristol 032B (E01014539, E01014540)".
@@ -56,6 +57,9 @@ Table bid_areas_table(const BidOutputs& o);
 Table target_areas_table(const BidOutputs& o);
 /// The top candidate's interventions (target_interventions). It points into the plan.
 Table plan_table(const BidOutputs& o);
+/// The top candidate's street segments, busiest first (target_streets; with --streets). It points
+/// into the streets.
+Table target_streets_table(const BidOutputs& o);
 /// month, crime_type, target and comparison counts and rates per 1,000.
 std::string monthly_csv(const BidOutputs& o);
 /// The evidence pack: one self-contained HTML file.

@@ -53,6 +53,9 @@ public:
     /// Any result table: features (point, line or polygon layers, written as multi-geometries for
     /// polygons and lines) through OGR, attribute-only tables by bulk SQLite insert.
     void write_table(const Table& table);
+    /// The field the default QGIS style of `layer` shows (the chooser in qgis_styles decides the
+    /// style's kind from the field and puts its own choices after it).
+    void prefer_style_field(const std::string& layer, const std::string& field);
     /// Recorded in the GeoPackage metadata (gpkg_metadata): GDAL's metadata items and an ISO 19139
     /// lineage record built from SAFER_VERSION, SAFER_COMMAND, SAFER_PARAMETERS, SAFER_INPUT_SHA256.
     void set_metadata(const std::string& key, const std::string& value);

@@ -18,6 +18,7 @@
 #include "layers/csv_writer.hpp"
 #include "layers/design_out_output.hpp"
 #include "layers/postgis.hpp"
+#include "layers/segments_output.hpp"
 #include "layers/wording.hpp"
 #include "tools/commands.hpp"
 #include "tools/design_options.hpp"
@@ -51,7 +52,7 @@ struct BidCommand {
     DesignOutOptions design; // asset layers and the intervention model
 
     struct Paths {
-        std::string areas_csv, targets_csv, monthly_csv, plan_csv;
+        std::string areas_csv, targets_csv, monthly_csv, plan_csv, streets_csv;
         std::string pdf, chromium; // the PDF beside the report, where Chromium is installed
     };
 
@@ -102,7 +103,7 @@ BidCommand::Paths BidCommand::check_outputs(const layers::StudyRequest& request,
     // The CSVs go beside the GeoPackage, or beside the report when the layers go to PostGIS.
     const std::string csv_base = layers::is_postgis_target(out.output) ? report_path : out.output;
     const Paths paths{sibling(csv_base, "_areas.csv"), sibling(csv_base, "_target_areas.csv"), sibling(csv_base, "_monthly.csv"),
-                      sibling(csv_base, "_interventions.csv"), {}, {}};
+                      sibling(csv_base, "_interventions.csv"), sibling(csv_base, "_streets.csv"), {}, {}};
     const bool with_assets = design.has_assets();
     std::vector<layers::OutputPath> outputs{out.path(),
                                             {"--report", report_path, layers::OutputKind::html},
@@ -110,6 +111,7 @@ BidCommand::Paths BidCommand::check_outputs(const layers::StudyRequest& request,
                                             {"-o (its target areas CSV)", paths.targets_csv, layers::OutputKind::csv},
                                             {"-o (its monthly CSV)", paths.monthly_csv, layers::OutputKind::csv}};
     if (with_assets) outputs.push_back({"-o (its interventions CSV)", paths.plan_csv, layers::OutputKind::csv});
+    if (!design.streets_path.empty()) outputs.push_back({"-o (its streets CSV)", paths.streets_csv, layers::OutputKind::csv});
     Paths found = paths;
     found.chromium = no_pdf ? "" : layers::find_chromium();
     found.pdf = layers::pdf_beside(report_path);
@@ -158,6 +160,12 @@ void BidCommand::run() const {
     o.costs_path = design.costs_path;
     o.command_line = g_command_line;
     if (design.budget >= 0) o.budget = design.budget;
+    bid::TargetStreets streets;
+    if (study.assets.has_streets) { // the top candidate's streets, as safer segments counts them
+        streets = bid::target_streets(e, study.assets.streets, study.crimes.incidents, study.crimes.types, &progress);
+        if (!streets.error.empty()) progress.warn("the street segments could not be made: " + streets.error);
+        o.streets = &streets;
+    }
     bid::TargetStudy top;
     design::DesignOutPlan plan;
     if (design.has_assets()) {
@@ -183,7 +191,7 @@ nlohmann::ordered_json BidCommand::parameters(const layers::BidOutputs& o) const
                                       {"max_areas", targets.max_areas}, {"min_population", targets.min_population},
                                       {"max_population", targets.max_population}, {"working_crs", o.study.working_crs},
                                       {"kde_bandwidth_m", e.density.bandwidth}, {"kde_cell_m", e.density.grid.cell},
-                                      {"contiguity", "queen, 0.1 m tolerance"}};
+                                      {"contiguity", "queen, 0.1 m tolerance"}, {"streets", design.streets_path}};
     if (o.plan) {
         const design::DesignOutPlan& plan = *o.plan;
         parameters["interventions"] = {{"areas", o.top->areas.code}, {"crimes", o.top->incidents.size()}, {"grid_m", plan.grid.cell},
@@ -209,6 +217,12 @@ void BidCommand::write(const layers::BidOutputs& o, const Paths& paths, Progress
         const layers::Table t = layers::plan_table(o);
         writer.write_table(t);
         staged.stage(paths.plan_csv, layers::table_csv(t));
+    }
+    if (o.streets && o.streets->error.empty()) {
+        const layers::Table t = layers::target_streets_table(o);
+        writer.write_table(t);
+        writer.prefer_style_field(t.name, "nkde");
+        staged.stage(paths.streets_csv, layers::table_csv(t));
     }
     writer.write_raster("kde_" + group,
                         fmt::format("Kernel density of {} crime, {} to {}: quartic, bandwidth {:.0f} m ({}), cell {:g} m, incidents per km2", group, e.window.from.str(),
@@ -242,8 +256,12 @@ void BidCommand::summarise(const layers::BidOutputs& o, const Paths& paths, Prog
             progress.info(fmt::format("  the best possible plan prevents at most {:.3f}, so this one is within {:.1f} % of it", p.upper_bound,
                                       100 * (1 - p.prevented / p.upper_bound)));
     }
-    progress.info(fmt::format("wrote {} (areas, target_areas{}, kde_{}, kde_{}_classes, rejects), {}, {}, {}, {}{}", out.shown(), o.plan ? ", target_interventions" : "",
-                              group, group, report_path, paths.areas_csv, paths.targets_csv, paths.monthly_csv, o.plan ? " and " + paths.plan_csv : ""));
+    const bool streets = o.streets && o.streets->error.empty();
+    if (streets && !o.streets->top.empty())
+        progress.info(fmt::format("the top candidate's busiest street segment: {}", layers::segment_sentence(o.streets->segments, o.streets->top.front())));
+    progress.info(fmt::format("wrote {} (areas, target_areas{}{}, kde_{}, kde_{}_classes, rejects), {}, {}, {}, {}{}{}", out.shown(),
+                              o.plan ? ", target_interventions" : "", streets ? ", target_streets" : "", group, group, report_path, paths.areas_csv,
+                              paths.targets_csv, paths.monthly_csv, o.plan ? ", " + paths.plan_csv : "", streets ? ", " + paths.streets_csv : ""));
 }
 
 } // namespace
@@ -274,6 +292,7 @@ Run setup_bid(CLI::App& app) {
     command->design.add_asset_options(app);
     command->design.add_model_options(app);
     command->design.only_layers_given = true;
+    command->design.streets_alone = true;
     app.add_option("--report", command->report_path, "The HTML evidence pack")->required();
     command->out.add_to(app, "Output GeoPackage (CSVs are written beside it: <name>_areas.csv, _target_areas.csv, _monthly.csv)");
     return [command] { command->run(); };

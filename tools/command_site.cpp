@@ -86,6 +86,7 @@ void SiteCommand::run() const {
                                                        options, &progress);
     for (const std::string& m : review.density.warnings) progress.warn(m);
     if (!review.have_gi) progress.warn("Gi* on the 100 m grid could not be computed: " + review.gi_error);
+    if (!review.streets_error.empty()) progress.warn("the street segments could not be made: " + review.streets_error);
 
     const nlohmann::ordered_json parameters{{"command", "site"}, {"site", site_arg}, {"from", w.from.str()}, {"to", w.to.str()},
                                             {"radii_m", radii}, {"working_crs", study.working_crs}, {"areas", areas.path},
@@ -93,12 +94,14 @@ void SiteCommand::run() const {
                                             {"lighting", design.lighting_path}, {"cctv", design.cctv_path}, {"gates", design.gates_path}, {"paths", design.paths_path},
                                             {"streets", design.streets_path}, {"occluders", design.occluders_path}, {"light_radius_m", design.light_rule.default_radius},
                                             {"light_height_factor", design.light_rule.height_factor}, {"cctv_purpose", design.cctv_purpose}, {"cctv_range_m", design.cctv_range},
-                                            {"gate_tolerance_m", design.gate_tolerance}, {"guard_distance_m", site::guard_distance}, {"pass_distance_m", site::pass_distance}};
+                                            {"gate_tolerance_m", design.gate_tolerance}, {"guard_distance_m", site::guard_distance}, {"pass_distance_m", site::pass_distance},
+                                            {"street_distance_m", site::street_distance}};
     const layers::SiteOutputs o{study, review, options, model.table, site_report, g_command_line};
     progress.begin(fmt::format("writing {}", out.shown()), 1);
     std::vector<geos::Geometry> points;
     layers::GeoPackageWriter writer(out.output, out.overwrite, study.working_crs);
     for (const layers::Table& t : layers::site_tables(o, points)) writer.write_table(t);
+    writer.prefer_style_field("site_segments", "nkde");
     writer.write_rejects(study.crimes.rejects, study.source_paths());
     writer.record(run_record(study, parameters.dump()));
     // The report and the GeoPackage are moved into place together: a failure (a full disk) leaves neither.
@@ -111,7 +114,8 @@ void SiteCommand::run() const {
     size_t near = 0;
     for (const auto& r : review.sites) near += r.nearby();
     progress.info(fmt::format("{} site{}: {} incidents within {:g} m of a red line", sites.size(), sites.size() == 1 ? "" : "s", near, radii.back()));
-    progress.info(fmt::format("wrote {} (site, site_rings, site_incidents{}, rejects) and {}", out.shown(), review.paths ? ", site_paths" : "", report_path));
+    progress.info(fmt::format("wrote {} (site, site_rings, site_incidents{}{}, rejects) and {}", out.shown(), review.paths ? ", site_paths" : "",
+                              review.streets && review.streets_error.empty() ? ", site_segments" : "", report_path));
 }
 
 } // namespace
@@ -129,7 +133,8 @@ Run setup_site(CLI::App& app) {
     app.add_flag("--no-pdf", command->no_pdf, "Do not print the report to PDF with headless Chromium");
     command->design.add_asset_options(app);
     command->design.add_coverage_options(app);
-    command->out.add_to(app, "Output GeoPackage: site, site_rings, site_incidents, site_paths (with --paths), rejects");
+    command->design.streets_alone = true;
+    command->out.add_to(app, "Output GeoPackage: site, site_rings, site_incidents, site_paths (with --paths), site_segments (with --streets), rejects");
     return [command] { command->run(); };
 }
 
