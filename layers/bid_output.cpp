@@ -4,10 +4,12 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 
 #include "engine/kde.hpp"
+#include "engine/places.hpp"
 #include "engine/text.hpp"
 #include "layers/area_output.hpp"
 #include "layers/csv_writer.hpp"
@@ -97,6 +99,94 @@ std::string rate_map(const BidOutputs& o) {
     legend.push_back({"#cccccc", "no population: rate undefined"});
     legend.push_back({"none", "top candidate (thick) and the next two", "#0033cc", 3});
     return svg_map(shapes, 760, legend, nullptr, "Quintiles of the rate; target-area candidates outlined in blue.");
+}
+
+/// The group's incidents in the months analysed, as points for the candidates' maps.
+std::vector<geos::Geometry> group_points(const BidOutputs& o) {
+    static const std::vector<CrimeGroup> groups = builtin_crime_groups();
+    const GroupMembership membership(groups, o.study.crimes.types);
+    const Incidents& in = o.study.crimes.incidents;
+    std::vector<geos::Geometry> points;
+    for (size_t i = 0; i < in.size(); ++i)
+        if (in.month[i] >= o.evidence.window.from && in.month[i] <= o.evidence.window.to && membership.contains(o.evidence.group, in.type[i]))
+            points.push_back(geos::point(in.x[i], in.y[i]));
+    return points;
+}
+
+/// A zoomed map of candidate k: its LSOAs and their neighbours labelled by name, the streets (the
+/// --streets layer, else police.uk's street names at their map points), the group's incidents,
+/// a scale bar, a north arrow and the whole study area as a locator.
+std::string candidate_map(const BidOutputs& o, size_t k, const std::vector<geos::Geometry>& dots) {
+    const Areas& areas = o.study.areas;
+    const bid::BidEvidence& e = o.evidence;
+    const bid::Target& t = e.targets[k];
+    GEOSContextHandle_t ctx = geos::context();
+    Extent view = geos::extent(t.geometry.get());
+    view = view.grown(std::max({view.width(), view.height(), 600.0}) * 0.3);
+    std::vector<uint8_t> in_target(areas.size(), 0);
+    for (size_t a : t.areas) in_target[a] = 1;
+    std::vector<MapShape> shapes;
+    MapOptions options;
+    options.view = view;
+    for (size_t a = 0; a < areas.size(); ++a) {
+        const Extent ae = geos::extent(areas.geometry[a].get());
+        if (!ae.overlaps(view)) continue;
+        shapes.push_back({areas.geometry[a].get(), in_target[a] ? "#dbe6ff" : "#f4f4f4", "#999", 0.6, areas.code[a] + " " + areas.name[a]});
+        geos::Geometry p = geos::checked(GEOSPointOnSurface_r(ctx, areas.geometry[a].get()), "point on surface");
+        double x = 0, y = 0;
+        GEOSGeomGetX_r(ctx, p.get(), &x), GEOSGeomGetY_r(ctx, p.get(), &y);
+        options.labels.push_back({x, y, areas.name[a].empty() ? areas.code[a] : areas.name[a], in_target[a] ? 12.0 : 10.0, in_target[a] ? "#0033cc" : "#777", true});
+    }
+    // Streets: the lines of --streets (named where they have a name), else police.uk's names.
+    const AssetSet& assets = o.study.assets;
+    std::map<std::string, std::pair<double, std::pair<double, double>>> street_label; // name -> (weight, point)
+    if (assets.has_streets) {
+        for (const FeatureRecord& f : assets.streets) {
+            if (!geos::extent(f.geometry.get()).overlaps(view)) continue;
+            shapes.push_back({f.geometry.get(), "none", "#bbb", 1.2, f.name});
+            if (f.name.empty()) continue;
+            const double len = geos::length(f.geometry.get());
+            geos::Geometry mid = geos::checked(GEOSInterpolateNormalized_r(ctx, f.geometry.get(), 0.5), "midpoint");
+            double x = 0, y = 0;
+            GEOSGeomGetX_r(ctx, mid.get(), &x), GEOSGeomGetY_r(ctx, mid.get(), &y);
+            if (x < view.min_x || x > view.max_x || y < view.min_y || y > view.max_y) continue;
+            auto& best = street_label[f.name];
+            if (len > best.first) best = {len, {x, y}};
+        }
+    } else {
+        // Each police.uk street name at the middle of its map points in the view, weighted by incidents.
+        const Incidents& in = o.study.crimes.incidents;
+        std::map<std::string, std::array<double, 3>> sums; // name -> (n, sum x, sum y)
+        for (size_t i = 0; i < in.size() && i < in.location.size(); ++i) {
+            if (in.x[i] < view.min_x || in.x[i] > view.max_x || in.y[i] < view.min_y || in.y[i] > view.max_y) continue;
+            const std::string_view street = street_of(in.location[i]);
+            if (street.empty()) continue;
+            auto& s = sums[std::string(street)];
+            s[0] += 1, s[1] += in.x[i], s[2] += in.y[i];
+        }
+        for (const auto& [name, s] : sums) street_label[name] = {s[0], {s[1] / s[0], s[2] / s[0]}};
+    }
+    std::vector<std::pair<double, std::string>> by_weight;
+    for (const auto& [name, w] : street_label) by_weight.emplace_back(-w.first, name);
+    std::sort(by_weight.begin(), by_weight.end());
+    for (size_t i = 0; i < std::min<size_t>(by_weight.size(), 15); ++i) {
+        const auto& point = street_label[by_weight[i].second].second;
+        options.labels.push_back({point.first, point.second, by_weight[i].second, 9.5, "#444", false});
+    }
+    // The group's incidents in the months analysed, as dots.
+    for (const auto& d : dots) {
+        double x = 0, y = 0;
+        GEOSGeomGetX_r(ctx, d.get(), &x), GEOSGeomGetY_r(ctx, d.get(), &y);
+        if (x >= view.min_x && x <= view.max_x && y >= view.min_y && y <= view.max_y) shapes.push_back({d.get(), "#d7301f", "#d7301f", 0.5, "", 2.0});
+    }
+    shapes.push_back({t.geometry.get(), "none", "#0033cc", 3, fmt::format("candidate {}", k + 1)});
+    for (const auto& g : areas.geometry) options.locator.push_back({g.get(), "#eee", "#bbb", 0.3, ""});
+    options.locator.push_back({t.geometry.get(), "#0033cc", "#0033cc", 1, ""});
+    return svg_map(shapes, 680,
+                   {{"#dbe6ff", fmt::format("candidate {}: {}", k + 1, target_place(o, k)), "#0033cc", 3},
+                    {"#d7301f", fmt::format("{} incidents, {} to {} (police.uk map points)", group_name(o), e.window.from.str(), e.window.to.str())},
+                    {"none", assets.has_streets ? "streets (--streets)" : "street names placed at police.uk's map points", "#bbb", 1.2}},
+                   nullptr, "", &options);
 }
 
 /// The density surface rendered under the areas' outlines.
@@ -622,6 +712,17 @@ std::string bid_report_html(const BidOutputs& o) {
         rows.push_back({std::to_string(c.rank_by_rate), target_place(o, k), target_streets(t), grouped(c.population), grouped(c.count),
                         grouped(annual_rate(e, c.rate), 1), fmt::format("{:.2f}", c.rate / t.comparison_rate), growth_words(o, t),
                         change_words(e, t.before, t.after, t.change_p)});
+    }
+    {
+        const std::vector<geos::Geometry> dots = group_points(o);
+        TemplateData maps = TemplateData::type::list;
+        for (size_t k = 0; k < std::min<size_t>(e.targets.size(), 3); ++k) {
+            TemplateData m;
+            m.set("title", fmt::format("Candidate {}: {}", k + 1, target_place(o, k)));
+            m.set("map", candidate_map(o, k, dots));
+            maps.push_back(m);
+        }
+        page.set("candidate_maps", maps);
     }
     page.set("targets", table_data({"rank", "LSOAs", "most incidents recorded on or near", "residents", "incidents",
                                     fmt::format("per 1,000 a year"), "ratio", "how the cluster grew (rate a year after each step)", "change"},
