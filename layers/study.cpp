@@ -89,7 +89,10 @@ void print_ingest_summary(const IngestResult& result, Progress& progress) {
         for (size_t k = named_types; k < unknown.size(); ++k) rows += unknown[k].second;
         progress.warn(fmt::format("and {} more crime types that are not police.uk types ({} rows), each kept as its own type", unknown.size() - named_types, rows));
     }
-    if (!result.transform_operation.empty()) progress.info(fmt::format("coordinates transformed by PROJ: {}", result.transform_operation));
+    if (result.transform_operation.starts_with("none: "))
+        progress.info(fmt::format("coordinates not transformed: {}", result.transform_operation.substr(6)));
+    else if (!result.transform_operation.empty())
+        progress.info(fmt::format("coordinates transformed by PROJ: {}", result.transform_operation));
 }
 
 void report_source_codes(const SourceCodeCheck& check, const AreaReport& area_report, Progress& progress) {
