@@ -84,6 +84,7 @@ private:
 double binomial_two_sided_p(uint64_t x, uint64_t n, double prob) {
     if (n == 0 || prob <= 0 || prob >= 1) return 1.0;
     const double dn = static_cast<double>(n), lp = std::log(prob), lq = std::log1p(-prob);
+    if (static_cast<double>(x) == dn * prob) return 1.0; // the expected count: every outcome is as likely or less
     const auto log_pmf = [&](uint64_t i) { return log_choose(dn, static_cast<double>(i)) + static_cast<double>(i) * lp + (dn - static_cast<double>(i)) * lq; };
     const double limit = log_pmf(x) + std::log1p(tie_tolerance);
     // The pmf from its mode outward by the ratio f(i+1)/f(i) = (n-i)/(i+1) * p/q, in logs.
