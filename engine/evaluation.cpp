@@ -3,6 +3,13 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
+#include <boost/geometry/geometries/box.hpp>
+#include <boost/math/distributions/chi_squared.hpp>
+#include <boost/geometry/geometries/point_xy.hpp>
+#include <boost/geometry/index/rtree.hpp>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
 #include <numeric>
 
@@ -143,6 +150,45 @@ void count_roles(Evaluation& e, const Incidents& in, const std::vector<uint8_t>&
         r->before = sum_range(r->monthly, 0, p.before);
         r->after = sum_range(r->monthly, p.before, p.months());
     }
+}
+
+/// How far the buffer reaches from the target: the farthest point of the buffer from it.
+double buffer_reach(const Evaluation& e) {
+    GEOSContextHandle_t ctx = geos::context();
+    if (GEOSisEmpty_r(ctx, e.buffer.geometry.get())) return 0;
+    double d = 0;
+    GEOSHausdorffDistance_r(ctx, e.buffer.geometry.get(), e.target.geometry.get(), &d);
+    return d;
+}
+
+/// For each of `which` areas, those of `which` within `distance` of it (itself included), as
+/// positions in `which`.
+std::vector<std::vector<uint32_t>> near_lsoas(const Areas& areas, const std::vector<size_t>& which, double distance) {
+    namespace bgi = boost::geometry::index;
+    using Box = boost::geometry::model::box<boost::geometry::model::d2::point_xy<double>>;
+    std::vector<std::pair<Box, uint32_t>> boxes;
+    for (size_t k = 0; k < which.size(); ++k) {
+        const Extent x = geos::extent(areas.geometry[which[k]].get());
+        boxes.emplace_back(Box({x.min_x, x.min_y}, {x.max_x, x.max_y}), static_cast<uint32_t>(k));
+    }
+    const bgi::rtree<std::pair<Box, uint32_t>, bgi::rstar<16>> tree(boxes.begin(), boxes.end());
+    std::vector<std::vector<uint32_t>> near(which.size());
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, which.size()), [&](const tbb::blocked_range<size_t>& range) {
+        GEOSContextHandle_t ctx = geos::context();
+        std::vector<std::pair<Box, uint32_t>> found;
+        for (size_t k = range.begin(); k != range.end(); ++k) {
+            const Extent x = geos::extent(areas.geometry[which[k]].get()).grown(distance);
+            found.clear();
+            tree.query(bgi::intersects(Box({x.min_x, x.min_y}, {x.max_x, x.max_y})), std::back_inserter(found));
+            for (const auto& [box, other] : found) {
+                double d = 0;
+                if (other == k || (GEOSDistance_r(ctx, areas.geometry[which[k]].get(), areas.geometry[which[other]].get(), &d) == 1 && d <= distance))
+                    near[k].push_back(other);
+            }
+            std::sort(near[k].begin(), near[k].end());
+        }
+    });
+    return near;
 }
 
 } // namespace
@@ -329,6 +375,22 @@ Evaluation evaluate(const Incidents& in, const std::vector<uint8_t>& evaluated, 
     for (RoleResult* r : {&e.target, &e.buffer, &e.control})
         r->change = rate_ratio_test(count(r->after), p.after, count(r->before), p.before, options.confidence);
     e.relative = fisher_exact_2x2(count(e.target.after), count(e.target.before), count(e.control.after), count(e.control.before), options.confidence);
+    {
+        const double share = e.target.before / (e.target.before + e.control.before);
+        double chi2 = 0;
+        int df = -1;
+        for (int t = 0; t < p.before; ++t) {
+            const double n = e.target.monthly[static_cast<size_t>(t)] + e.control.monthly[static_cast<size_t>(t)];
+            if (!(n > 0)) continue;
+            const double expected = n * share;
+            chi2 += (e.target.monthly[static_cast<size_t>(t)] - expected) * (e.target.monthly[static_cast<size_t>(t)] - expected) / (expected * (1 - share));
+            ++df;
+        }
+        if (df > 0 && share < 1) {
+            e.dispersion = chi2 / df;
+            e.dispersion_p = boost::math::cdf(boost::math::complement(boost::math::chi_squared(df), chi2));
+        }
+    }
     // Methods 2 and 3: displacement and diffusion of benefit in the buffer.
     const AreaCounts t{e.target.before, e.target.after}, b{e.buffer.before, e.buffer.after}, c{e.control.before, e.control.after};
     e.wdq = displacement_quotient(t, b, c);
@@ -347,6 +409,7 @@ Evaluation evaluate(const Incidents& in, const std::vector<uint8_t>& evaluated, 
     si.pre_months = static_cast<size_t>(p.before);
     si.placebos = options.placebos;
     si.seed = options.seed;
+    si.donor_near = near_lsoas(areas, clear, std::isnan(e.buffer_m) ? buffer_reach(e) : e.buffer_m);
     for (size_t a : clear) {
         e.donors.push_back(a);
         si.donors.push_back(area_evaluated[a]);

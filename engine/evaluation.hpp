@@ -95,6 +95,11 @@ struct Evaluation {
     /// Method 1: the target's change against the control's (Fisher's exact test of after/before x
     /// target/control); estimate = the ratio of the two changes.
     ExactResult relative;
+    /// Extra-Poisson variation before the start: Pearson's chi-square of the target's monthly share
+    /// of target + control (expected: its share over all the months before) over its T0 - 1
+    /// degrees of freedom, about 1 for Poisson counts; and the chi-square test's p. The exact test
+    /// and the WDD assume Poisson counts, so their intervals are too narrow when this is well above 1.
+    double dispersion = std::nan(""), dispersion_p = std::nan("");
     DisplacementQuotient wdq;            // method 2
     DisplacementDifference wdd;          // method 3 (control scaled to the target and buffer)
     DidResult did;                       // method 4 (target and control, monthly)

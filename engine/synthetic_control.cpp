@@ -69,13 +69,6 @@ std::vector<double> face_solution(std::span<const double> x, size_t rows, std::s
     return z;
 }
 
-/// |log(after / synthetic after)|: infinite when exactly one of them is 0, NaN when both are.
-double gap_statistic(double after, double synthetic_after) {
-    if (!(after > 0) && !(synthetic_after > 0)) return std::nan("");
-    if (!(after > 0) || !(synthetic_after > 0)) return infinity;
-    return std::fabs(std::log(after / synthetic_after));
-}
-
 } // namespace
 
 SimplexFit simplex_least_squares(std::span<const double> x, size_t rows, std::span<const double> y, std::span<const uint8_t> excluded) {
@@ -175,154 +168,256 @@ SimplexFit simplex_least_squares(std::span<const double> x, size_t rows, std::sp
     return fit;
 }
 
+namespace {
+
+/// Donor LSOAs by distance from each, grown into areas of a size in crimes.
+class AreaGrower {
+public:
+    AreaGrower(const SyntheticInput& in, const std::vector<double>& total, double largest) : m_in(in), m_total(total), m_order(in.donors.size()) {
+        const size_t J = in.donors.size();
+        tbb::parallel_for(tbb::blocked_range<size_t>(0, J), [&](const tbb::blocked_range<size_t>& range) {
+            for (size_t s = range.begin(); s != range.end(); ++s) {
+                std::vector<uint32_t> order = sorted_from(s, 0);
+                // Keep the nearest holding three times the largest area asked for (exclusions may skip some).
+                double held = 0;
+                size_t keep = 0;
+                while (keep < order.size() && held < 3 * largest) held += total[order[keep++]];
+                order.resize(keep);
+                m_order[s] = std::move(order);
+            }
+        });
+    }
+    /// The LSOAs of the area grown from `seed` to at least `size` crimes, skipping `skip` (may be empty).
+    std::vector<uint32_t> grow(size_t seed, double size, const std::vector<uint8_t>& skip) const {
+        std::vector<uint32_t> members;
+        double held = 0;
+        const auto walk = [&](const std::vector<uint32_t>& order, size_t from) {
+            for (size_t k = from; k < order.size() && held < size; ++k) {
+                const uint32_t j = order[k];
+                if (!skip.empty() && skip[j]) continue;
+                members.push_back(j);
+                held += m_total[j];
+            }
+        };
+        walk(m_order[seed], 0);
+        if (held < size && m_order[seed].size() < m_in.donors.size()) walk(sorted_from(seed, m_order[seed].size()), m_order[seed].size());
+        return members;
+    }
+
+private:
+    std::vector<uint32_t> sorted_from(size_t s, size_t) const {
+        const size_t J = m_in.donors.size();
+        std::vector<uint32_t> order(J);
+        std::iota(order.begin(), order.end(), uint32_t{0});
+        std::vector<double> d(J);
+        for (size_t j = 0; j < J; ++j) d[j] = std::hypot(m_in.donor_x[j] - m_in.donor_x[s], m_in.donor_y[j] - m_in.donor_y[s]);
+        std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return d[a] != d[b] ? d[a] < d[b] : a < b; });
+        return order;
+    }
+    const SyntheticInput& m_in;
+    const std::vector<double>& m_total;
+    std::vector<std::vector<uint32_t>> m_order;
+};
+
+double median(std::vector<double> v) {
+    if (v.empty()) return std::nan("");
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+}
+
+} // namespace
+
 SyntheticResult synthetic_control(const SyntheticInput& in, double confidence, Progress* progress) {
     SyntheticResult res;
     const size_t months = in.target.size(), T0 = in.pre_months, J = in.donors.size();
-    res.donor_used.assign(J, 0);
+    const auto T0d = static_cast<std::ptrdiff_t>(T0);
     res.weight.assign(J, 0.0);
-    const auto pre_sum = [&](const std::vector<double>& s) { return std::accumulate(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(T0), 0.0); };
-    const auto post_sum = [&](const std::vector<double>& s) { return std::accumulate(s.begin() + static_cast<std::ptrdiff_t>(T0), s.end(), 0.0); };
-    // Donors with crime before the start, as index series (1 = their monthly mean before).
-    std::vector<size_t> column_donor;
-    std::vector<double> pre, post_index;
-    std::vector<std::vector<double>> index_series;
-    std::vector<size_t> column_of(J, J);
-    for (size_t j = 0; j < J; ++j) {
-        const double mean = pre_sum(in.donors[j]) / static_cast<double>(T0);
-        if (!(mean > 0)) continue;
-        res.donor_used[j] = 1;
-        column_of[j] = column_donor.size();
-        column_donor.push_back(j);
-        std::vector<double> s(months);
-        for (size_t t = 0; t < months; ++t) s[t] = in.donors[j][t] / mean;
-        pre.insert(pre.end(), s.begin(), s.begin() + static_cast<std::ptrdiff_t>(T0));
-        post_index.push_back(post_sum(s));
-        index_series.push_back(std::move(s));
-    }
-    const double target_pre = pre_sum(in.target);
-    if (column_donor.size() < min_synthetic_donors || !(target_pre > 0)) return res;
+    std::vector<double> total(J);
+    double all_total = 0;
+    for (size_t j = 0; j < J; ++j) all_total += total[j] = std::accumulate(in.donors[j].begin(), in.donors[j].end(), 0.0);
+    const double target_pre = std::accumulate(in.target.begin(), in.target.begin() + T0d, 0.0);
     const double target_mean = target_pre / static_cast<double>(T0);
+    const double size = target_mean * static_cast<double>(months); // the target's crimes over every month, at its rate before
+    const double donor_size = std::max(size, std::min(donor_area_size * size, all_total / 4));
+    if (J < min_synthetic_donors || !(target_pre > 0) || 4 * size > all_total) return res;
+    const AreaGrower grower(in, total, donor_size);
 
-    // One fit: the series (counts) of an area against the donor columns not excluded.
-    struct Fit {
-        std::vector<double> weight; // per column
-        double statistic = std::nan(""), ratio = std::nan("");
+    // An area's series: its crimes a month, and as an index of its mean before the start.
+    struct Series {
+        std::vector<double> counts, index;
+        double mean = 0, after_index = 0;
+        bool usable = false; // crime before the start
     };
-    const auto fit_area = [&](const std::vector<double>& counts, double mean, std::span<const uint8_t> excluded) {
+    const auto series_of = [&](const std::vector<uint32_t>& members) {
+        Series a;
+        a.counts.assign(months, 0.0);
+        for (uint32_t j : members)
+            for (size_t t = 0; t < months; ++t) a.counts[t] += in.donors[j][t];
+        a.mean = std::accumulate(a.counts.begin(), a.counts.begin() + T0d, 0.0) / static_cast<double>(T0);
+        a.usable = a.mean > 0;
+        if (a.usable) {
+            a.index.resize(months);
+            for (size_t t = 0; t < months; ++t) a.index[t] = a.counts[t] / a.mean;
+            a.after_index = std::accumulate(a.index.begin() + T0d, a.index.end(), 0.0);
+        }
+        return a;
+    };
+    // The base donor areas, one from each donor LSOA.
+    const size_t A = J;
+    std::vector<std::vector<uint32_t>> members(A);
+    std::vector<Series> areas(A);
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, A), [&](const tbb::blocked_range<size_t>& range) {
+        for (size_t g = range.begin(); g != range.end(); ++g) {
+            members[g] = grower.grow(g, donor_size, {});
+            areas[g] = series_of(members[g]);
+        }
+    });
+    res.donor_areas = A;
+    std::vector<std::vector<uint32_t>> areas_of(J); // the base donor areas each LSOA is in
+    std::vector<double> sizes;
+    for (size_t g = 0; g < A; ++g) {
+        for (uint32_t j : members[g]) areas_of[j].push_back(static_cast<uint32_t>(g));
+        sizes.push_back(static_cast<double>(members[g].size()));
+    }
+    res.donor_area_lsoas = median(sizes);
+
+    // One fit: an area's series against donor areas (the months before, column by column).
+    struct Fit {
+        std::vector<double> weight; // per donor area
+        double statistic = std::nan(""), ratio = std::nan(""); // statistic: log(ratio), NaN when the ratio is 0 or undefined
+    };
+    const auto fit_area = [&](const Series& unit, const std::vector<double>& pre, const std::vector<double>& after_index, std::span<const uint8_t> excluded) {
         Fit f;
-        std::vector<double> y(T0);
-        for (size_t t = 0; t < T0; ++t) y[t] = counts[t] / mean;
+        std::vector<double> y(unit.index.begin(), unit.index.begin() + T0d);
         f.weight = simplex_least_squares(pre, T0, y, excluded).weight;
         double synthetic_after = 0;
-        for (size_t c = 0; c < f.weight.size(); ++c) synthetic_after += f.weight[c] * post_index[c];
-        const double after = post_sum(counts) / mean;
-        f.statistic = gap_statistic(after, synthetic_after);
-        if (synthetic_after > 0) f.ratio = after / synthetic_after;
+        for (size_t g = 0; g < f.weight.size(); ++g) synthetic_after += f.weight[g] * after_index[g];
+        if (synthetic_after > 0) f.ratio = unit.after_index / synthetic_after;
+        if (f.ratio > 0) f.statistic = std::log(f.ratio);
         return f;
     };
-    const Fit target = fit_area(in.target, target_mean, {});
-    res.synthetic.assign(months, 0.0);
-    double gap2 = 0;
-    for (size_t c = 0; c < target.weight.size(); ++c) {
-        if (target.weight[c] <= 0) continue;
-        res.weight[column_donor[c]] = target.weight[c];
-        for (size_t t = 0; t < months; ++t) res.synthetic[t] += target.weight[c] * index_series[c][t] * target_mean;
+    std::vector<double> base_pre(A * T0, 0.0), base_after(A, 0.0);
+    std::vector<uint8_t> unusable(A, 0);
+    for (size_t g = 0; g < A; ++g) {
+        unusable[g] = !areas[g].usable;
+        if (!areas[g].usable) continue;
+        std::copy(areas[g].index.begin(), areas[g].index.begin() + T0d, base_pre.begin() + static_cast<std::ptrdiff_t>(g * T0));
+        base_after[g] = areas[g].after_index;
     }
+    Series target;
+    target.counts = in.target;
+    target.mean = target_mean;
+    target.usable = true;
+    target.index.resize(months);
+    for (size_t t = 0; t < months; ++t) target.index[t] = in.target[t] / target_mean;
+    target.after_index = std::accumulate(target.index.begin() + T0d, target.index.end(), 0.0);
+    const Fit fit = fit_area(target, base_pre, base_after, unusable);
+    res.area_weight = fit.weight;
+    res.synthetic.assign(months, 0.0);
+    std::vector<double> per_count(J, 0.0); // index per crime of each LSOA: the sum over its weighted areas of w_g / mean_g
+    for (size_t g = 0; g < A; ++g) {
+        if (fit.weight[g] <= 0) continue;
+        for (size_t t = 0; t < months; ++t) res.synthetic[t] += fit.weight[g] * areas[g].index[t] * target_mean;
+        for (uint32_t j : members[g]) per_count[j] += fit.weight[g] / areas[g].mean;
+    }
+    double synthetic_total = 0;
+    for (size_t j = 0; j < J; ++j) synthetic_total += res.weight[j] = per_count[j] * total[j];
+    if (synthetic_total > 0)
+        for (double& w : res.weight) w /= synthetic_total;
+    double gap2 = 0;
     for (size_t t = 0; t < T0; ++t) gap2 += (in.target[t] - res.synthetic[t]) * (in.target[t] - res.synthetic[t]);
     res.pre_rmspe = std::sqrt(gap2 / static_cast<double>(T0)) / target_mean;
-    if (std::isnan(target.ratio)) {
+    if (std::isnan(fit.ratio)) {
         res.status = SyntheticStatus::no_synthetic_after;
         return res;
     }
     res.status = SyntheticStatus::estimated;
-    res.estimate = target.ratio - 1;
+    res.ratio = fit.ratio;
+    res.estimate = fit.ratio - 1;
 
-    // Placebo areas: a donor and its nearest donors, holding as many crimes before as the target.
-    std::vector<size_t> seeds(J);
-    std::iota(seeds.begin(), seeds.end(), size_t{0});
+    // Placebo areas: built and fitted as the target is.
+    std::vector<size_t> chosen(J);
+    std::iota(chosen.begin(), chosen.end(), size_t{0});
     if (J > in.placebos) { // a seeded sample, without replacement (partial Fisher-Yates)
         hotspots::detail::UnitRng rng(in.seed, 0);
-        for (size_t i = 0; i < in.placebos; ++i) std::swap(seeds[i], seeds[i + rng.below(static_cast<uint32_t>(J - i))]);
-        seeds.resize(in.placebos);
+        for (size_t i = 0; i < in.placebos; ++i) std::swap(chosen[i], chosen[i + rng.below(static_cast<uint32_t>(J - i))]);
+        chosen.resize(in.placebos);
     }
-    double all_pre = 0;
-    for (const auto& d : in.donors) all_pre += pre_sum(d);
-    // No placebo area may hold more than half the donors' crimes before the start.
-    if (2 * target_pre > all_pre) seeds.clear();
-    std::vector<double> statistic(seeds.size(), std::nan(""));
-    std::vector<double> members(seeds.size(), 0.0);
-    res.placebo_estimates.assign(seeds.size(), std::nan(""));
-    if (progress) progress->begin(fmt::format("synthetic control: {} placebo areas", seeds.size()), seeds.size());
-    tbb::parallel_for(tbb::blocked_range<size_t>(0, seeds.size()), [&](const tbb::blocked_range<size_t>& range) {
-        std::vector<size_t> order(J);
-        std::vector<uint8_t> excluded(column_donor.size());
-        std::vector<double> counts(months);
+    std::vector<double> statistic(chosen.size(), std::nan("")), placebo_sizes(chosen.size(), 0.0);
+    res.placebo_estimates.assign(chosen.size(), std::nan(""));
+    if (progress) progress->begin(fmt::format("synthetic control: {} placebo areas", chosen.size()), chosen.size());
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, chosen.size()), [&](const tbb::blocked_range<size_t>& range) {
+        std::vector<uint8_t> zone(J), excluded(A), touched(A);
+        std::vector<double> pre, after;
         for (size_t k = range.begin(); k != range.end(); ++k) {
-            const size_t s = seeds[k];
-            std::iota(order.begin(), order.end(), size_t{0});
-            const auto nearer = [&](size_t a, size_t b) {
-                const double da = std::hypot(in.donor_x[a] - in.donor_x[s], in.donor_y[a] - in.donor_y[s]);
-                const double db = std::hypot(in.donor_x[b] - in.donor_x[s], in.donor_y[b] - in.donor_y[s]);
-                return da != db ? da < db : a < b;
-            };
-            std::fill(counts.begin(), counts.end(), 0.0);
-            std::fill(excluded.begin(), excluded.end(), 0);
-            double area_pre = 0;
-            size_t sorted = 0, used = 0;
-            while (area_pre < target_pre && used < J) {
-                if (used == sorted) { // sort the next batch of nearest donors
-                    const size_t next = std::min(J, std::max<size_t>(64, 2 * sorted));
-                    std::partial_sort(order.begin() + static_cast<std::ptrdiff_t>(sorted), order.begin() + static_cast<std::ptrdiff_t>(next), order.end(), nearer);
-                    sorted = next;
-                }
-                const size_t d = order[used++];
-                for (size_t t = 0; t < months; ++t) counts[t] += in.donors[d][t];
-                area_pre += pre_sum(in.donors[d]);
-                if (column_of[d] < J) excluded[column_of[d]] = 1;
+            const std::vector<uint32_t> placebo = grower.grow(chosen[k], size, {});
+            placebo_sizes[k] = static_cast<double>(placebo.size());
+            const Series unit = series_of(placebo);
+            if (progress) progress->advance(1);
+            if (!unit.usable) continue;
+            // Its zone: its LSOAs and those within the buffer's distance of them.
+            std::fill(zone.begin(), zone.end(), 0);
+            for (uint32_t m : placebo) {
+                zone[m] = 1;
+                if (m < in.donor_near.size())
+                    for (uint32_t n : in.donor_near[m]) zone[n] = 1;
             }
-            members[k] = static_cast<double>(used);
-            const Fit f = fit_area(counts, area_pre / static_cast<double>(T0), excluded);
+            // Donor areas touching the zone are grown again around it (or dropped when their seed is in it).
+            pre = base_pre, after = base_after;
+            std::copy(unusable.begin(), unusable.end(), excluded.begin());
+            std::fill(touched.begin(), touched.end(), 0);
+            for (size_t j = 0; j < J; ++j)
+                if (zone[j])
+                    for (uint32_t g : areas_of[j]) touched[g] = 1;
+            for (size_t g = 0; g < A; ++g) {
+                if (!touched[g]) continue;
+                if (zone[g]) {
+                    excluded[g] = 1;
+                    continue;
+                }
+                const Series rebuilt = series_of(grower.grow(g, donor_size, zone));
+                excluded[g] = !rebuilt.usable;
+                if (!rebuilt.usable) continue;
+                std::copy(rebuilt.index.begin(), rebuilt.index.begin() + T0d, pre.begin() + static_cast<std::ptrdiff_t>(g * T0));
+                after[g] = rebuilt.after_index;
+            }
+            const Fit f = fit_area(unit, pre, after, excluded);
             statistic[k] = f.statistic;
             if (!std::isnan(f.ratio)) res.placebo_estimates[k] = f.ratio - 1;
-            if (progress) progress->advance(1);
         }
     });
     if (progress) progress->end();
-    std::vector<double> valid, sizes;
-    for (size_t k = 0; k < seeds.size(); ++k) {
-        if (std::isnan(statistic[k])) {
-            ++res.placebos_undefined;
-            continue;
-        }
-        valid.push_back(statistic[k]);
-        sizes.push_back(members[k]);
+    res.placebo_area_lsoas = median(placebo_sizes);
+    std::vector<double> valid;
+    for (double v : statistic) {
+        if (std::isnan(v)) ++res.placebos_undefined;
+        else valid.push_back(v);
     }
     res.placebos = valid.size();
-    if (valid.empty()) {
-        res.placebos_undefined = seeds.size();
-        return res;
-    }
-    std::sort(sizes.begin(), sizes.end());
-    res.placebo_areas_median = sizes.size() % 2 ? sizes[sizes.size() / 2] : 0.5 * (sizes[sizes.size() / 2 - 1] + sizes[sizes.size() / 2]);
-    // p: the target counts among the areas compared (ADH's rank / (placebos + 1)).
-    const double observed = target.statistic;
-    const auto at_least = [&](double s) {
-        return static_cast<size_t>(std::count_if(valid.begin(), valid.end(), [&](double v) { return v >= s * (1 - 1e-10); }));
-    };
-    const double n = static_cast<double>(valid.size());
-    res.p = (1 + static_cast<double>(at_least(observed))) / (n + 1);
-    // Interval: effect e is kept while |log(ratio) - log(1 + e)| is at most the m-th largest
-    // placebo statistic, m the fewest placebos at or above it that keep p above 1 - confidence.
-    const double alpha = 1 - confidence;
-    const auto m = static_cast<size_t>(std::floor(alpha * (n + 1)));
+    if (valid.empty() || !(fit.ratio > 0)) return res;
+    // The placebo areas' median change against their synthetic controls: what fitting these data
+    // does to an area with no intervention, taken off the target's.
+    std::sort(valid.begin(), valid.end());
+    res.placebo_median = valid.size() % 2 ? valid[valid.size() / 2] : 0.5 * (valid[valid.size() / 2 - 1] + valid[valid.size() / 2]);
+    const double centre = std::log(fit.ratio) - res.placebo_median;
+    res.estimate = std::exp(centre) - 1;
+    // p: the target counts among the areas compared (ADH's rank / (placebos + 1)), each by its
+    // distance from the placebos' median.
+    std::vector<double> distance;
+    for (double v : valid) distance.push_back(std::fabs(v - res.placebo_median));
+    const double observed = std::fabs(centre);
+    const double n = static_cast<double>(distance.size());
+    const auto at_least = static_cast<double>(std::count_if(distance.begin(), distance.end(), [&](double v) { return v >= observed * (1 - 1e-10); }));
+    res.p = (1 + at_least) / (n + 1);
+    // Interval: effect e is kept while |centre - log(1 + e)| is at most the m-th largest placebo
+    // distance, m the fewest placebos at or above it that keep p above 1 - confidence.
+    const auto m = static_cast<size_t>(std::floor((1 - confidence) * (n + 1)));
     if (m == 0) {
         res.low = -1, res.high = infinity;
         return res;
     }
-    std::sort(valid.begin(), valid.end(), std::greater<>());
-    const double q = valid[m - 1];
-    if (!(target.ratio > 0)) return res; // no crime after in the target: no effect size keeps it
-    const double centre = std::log(target.ratio);
+    std::sort(distance.begin(), distance.end(), std::greater<>());
+    const double q = distance[m - 1];
     res.low = q == infinity ? -1 : std::exp(centre - q) - 1;
     res.high = q == infinity ? infinity : std::exp(centre + q) - 1;
     return res;

@@ -28,8 +28,11 @@ SimplexFit simplex_least_squares(std::span<const double> x, size_t rows, std::sp
 
 struct SyntheticInput {
     std::vector<double> target;              // the target's crimes a month, every month
-    std::vector<std::vector<double>> donors; // each donor area's crimes a month
-    std::vector<double> donor_x, donor_y;    // a point in each donor (placebo areas grow by distance)
+    std::vector<std::vector<double>> donors; // each donor LSOA's crimes a month
+    std::vector<double> donor_x, donor_y;    // a point in each donor LSOA (areas grow by distance from it)
+    /// Per donor LSOA: the donor LSOAs as close to it as the buffer is to the target (itself
+    /// included). A placebo area's donors leave these out, as the target's leave out its buffer.
+    std::vector<std::vector<uint32_t>> donor_near;
     size_t pre_months = 0;                   // months before the start
     uint32_t placebos = 999;
     uint64_t seed = 1;
@@ -37,45 +40,58 @@ struct SyntheticInput {
 
 enum class SyntheticStatus : uint8_t {
     estimated,
-    too_few_donors,    // fewer than min_donors donors recorded crime before the start
+    too_few_donors,     // fewer than min_synthetic_donors donor LSOAs, or the target holds over a quarter of all the crime
     no_synthetic_after, // the synthetic control has no crime after the start: no ratio
 };
 
-/// Donors a synthetic control needs.
+/// Donor LSOAs a synthetic control needs.
 inline constexpr size_t min_synthetic_donors = 5;
+/// A donor area holds this many times the target's crimes (over every month at its rate before), or
+/// a quarter of all the donors' crime if that is less, but never fewer than the target's.
+inline constexpr double donor_area_size = 4;
 
 struct SyntheticResult {
     SyntheticStatus status = SyntheticStatus::too_few_donors;
-    std::vector<uint8_t> donor_used; // per input donor: recorded crime before the start
-    std::vector<double> weight;      // per input donor
-    std::vector<double> synthetic;   // the synthetic target, crimes a month (on the target's scale)
-    double pre_rmspe = std::nan(""); // root mean squared gap before the start, as a share of the target's monthly mean
-    double estimate = std::nan("");  // sum after of target / sum after of synthetic - 1
+    size_t donor_areas = 0;                      // donor areas built (one from each donor LSOA)
+    double donor_area_lsoas = std::nan("");     // LSOAs in a donor area, median
+    double placebo_area_lsoas = std::nan("");   // LSOAs in a placebo area, median
+    std::vector<double> weight;                  // per donor LSOA: its share of the synthetic control's crimes (sum 1)
+    std::vector<double> area_weight;             // per donor area (one per donor LSOA, its seed)
+    std::vector<double> synthetic;               // the synthetic target, crimes a month (on the target's scale)
+    double pre_rmspe = std::nan("");             // root mean squared gap before the start, as a share of the target's monthly mean
+    double ratio = std::nan("");                 // the target's crimes after / the synthetic target's after
+    double placebo_median = std::nan("");        // the placebo areas' median log(after / synthetic after)
+    double estimate = std::nan("");              // ratio / e^placebo_median - 1
     double low = std::nan(""), high = std::nan(""), p = std::nan("");
-    size_t placebos = 0;             // placebo areas fitted
-    size_t placebos_undefined = 0;   // placebo areas left out: no crime after in it or its synthetic
-    double placebo_areas_median = std::nan(""); // donors in a placebo area, median
-    std::vector<double> placebo_estimates;       // each placebo area's estimate, in placebo order
+    size_t placebos = 0;                         // placebo areas fitted with a defined estimate
+    size_t placebos_undefined = 0;               // left out: no crime after in the placebo area or its synthetic
+    std::vector<double> placebo_estimates;       // each placebo area's estimate (NaN where undefined)
 };
 
 /// Synthetic control (Abadie, Diamond & Hainmueller 2010, "Synthetic control methods for
-/// comparative case studies", JASA 105(490), 493-505). Each series is divided by its own monthly
-/// mean before the start, so areas of any size compare by the shape of their series; donors with
-/// no crime before the start are left out. The weights w (w >= 0, sum 1) minimise the squared gap
-/// between the target and sum_j w_j donor_j over the months before the start
-/// (simplex_least_squares); the synthetic target is that weighted series times the target's mean
-/// before. Estimate: target's crimes after / synthetic's after - 1.
+/// comparative case studies", JASA 105(490), 493-505) on monthly crime counts of small areas.
 ///
-/// Inference by placebo in space (ADH 2010, section 2.4): the same fit for placebo areas that had
-/// no intervention, each from the other donors, and the p-value is the share of the target and
-/// placebos whose |log(after / synthetic after)| is at least the target's: (1 + #{placebo >=
-/// target}) / (1 + placebos). As the target is usually several small areas together, a placebo
-/// area is built like one: a donor (up to `placebos` of them, chosen with `seed` when there are
-/// more) with its nearest donors added until it holds as many crimes before the start as the
-/// target (so its month-to-month noise is the target's; Robbins, Saunders & Kilmer 2017, JASA
-/// 112(517), draw placebo areas of the treated area's size likewise). The interval inverts the
-/// test (Firpo & Possebom 2018, Journal of Causal Inference 6(2)): the effects e for which the
-/// target's series divided by 1 + e after the start would not be rejected at 1 - confidence.
+/// Donor areas: from each donor LSOA, it and its nearest donor LSOAs (by the distance between their
+/// points) until they hold donor_area_size times the target's crimes over every month (at the
+/// target's rate before the start). Sized by every month's crimes, not those before the start, so
+/// the sizing does not pick areas whose months before happened to be busy; large, so that their
+/// series show trend and season rather than chance (fitting chance in small donors picks those
+/// whose months before were low by chance, and overstates the synthetic after). Each series is
+/// divided by its own monthly mean before the start (an index, 1 = its usual month then), so areas
+/// compare by the shape of their series. The weights w (w >= 0, sum 1) minimise the squared gap
+/// between the target's index and sum_g w_g donor_g over the months before the start
+/// (simplex_least_squares, V = I); the synthetic target is that series times the target's mean
+/// before. Estimate: the target's crimes after / the synthetic target's after - 1.
+///
+/// Inference by placebo in space (ADH 2010, section 2.4): placebo areas built like the target (a
+/// donor LSOA and its nearest until they hold the target's crimes over every month, so their noise
+/// is the target's), up to `placebos` of them chosen with `seed`, each fitted exactly as the target
+/// is: from donor areas rebuilt without its LSOAs and those within the buffer's distance of them.
+/// The p-value is the share of the target and placebos whose |log(after / synthetic after)| is at
+/// least the target's, (1 + #{placebo >= target}) / (1 + placebos). The interval inverts that test
+/// (Firpo & Possebom 2018, "Synthetic control method: inference, sensitivity analysis and
+/// confidence sets", Journal of Causal Inference 6(2)): the effects e for which the target's series
+/// divided by 1 + e after the start would not be rejected.
 SyntheticResult synthetic_control(const SyntheticInput& input, double confidence, Progress* progress);
 
 } // namespace safer::evaluation

@@ -318,28 +318,69 @@ TEST_CASE("Simplex least squares reaches the brute-force optimum on random probl
     }
 }
 
-TEST_CASE("A synthetic control recovers a planted fall in a target built from its donors", "[evaluation]") {
-    // 40 donors with smooth, differently shaped series; the target is the sum of donors 3 and 17
-    // (index: their mean), with 30 % removed after month 12.
+TEST_CASE("A synthetic control recovers a planted fall in a target shaped like one donor", "[evaluation]") {
+    // 40 donor LSOAs with smooth, differently shaped series; the target is a tenth of donor 3 (so
+    // each donor area, four times the target's crimes, is a single LSOA), with 30 % removed after
+    // month 12. Its index is donor 3's: weight 1 there, ratio 0.7 exactly. The estimate takes off
+    // the placebo areas' median log ratio, recomputed here from their estimates.
     SyntheticInput in;
     in.pre_months = 12;
     in.placebos = 999;
     const size_t months = 18;
     for (size_t j = 0; j < 40; ++j) {
         std::vector<double> s(months);
-        for (size_t t = 0; t < months; ++t) s[t] = 20 + 5 * std::sin(0.3 * static_cast<double>(t) + static_cast<double>(j)) + static_cast<double>(j % 5) * static_cast<double>(t) * 0.2;
+        for (size_t t = 0; t < months; ++t)
+            s[t] = 20 + 5 * std::sin(0.3 * static_cast<double>(t) + static_cast<double>(j)) + static_cast<double>(j % 5) * static_cast<double>(t) * 0.2;
         in.donors.push_back(s);
         in.donor_x.push_back(static_cast<double>(j % 8) * 500), in.donor_y.push_back(static_cast<double>(j / 8) * 500);
     }
     in.target.resize(months);
-    for (size_t t = 0; t < months; ++t) in.target[t] = (in.donors[3][t] + in.donors[17][t]) * (t >= 12 ? 0.7 : 1.0);
+    for (size_t t = 0; t < months; ++t) in.target[t] = 0.1 * in.donors[3][t] * (t >= 12 ? 0.7 : 1.0);
     const SyntheticResult r = synthetic_control(in, 0.95, nullptr);
     REQUIRE(r.status == SyntheticStatus::estimated);
+    CHECK(r.donor_area_lsoas == 1);
     CHECK_THAT(r.pre_rmspe, WithinAbs(0.0, 1e-6));
-    CHECK_THAT(r.estimate, WithinAbs(-0.3, 1e-6));
-    CHECK(r.low <= -0.3);
-    CHECK(r.high >= -0.3);
+    CHECK_THAT(r.area_weight[3], WithinAbs(1.0, 1e-6));
+    CHECK_THAT(r.weight[3], WithinAbs(1.0, 1e-6));
+    CHECK_THAT(r.ratio, WithinAbs(0.7, 1e-6));
+    std::vector<double> logs;
+    for (double e : r.placebo_estimates)
+        if (!std::isnan(e)) logs.push_back(std::log1p(e));
+    std::sort(logs.begin(), logs.end());
+    REQUIRE(logs.size() == 40);
+    const double median = 0.5 * (logs[19] + logs[20]);
+    CHECK_THAT(r.placebo_median, WithinAbs(median, 1e-12));
+    CHECK_THAT(r.estimate, WithinAbs(0.7 / std::exp(median) - 1, 1e-6));
+    CHECK(r.low <= r.estimate);
+    CHECK(r.high >= r.estimate);
     CHECK(r.placebos == 40);
-    // No placebo area falls by 30 % against its synthetic control, so the target is the most extreme: p = 1/41.
-    CHECK_THAT(r.p, WithinRel(1.0 / 41, 1e-12));
+}
+
+TEST_CASE("Synthetic control on series of one shape: every placebo exact, the target's fall the most extreme", "[evaluation]") {
+    // Every donor LSOA is a multiple of one seasonal shape, so any weights fit exactly and every
+    // placebo's estimate is 0; the target, of the same shape, lost 30 % after month 9.
+    SyntheticInput in;
+    in.pre_months = 9;
+    const double shape[12] = {10, 12, 9, 11, 14, 13, 10, 9, 12, 15, 11, 10};
+    for (size_t j = 0; j < 30; ++j) {
+        std::vector<double> s(12);
+        for (size_t t = 0; t < 12; ++t) s[t] = shape[t] * (1 + static_cast<double>(j % 4));
+        in.donors.push_back(s);
+        in.donor_x.push_back(static_cast<double>(j) * 100), in.donor_y.push_back(0);
+    }
+    for (size_t t = 0; t < 12; ++t) in.target.push_back(shape[t] * 2.5 * (t >= 9 ? 0.7 : 1.0));
+    const SyntheticResult r = synthetic_control(in, 0.95, nullptr);
+    REQUIRE(r.status == SyntheticStatus::estimated);
+    CHECK_THAT(r.estimate, WithinAbs(-0.3, 1e-9));
+    for (double e : r.placebo_estimates) CHECK_THAT(e, WithinAbs(0.0, 1e-9));
+    CHECK(r.placebos == 30);
+    CHECK_THAT(r.p, WithinRel(1.0 / 31, 1e-12)); // (1 + 0) / (30 + 1)
+    // m = floor(0.05 x 31) = 1: the largest placebo statistic, 0, so the interval is the estimate itself.
+    CHECK_THAT(r.low, WithinAbs(-0.3, 1e-9));
+    CHECK_THAT(r.high, WithinAbs(-0.3, 1e-9));
+    // Synthetic crimes: the target's shape at its level before, 2.5 x the shape.
+    for (size_t t = 0; t < 12; ++t) CHECK_THAT(r.synthetic[t], WithinRel(shape[t] * 2.5, 1e-9));
+    double total = 0;
+    for (double w : r.weight) total += w;
+    CHECK_THAT(total, WithinAbs(1.0, 1e-12));
 }
