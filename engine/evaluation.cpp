@@ -375,6 +375,7 @@ Evaluation evaluate(const Incidents& in, const std::vector<uint8_t>& evaluated, 
     for (RoleResult* r : {&e.target, &e.buffer, &e.control})
         r->change = rate_ratio_test(count(r->after), p.after, count(r->before), p.before, options.confidence);
     e.relative = fisher_exact_2x2(count(e.target.after), count(e.target.before), count(e.control.after), count(e.control.before), options.confidence);
+    e.buffer_relative = fisher_exact_2x2(count(e.buffer.after), count(e.buffer.before), count(e.control.after), count(e.control.before), options.confidence);
     {
         const double share = e.target.before / (e.target.before + e.control.before);
         double chi2 = 0;

@@ -95,6 +95,8 @@ struct Evaluation {
     /// Method 1: the target's change against the control's (Fisher's exact test of after/before x
     /// target/control); estimate = the ratio of the two changes.
     ExactResult relative;
+    /// The buffer's change against the control's, likewise: displacement above 1, diffusion below.
+    ExactResult buffer_relative;
     /// Extra-Poisson variation before the start: Pearson's chi-square of the target's monthly share
     /// of target + control (expected: its share over all the months before) over its T0 - 1
     /// degrees of freedom, about 1 for Poisson counts; and the chi-square test's p. The exact test

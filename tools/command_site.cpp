@@ -6,14 +6,12 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
-#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "engine/errors.hpp"
 #include "engine/site_review.hpp"
 #include "layers/browser.hpp"
-#include "layers/interrupt.hpp"
 #include "layers/site_output.hpp"
 #include "layers/site_reader.hpp"
 #include "tools/commands.hpp"
@@ -23,8 +21,6 @@
 namespace safer::tools {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 struct SiteCommand {
     CrimeOptions crimes;
@@ -40,7 +36,6 @@ struct SiteCommand {
     DesignOutOptions design;
 
     void run() const;
-    void print_pdf(const std::string& chromium, const std::string& pdf, Progress& progress) const;
 };
 
 void SiteCommand::run() const {
@@ -51,7 +46,7 @@ void SiteCommand::run() const {
     layers::check_output_path(out.output, out.overwrite);
     layers::check_output_path(report_path, out.overwrite);
     // The PDF beside the report (printed where Chromium is installed) is an output too.
-    const std::string pdf = (fs::path(report_path).parent_path() / (fs::path(report_path).stem().string() + ".pdf")).string();
+    const std::string pdf = pdf_beside(report_path);
     const std::string chromium = no_pdf ? "" : layers::find_chromium();
     if (!chromium.empty()) layers::check_output_path(pdf, out.overwrite);
     layers::StudyRequest request = crimes.request();
@@ -105,26 +100,11 @@ void SiteCommand::run() const {
     writer.commit();
     staged.commit();
     progress.end();
-    if (!chromium.empty()) print_pdf(chromium, pdf, progress);
+    if (!chromium.empty()) print_report_pdf(chromium, report_path, pdf, out.overwrite, progress);
     size_t near = 0;
     for (const auto& r : review.sites) near += r.nearby();
     progress.info(fmt::format("{} site{}: {} incidents within {:g} m of a red line", sites.size(), sites.size() == 1 ? "" : "s", near, radii.back()));
     progress.info(fmt::format("wrote {} (site, site_rings, site_incidents{}, rejects) and {}", out.shown(), review.paths ? ", site_paths" : "", report_path));
-}
-
-/// The PDF beside the report, printed by headless Chromium to a temporary file first.
-void SiteCommand::print_pdf(const std::string& chromium, const std::string& pdf, Progress& progress) const {
-    const std::string temp = layers::temporary_path(pdf) + ".pdf";
-    const layers::InterruptCleanup cleanup(temp);
-    const std::string failure = layers::print_to_pdf(chromium, report_path, temp);
-    if (failure.empty()) {
-        layers::rename_into_place(temp, pdf, out.overwrite);
-        progress.info(fmt::format("printed {} with headless Chromium", pdf));
-    } else {
-        std::error_code ec;
-        fs::remove(temp, ec);
-        progress.warn(fmt::format("headless Chromium could not print the report to PDF ({}); the HTML report is complete", failure));
-    }
 }
 
 } // namespace

@@ -3,7 +3,12 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
+#include <filesystem>
+
 #include "engine/errors.hpp"
+#include "layers/browser.hpp"
+#include "layers/interrupt.hpp"
+#include "layers/output_files.hpp"
 #include "layers/postgis.hpp"
 
 namespace safer::tools {
@@ -124,6 +129,25 @@ CLI::Option* OutputOptions::add_to(CLI::App& app, const char* output_help) {
         if (layers::is_postgis_target(output) && output.find("active_schema") == std::string::npos) output += " active_schema=" + schema;
     });
     return o;
+}
+
+std::string pdf_beside(const std::string& report_path) {
+    const std::filesystem::path p(report_path);
+    return (p.parent_path() / (p.stem().string() + ".pdf")).string();
+}
+
+void print_report_pdf(const std::string& chromium, const std::string& html, const std::string& pdf, bool overwrite, Progress& progress) {
+    const std::string temp = layers::temporary_path(pdf) + ".pdf";
+    const layers::InterruptCleanup cleanup(temp);
+    const std::string failure = layers::print_to_pdf(chromium, html, temp);
+    if (failure.empty()) {
+        layers::rename_into_place(temp, pdf, overwrite);
+        progress.info(fmt::format("printed {} with headless Chromium", pdf));
+    } else {
+        std::error_code ec;
+        std::filesystem::remove(temp, ec);
+        progress.warn(fmt::format("headless Chromium could not print the report to PDF ({}); the HTML report is complete", failure));
+    }
 }
 
 layers::RunRecord run_record(const layers::Study& study, const std::string& parameters_json) {

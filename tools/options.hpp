@@ -71,6 +71,14 @@ struct OutputOptions {
 /// The command line as typed (passwords hidden), set by main().
 extern std::string g_command_line;
 
+/// Prints the HTML report `html` to `pdf` with headless Chromium (`chromium`, from
+/// layers::find_chromium), through a temporary file moved into place; if the browser fails, warns
+/// and leaves the HTML report standing.
+void print_report_pdf(const std::string& chromium, const std::string& html, const std::string& pdf, bool overwrite, Progress& progress);
+
+/// The PDF beside a report: the same folder and name, .pdf.
+std::string pdf_beside(const std::string& report_path);
+
 /// The record of this run for the outputs' metadata.
 layers::RunRecord run_record(const layers::Study& study, const std::string& parameters_json);
 
