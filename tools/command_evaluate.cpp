@@ -157,7 +157,6 @@ evaluation::EvaluationOptions EvaluateCommand::checked(layers::StudyRequest& req
         o.end = end;
         request.ingest.window.to = request.window.to = end; // later months are rejected as outside the window
     }
-    if (!buffer_area_path.empty() && buffer_m != 250) throw UsageError("give --buffer METRES or --buffer-area SRC, not both");
     if (!(std::isfinite(buffer_m) && buffer_m > 0)) throw UsageError(fmt::format("--buffer {}: expected metres, more than 0", buffer_m));
     if (placebos < 19 || placebos > 100000) throw UsageError(fmt::format("--placebos {}: give 19 to 100000 (19 is the fewest for a test at 5 %; 999 is usual)", placebos));
     if (areas.path.empty() && control_arg == "auto") throw UsageError("--control auto chooses LSOAs from --areas: give --areas, or the control areas with --control");
@@ -279,8 +278,8 @@ Run setup_evaluate(CLI::App& app) {
     app.add_option("--start", command->start_text, "The first month of the intervention, YYYY-MM; the months before it are the before period")->required();
     app.add_option("--end", command->end_text, "The last month after the start to evaluate, YYYY-MM (default: the data's last)");
     command->selection.add_to(app, "neighbourhood");
-    app.add_option("--buffer", command->buffer_m, "A ring this many metres around the target, for displacement and diffusion of benefit")->capture_default_str();
-    app.add_option("--buffer-area", command->buffer_area_path, "Polygons for the buffer instead of the ring (the target is taken out of them)");
+    CLI::Option* ring = app.add_option("--buffer", command->buffer_m, "A ring this many metres around the target, for displacement and diffusion of benefit")->capture_default_str();
+    app.add_option("--buffer-area", command->buffer_area_path, "Polygons for the buffer instead of the ring (the target is taken out of them)")->excludes(ring);
     app.add_option("--control", command->control_arg,
                    "Comparison areas: polygons (any OGR source), LSOA codes (comma-separated, with --areas) or auto (LSOAs from --areas matching the target's level "
                    "and trend of crime before the start)")
