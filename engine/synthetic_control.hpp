@@ -53,6 +53,8 @@ inline constexpr double donor_area_size = 4;
 struct SyntheticResult {
     SyntheticStatus status = SyntheticStatus::too_few_donors;
     size_t donor_areas = 0;                      // donor areas built (one from each donor LSOA)
+    double target_crimes = std::nan("");        // the target's crimes over every month at its rate before: a placebo area's size
+    double donor_area_crimes = std::nan("");    // a donor area's size in crimes
     double donor_area_lsoas = std::nan("");     // LSOAs in a donor area, median
     double placebo_area_lsoas = std::nan("");   // LSOAs in a placebo area, median
     std::vector<double> weight;                  // per donor LSOA: its share of the synthetic control's crimes (sum 1)

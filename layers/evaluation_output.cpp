@@ -91,16 +91,24 @@ std::string synthetic_status_text(const Evaluation& e) {
     return "";
 }
 
-std::string wdq_reading(const DisplacementQuotient& q) {
+std::string wdq_reading(const Evaluation& e) {
+    const DisplacementQuotient& q = e.wdq;
     if (std::isnan(q.wdq)) return "The WDQ cannot be computed: the control recorded no crime in one of the periods.";
     if (!q.meaningful)
         return fmt::format("The WDQ ({:.2f}) is not read: the target did not improve against the control (success measure {:+.4f}, which must be below 0).", q.wdq,
                            q.success);
-    if (q.wdq > 1) return fmt::format("WDQ {:.2f}, above 1: crime also fell in the buffer, by more than in the target itself (a diffusion of benefit larger than the direct effect).", q.wdq);
-    if (q.wdq > 0) return fmt::format("WDQ {:.2f}, between 0 and 1: crime also fell in the buffer against the control (a diffusion of benefit), by less than in the target.", q.wdq);
-    if (q.wdq == 0) return "WDQ 0: no change in the buffer against the control.";
-    if (q.wdq >= -1) return fmt::format("WDQ {:.2f}, between -1 and 0: some crime may have moved into the buffer (displacement), but less than the target's fall, so there was still a net benefit.", q.wdq);
-    return fmt::format("WDQ {:.2f}, below -1: the rise in the buffer outweighs the target's fall (displacement larger than the direct effect).", q.wdq);
+    std::string reading;
+    if (q.wdq > 1) reading = "above 1, which Bowers and Johnson read as a diffusion of benefit to the buffer larger than the direct effect";
+    else if (q.wdq > 0) reading = "between 0 and 1, which Bowers and Johnson read as a diffusion of benefit to the buffer, smaller than the direct effect";
+    else if (q.wdq == 0) reading = "0: no change in the buffer against the control";
+    else if (q.wdq >= -1) reading = "between -1 and 0, which Bowers and Johnson read as some displacement to the buffer, less than the target's fall, so a net benefit";
+    else reading = "below -1, which Bowers and Johnson read as displacement to the buffer larger than the target's fall";
+    // The WDQ has no test: say whether the buffer's change itself can be told from chance (method 1's test of buffer against control).
+    const double low = e.buffer_relative.low - 1, high = e.buffer_relative.high - 1;
+    const bool clear = high < 0 || low > 0;
+    return fmt::format("WDQ {:.2f}, {}. The buffer's own change against the control was {} ({}), {}.", q.wdq, reading, signed_percent(e.buffer_relative.estimate - 1),
+                       p_words(e.buffer_relative.p),
+                       clear ? "more than chance would explain" : "which cannot be told from chance, so this is no clear sign of either");
 }
 
 std::string method_note(const EvaluationOutputs& o, const std::string& key) {
@@ -302,11 +310,11 @@ std::vector<std::string> verdict_sentences(const EvaluationOutputs& o) {
     else if (falls == n) out.push_back(fmt::format("It worked: {} in the target fell by more than chance and the trend in the control explain; all {} methods that compare the target with other areas agree.", C, n));
     else if (rises == n) out.push_back(fmt::format("{} in the target rose by more than chance and the trend in the control explain; all {} methods agree.", capitalised(C), n));
     else if (falls > 0 && rises == 0)
-        out.push_back(fmt::format("Some evidence that it worked: {} of the {} methods find {} in the target fell by more than chance would explain; the other {} cannot tell the change from chance.",
-                                  falls, n, C, n - falls));
+        out.push_back(fmt::format("Some evidence that it worked: {} of the {} methods {} {} in the target fell by more than chance would explain; {} cannot tell the change from chance.",
+                                  falls, n, falls == 1 ? "finds" : "find", C, n - falls == 1 ? "the other" : fmt::format("the other {}", n - falls)));
     else if (rises > 0 && falls == 0)
-        out.push_back(fmt::format("Some evidence of a rise: {} of the {} methods find {} in the target rose by more than chance would explain; the others cannot tell the change from chance.",
-                                  rises, n, C));
+        out.push_back(fmt::format("Some evidence of a rise: {} of the {} methods {} {} in the target rose by more than chance would explain; the others cannot tell the change from chance.",
+                                  rises, n, rises == 1 ? "finds" : "find", C));
     else if (falls > 0 && rises > 0) out.push_back(fmt::format("The methods disagree: {} find a fall and {} a rise; read each method below.", falls, rises));
     else out.push_back(fmt::format("No change that can be told from chance: none of the {} methods finds {} in the target changed by more than chance and the trend in the control explain.", n, C));
     out.push_back(fmt::format("In the target, {} {} were recorded in the {} before the start ({} to {}), {} a month, and {} in the {} from it ({} to {}), {} a month: {}.",
@@ -471,7 +479,7 @@ std::string evaluation_report_html(const EvaluationOutputs& o) {
                                      }(),
                                      fmt::format("{} before ({}) and after ({}); each place's own change in its monthly rate, exact test (R's poisson.test)", o.crimes, months_text(p.before), months_text(p.after))));
     page.set("ratio", number(e.relative.estimate, 3));
-    page.set("wdq_reading", wdq_reading(q));
+    page.set("wdq_reading", wdq_reading(e));
     page.set("wdq_success", fmt::format("{:+.4f}", q.success));
     page.set("wdq_buffer", fmt::format("{:+.4f}", q.buffer));
     page.set("wdq", number(q.wdq, 3));
@@ -502,6 +510,8 @@ std::string evaluation_report_html(const EvaluationOutputs& o) {
         page.set("sc_donor_lsoas", std::to_string(e.donors.size()));
         page.set("sc_areas", std::to_string(s.donor_areas));
         page.set("sc_area_lsoas", fmt::format("{:.0f}", s.donor_area_lsoas));
+        page.set("sc_area_crimes", fmt::format("{:.0f}", s.donor_area_crimes));
+        page.set("sc_target_crimes", fmt::format("{:.0f}", s.target_crimes));
         page.set("sc_ratio", fmt::format("{:.1f} %", 100 * s.ratio));
         page.set("sc_placebo_median", fmt::format("{:.1f} %", 100 * std::exp(s.placebo_median)));
         page.set("sc_placebos", std::to_string(s.placebos));
