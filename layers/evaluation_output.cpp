@@ -348,9 +348,10 @@ std::vector<std::string> caveats(const EvaluationOutputs& o) {
     const std::string C = o.crimes;
     // The smallest fall the exact comparison could tell from chance, about: 1.96 standard errors of the log ratio.
     const double se = std::sqrt(1 / std::max(e.target.before, 0.5) + 1 / std::max(e.target.after, 0.5) + 1 / std::max(e.control.before, 0.5) + 1 / std::max(e.control.after, 0.5));
-    if (e.target.before < 50 || e.target.after < 50)
+    const double smallest = 1 - std::exp(-1.96 * se);
+    if (smallest >= 0.2)
         out.push_back(fmt::format("Few crimes: with {} and {} {} in the target before and after, a fall smaller than about {} cannot be told from chance.",
-                                  count_text(e.target.before), count_text(e.target.after), o.crimes_noun, percent(1 - std::exp(-1.96 * se))));
+                                  count_text(e.target.before), count_text(e.target.after), o.crimes_noun, percent(smallest)));
     if (e.dispersion > 1.5 && e.dispersion_p < 0.05)
         out.push_back(fmt::format("Before the start the target's monthly share of target and control varied {:.1f} times as much as chance alone would make it (chi-square "
                                   "test {}): the exact test and the WDD, which assume that counts vary only by chance (Poisson), give intervals that are too narrow; the "
