@@ -239,7 +239,7 @@ SyntheticResult synthetic_control(const SyntheticInput& in, double confidence, P
     const double target_mean = target_pre / static_cast<double>(T0);
     const double size = target_mean * static_cast<double>(months); // the target's crimes over every month, at its rate before
     const double donor_size = std::max(size, std::min(donor_area_size * size, all_total / 4));
-    if (J < min_synthetic_donors || !(target_pre > 0) || 4 * size > all_total) return res;
+    if (J < min_synthetic_donors || !(target_pre > 0) || 2 * size > all_total) return res;
     res.target_crimes = size, res.donor_area_crimes = donor_size;
     const AreaGrower grower(in, total, donor_size);
 

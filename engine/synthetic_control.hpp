@@ -40,7 +40,7 @@ struct SyntheticInput {
 
 enum class SyntheticStatus : uint8_t {
     estimated,
-    too_few_donors,     // fewer than min_synthetic_donors donor LSOAs, or the target holds over a quarter of all the crime
+    too_few_donors,     // fewer than min_synthetic_donors donor LSOAs, or an area of the target's size would need over half of their crime
     no_synthetic_after, // the synthetic control has no crime after the start: no ratio
 };
 

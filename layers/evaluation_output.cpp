@@ -84,7 +84,7 @@ std::string synthetic_status_text(const Evaluation& e) {
     switch (e.synthetic.status) {
     case SyntheticStatus::estimated: return e.synthetic.placebos == 0 ? "no placebo area could be fitted, so no p-value or interval" : "";
     case SyntheticStatus::too_few_donors:
-        return fmt::format("not run: fewer than {} LSOAs clear of the target and buffer, or the target holds more than a quarter of their crimes",
+        return fmt::format("not run: fewer than {} LSOAs clear of the target and buffer, or an area with the target's crimes would need more than half of theirs",
                            min_synthetic_donors);
     case SyntheticStatus::no_synthetic_after: return "not estimated: the synthetic control had no crime after the start";
     }
