@@ -38,8 +38,12 @@ Methods (each in the report with its figures):
      counts, delta-method variance; 95 % interval WDD +/- 1.96 SE.
   4. did: Poisson difference-in-differences on monthly counts, log E[y] = place + month + b D
      (Wooldridge 2023), standard errors clustered by month, t with months - 1 degrees of freedom.
-  5. synthetic_control: Abadie, Diamond & Hainmueller (2010, JASA 105(490)) from donor areas of
-     LSOAs, placebo-in-space permutation p-values and interval (seeded by --seed).
+  5. synthetic_control: Abadie, Diamond & Hainmueller (2010, JASA 105(490)): weights w >= 0,
+     sum w = 1, minimising sum over the months before of (y_t - sum_g w_g x_gt)^2, each series
+     divided by its own monthly mean before the start, from donor areas of LSOAs; estimate =
+     target after / synthetic after, less the placebo areas' median; placebo-in-space p-value
+     (1 + placebos as far from the median) / (1 + placebos) and the interval that inverts it
+     (Firpo & Possebom 2018), placebos chosen with --seed.
 The CSV has one row per method: method,estimate,ci_low,ci_high,p_value,note; estimate is the
 relative change in the target attributable to the intervention (-0.30 for a 30 % fall), except
 in the wdq row, which holds the WDQ.)";
