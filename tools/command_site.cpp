@@ -6,14 +6,12 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
-#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "engine/errors.hpp"
 #include "engine/site_review.hpp"
 #include "layers/browser.hpp"
-#include "layers/interrupt.hpp"
 #include "layers/site_output.hpp"
 #include "layers/site_reader.hpp"
 #include "tools/commands.hpp"
@@ -23,8 +21,6 @@
 namespace safer::tools {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 struct SiteCommand {
     CrimeOptions crimes;
