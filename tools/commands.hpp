@@ -16,5 +16,7 @@ Run setup_hotspots(CLI::App& app);
 Run setup_score(CLI::App& app);
 Run setup_bid(CLI::App& app);
 Run setup_site(CLI::App& app);
+Run setup_nearrepeat(CLI::App& app);
+Run setup_accuracy(CLI::App& app);
 
 } // namespace safer::tools
