@@ -61,42 +61,37 @@ int distance_row(double d, const KnoxOptions& o) {
     return k >= o.distance_bands ? 0 : static_cast<int>(k) + 1;
 }
 
-/// Times as 16-bit offsets from the first time, so that a vector register holds 16 of them (8
-/// with SSE2); a padding slot holds `far`, which no time band reaches.
+/// Times as 16-bit offsets from the first, so that one vector holds a time of each of 16
+/// permutations (one AVX2 register, two SSE2 ones).
 using Time16 = int16_t;
-constexpr Time16 far = INT16_MIN;
 constexpr int64_t max_span = INT16_MAX - 1;
-/// Runs are padded to whole blocks of this many slots, so the counting loop has no scalar tail.
-constexpr size_t block = 16;
+constexpr size_t batch = 16; // permutations counted together, one per 16-bit lane
+/// GCC's vector extension: the compiler keeps these in registers and uses the vector compares.
+using Lanes = int16_t __attribute__((vector_size(2 * batch)));
 
-/// The incidents grouped by distinct location, and for each location and distance row (the row
-/// of the same place included) the slots of the incidents it is paired with: for the same place
-/// its own, for row r the incidents at locations after it in that row. Per permutation the times
-/// of a run's slots are gathered into one padded block of memory, and every incident of the
-/// location is compared with the whole run in vector registers. Locations have few incidents, so
-/// a loop per pair of locations would be mostly loop overhead.
+/// The incidents grouped by distinct location, and for each location and distance row 1..S the
+/// slots of the incidents at locations after it in that row (pairs at the same place are the
+/// location's own incidents). The structure is built once; each batch of permutations then runs
+/// through it once, comparing 16 permutations' times of each pair in one vector.
 struct PairStructure {
     size_t incidents = 0;
     size_t locations = 0;
-    size_t rows = 0;                     // distance rows 0..S
+    size_t rows = 0;                     // distance rows 1..S
     std::vector<uint32_t> start;         // incidents of location a are slots [start[a], start[a + 1])
     std::vector<uint32_t> slot_incident; // the incident in each slot
-    std::vector<uint64_t> offset;        // run of (a, r): slots [offset[a * rows + r], offset[a * rows + r + 1]), padded
-    std::vector<uint32_t> slots;         // slot numbers; `incidents` is the padding slot
+    std::vector<uint64_t> offset;        // partners of (a, row r): slots [offset[a * S + r - 1], offset[a * S + r])
+    std::vector<uint32_t> slots;
     std::vector<uint64_t> row_pairs;     // incident pairs per distance row, rows 0..S (beyond not included)
-    size_t longest = 0;                  // the longest run
 };
-
-size_t padded(size_t n) { return (n + block - 1) / block * block; }
 
 PairStructure pair_structure(std::span<const double> x, std::span<const double> y, const KnoxOptions& o, size_t& locations) {
     const WeightedLocations loc = unique_locations(std::vector<double>(x.begin(), x.end()), std::vector<double>(y.begin(), y.end()));
-    const size_t L = loc.x.size(), S = static_cast<size_t>(o.distance_bands), R = S + 1;
+    const size_t L = loc.x.size(), S = static_cast<size_t>(o.distance_bands);
     locations = L;
     PairStructure s;
     s.incidents = x.size();
     s.locations = L;
-    s.rows = R;
+    s.rows = S;
     s.start.assign(L + 1, 0);
     for (size_t i = 0; i < x.size(); ++i) ++s.start[loc.location_of[i] + 1];
     std::partial_sum(s.start.begin(), s.start.end(), s.start.begin());
@@ -120,12 +115,12 @@ PairStructure pair_structure(std::span<const double> x, std::span<const double> 
         return std::make_pair(lo, hi);
     };
 
-    // Each location's partners after it, by row, in location order (deterministic).
+    // Each location's partners after it with their rows. The cells are scanned in one order and
+    // each cell's locations are in id order, so the list is the same on every run.
     std::vector<std::vector<std::pair<uint8_t, uint32_t>>> lists(L);
     tbb::parallel_for(uint32_t{0}, static_cast<uint32_t>(L), [&](uint32_t a) {
         const int64_t cx = cell_of(loc.x[a], x0), cy = cell_of(loc.y[a], y0);
         auto& list = lists[a];
-        list.emplace_back(0, a); // the same place
         for (int64_t dy = -1; dy <= 1; ++dy)
             for (int64_t dx = -1; dx <= 1; ++dx) {
                 const auto [lo, hi] = cell_range((cy + dy) * stride + cx + dx);
@@ -136,91 +131,93 @@ PairStructure pair_structure(std::span<const double> x, std::span<const double> 
                     if (row > 0) list.emplace_back(static_cast<uint8_t>(row), b);
                 }
             }
-        std::sort(list.begin(), list.end());
     });
-    s.row_pairs.assign(R, 0);
-    std::vector<uint64_t> length(L * R, 0);
-    for (size_t a = 0; a < L; ++a)
-        for (const auto& [row, b] : lists[a]) length[a * R + row] += loc.weight[b];
-    s.offset.assign(L * R + 1, 0);
-    for (size_t k = 0; k < L * R; ++k) {
-        s.offset[k + 1] = s.offset[k] + padded(length[k]);
-        s.longest = std::max<size_t>(s.longest, padded(length[k]));
-    }
-    s.slots.assign(s.offset.back(), static_cast<uint32_t>(x.size()));
+    s.row_pairs.assign(S + 1, 0);
+    s.offset.assign(L * S + 1, 0);
     for (size_t a = 0; a < L; ++a) {
         const uint64_t na = loc.weight[a];
-        for (size_t r = 0; r < R; ++r) {
-            uint64_t at = s.offset[a * R + r];
-            for (const auto& [row, b] : lists[a])
-                if (row == r)
-                    for (uint32_t k = s.start[b]; k < s.start[b + 1]; ++k) s.slots[at++] = k;
+        s.row_pairs[0] += na * (na - 1) / 2;
+        for (const auto& [row, b] : lists[a]) {
+            s.offset[a * S + row] += loc.weight[b];
+            s.row_pairs[row] += na * loc.weight[b];
         }
-        for (const auto& [row, b] : lists[a]) s.row_pairs[row] += row == 0 ? na * (na - 1) / 2 : na * loc.weight[b];
+    }
+    std::partial_sum(s.offset.begin(), s.offset.end(), s.offset.begin());
+    s.slots.resize(s.offset.back());
+    std::vector<uint64_t> at(S + 1);
+    for (size_t a = 0; a < L; ++a) {
+        for (size_t r = 1; r <= S; ++r) at[r] = s.offset[a * S + r - 1];
+        for (const auto& [row, b] : lists[a])
+            for (uint32_t k = s.start[b]; k < s.start[b + 1]; ++k) s.slots[at[row]++] = k;
         std::vector<std::pair<uint8_t, uint32_t>>().swap(lists[a]);
     }
     return s;
 }
 
-/// 16 lanes of 16 bits: one AVX2 register, two SSE2 ones (GCC's vector extension, so that the
-/// count stays in registers across the loop, which a plain array did not).
-using Lanes = int16_t __attribute__((vector_size(2 * block)));
-
-/// Adds to within[m], m < T, the number of pairs (i, j), i of the na times A, j of the times
-/// run[0, n) (n a whole number of blocks), with |A[i] - run[j]| < edge[m]: two compares and a
-/// subtraction per lane (a compare gives -1 where true). A lane counts up to 65,535 blocks before
-/// it is added up; it is added up once per m when that cannot overflow, else every 65,535 blocks.
-[[gnu::always_inline]] inline void count_within(const Time16* A, size_t na, const Time16* run, size_t n, const int32_t* edge, size_t T, uint64_t* within) {
-    constexpr size_t lane_limit = 65535;
-    const size_t blocks = n / block;
-    const bool one_sum = blocks * na <= lane_limit;
-    for (size_t m = 0; m < T; ++m) {
-        Lanes count{};
-        uint64_t total = 0;
-        const auto add_up = [&] {
-            for (size_t l = 0; l < block; ++l) total += static_cast<uint16_t>(-count[l]);
-            count = Lanes{};
-        };
-        for (size_t i = 0; i < na; ++i) {
-            // Clamped into 16 bits: times lie in [0, max_span], the padding below every lower edge.
-            const Lanes lo = Lanes{} + static_cast<Time16>(std::max<int32_t>(A[i] - edge[m], INT16_MIN + 1));
-            const Lanes hi = Lanes{} + static_cast<Time16>(std::min<int32_t>(A[i] + edge[m], INT16_MAX));
-            for (size_t k = 0; k < blocks; ++k) {
-                Lanes v;
-                std::memcpy(&v, run + k * block, sizeof v);
-                count += (v > lo) & (v < hi);
-                if (!one_sum && (k + 1) % lane_limit == 0) add_up();
-            }
-            if (!one_sum) add_up();
-        }
-        add_up();
-        within[m] += total;
-    }
-}
-
-/// Counts the pairs within the bands in distance and time, for 16-bit times `tp` by slot (and
-/// `far` in the padding slot after them). `within` gets, for each distance row 0..S, the pairs
-/// with |Δt| < edge[m] for each m < T (cumulative); `run` is scratch.
+/// Counts, for `batch` permutations at once, the pairs within the bands in distance and time.
+/// `tp` holds the times by slot, one lane a permutation (slot k's vector at tp + k * batch).
+/// `within[(r * T + m) * batch + lane]` gets the pairs in distance row r (0..S) with |Δt| <
+/// edge[m] (cumulative over m) in that lane's permutation. Each pair adds at most 1 to a lane, so
+/// the 16-bit counters are added up into `within` before 65,535 pairs of a row have been counted.
 // Compiled for AVX2 as well as the baseline, the processor picking at run time: the counts are
-// integers, so both give the same table.
+// integers, so both give the same table. No function takes or returns a vector: their ABI
+// differs between the two.
 __attribute__((target_clones("arch=x86-64-v3", "default"))) void count_pairs(const PairStructure& s, const Time16* tp, const int32_t* edge, size_t T,
-                                                                             std::vector<uint64_t>& within, std::vector<Time16>& run) {
-    std::fill(within.begin(), within.end(), 0);
-    const size_t R = s.rows;
-    run.resize(s.longest);
+                                                                             uint64_t* within) {
+    constexpr uint32_t lane_limit = 65535;
+    const size_t S = s.rows, R = S + 1;
+    Lanes count[max_bands + 1][max_bands]; // [row][m], counting down from 0 (a compare gives -1 where true)
+    Lanes limit[max_bands];                // |Δt| < edge, clamped to the 16-bit range (|Δt| <= max_span)
+    uint32_t room[max_bands + 1];
+    for (size_t r = 0; r < R; ++r) {
+        room[r] = lane_limit;
+        for (size_t m = 0; m < T; ++m) count[r][m] = Lanes{};
+    }
+    for (size_t m = 0; m < T; ++m) limit[m] = Lanes{} + static_cast<Time16>(std::min<int32_t>(edge[m], INT16_MAX));
+    std::fill(within, within + R * T * batch, 0);
+    const auto add_up = [&](size_t r) {
+        for (size_t m = 0; m < T; ++m) {
+            for (size_t l = 0; l < batch; ++l) within[(r * T + m) * batch + l] += static_cast<uint16_t>(-count[r][m][l]);
+            count[r][m] = Lanes{};
+        }
+        room[r] = lane_limit;
+    };
+    const auto load = [tp](Lanes& v, size_t slot) { std::memcpy(&v, tp + slot * batch, sizeof v); };
+    const uint32_t* __restrict start = s.start.data();
+    const uint64_t* __restrict offset = s.offset.data();
+    const uint32_t* __restrict slots = s.slots.data();
     for (size_t a = 0; a < s.locations; ++a) {
-        const Time16* A = tp + s.start[a];
-        const size_t na = s.start[a + 1] - s.start[a];
-        for (size_t r = 0; r < R; ++r) {
-            const uint64_t from = s.offset[a * R + r], to = s.offset[a * R + r + 1];
-            if (from == to) continue;
-            const size_t n = static_cast<size_t>(to - from);
-            for (size_t k = 0; k < n; ++k) run[k] = tp[s.slots[from + k]];
-            count_within(A, na, run.data(), n, edge, T, within.data() + r * T);
+        const size_t first = start[a], na = start[a + 1] - first;
+        // The same place: the location's own pairs.
+        for (size_t i = 0; i + 1 < na; ++i) {
+            Lanes ti, tj;
+            load(ti, first + i);
+            for (size_t j = i + 1; j < na; ++j) {
+                if (room[0] == 0) add_up(0);
+                --room[0];
+                load(tj, first + j);
+                const Lanes d = ti - tj;
+                const Lanes ad = d > -d ? d : -d;
+                for (size_t m = 0; m < T; ++m) count[0][m] += ad < limit[m];
+            }
+        }
+        for (size_t r = 1; r <= S; ++r) {
+            const uint64_t from = offset[a * S + r - 1], to = offset[a * S + r];
+            for (uint64_t k = from; k < to; ++k) {
+                Lanes ti, tj;
+                load(tj, slots[k]);
+                for (size_t i = 0; i < na; ++i) {
+                    if (room[r] == 0) add_up(r);
+                    --room[r];
+                    load(ti, first + i);
+                    const Lanes d = ti - tj;
+                    const Lanes ad = d > -d ? d : -d;
+                    for (size_t m = 0; m < T; ++m) count[r][m] += ad < limit[m];
+                }
+            }
         }
     }
-    // The same place was counted in both orders and with itself (|Δt| = 0 < every edge).
-    for (size_t m = 0; m < T; ++m) within[m] = (within[m] - s.incidents) / 2;
+    for (size_t r = 0; r < R; ++r) add_up(r);
 }
 
 /// Pairs of incidents in each time column, whatever the distance: from the sorted times.
@@ -294,35 +291,51 @@ KnoxResult knox_test(std::span<const double> x, std::span<const double> y, std::
     const size_t T = static_cast<size_t>(o.time_bands);
     std::vector<int32_t> edge(T);
     for (size_t m = 0; m < T; ++m) edge[m] = static_cast<int32_t>(m + 1) * o.time_band;
-    // 16-bit times from the first, and the padding slot's `far` after them.
-    std::vector<Time16> slot_time(x.size() + 1, far);
+    // 16-bit times from the first, by slot.
+    std::vector<Time16> slot_time(x.size());
     for (size_t k = 0; k < x.size(); ++k) slot_time[k] = static_cast<Time16>(t[s.slot_incident[k]] - r.first_time);
 
-    std::vector<uint64_t> within(S1 * T);
-    std::vector<Time16> run;
-    count_pairs(s, slot_time.data(), edge.data(), T, within, run);
-    const std::vector<uint64_t> observed = full_table(within, r.row_pairs, r.column_pairs, r.pairs, rows, cols);
+    // The table of one lane of a batch's counts.
+    const auto table_of = [&](const std::vector<uint64_t>& within, size_t lane) {
+        std::vector<uint64_t> w(S1 * T);
+        for (size_t k = 0; k < S1 * T; ++k) w[k] = within[k * batch + lane];
+        return full_table(w, r.row_pairs, r.column_pairs, r.pairs, rows, cols);
+    };
+    std::vector<uint64_t> within(S1 * T * batch);
+    {
+        std::vector<Time16> observed_times(x.size() * batch);
+        for (size_t k = 0; k < x.size(); ++k) std::fill_n(observed_times.begin() + static_cast<std::ptrdiff_t>(k * batch), batch, slot_time[k]);
+        count_pairs(s, observed_times.data(), edge.data(), T, within.data());
+    }
+    const std::vector<uint64_t> observed = table_of(within, 0);
 
-    // Each permutation shuffles the times over the slots (the locations stay), with its own stream.
+    // Each permutation shuffles the times over the slots (the locations stay) with its own random
+    // stream, seeded by (seed, permutation), so batches and threads change nothing; 16 of them
+    // are counted together, one a lane.
     const uint32_t n_perm = o.permutations;
+    const uint32_t batches = (n_perm + batch - 1) / batch;
     std::vector<std::vector<uint64_t>> simulated(n_perm);
     struct Scratch {
-        std::vector<Time16> times, run;
-        std::vector<uint64_t> counts;
+        std::vector<Time16> shuffled, lanes;
+        std::vector<uint64_t> within;
     };
     tbb::enumerable_thread_specific<Scratch> scratch;
     if (progress) progress->begin(fmt::format("{} permutations of the times", n_perm), n_perm);
-    tbb::parallel_for(tbb::blocked_range<uint32_t>(0, n_perm, 1), [&](const tbb::blocked_range<uint32_t>& range) {
+    tbb::parallel_for(tbb::blocked_range<uint32_t>(0, batches, 1), [&](const tbb::blocked_range<uint32_t>& range) {
         Scratch& sc = scratch.local();
-        for (uint32_t p = range.begin(); p != range.end(); ++p) {
-            sc.times = slot_time;
-            hotspots::detail::UnitRng rng(o.seed, p);
-            // The last slot is the padding: it stays.
-            for (size_t k = x.size() - 1; k > 0; --k) std::swap(sc.times[k], sc.times[rng.below(static_cast<uint32_t>(k + 1))]);
-            sc.counts.resize(S1 * T);
-            count_pairs(s, sc.times.data(), edge.data(), T, sc.counts, sc.run);
-            simulated[p] = full_table(sc.counts, r.row_pairs, r.column_pairs, r.pairs, rows, cols);
-            if (progress) progress->advance(1);
+        sc.lanes.assign(x.size() * batch, 0);
+        sc.within.resize(S1 * T * batch);
+        for (uint32_t b = range.begin(); b != range.end(); ++b) {
+            const uint32_t first = b * batch, count = std::min<uint32_t>(batch, n_perm - first);
+            for (uint32_t l = 0; l < count; ++l) {
+                sc.shuffled = slot_time;
+                hotspots::detail::UnitRng rng(o.seed, first + l);
+                for (size_t k = x.size() - 1; k > 0; --k) std::swap(sc.shuffled[k], sc.shuffled[rng.below(static_cast<uint32_t>(k + 1))]);
+                for (size_t k = 0; k < x.size(); ++k) sc.lanes[k * batch + l] = sc.shuffled[k];
+            }
+            count_pairs(s, sc.lanes.data(), edge.data(), T, sc.within.data());
+            for (uint32_t l = 0; l < count; ++l) simulated[first + l] = table_of(sc.within, l);
+            if (progress) progress->advance(count);
         }
     });
     if (progress) progress->end();
