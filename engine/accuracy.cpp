@@ -204,6 +204,12 @@ AccuracyResult evaluate(const Incidents& in, const std::vector<uint8_t>& selecte
     if (r.train_incidents == 0) throw InputError("no training incident lies in a cell of the study area");
     if (r.test_incidents == 0) throw InputError("no test incident lies in a cell of the study area");
     for (size_t k = 0; k < M; ++k) r.empty_cells += train[k] == 0 && test[k] == 0;
+    {
+        std::vector<double> xs, ys;
+        for (const auto* rows : {&train_rows, &test_rows})
+            for (size_t i : *rows) xs.push_back(in.x[i]), ys.push_back(in.y[i]);
+        r.locations = unique_locations(xs, ys).x.size();
+    }
 
     const kde::Points fit = points_of(in, train_rows);
     const std::vector<double> curve = default_curve();

@@ -104,7 +104,7 @@ struct MethodScores {
 struct AccuracyOptions {
     std::vector<Method> methods;
     std::vector<double> coverages{0.01, 0.05, 0.10}; // shares, each in (0, 1]
-    double cell = 50;                                 // evaluation grid, metres
+    double cell = 100;                                // evaluation grid, metres
     MonthWindow train, test;
 };
 
@@ -114,6 +114,7 @@ struct AccuracyResult {
     size_t train_incidents = 0, test_incidents = 0; // in the study area's cells: N1, N
     size_t train_outside = 0, test_outside = 0;     // selected, in the windows, but in no cell of it
     size_t empty_cells = 0;               // cells with no incident of either window
+    size_t locations = 0;                 // distinct points of the incidents of both windows
     std::vector<MethodScores> methods;
 };
 

@@ -251,6 +251,14 @@ Study read_study(const StudyRequest& r, Progress& progress) {
         }
     }
 
+    if (!r.month_windows.empty()) {
+        std::vector<uint8_t> keep(in.size());
+        for (size_t i = 0; i < in.size(); ++i)
+            keep[i] = std::any_of(r.month_windows.begin(), r.month_windows.end(), [&](const MonthWindow& w) { return w.contains(in.month[i]); });
+        keep_only(s.crimes, keep, s.area_of, RejectReason::outside_window,
+                  [&](size_t i) { return fmt::format("{}: between the windows analysed", in.month[i].str()); });
+    }
+
     // The months analysed, resolved over the data's months (of the incidents in the areas).
     if (r.window.last_months > 0 && !located_none && in.size() > 0) {
         Month first{INT32_MAX}, last{-1};

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Command-line tests of `safer accuracy`: the CSV's columns, PAI, PEI and RRI of the counts and
+# kde methods against an independent computation in Python (numpy), the months between the
+# windows rejected by reason, the town with its areas, and bad input.
+# usage: accuracy_test.sh SAFER SAFER_TOWN WORK_DIR
+set -uo pipefail
+SAFER="$1"; TOWN_BIN="$2"; WORK="$3"
+rm -rf "$WORK"; mkdir -p "$WORK"
+source "$(dirname "$0")/lib.sh"
+PY=/usr/bin/python3
+
+# --- Points in British National Grid, computed again in Python -----------------------------------
+# 3 km square, clustered incidents; January-June trains, August tests, July lies between.
+$PY - "$WORK/points.csv" <<'PY'
+import csv, random, sys
+random.seed(9)
+hot = [(351200, 171300), (352400, 172500), (350600, 172200)]
+with open(sys.argv[1], "w", newline="") as f:
+    w = csv.writer(f); w.writerow(["easting", "northing", "month", "type"])
+    for month in range(1, 9):
+        for i in range(150):
+            if random.random() < 0.6:
+                cx, cy = random.choice(hot); x, y = random.gauss(cx, 150), random.gauss(cy, 150)
+            else:
+                x, y = random.uniform(350000, 353000), random.uniform(170000, 173000)
+            w.writerow(["%.1f" % x, "%.1f" % y, "2021-%02d" % month, "Burglary"])
+PY
+"$SAFER" accuracy --crimes "$WORK/points.csv" --train 2021-01:2021-06 --test 2021-08:2021-08 --methods kde:200,counts --coverage 2,5,10,100 \
+    --cell 100 -o "$WORK/points.gpkg" --csv "$WORK/points.csv.out" --report "$WORK/points.html" 2>"$WORK/points.err" || fail "accuracy: $(cat "$WORK/points.err")"
+[ "$(head -1 "$WORK/points.csv.out")" = "method,coverage,hit_rate,pai,pei,rri" ] && pass "CSV columns" || fail "CSV header $(head -1 "$WORK/points.csv.out")"
+[ "$(($(wc -l <"$WORK/points.csv.out") - 1))" = 8 ] && pass "one row per method and coverage" || fail "rows"
+grep -qF "rejected      150  month outside --from/--to (outside_window)" "$WORK/points.err" && pass "July (between the windows) is rejected by reason" \
+    || fail "July not rejected: $(grep rejected "$WORK/points.err")"
+[ "$(q "$WORK/points.gpkg" "SELECT COUNT(*) FROM rejects WHERE detail = '2021-07: between the windows analysed'")" = 150 ] && pass "the rejects layer says why" || fail "rejects detail"
+$PY - "$WORK/points.csv" "$WORK/points.csv.out" <<'PY' && pass "hit rate, PAI, PEI and RRI of counts and kde:200 equal a numpy computation" || fail "differs from numpy"
+import csv, math, sys
+import numpy as np
+rows = list(csv.DictReader(open(sys.argv[1])))
+train = [(float(r["easting"]), float(r["northing"])) for r in rows if r["month"] <= "2021-06"]
+test = [(float(r["easting"]), float(r["northing"])) for r in rows if r["month"] == "2021-08"]
+pts = train + test
+# The grid: 100 m cells over the incidents of both windows, edges on whole cells, row 0 north.
+x0 = math.floor(min(p[0] for p in pts) / 100) * 100; y0 = math.ceil(max(p[1] for p in pts) / 100) * 100
+nx = math.ceil((max(p[0] for p in pts) - x0) / 100); ny = math.ceil((y0 - min(p[1] for p in pts)) / 100)
+def counts(ps):
+    c = np.zeros(nx * ny)
+    for x, y in ps: c[int((y0 - y) // 100) * nx + int((x - x0) // 100)] += 1
+    return c
+tr, te = counts(train), counts(test)
+cx = x0 + (np.arange(nx) + 0.5) * 100; cy = y0 - (np.arange(ny) + 0.5) * 100
+gx, gy = np.meshgrid(cx, cy)
+kde = np.zeros((ny, nx))
+for x, y in train:
+    d2 = ((gx - x) ** 2 + (gy - y) ** 2) / 200.0 ** 2
+    kde += np.where(d2 < 1, (1 - d2) ** 2, 0)
+def expected_sum(score, value, k):
+    # Cells by score, highest first; the group tied at the k-th cell taken in the part needed.
+    total, taken = 0.0, 0.0
+    for s in sorted(set(score), reverse=True):
+        group = score == s; size = group.sum()
+        part = min(1.0, (k - taken) / size)
+        if part <= 0: break
+        total += part * value[group].sum(); taken += part * size
+    return total
+M = nx * ny; N, N1 = te.sum(), tr.sum()
+got = {(r["method"], r["coverage"]): r for r in csv.DictReader(open(sys.argv[2]))}
+bad = []
+for name, score in (("counts", tr), ("kde:200", kde.ravel())):
+    for cov in ("2", "5", "10", "100"):
+        c = float(cov) / 100; k = c * M
+        n = expected_sum(score, te, k); n1 = expected_sum(score, tr, k); best = expected_sum(te, te, k)
+        want = {"hit_rate": 100 * n / N, "pai": n / N / c, "pei": n / best, "rri": (n / N) / (n1 / N1)}
+        for key, v in want.items():
+            if abs(float(got[(name, cov)][key]) - v) > 1e-6 * max(1, abs(v)): bad.append((name, cov, key, got[(name, cov)][key], v))
+print(bad) if bad else None
+sys.exit(1 if bad else 0)
+PY
+awk -F, 'NR > 1 && $2 == 100 && ($4 < 0.9999999 || $4 > 1.0000001) {bad = 1} END {exit bad}' "$WORK/points.csv.out" && pass "PAI is 1 when the whole area is flagged" || fail "PAI at 100 %"
+grep -qF "the rectangle around the incidents" "$WORK/points.html" && pass "the report says what the study area is" || fail "report: study area"
+grep -qF "<th>PAI</th>" "$WORK/points.html" && pass "the report has the table" || fail "report: table"
+
+# --- The town with its areas: every default method ---------------------------------------------
+"$TOWN_BIN" --seed 2 -o "$WORK/town" -q
+T="$WORK/town"
+"$SAFER" accuracy --crimes "$T/crimes" --train 2023-01:2023-09 --test 2023-10:2023-12 --areas "$T/lsoas.geojson" --group neighbourhood \
+    -o "$WORK/town.gpkg" --csv "$WORK/town.csv" 2>"$WORK/town.err" || fail "town: $(cat "$WORK/town.err")"
+m=$(tail -n +2 "$WORK/town.csv" | cut -d, -f1 | uniq | paste -sd' ')
+[ "$m" = "kde:250 kde:400 kde:auto gistar:200 areas counts" ] && pass "default methods with --areas: $m" || fail "methods: $m"
+[ "$(q "$WORK/town.gpkg" "SELECT COUNT(*) FROM accuracy WHERE abs(pai - hit_rate / coverage) > 1e-9 OR pei > 1 + 1e-12 OR abs(rri - (test_hits * 1.0 / test_incidents) / (train_hits * 1.0 / train_incidents)) > 1e-9")" = 0 ] \
+    && pass "PAI = hit rate / coverage, PEI <= 1, RRI = (n/N)/(n1/N1) in every row" || fail "accuracy identities"
+
+# --- Bad input -----------------------------------------------------------------------------------
+OUT="$WORK/bad.gpkg"
+expect 2 "must start after --train" "$OUT" "$SAFER" accuracy --crimes "$WORK/points.csv" --train 2021-01:2021-06 --test 2021-06:2021-08 -o "$OUT"
+expect 2 "give the months as --train and --test" "$OUT" "$SAFER" accuracy --crimes "$WORK/points.csv" --from 2021-01 --train 2021-01:2021-06 --test 2021-08:2021-08 -o "$OUT"
+expect 2 "--methods kde:x" "$OUT" "$SAFER" accuracy --crimes "$WORK/points.csv" --train 2021-01:2021-06 --test 2021-08:2021-08 --methods kde:x -o "$OUT"
+expect 2 "give the areas to rank with --areas" "$OUT" "$SAFER" accuracy --crimes "$WORK/points.csv" --train 2021-01:2021-06 --test 2021-08:2021-08 --methods areas -o "$OUT"
+expect 2 "--coverage 0" "$OUT" "$SAFER" accuracy --crimes "$WORK/points.csv" --train 2021-01:2021-06 --test 2021-08:2021-08 --coverage 0 -o "$OUT"
+expect 2 "--train 2021-13" "$OUT" "$SAFER" accuracy --crimes "$WORK/points.csv" --train 2021-13:2021-14 --test 2022-01:2022-02 -o "$OUT"
+expect 1 "no incident selected in the training months" "$OUT" "$SAFER" accuracy --crimes "$WORK/points.csv" --train 2021-01:2021-06 --test 2021-08:2021-08 --types Robbery -o "$OUT"
+finish
