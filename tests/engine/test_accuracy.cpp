@@ -58,6 +58,20 @@ TEST_CASE("PAI, PEI and RRI of a ranking of ten cells, worked by hand", "[engine
     CHECK(s.rri == Approx(1));
 }
 
+TEST_CASE("PAI, PEI and RRI of training counts as the prediction: the research notes' ten cells", "[engine][accuracy]") {
+    // Research notes (section 6, worked there by hand): prediction = training counts, hotspot =
+    // the top 2 of 10 equal cells (a / A = 0.2). n1 = 10 + 8 = 18 of N1 = 35, n = 7 + 3 = 10 of
+    // N = 26: PAI = (10/26)/0.2 = 1.923077; the best two test cells hold 9 + 7 = 16, PEI = 10/16 =
+    // 0.625; RRI = (10/18)/(26/35) = 0.747863 (Levine's form; ptools' "predicted / observed"
+    // would be 1.8, a different index).
+    const std::vector<double> train{10, 8, 6, 4, 3, 2, 1, 1, 0, 0};
+    const std::vector<double> test{7, 3, 2, 9, 1, 1, 2, 0, 1, 0};
+    const CoverageScore s = score_at(train, test, train, 0.2);
+    CHECK(s.pai == Approx(1.923077).epsilon(1e-6));
+    CHECK(s.pei == Approx(0.625));
+    CHECK(s.rri == Approx(0.747863).epsilon(1e-6));
+}
+
 TEST_CASE("A ranking that cannot tell cells apart scores PAI 1; the test counts themselves score PEI 1", "[engine][accuracy]") {
     const std::vector<double> test{4, 0, 0, 1, 0, 7, 0, 0};
     const std::vector<double> train{1, 1, 1, 1, 1, 1, 1, 1};

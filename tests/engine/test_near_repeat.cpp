@@ -206,6 +206,46 @@ TEST_CASE("Knox: the same seed gives the same table on one thread or many; the s
     CHECK(differs);
 }
 
+TEST_CASE("Knox: five incidents whose permutation distribution is known exactly", "[engine][nearrepeat]") {
+    // Research notes (section 7, worked there by hand): A(0,0; day 0), B(30,40; 2), C(1000,0; 20),
+    // D(1000,60; 23), E(500,500; 50); one 100 m band, one 7-day band. AB are 50 m and 2 days
+    // apart, CD 60 m and 3 days; every other pair is at least 657 m or 18 days apart. Observed:
+    // 2 pairs near in both, 8 far in both. Row pairs S = (2, 8), column pairs T = (2, 8), P = 10,
+    // so E = S T / P = 0.4 and the Knox ratio 5. Over all 5! = 120 permutations of the days the
+    // near-near count is 0 in 80, 1 in 32 and 2 in 8: p(>= 2) = 8/120 = 0.0667.
+    Events e;
+    e.add(0, 0, 0);
+    e.add(30, 40, 2);
+    e.add(1000, 0, 20);
+    e.add(1000, 60, 23);
+    e.add(500, 500, 50);
+    KnoxOptions o;
+    o.distance_band = 100;
+    o.distance_bands = 1;
+    o.time_band = 7;
+    o.time_bands = 1;
+    o.permutations = 19999;
+    const KnoxResult r = knox_test(e.x, e.y, e.t, o);
+    CHECK(r.cell(1, 0).observed == 2);
+    CHECK(r.cell(1, 1).observed == 0);
+    CHECK(r.cell(2, 0).observed == 0);
+    CHECK(r.cell(2, 1).observed == 8);
+    CHECK(r.cell(1, 0).expected == Approx(0.4).margin(0.02));
+    CHECK(r.cell(1, 0).knox_ratio == Approx(5).margin(0.25));
+    // p estimates 8/120 from 19,999 draws: standard error sqrt(0.0667 x 0.9333 / 19999) = 0.0018.
+    CHECK(r.cell(1, 0).p_value == Approx(8.0 / 120).margin(4 * 0.0018));
+    // Manhattan: B at (60, 60) is 120 m from A, beyond the band (84.9 m Euclidean, still inside).
+    e.x[1] = 60, e.y[1] = 60;
+    o.metric = Metric::manhattan;
+    const KnoxResult m = knox_test(e.x, e.y, e.t, o);
+    CHECK(m.cell(1, 0).observed == 1); // CD only
+    CHECK(m.row_pairs[1] == 1);
+    CHECK(m.cell(1, 0).expected == Approx(0.2).margin(0.02)); // S T / P = 1 x 2 / 10
+    CHECK(m.cell(1, 0).p_value == Approx(0.2).margin(4 * std::sqrt(0.2 * 0.8 / 19999)));
+    o.metric = Metric::euclidean;
+    CHECK(knox_test(e.x, e.y, e.t, o).cell(1, 0).observed == 2);
+}
+
 TEST_CASE("Knox refuses what cannot give an answer", "[engine][nearrepeat]") {
     Events e;
     e.add(0, 0, 0);
