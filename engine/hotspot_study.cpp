@@ -194,6 +194,7 @@ HotspotResult analyse_hotspots(const Incidents& in, const std::vector<uint8_t>& 
                                  : area_units_of(r, in, selected, periods.of, area_of, areas, o.rates, P);
     const size_t n = r.units();
     if (n < 2) throw InputError(fmt::format("only {} unit(s): hotspot statistics need many units (30 or more)", n));
+    r.empty_units = static_cast<size_t>(std::count(r.count.begin(), r.count.end(), 0.0));
     // The analysed value: counts, or rates per 1,000 residents.
     std::vector<double> value = r.count;
     if (o.rates) {

@@ -8,6 +8,8 @@
 
 #include "engine/text.hpp"
 #include "layers/csv_writer.hpp"
+#include "layers/density_output.hpp"
+#include "layers/hotspot_output.hpp"
 #include "layers/report.hpp"
 #include "layers/templates.hpp"
 #include "layers/wording.hpp"
@@ -115,31 +117,6 @@ std::string accuracy_csv(const AccuracyResult& r) {
     return out;
 }
 
-std::string broad_bandwidth_warning(const kde::BandwidthScale& s, const std::string& what) {
-    if (!s.broad_for_spacing && !s.broad_for_extent) return "";
-    std::vector<std::string> facts;
-    if (!std::isnan(s.spacing))
-        facts.push_back(fmt::format("{:.0f} times the typical distance between incident locations ({} m, the median distance from each to the nearest other)",
-                                    s.bandwidth / s.spacing, metres(s.spacing)));
-    if (s.extent_side > 0)
-        facts.push_back(fmt::format("{:.0f} % of the study area's shorter side ({:.1f} km)", 100 * s.bandwidth / s.extent_side, s.extent_side / 1000));
-    return fmt::format("{} of {} m is {}: the surface shows a few broad blobs that cover whole neighbourhoods, and small places can vanish into "
-                       "them (a kernel reaches {} m in every direction). A bandwidth a few times the typical distance, or --bandwidth predictive "
-                       "(the candidate that best predicts the last month), shows where crime concentrates",
-                       what, metres(s.bandwidth), fmt::join(facts, " and "), metres(s.bandwidth));
-}
-
-std::string empty_grid_warning(size_t units, size_t empty_units, double cell, bool masked, const std::string& how_to_mask) {
-    if (units == 0 || empty_units * 2 <= units) return "";
-    return fmt::format("{} of the {} cells of {} m ({:.0f} %) hold no incident: Gi* compares each cell's neighbourhood with the mean of all cells, "
-                       "which the empty cells pull towards 0, so any place with crime can come out hot (zero inflation). {}",
-                       grouped(static_cast<double>(empty_units)), grouped(static_cast<double>(units)), metres(cell),
-                       100.0 * static_cast<double>(empty_units) / static_cast<double>(units),
-                       masked ? "The grid is already limited to the areas; limit it to where people live and crime can happen (a study area of "
-                                "built-up or populated places), use larger cells, or analyse the areas themselves"
-                              : "Mask the grid to where crime can happen: " + how_to_mask);
-}
-
 std::vector<std::string> accuracy_warnings(const AccuracyOutputs& o) {
     const AccuracyResult& r = o.result;
     std::vector<std::string> w;
@@ -187,20 +164,6 @@ std::vector<std::string> accuracy_findings(const AccuracyResult& r) {
                                     std::isnan(s.pei) ? std::string("none") : fmt::format("{:.0f} %", 100 * s.pei), percent_number(s.coverage),
                                     std::isnan(s.rri) ? "" : fmt::format("; RRI {:.2f}", s.rri)));
     }
-    return lines;
-}
-
-std::vector<std::string> bandwidth_choice_text(const BandwidthChoice& c, Month holdout_from, Month holdout_to) {
-    const CoverageScore& s = c.scores[c.chosen];
-    const std::string held = holdout_from == holdout_to ? holdout_from.str() : holdout_from.str() + " to " + holdout_to.str();
-    std::vector<std::string> lines;
-    lines.push_back(fmt::format("bandwidth {} m chosen by prediction: fitted on the {} incidents before {}, it put {:.1f} % of the {} incidents of {} "
-                                "(held out of the fitting) in its top {} % of cells, PAI {:.2f}, the best of {} candidates",
-                                metres(c.bandwidth()), grouped(static_cast<double>(c.fit_incidents)), holdout_from.str(), 100 * s.hit_rate,
-                                grouped(static_cast<double>(c.holdout_incidents)), held, percent_number(c.coverage), s.pai, c.candidates.size()));
-    std::vector<std::string> each;
-    for (size_t k = 0; k < c.candidates.size(); ++k) each.push_back(fmt::format("{} m {:.2f}", metres(c.candidates[k]), c.scores[k].pai));
-    lines.push_back(fmt::format("PAI at {} % of each candidate: {}", percent_number(c.coverage), fmt::join(each, ", ")));
     return lines;
 }
 

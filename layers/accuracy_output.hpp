@@ -1,8 +1,7 @@
 #pragma once
 // Writing how well hotspot methods predict (safer accuracy): the accuracy table as a layer and a
 // CSV, the warnings where the defaults mislead, and the HTML report
-// (layers/templates/accuracy_report.mustache). Also the words of kde --bandwidth predictive and
-// of the broad-bandwidth warning (safer kde).
+// (layers/templates/accuracy_report.mustache).
 #include <string>
 #include <vector>
 
@@ -38,14 +37,5 @@ std::vector<std::string> accuracy_warnings(const AccuracyOutputs& o);
 std::vector<std::string> accuracy_findings(const accuracy::AccuracyResult& r);
 /// The report: one self-contained HTML file.
 std::string accuracy_report_html(const AccuracyOutputs& o);
-
-/// The broad-bandwidth warning of a KDE, or "" when the bandwidth is not broad. `what` names the
-/// surface ("the bandwidth", "kde:auto's bandwidth").
-std::string broad_bandwidth_warning(const kde::BandwidthScale& s, const std::string& what);
-/// The zero-inflation warning of a Gi* grid, or "" when most cells are not empty. `masked`: the
-/// grid is already limited to the areas.
-std::string empty_grid_warning(size_t units, size_t empty_units, double cell, bool masked, const std::string& how_to_mask);
-/// What kde --bandwidth predictive chose and why, one line each.
-std::vector<std::string> bandwidth_choice_text(const accuracy::BandwidthChoice& c, Month holdout_from, Month holdout_to);
 
 } // namespace safer::layers

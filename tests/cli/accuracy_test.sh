@@ -89,6 +89,28 @@ m=$(tail -n +2 "$WORK/town.csv" | cut -d, -f1 | uniq | paste -sd' ')
 [ "$(q "$WORK/town.gpkg" "SELECT COUNT(*) FROM accuracy WHERE abs(pai - hit_rate / coverage) > 1e-9 OR pei > 1 + 1e-12 OR abs(rri - (test_hits * 1.0 / test_incidents) / (train_hits * 1.0 / train_incidents)) > 1e-9")" = 0 ] \
     && pass "PAI = hit rate / coverage, PEI <= 1, RRI = (n/N)/(n1/N1) in every row" || fail "accuracy identities"
 
+# --- kde --bandwidth predictive, and the warnings where the defaults mislead -----------------------
+"$SAFER" kde --crimes "$WORK/points.csv" --bandwidth predictive --candidates 50,150,600,2400 --holdout 2 --cell 50 -o "$WORK/pred.gpkg" 2>"$WORK/pred.err" \
+    || fail "kde predictive: $(cat "$WORK/pred.err")"
+chosen=$(sed -n 's/.*bandwidth \([0-9,]*\) m chosen by prediction: fitted on the \([0-9,]*\) incidents before 2021-07.*/\1 \2/p' "$WORK/pred.err")
+[ -n "$chosen" ] && pass "kde says which bandwidth it chose, and on what: $chosen" || fail "no choice printed: $(cat "$WORK/pred.err")"
+grep -qF "PAI at 1 % of each candidate: 50 m" "$WORK/pred.err" && pass "and the PAI of every candidate" || fail "candidates' PAI not printed"
+b=$(echo "$chosen" | cut -d' ' -f1 | tr -d ,)
+q "$WORK/pred.gpkg" "SELECT description FROM gpkg_contents WHERE table_name = 'kde_all'" | grep -qF "bandwidth $b.0 m" && pass "the surface uses it ($b m)" || fail "surface bandwidth"
+[ "$(echo "$chosen" | cut -d' ' -f2)" = 900 ] && pass "fitted on January to June (6 x 150), July and August held out" || fail "fit count: $chosen"
+expect 1 "every incident selected is in the 12 month(s) held out" "$WORK/bad.gpkg" "$SAFER" kde --crimes "$WORK/points.csv" --bandwidth predictive --holdout 12 -o "$WORK/bad.gpkg"
+expect 2 "--candidates: give --bandwidth predictive" "$WORK/bad.gpkg" "$SAFER" kde --crimes "$WORK/points.csv" --candidates 100,200 -o "$WORK/bad.gpkg"
+"$SAFER" kde --crimes "$WORK/points.csv" --bandwidth 2500 --cell 50 -o "$WORK/broad.gpkg" 2>"$WORK/broad.err"
+grep -qE "warning: the bandwidth of 2,500 m is [0-9]+ times the typical distance between incident locations" "$WORK/broad.err" \
+    && pass "a bandwidth far above the spacing of the incidents is warned about" || fail "no broad-bandwidth warning: $(cat "$WORK/broad.err")"
+"$SAFER" kde --crimes "$WORK/points.csv" --bandwidth 150 --cell 50 -o "$WORK/narrow.gpkg" 2>"$WORK/narrow.err"
+grep -q "typical distance" "$WORK/narrow.err" && fail "150 m warned about" || pass "150 m is not"
+"$SAFER" hotspots --crimes "$WORK/points.csv" --grid 25 --permutations 0 -o "$WORK/fine.gpkg" 2>"$WORK/fine.err"
+grep -qE "warning: [0-9,]+ of the [0-9,]+ cells of 25 m \([0-9]+ %\) hold no incident: .* \(zero inflation\)\. Mask the grid to where crime can happen: give --areas" "$WORK/fine.err" \
+    && pass "hotspots: a grid of mostly empty cells is warned about, with the fix" || fail "no zero-inflation warning: $(grep warning "$WORK/fine.err")"
+"$SAFER" hotspots --crimes "$WORK/points.csv" --grid 500 --permutations 0 -o "$WORK/coarse.gpkg" 2>"$WORK/coarse.err"
+grep -q "zero inflation" "$WORK/coarse.err" && fail "500 m cells warned about" || pass "500 m cells (few empty) are not"
+
 # --- Bad input -----------------------------------------------------------------------------------
 OUT="$WORK/bad.gpkg"
 expect 2 "must start after --train" "$OUT" "$SAFER" accuracy --crimes "$WORK/points.csv" --train 2021-01:2021-06 --test 2021-06:2021-08 -o "$OUT"

@@ -159,3 +159,25 @@ TEST_CASE("The predictive choice scores every candidate and takes the best PAI, 
     CHECK_THROWS_AS(choose_bandwidth(grid, fit, holdout, {}, 0.05), InputError);
     CHECK_THROWS_AS(choose_bandwidth(grid, fit, holdout, {0}, 0.05), InputError);
 }
+
+TEST_CASE("Bandwidth scale: the median distance to the nearest other location and the study area's shorter side", "[engine][kde]") {
+    // Locations at x = 0, 10, 30, 60 (y 0, and 0 to 400 with the last point's y): nearest others
+    // 10, 10, 20, 30 -> median (10 + 20) / 2 = 15. Two incidents at one place count as one location.
+    kde::Points p;
+    p.x = {0, 10, 10, 30, 60};
+    p.y = {0, 0, 0, 0, 0};
+    Extent area;
+    area.add(0, -200);
+    area.add(1000, 200); // 1000 x 400 m: shorter side 400
+    const kde::BandwidthScale s100 = kde::bandwidth_scale(p, 100, area);
+    CHECK(s100.spacing == Approx(15));
+    CHECK(s100.extent_side == Approx(400));
+    CHECK_FALSE(s100.broad_for_spacing); // 100 <= 8 x 15 = 120
+    CHECK(s100.broad_for_extent);        // 100 > 10 % of 400 = 40
+    const kde::BandwidthScale s30 = kde::bandwidth_scale(p, 30, area);
+    CHECK_FALSE(s30.broad_for_spacing);
+    CHECK_FALSE(s30.broad_for_extent);
+    CHECK(kde::bandwidth_scale(p, 121, area).broad_for_spacing);
+    // Without a study area: the points' own extent, 60 x 0 m, whose shorter side is 0, so the longer.
+    CHECK(kde::bandwidth_scale(p, 5, Extent{}).extent_side == Approx(60));
+}
