@@ -30,6 +30,8 @@ run kde-tif kde --crimes "$T/crimes" --types Burglary --bandwidth 300 --cell 25 
 run hotspots-grid hotspots --crimes "$T/crimes" --grid 200 --permutations 99 -o "$O/hotspots-grid.gpkg"
 run hotspots-areas hotspots --crimes "$T/crimes" --areas "$T/lsoas.geojson" --population "$T/population.csv" --by quarter \
     --permutations 99 -o "$O/hotspots-areas.gpkg"
+run accuracy accuracy --crimes "$T/crimes" --areas "$T/lsoas.geojson" --train 2023-01:2023-09 --test 2023-10:2023-12 -o "$O/accuracy.gpkg"
+run nearrepeat nearrepeat --crimes "$T/crimes" --types Burglary --permutations 99 -o "$O/nearrepeat.gpkg"
 
 # --- GDAL's validator and the structure QGIS needs -------------------------------------------------
 for f in "$O"/*.gpkg; do
@@ -64,6 +66,7 @@ n=$(sqlite3 "$O/hotspots-areas.gpkg" "SELECT count(*) FROM layer_styles WHERE f_
 [ "$(style "$O/areas.gpkg" areas)" = "neighbourhood_rate quantiles" ] && pass "areas: neighbourhood rate in quantiles by default" || fail "areas style: $(style "$O/areas.gpkg" areas)"
 [ "$(style "$O/areas.gpkg" incidents)" = "Crime groups" ] && pass "incidents: by crime group" || fail "incidents style"
 [ "$(style "$O/kde.gpkg" kde_neighbourhood_classes)" = "Density hotspot classes" ] && pass "density classes: nested classes" || fail "classes style"
+style "$O/nearrepeat.gpkg" repeat_locations | grep -q "^incidents" && pass "repeat_locations: by incidents at the point" || fail "repeat_locations style: $(style "$O/nearrepeat.gpkg" repeat_locations)"
 
 # --- Raster styles: a .qml beside the data --------------------------------------------------------------
 for q in "$O/kde.qml" "$O/kde-quarters.qml" "$O/burglary.qml"; do
