@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include "engine/geos.hpp"
+
 namespace safer::kde {
 
 DensityMap density_map(const Incidents& in, const std::vector<uint8_t>& selected, PeriodKind by, const Options& options,
@@ -23,6 +25,10 @@ DensityMap density_map(const Incidents& in, const std::vector<uint8_t>& selected
     if (progress) progress->begin("estimating the density", 1);
     map.surface = estimate(all, options, study_area);
     if (progress) progress->end();
+    Extent extent;
+    if (study_area)
+        for (const GEOSGeometry* g : study_area->polygons) extent.add(geos::extent(g));
+    map.scale = bandwidth_scale(all, map.surface.bandwidth, extent);
     const Grid& grid = map.surface.grid;
     if (by == PeriodKind::none) {
         Hotspots hs = hotspot_classes(grid, map.surface.value, all);

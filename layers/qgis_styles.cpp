@@ -576,6 +576,8 @@ std::vector<Style> vector_styles(const LayerInfo& layer, const LayerValues& valu
     } else if (layer.name == "target_areas") {
         styles.push_back(outline_style(layer, {197, 27, 138}, 0.8, "Target areas", "Target-area candidates as bold outlines over the map"));
         if (!rate.empty()) add(quantile_style(layer, values, rate, describe_rate(rate)));
+    } else if (layer.name == "repeat_locations" && has("incidents")) {
+        add(quantile_style(layer, values, "incidents", "incidents at the map point"));
     } else if (layer.name == "site") {
         styles.push_back(outline_style(layer, {227, 26, 28}, 0.8, "Red line", "The planning application's red-line boundary"));
     } else if (layer.name == "site_rings") {

@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
     add("site", "Crime impact review of planning sites for Designing Out Crime Officers: rings, LSOAs, density, hot spots, CPTED findings, report", setup_site);
     add("segments", "Street segments as units: counts and rates per 100 m, concentration, Gi* along the network, network kernel density on lixels", setup_segments);
     add("evaluate", "Did it work? Crime in a target area before and after an intervention against its buffer and control areas: exact tests, WDQ, WDD, difference-in-differences, synthetic control, report", setup_evaluate);
+    add("accuracy", "How well hotspot methods predict: train on some months, score hit rate, PAI, PEI and RRI on later months", setup_accuracy);
+    add("nearrepeat", "Near repeats (the Knox test of Ratcliffe's Near Repeat Calculator) and repeat locations", setup_nearrepeat);
     add("areas", "Count incidents by area: counts, rates per 1,000 residents, ratios, ranks, monthly counts", setup_areas);
 
     try {

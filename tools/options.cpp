@@ -140,6 +140,13 @@ CLI::Option* OutputOptions::add_to(CLI::App& app, const char* output_help) {
     return o;
 }
 
+void OutputOptions::check(const std::string& csv_path, const std::string& report_path, const std::vector<std::string>& inputs) const {
+    std::vector<layers::OutputPath> outputs{path()};
+    if (!csv_path.empty()) outputs.push_back({"--csv", csv_path, layers::OutputKind::csv});
+    if (!report_path.empty()) outputs.push_back({"--report", report_path, layers::OutputKind::html});
+    layers::check_outputs(outputs, inputs, overwrite);
+}
+
 layers::RunRecord run_record(const layers::Study& study, const std::string& parameters_json) {
     return layers::RunRecord{g_command_line, study.inputs, parameters_json};
 }
