@@ -509,12 +509,12 @@ size_t SiteReviewer::incidents_bound(size_t s) const {
     return n;
 }
 
-std::vector<SiteBatch> SiteReviewer::batches(size_t max_rows) const {
+std::vector<SiteBatch> SiteReviewer::batches(size_t max_rows, size_t max_sites) const {
     std::vector<SiteBatch> out;
     size_t rows = 0;
     for (size_t s = 0; s < size(); ++s) {
         const size_t n = incidents_bound(s);
-        if (out.empty() || rows + n > max_rows) out.push_back({s, s}), rows = 0;
+        if (out.empty() || rows + n > max_rows || out.back().end - out.back().begin >= max_sites) out.push_back({s, s}), rows = 0;
         out.back().end = s + 1, rows += n;
     }
     return out;

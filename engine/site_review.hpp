@@ -182,9 +182,9 @@ public:
     /// in site_incidents, the memory a review holds): the incidents in its envelope grown by the
     /// largest radius.
     size_t incidents_bound(size_t s) const;
-    /// The sites cut into consecutive batches whose bounds add up to at most `max_rows` incidents
-    /// (a site above it on its own), from incidents_bound.
-    std::vector<SiteBatch> batches(size_t max_rows) const;
+    /// The sites cut into consecutive batches of at most `max_sites` sites whose bounds add up to at
+    /// most `max_rows` incidents (a site above it alone), from incidents_bound.
+    std::vector<SiteBatch> batches(size_t max_rows, size_t max_sites) const;
 
 private:
     struct Impl;

@@ -53,6 +53,12 @@ public:
     /// Any result table: features (point, line or polygon layers, written as multi-geometries for
     /// polygons and lines) through OGR, attribute-only tables by bulk SQLite insert.
     void write_table(const Table& table);
+    /// Adds the rows of `table` to its layer: the first call for a name creates the layer (its
+    /// description, fields and field descriptions, once), later calls add rows, and must bring the
+    /// same columns (std::logic_error otherwise, and for a name written by write_table). A command
+    /// can so write a layer in batches and let each go once written (safer site). Rows go through
+    /// OGR, each call in its own transaction, attribute tables included.
+    void append_table(const Table& table);
     /// Recorded in the GeoPackage metadata (gpkg_metadata): GDAL's metadata items and an ISO 19139
     /// lineage record built from SAFER_VERSION, SAFER_COMMAND, SAFER_PARAMETERS, SAFER_INPUT_SHA256.
     void set_metadata(const std::string& key, const std::string& value);
