@@ -357,8 +357,7 @@ struct SiteReviewer::Impl {
     hotspots::GiStarResult gi;
     std::vector<size_t> hot_cells;  // hot at 95 %
     std::vector<Extent> area_env;
-    // The incidents ordered by x, for the up-front bound of each site's incidents.
-    std::vector<double> by_x, y_by_x;
+    std::vector<size_t> bound;      // each site's incidents within the largest ring, at most
 
     Impl(const Areas& sites_, const Incidents& in_, const CrimeTypes& types_, const Areas& areas_, const SiteOptions& o)
         : sites(sites_), in(in_), types(types_), areas(areas_), options(o), membership(groups, types_) {}
@@ -442,10 +441,21 @@ SiteReviewer::SiteReviewer(const Areas& sites, const Incidents& in, const CrimeT
     if (pop_total > 0) review.comparison_rate = 1000 * count_in_areas / pop_total;
     for (const auto& g : areas.geometry) m.area_env.push_back(geos::extent(g.get()));
 
+    // Each site's incidents within the largest ring, at most: those in its envelope grown by the
+    // largest radius, found among the incidents ordered by x.
     std::vector<size_t> order(in.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::sort(order.begin(), order.end(), [&](size_t p, size_t q) { return in.x[p] < in.x[q]; });
-    for (size_t i : order) m.by_x.push_back(in.x[i]), m.y_by_x.push_back(in.y[i]);
+    std::vector<double> by_x, y_by_x;
+    for (size_t i : order) by_x.push_back(in.x[i]), y_by_x.push_back(in.y[i]);
+    for (size_t s = 0; s < sites.size(); ++s) {
+        const Extent e = geos::extent(sites.geometry[s].get()).grown(o.radii.back());
+        const auto lo = static_cast<size_t>(std::lower_bound(by_x.begin(), by_x.end(), e.min_x) - by_x.begin());
+        const auto hi = static_cast<size_t>(std::upper_bound(by_x.begin(), by_x.end(), e.max_x) - by_x.begin());
+        size_t n = 0;
+        for (size_t i = lo; i < hi; ++i) n += y_by_x[i] >= e.min_y && y_by_x[i] <= e.max_y;
+        m.bound.push_back(n);
+    }
 }
 
 SiteReviewer::~SiteReviewer() = default;
@@ -499,15 +509,7 @@ SiteResult SiteReviewer::review(size_t s) const {
     return r;
 }
 
-size_t SiteReviewer::incidents_bound(size_t s) const {
-    const Impl& m = *m_impl;
-    const Extent e = geos::extent(m.sites.geometry[s].get()).grown(m.options.radii.back());
-    const auto lo = std::lower_bound(m.by_x.begin(), m.by_x.end(), e.min_x) - m.by_x.begin();
-    const auto hi = std::upper_bound(m.by_x.begin(), m.by_x.end(), e.max_x) - m.by_x.begin();
-    size_t n = 0;
-    for (auto i = lo; i < hi; ++i) n += m.y_by_x[static_cast<size_t>(i)] >= e.min_y && m.y_by_x[static_cast<size_t>(i)] <= e.max_y;
-    return n;
-}
+size_t SiteReviewer::incidents_bound(size_t s) const { return m_impl->bound[s]; }
 
 std::vector<SiteBatch> SiteReviewer::batches(size_t max_rows, size_t max_sites) const {
     std::vector<SiteBatch> out;

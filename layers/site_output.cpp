@@ -513,7 +513,7 @@ size_t measures(const SiteResult& r) {
 
 double site_section_bytes(size_t incidents) { return 60e3 + 150.0 * static_cast<double>(incidents); }
 
-size_t checked_report_sites(size_t requested, const site::SiteReviewer& reviewer) {
+size_t report_sites(size_t requested, bool given, const site::SiteReviewer& reviewer, Progress& progress) {
     const size_t n = std::min(requested, reviewer.size());
     double bytes = 0;
     size_t fit = 0, incidents = 0;
@@ -522,13 +522,17 @@ size_t checked_report_sites(size_t requested, const site::SiteReviewer& reviewer
         bytes += site_section_bytes(bound), incidents += bound;
         if (bytes <= report_budget_bytes) fit = s + 1;
     }
-    if (bytes > report_budget_bytes)
-        throw UsageError(fmt::format("--report-sites {}: the detailed sections of the first {} sites would take up to {:.0f} MB of HTML (each draws the incidents "
-                                     "within {:g} m of its red line on a map: up to {} here), over the report's {:.0f} MB; give --report-sites {} or fewer (every "
-                                     "site keeps its row in the summary table and in the layers), or smaller --radii",
-                                     requested, grouped(static_cast<double>(n)), bytes / 1e6, reviewer.study().radii.back(), grouped(static_cast<double>(incidents)),
-                                     report_budget_bytes / 1e6, fit));
-    return n;
+    if (fit == n) return n;
+    const std::string why = fmt::format("the detailed sections of the first {} sites would take up to {:.0f} MB of HTML (each draws the incidents within {:g} m "
+                                        "of its red line on a map: up to {} here), over the report's {:.0f} MB",
+                                        grouped(static_cast<double>(n)), bytes / 1e6, reviewer.study().radii.back(), grouped(static_cast<double>(incidents)),
+                                        report_budget_bytes / 1e6);
+    if (given)
+        throw UsageError(fmt::format("--report-sites {}: {}; give --report-sites {} or fewer (every site keeps its row in the summary table and in the "
+                                     "layers), or smaller --radii",
+                                     requested, why, fit));
+    progress.warn(fmt::format("{}: the report details the first {} (every site keeps its row in the summary table and in the layers)", why, fit));
+    return fit;
 }
 
 SiteReportBuilder::SiteReportBuilder(const SiteOutputs& o, size_t sites, size_t detailed)
@@ -581,7 +585,8 @@ std::string SiteReportBuilder::html() const {
                                             : fmt::format("{} sites were reviewed. This report details the first {} (in the order of --site; --report-sites sets "
                                                           "how many); the summary table gives each of the {} sites one row, and the GeoPackage layers {} hold "
                                                           "all of them.",
-                                                          grouped(static_cast<double>(m_sites)), grouped(static_cast<double>(m_detailed)),
+                                                          grouped(static_cast<double>(m_sites)),
+                                                          m_detailed == 1 ? std::string("site") : grouped(static_cast<double>(m_detailed)),
                                                           grouped(static_cast<double>(m_sites)), layers));
     }
     if (m_sites > 1) page.set("has_summary", true), page.set("summary", m_summary);

@@ -35,15 +35,18 @@ std::string trend_text(const hotspots::MannKendall& trend);
 std::string finding_text(const SiteOutputs& o, const site::SiteResult& r, const site::Finding& f);
 /// "Context", "Natural surveillance", ...
 const char* principle_name(site::Principle p);
-/// The report's budget for its detailed sections: 100 MB of HTML (a browser still opens it; a
-/// reader would not read more).
-inline constexpr double report_budget_bytes = 100e6;
+/// The report's budget for its detailed sections: 150 MB of HTML (a browser still opens it; the
+/// report holds it about three times over while it is rendered).
+inline constexpr double report_budget_bytes = 150e6;
 /// Bytes of HTML a detailed site section takes at most, from the incidents within its largest
-/// ring (each drawn on its map): an upper bound measured on the Avon and Somerset data.
+/// ring (each drawn on its map): an upper bound of those measured on the Avon and Somerset data
+/// (about 100 bytes an incident and 10 to 40 kB a site, with street lights).
 double site_section_bytes(size_t incidents);
-/// The sites to detail in the report: `requested`, or every site if fewer. Checked up front
-/// against report_budget_bytes from the reviewer's bounds: UsageError naming how many fit.
-size_t checked_report_sites(size_t requested, const site::SiteReviewer& reviewer);
+/// How many sites the report details: the first `requested` (every site if fewer), checked up
+/// front against report_budget_bytes by the reviewer's bounds. Over the budget, a number the user
+/// gave (`given`) is refused (UsageError naming how many fit); the default is cut to what fits,
+/// with a warning.
+size_t report_sites(size_t requested, bool given, const site::SiteReviewer& reviewer, Progress& progress);
 
 /// The printable report, built site by site as the sites are reviewed, so that it holds only what
 /// it shows: the first `detailed` sites in full (maps, tables, findings), and every site as one row
