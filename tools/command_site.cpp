@@ -39,7 +39,7 @@ struct SiteCommand {
     PopulationInput population;
     std::vector<double> radii{100, 250, 500, 1000};
     int months = 12;
-    size_t report_sites = 50;    // sites detailed in the report; every site gets a summary row
+    int report_sites = 50;       // sites detailed in the report; every site gets a summary row
     bool report_sites_given = false;
     size_t batch_rows = 200000;  // site-incident rows held at once, before they are written
     bool no_pdf = false;
@@ -98,7 +98,7 @@ void SiteCommand::run() const {
     for (const std::string& m : review.density.warnings) progress.warn(m);
     if (!review.have_gi) progress.warn("Gi* on the 100 m grid could not be computed: " + review.gi_error);
     const layers::SiteOutputs o{study, review, options, model.table, site_report, g_command_line};
-    layers::SiteReportBuilder report(o, sites.size(), layers::report_sites(report_sites, report_sites_given, reviewer, progress));
+    layers::SiteReportBuilder report(o, sites.size(), layers::report_sites(static_cast<size_t>(report_sites), report_sites_given, reviewer, progress));
 
     const nlohmann::ordered_json parameters{{"command", "site"}, {"site", site_arg}, {"from", w.from.str()}, {"to", w.to.str()},
                                             {"radii_m", radii}, {"working_crs", study.working_crs}, {"areas", areas.path},
@@ -131,12 +131,15 @@ size_t SiteCommand::review_and_write(const site::SiteReviewer& reviewer, layers:
     const std::vector<site::SiteBatch> batches = reviewer.batches(batch_rows, max_batch_sites);
     size_t bound = 0;
     for (size_t s = 0; s < reviewer.size(); ++s) bound += reviewer.incidents_bound(s);
-    progress.info(fmt::format("site_incidents will hold at most {} rows (the incidents within {:g} m of each of the {} red line{}): reviewed and written {}",
-                              grouped(static_cast<double>(bound)), radii.back(), grouped(static_cast<double>(reviewer.size())), reviewer.size() == 1 ? "" : "s",
+    progress.info(fmt::format("site_incidents will hold at most {} rows (the incidents within {:g} m of {}): reviewed and written {}",
+                              grouped(static_cast<double>(bound)), radii.back(),
+                              reviewer.size() == 1 ? std::string("the red line") : fmt::format("each of the {} red lines", grouped(static_cast<double>(reviewer.size()))),
                               batches.size() == 1 ? std::string("in one batch")
                                                   : fmt::format("in {} batches, each of at most {} rows or a single site", batches.size(),
                                                                 grouped(static_cast<double>(batch_rows)))));
-    progress.begin(fmt::format("reviewing {} site{} and writing their layers", reviewer.size(), reviewer.size() == 1 ? "" : "s"), reviewer.size());
+    progress.begin(reviewer.size() == 1 ? std::string("reviewing 1 site and writing its layers")
+                                        : fmt::format("reviewing {} sites and writing their layers", reviewer.size()),
+                   reviewer.size());
     size_t near = 0;
     for (const site::SiteBatch& batch : batches) {
         std::vector<site::SiteResult> results;
@@ -181,6 +184,7 @@ Run setup_site(CLI::App& app) {
     app.add_option("--months", command->months, "Months reviewed: the last N of the data (12 or 36)")->capture_default_str();
     app.add_option("--report", command->report_path, "The HTML report (one printable file; a PDF beside it where Chromium is installed)")->required();
     app.add_option("--report-sites", command->report_sites, "Sites detailed in the report (maps, tables, findings), the first N; every site has a row of its summary table")
+        ->check(CLI::Range(0, 1000000))
         ->capture_default_str()
         ->each([command](const std::string&) { command->report_sites_given = true; });
     app.add_option("--batch-rows", command->batch_rows, "Site-incident rows reviewed and held in memory before they are written (fewer: less memory)")
