@@ -38,6 +38,7 @@ struct AssetSet {
     std::vector<CameraRecord> cameras;
     std::vector<FeatureRecord> gates;
     std::vector<FeatureRecord> paths; // paths and alleys (is_path), and streets that only make junctions
+    std::vector<FeatureRecord> streets; // --streets: the street lines themselves (segments, junctions)
     std::vector<FeatureRecord> occluders;
     bool any() const { return has_lighting || has_cctv || has_paths; }
 };

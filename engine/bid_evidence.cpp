@@ -9,6 +9,7 @@
 
 #include "engine/area_index.hpp"
 #include "engine/errors.hpp"
+#include "engine/exact_tests.hpp"
 #include "engine/getis_ord.hpp"
 #include "engine/spatial_weights.hpp"
 #include "engine/text.hpp"
@@ -44,6 +45,28 @@ void gi_of_rates(BidEvidence& e, const Areas& areas, const std::vector<size_t>& 
         e.gi_warnings = gi.warnings;
     } catch (const InputError& error) {
         e.gi_error = error.what();
+    }
+}
+
+/// The police.uk locations where each target's incidents of the group were recorded, most frequent
+/// first (ties by name), "On or near " left off.
+void streets_of_targets(BidEvidence& e, const Incidents& in, const std::vector<int32_t>& area_now, const GroupMembership& membership) {
+    std::vector<int32_t> target_of(e.stats.empty() ? 0 : e.stats[e.group].count.size(), -1);
+    for (size_t k = 0; k < e.targets.size(); ++k)
+        for (size_t a : e.targets[k].areas) target_of[a] = static_cast<int32_t>(k);
+    std::vector<std::map<std::string, double>> counts(e.targets.size());
+    for (size_t i = 0; i < in.size(); ++i) {
+        if (area_now[i] == no_area || !membership.contains(e.group, in.type[i])) continue;
+        const int32_t k = target_of[static_cast<size_t>(area_now[i])];
+        if (k < 0 || i >= in.location.size()) continue;
+        const std::string_view street = street_of(in.location[i]);
+        if (!street.empty()) counts[static_cast<size_t>(k)][std::string(street)] += 1;
+    }
+    for (size_t k = 0; k < e.targets.size(); ++k) {
+        std::vector<std::pair<std::string, double>> v(counts[k].begin(), counts[k].end());
+        std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+        if (v.size() > max_streets) v.resize(max_streets);
+        e.targets[k].streets = std::move(v);
     }
 }
 
@@ -109,21 +132,72 @@ BidEvidence bid_evidence(const Incidents& in, const CrimeTypes& types, const Are
         if (m >= c.after_from && m <= c.after_to) e.after[a] += 1;
     }
     e.change_pct.resize(areas.size());
+    e.change_p.assign(areas.size(), nan);
     e.burglary_per_household.assign(areas.size(), nan);
+    const double before_months = c.before_to.index - c.before_from.index + 1, after_months = c.after_to.index - c.after_from.index + 1;
     for (size_t a = 0; a < areas.size(); ++a) {
         e.change_pct[a] = e.before[a] > 0 ? 100.0 * (e.after[a] - e.before[a]) / e.before[a] : nan;
+        if (e.before[a] + e.after[a] > 0)
+            e.change_p[a] = evaluation::rate_ratio_test(static_cast<uint64_t>(e.after[a]), after_months, static_cast<uint64_t>(e.before[a]), before_months).p;
         if (areas.households[a] > 0) e.burglary_per_household[a] = 1000.0 * burglary_count[a] / areas.households[a];
+    }
+
+    // Residents against footfall: town-centre types as a share of all crime, and areas with few
+    // residents, whose rates per resident say more about visitors than about the people who live there.
+    {
+        std::vector<uint8_t> town(types.size(), 0);
+        for (const char* name : town_centre_types)
+            if (const CrimeTypeId* id = types.find(name)) town[*id] = 1;
+        std::vector<double> all_crime(areas.size(), 0), town_crime(areas.size(), 0), place_crime(areas.size(), 0);
+        for (size_t i = 0; i < in.size(); ++i)
+            if (area_now[i] != no_area) {
+                const auto a = static_cast<size_t>(area_now[i]);
+                all_crime[a] += 1;
+                if (town[in.type[i]]) town_crime[a] += 1;
+                if (i < in.location.size() && is_generic_place(in.location[i])) place_crime[a] += 1;
+            }
+        const auto median = [](std::vector<double> v) {
+            std::sort(v.begin(), v.end());
+            return v.empty() ? nan : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+        };
+        std::vector<double> pops, rates;
+        e.all_rate.assign(areas.size(), nan);
+        for (size_t a = 0; a < areas.size(); ++a)
+            if (areas.population[a] > 0) {
+                pops.push_back(areas.population[a]);
+                e.all_rate[a] = 1000 * all_crime[a] / areas.population[a];
+                rates.push_back(e.all_rate[a]);
+            }
+        e.typical_population = median(pops);
+        e.typical_all_rate = median(rates);
+        e.town_centre_share.assign(areas.size(), nan), e.place_share.assign(areas.size(), nan);
+        e.footfall.assign(areas.size(), 0), e.few_residents.assign(areas.size(), 0);
+        for (size_t a = 0; a < areas.size(); ++a) {
+            if (all_crime[a] > 0) e.town_centre_share[a] = town_crime[a] / all_crime[a], e.place_share[a] = place_crime[a] / all_crime[a];
+            e.footfall[a] = all_crime[a] >= footfall_min_crimes &&
+                            (e.town_centre_share[a] > footfall_share || e.place_share[a] > place_share || e.all_rate[a] > rate_multiple * e.typical_all_rate);
+            e.few_residents[a] = areas.population[a] > 0 && areas.population[a] < few_residents_share * e.typical_population;
+        }
     }
 
     // Gi* and the target-area candidates over the areas with a population.
     std::vector<size_t> unit_area;
     std::vector<const GEOSGeometry*> unit_geometry;
+    double input_count = 0, input_population = 0;
     for (size_t a = 0; a < areas.size(); ++a)
-        if (areas.population[a] > 0) unit_area.push_back(a), unit_geometry.push_back(areas.geometry[a].get());
+        if (areas.population[a] > 0) {
+            unit_area.push_back(a), unit_geometry.push_back(areas.geometry[a].get());
+            input_count += static_cast<double>(gs.count[a]), input_population += areas.population[a];
+        }
+    e.input_rate = input_population > 0 ? 1000.0 * input_count / input_population : nan;
     const hotspots::SpatialWeights queen = hotspots::contiguity(unit_geometry, hotspots::Contiguity::queen);
     gi_of_rates(e, areas, unit_area, queen);
     std::vector<double> unit_count, unit_pop;
-    for (size_t a : unit_area) unit_count.push_back(static_cast<double>(gs.count[a])), unit_pop.push_back(areas.population[a]);
+    for (size_t a : unit_area) {
+        unit_count.push_back(static_cast<double>(gs.count[a]));
+        // With --residential-only an area whose crime is footfall cannot join a cluster.
+        unit_pop.push_back(o.residential_only && (e.footfall[a] || e.few_residents[a]) ? nan : areas.population[a]);
+    }
     const std::vector<TargetCandidate> candidates = target_candidates(unit_count, unit_pop, queen, o.targets);
     if (candidates.empty())
         throw InputError(fmt::format("no cluster of up to {} contiguous areas has between {} and {} residents: widen --min-population, "
@@ -145,8 +219,13 @@ BidEvidence bid_evidence(const Incidents& in, const CrimeTypes& types, const Are
         t.geometry = geos::checked(GEOSUnaryUnion_r(ctx, collection.get()), "union of target areas");
         t.comparison_rate = o.compare_group.empty() ? gs.comparison_rate : compare_rate(t.areas.front());
         t.at_best_bin = static_cast<size_t>(std::count_if(t.areas.begin(), t.areas.end(), [&](size_t a) { return e.gi_bin[a] == t.best_bin; }));
+        for (size_t& grown : t.candidate.grown) grown = unit_area[grown]; // units to area indexes
+        for (size_t a : t.areas) t.before += e.before[a], t.after += e.after[a];
+        if (t.before + t.after > 0)
+            t.change_p = evaluation::rate_ratio_test(static_cast<uint64_t>(t.after), after_months, static_cast<uint64_t>(t.before), before_months).p;
         e.targets.push_back(std::move(t));
     }
+    streets_of_targets(e, in, area_now, membership);
 
     // Density of the group over the areas, in the months analysed.
     kde::Points points;
@@ -205,6 +284,25 @@ TargetStudy top_target_study(const BidEvidence& e, const Incidents& in, const Ar
             t.area_of.push_back(sub_index[static_cast<size_t>(area_of[i])]);
         }
     t.incidents.keep(mask);
+    return t;
+}
+
+TargetStreets target_streets(const BidEvidence& e, std::span<const FeatureRecord> streets, const Incidents& in, const CrimeTypes& types,
+                             Progress* progress) {
+    TargetStreets t;
+    const GroupMembership membership(builtin_crime_groups(), types);
+    std::vector<uint8_t> selected(in.size(), 0);
+    for (size_t i = 0; i < in.size(); ++i)
+        selected[i] = membership.contains(e.group, in.type[i]) && in.month[i] >= e.window.from && in.month[i] <= e.window.to;
+    try {
+        t.segments = segments::analyse_segments(streets, in, selected, t.options, progress);
+    } catch (const InputError& error) {
+        t.error = error.what();
+        return t;
+    }
+    if (e.targets.empty()) return t;
+    t.top = segments::segments_with_middle_in(t.segments, e.targets.front().geometry.get());
+    std::sort(t.top.begin(), t.top.end(), [&](size_t a, size_t b) { return segments::busier(t.segments, a, b); });
     return t;
 }
 

@@ -4,7 +4,9 @@
 // areas, contiguous target-area candidates, the density surface and the monthly series of the top
 // candidate against its comparison area. Facts only; the words are layers/bid_output's.
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/area_stats.hpp"
@@ -13,7 +15,9 @@
 #include "engine/geos.hpp"
 #include "engine/incidents.hpp"
 #include "engine/kde.hpp"
+#include "engine/places.hpp"
 #include "engine/progress.hpp"
+#include "engine/segments.hpp"
 #include "engine/target_areas.hpp"
 #include "engine/window.hpp"
 
@@ -23,7 +27,22 @@ struct BidOptions {
     size_t group = 0;                       // index into builtin_crime_groups()
     std::vector<std::string> compare_group; // per area: its comparison group ("" when none is given); empty: all areas
     TargetOptions targets;
+    /// Areas whose crime looks like footfall rather than residents' risk (town-centre types over
+    /// half of all crime, or residents under half the typical area's) cannot be targets.
+    bool residential_only = false;
 };
+
+/// Town-centre crime types: counted against residents, their rates put shopping streets first.
+inline constexpr const char* town_centre_types[] = {"Shoplifting", "Theft from the person"};
+/// An area with at least footfall_min_crimes crimes is flagged as footfall-driven when
+/// town-centre types are more than footfall_share of its crime, when more than place_share of
+/// its crime was recorded at police.uk's non-residential map points (supermarkets, shopping areas,
+/// nightclubs, car parks: generic_places), or when its all-crime rate per resident is more than
+/// rate_multiple times the typical (median) area's; and as having few residents when it has
+/// fewer than few_residents_share of the typical area's.
+inline constexpr double footfall_share = 0.5, place_share = 0.3, rate_multiple = 5, footfall_min_crimes = 20, few_residents_share = 0.5;
+/// Under this many incidents in either period a change is worded with a caveat.
+inline constexpr double small_count = 10;
 
 /// The two periods a change compares: the months analysed against as many before them, where the
 /// data has them; else the later half of the months against the earlier half.
@@ -39,7 +58,14 @@ struct Target {
     double comparison_rate = 0;
     int best_bin = 0;          // the strongest Gi* hot bin among its areas (0: none)
     size_t at_best_bin = 0;    // areas at that bin
+    /// Where its incidents of the group were recorded in the months analysed: police.uk's
+    /// Location ("On or near " left off), most frequent first, at most max_streets.
+    std::vector<std::pair<std::string, double>> streets;
+    double before = 0, after = 0;      // incidents of the group in the two change periods
+    double change_p = std::nan("");    // exact conditional test of after against before (two-sided)
 };
+inline constexpr size_t max_streets = 5;
+
 
 /// The top candidate's monthly counts by crime type of the group, and its comparison area's,
 /// over every month kept.
@@ -59,6 +85,15 @@ struct BidEvidence {
     std::vector<std::vector<double>> type_count; // [type of the group][area], months analysed
     std::vector<double> burglary_per_household;  // per area, where households are given (else NaN)
     std::vector<double> before, after, change_pct; // per area, the group
+    std::vector<double> change_p;             // per area: exact conditional test of after against before (NaN when both are 0)
+    double input_rate = 0;                    // the group per 1,000 residents over every area with residents: the whole input
+    std::vector<double> town_centre_share;    // per area: town-centre types / all crime, months analysed (NaN without crime)
+    std::vector<double> place_share;          // per area: crime at non-residential map points / all crime (NaN without crime)
+    std::vector<double> all_rate;             // per area: all crime per 1,000 residents, months analysed (NaN without residents)
+    double typical_all_rate = 0;              // median all_rate
+    double typical_population = 0;            // median residents of the areas with residents
+    std::vector<uint8_t> footfall;            // per area: town-centre types over footfall_share of its crime
+    std::vector<uint8_t> few_residents;       // per area: under few_residents_share of typical_population
     std::vector<double> gi_z, gi_p;           // per area (NaN for areas without population)
     std::vector<int64_t> gi_bin;
     std::vector<uint8_t> gi_null;
@@ -86,5 +121,16 @@ struct TargetStudy {
     std::vector<int32_t> area_of;
 };
 TargetStudy top_target_study(const BidEvidence& evidence, const Incidents& in, const Areas& areas, const std::vector<int32_t>& area_of);
+
+/// With --streets: the group's incidents of the months analysed on street segments (the analysis
+/// of safer segments, with its default options) and the top candidate's streets.
+struct TargetStreets {
+    segments::SegmentOptions options;
+    segments::SegmentResult segments;
+    std::vector<size_t> top; // segments whose middle lies in the top candidate's areas, busiest first
+    std::string error;       // why the segments could not be made (no incident of the group near a street), if so
+};
+TargetStreets target_streets(const BidEvidence& evidence, std::span<const FeatureRecord> streets, const Incidents& in, const CrimeTypes& types,
+                             Progress* progress);
 
 } // namespace safer::bid

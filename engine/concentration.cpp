@@ -57,6 +57,20 @@ double top_share(std::span<const double> counts, double fraction) {
     return sum / total;
 }
 
+int64_t units_holding(std::span<const double> counts, double share) {
+    if (!(share > 0 && share <= 1)) throw InputError(fmt::format("units holding a share: share {} is not in (0, 1]", share));
+    std::vector<double> sorted;
+    const double total = sorted_descending(counts, sorted);
+    // A relative slack for the running sum's rounding: 0.5 of 10 incidents is reached at 5.
+    const double target = share * total * (1 - 1e-12);
+    double sum = 0;
+    for (size_t i = 0; i < sorted.size(); ++i) {
+        sum += sorted[i];
+        if (sum >= target) return static_cast<int64_t>(i + 1);
+    }
+    return static_cast<int64_t>(sorted.size());
+}
+
 std::vector<LorenzPoint> lorenz_curve(std::span<const double> counts) {
     std::vector<double> sorted;
     const double total = sorted_descending(counts, sorted);

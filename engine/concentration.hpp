@@ -42,6 +42,12 @@ double generalised_gini(std::span<const double> counts);
 /// units = 10.05 units). Ties cannot change it: any order of equal counts gives the same sums.
 double top_share(std::span<const double> counts, double fraction);
 
+/// The fewest units, highest counts first, that hold at least `share` (0..1] of all incidents:
+/// the figure of Weisburd's law of crime concentration ("about half of crime on 4 % of street
+/// segments"; Weisburd 2015, Criminology 53(2), 133-157). Whole units, so a unit that crosses the
+/// share counts in full. Ties cannot change it.
+int64_t units_holding(std::span<const double> counts, double share);
+
 /// The Lorenz curve, highest counts first (see LorenzPoint).
 std::vector<LorenzPoint> lorenz_curve(std::span<const double> counts);
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numbers>
 #include <set>
 #include <stdexcept>
@@ -11,6 +12,7 @@
 #include "engine/area_index.hpp"
 #include "engine/errors.hpp"
 #include "engine/kde.hpp"
+#include "engine/places.hpp"
 
 namespace safer::design {
 
@@ -68,12 +70,29 @@ void coverage(DesignOutPlan& d, const DesignOutModel& m, const AssetSet& assets,
 
 /// The candidates: lighting and CCTV in each cell, target hardening of each cell's burglaries,
 /// gating of each open alley near burglaries.
-void candidates_of(DesignOutPlan& d, const DesignOutModel& m) {
+/// The street and the crime types of a candidate's crimes, for words specific to its place.
+void describe(CandidateInfo& ci, const std::vector<uint32_t>& crimes, const Incidents& in) {
+    std::map<std::string_view, uint32_t> streets;
+    std::map<CrimeTypeId, uint32_t> types;
+    for (uint32_t i : crimes) {
+        ++types[in.type[i]];
+        if (i < in.location.size())
+            if (const std::string_view s = street_of(in.location[i]); !s.empty()) ++streets[s];
+    }
+    uint32_t best = 0;
+    for (const auto& [s, n] : streets)
+        if (n > best) best = n, ci.street = std::string(s);
+    ci.types.assign(types.begin(), types.end());
+    std::stable_sort(ci.types.begin(), ci.types.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+}
+
+void candidates_of(DesignOutPlan& d, const DesignOutModel& m, const Incidents& in) {
     const auto& table = d.table;
     const Grid& grid = d.grid;
     const double light_disc = std::numbers::pi * m.light_rule.default_radius * m.light_rule.default_radius;
     const double camera_disc = std::numbers::pi * d.default_range * d.default_range;
     const auto add = [&](plan::Candidate c, CandidateInfo ci) {
+        describe(ci, c.crimes, in);
         d.candidates.push_back(std::move(c));
         d.info.push_back(std::move(ci));
     };
@@ -87,12 +106,12 @@ void candidates_of(DesignOutPlan& d, const DesignOutModel& m) {
             if (crimes_here.empty() || !(p > 0)) continue;
             if (m.only_layers_given && !(k == d.LIGHT ? d.has_lighting : d.has_cctv)) continue;
             const double units = std::max(1.0, std::ceil((1 - share) * grid.cell_area() / (k == d.LIGHT ? light_disc : camera_disc) - 1e-9));
-            add(plan::Candidate{k, crimes_here, p, units * table[k].unit_cost}, CandidateInfo{share, units, geos::point(cx, cy), cell, -1});
+            add(plan::Candidate{k, crimes_here, p, units * table[k].unit_cost}, CandidateInfo{share, units, geos::point(cx, cy), cell, -1, {}, {}});
         }
         if (table[d.HARDEN].effect > 0 && !d.crimes_in[d.HARDEN][u].empty()) {
             const auto& crimes_here = d.crimes_in[d.HARDEN][u];
             const double n = static_cast<double>(crimes_here.size());
-            add(plan::Candidate{d.HARDEN, crimes_here, table[d.HARDEN].effect, n * table[d.HARDEN].unit_cost}, CandidateInfo{0, n, geos::point(cx, cy), cell, -1});
+            add(plan::Candidate{d.HARDEN, crimes_here, table[d.HARDEN].effect, n * table[d.HARDEN].unit_cost}, CandidateInfo{0, n, geos::point(cx, cy), cell, -1, {}, {}});
         }
     }
     if (table[d.GATE].effect > 0)
@@ -102,7 +121,7 @@ void candidates_of(DesignOutPlan& d, const DesignOutModel& m) {
             const uint32_t n_gates = seg.gates_needed();
             add(plan::Candidate{d.GATE, d.burglaries_on[s], table[d.GATE].effect, n_gates * table[d.GATE].unit_cost},
                 CandidateInfo{0, static_cast<double>(n_gates), geos::checked(GEOSInterpolateNormalized_r(geos::context(), seg.geometry.get(), 0.5), "midpoint"), -1,
-                              static_cast<int64_t>(s)});
+                              static_cast<int64_t>(s), {}, {}});
         }
 }
 
@@ -230,7 +249,7 @@ DesignOutPlan design_out(const DesignOutModel& m, const AssetSet& assets, const 
             if (nearest[j] >= 0) d.burglaries_on[static_cast<size_t>(nearest[j])].push_back(which[j]), ++d.burglaries_near_alleys;
     }
 
-    candidates_of(d, m);
+    candidates_of(d, m, in);
 
     // ---- Budget plan ---------------------------------------------------------------------------------
     d.plan_order.assign(d.candidates.size(), 0);

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/areas.hpp"
@@ -50,6 +52,11 @@ struct CandidateInfo {
     geos::Geometry point; // cell centre or alley midpoint
     int64_t cell = -1;    // score grid cell
     int64_t segment = -1; // path segment
+    /// The street most of its crimes were recorded on or near (police.uk's map points; kinds of
+    /// place such as "Supermarket" left out), "" when none names a street.
+    std::string street;
+    /// Its crimes by type, most first.
+    std::vector<std::pair<CrimeTypeId, uint32_t>> types;
 };
 
 /// What was made of the assets, for messages and the run's record.

@@ -59,7 +59,9 @@ double pixels_per_metre(Purpose p); // 25, 62.5, 125, 250
 /// The reference camera for default ranges: 1920 pixels across (1080p) and a 60° horizontal
 /// field of view.
 struct CameraRule {
-    Purpose purpose = Purpose::observe;
+    /// Detect: what a public-area scheme asks of a camera (an operator can tell that something is
+    /// happening and follow it); observe and the closer levels need a camera for every ~27 m.
+    Purpose purpose = Purpose::detect;
     double sensor_pixels = 1920;
     double reference_fov = 60;
     std::optional<double> range; // --cctv-range: overrides the computed default
@@ -67,7 +69,7 @@ struct CameraRule {
 /// The distance at which a camera of `fov_deg` delivers the purpose's pixel density across its
 /// image: d = N / (2 · D · tan(f/2)), N pixels across, D pixels per metre. Cameras with no field
 /// of view, or one of 180° or more (domes and full-circle cameras), use the reference field of
-/// view. With the defaults (observe, 62.5 px/m, 1920 px, 60°) d = 26.6 m.
+/// view. With the defaults (detect, 25 px/m, 1920 px, 60°) d = 66.5 m; observe (62.5 px/m) 26.6 m.
 double camera_range(std::optional<double> range, std::optional<double> fov_deg, const CameraRule& rule);
 
 struct Camera {

@@ -13,28 +13,34 @@ namespace safer::plan {
 
 std::vector<InterventionSpec> default_interventions() {
     const std::vector<std::string> street = {"Robbery", "Theft from the person", "Violence and sexual offences", "Anti-social behaviour", "Vehicle crime"};
-    const std::string indicative = "indicative only, not from a published schedule of rates: replace with local quotes (--costs)";
+    const std::string local = "; replace with your own quotes or schedule of rates (--costs)";
     return {
         {"lighting", "improved street lighting", street, 0.21,
          "Welsh & Farrington (2008), Effects of improved street lighting on crime, Campbell Systematic Reviews 2008:13: 13 studies, "
          "crime 21 % lower where lighting was improved than in comparison areas",
-         3000, "new street light", indicative},
+         2050, "new street light",
+         "GBP 600 to 1,400 for a column and lantern and GBP 900 to 1,200 to connect it to the supply, the figures quoted to this project by "
+         "Safer Streets bid teams: the midpoints, GBP 1,000 + GBP 1,050" + local},
         {"cctv", "CCTV", street, 0.16,
          "Welsh & Farrington (2009), Public area CCTV and crime prevention: an updated systematic review and meta-analysis, Justice "
          "Quarterly 26(4): 41 studies, crime 16 % lower; Piza, Welsh, Farrington & Thomas (2019), Criminology & Public Policy 18(1), "
          "confirm a significant but modest fall, largest in car parks and for vehicle and property crime",
-         15000, "camera", indicative},
+         19075.81, "new camera and pole",
+         "North Worcestershire Community Safety Partnership, 2020/21 PCC CCTV grant: one new camera and pole in Sanders Park, GBP 19,075.81 "
+         "(camera upgrades on existing poles cost it GBP 1,994 to 5,016 each)" + local},
         {"gating", "alley gating", {"Burglary"}, 0.37,
          "Bowers, Johnson & Hirschfield (2004), Closing off opportunities for crime: an evaluation of alley-gating, European Journal on "
          "Criminal Policy and Research 10(4): burglary 37 % lower than in comparison areas (Liverpool, 3,178 gates); Sidebottom et al. "
          "(2018), Gating alleys to reduce crime: a meta-analysis and realist synthesis, Justice Quarterly 35(1): a significant fall "
          "in burglary with little displacement",
-         1500, "alley gate", indicative},
+         1500, "alley gate",
+         "an alley-gate scheme, two gates closing both ends of an alley, from about GBP 3,000, as quoted to this project by Safer Streets bid "
+         "teams" + local},
         {"target_hardening", "target hardening of burgled homes", {"Burglary"}, 0.0,
          "no pooled area-level effect from a systematic review is built in (Tseloni et al. 2017, Crime Science 6:3, show that door "
          "and window locks with security lighting protect homes most, but not by how much an area's burglary falls): set an effect "
          "in --costs to plan it",
-         250, "home", indicative},
+         250, "home", "no published schedule: a Safer Streets scheme's door and window locks and property marking for one home, indicative" + local},
     };
 }
 

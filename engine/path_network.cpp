@@ -108,9 +108,10 @@ Network build_network(std::vector<Line> lines, double precision) {
     std::vector<Edge> edges;
     std::unordered_map<XY, uint32_t, XYHash> node_of;
     std::vector<uint32_t> degree;
+    std::vector<XY> node_at;
     const auto node = [&](const XY& p) {
         auto [it, added] = node_of.emplace(p, static_cast<uint32_t>(degree.size()));
-        if (added) degree.push_back(0);
+        if (added) degree.push_back(0), node_at.push_back(p);
         return it->second;
     };
     const int n = GEOSGetNumGeometries_r(ctx(), noded.get());
@@ -158,9 +159,12 @@ Network build_network(std::vector<Line> lines, double precision) {
         ++degree[e.b];
     }
     net.edges = edges.size();
+    std::vector<uint32_t> node_id(degree.size(), 0); // compact numbering of the nodes left
     for (uint32_t v = 0; v < degree.size(); ++v)
         if (find(v) == v) {
-            ++net.nodes;
+            node_id[v] = static_cast<uint32_t>(net.nodes++);
+            net.node_x.push_back(node_at[v].x);
+            net.node_y.push_back(node_at[v].y);
             net.junctions += degree[v] >= 3;
         }
 
@@ -199,6 +203,8 @@ Network build_network(std::vector<Line> lines, double precision) {
         s.pieces = static_cast<uint32_t>(chain.size());
         s.start_degree = loop ? 0 : degree[start_node];
         s.end_degree = loop ? 0 : degree[end_node];
+        s.start_node = node_id[start_node];
+        s.end_node = node_id[end_node];
         if (!loop) net.dead_ends += (s.start_degree == 1) + (s.end_degree == 1);
         net.segments.push_back(std::move(s));
     };

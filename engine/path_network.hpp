@@ -33,6 +33,7 @@ struct Segment {
     std::string name;        // likewise
     double length = 0;
     uint32_t start_degree = 0, end_degree = 0; // degrees of its end nodes (0 for a loop)
+    uint32_t start_node = 0, end_node = 0;     // its end nodes (Network::node_x, node_y); equal for a loop
     uint32_t pieces = 0;     // noded edges merged into it
     /// Gates needed to close it: one at each end where it meets other lines (degree >= 2), at
     /// least one.
@@ -45,6 +46,7 @@ struct Network {
     size_t junctions = 0; // nodes of degree >= 3
     size_t dead_ends = 0; // path ends of degree 1
     size_t edges = 0;     // noded edges, paths and streets
+    std::vector<double> node_x, node_y; // every node (0 .. nodes - 1), where lines meet or end
 };
 
 /// Builds the network. Throws InputError if there are no path lines.

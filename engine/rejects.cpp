@@ -23,6 +23,8 @@ constexpr ReasonNames reason_names[reject_reason_count] = {
     {"outside_areas", "located outside every area"},
     {"bad_weight", "weight empty, not a number or negative"},
     {"edge_cell", "in an edge cell of the hotspot grid whose centre is outside the study area"},
+    {"outside_network", "outside the street network (its convex hull grown by the tolerance)"},
+    {"far_from_street", "farther than the tolerance from every street segment"},
 };
 } // namespace
 

@@ -25,8 +25,10 @@ enum class RejectReason : uint8_t {
     outside_areas,     // located, but in none of the areas given
     bad_weight,        // --weight given and the row's weight is empty, not a number, or negative
     edge_cell,         // in the study area, but in an edge cell of a hotspot grid whose centre lies outside it (not a unit)
+    outside_network,   // (safer segments) outside the street network's extent
+    far_from_street,   // (safer segments) within the network's extent, but farther than the tolerance from every segment
 };
-inline constexpr size_t reject_reason_count = 13;
+inline constexpr size_t reject_reason_count = 15;
 
 /// A short stable code (the `reason` field of the rejects layer).
 std::string_view reason_code(RejectReason reason);

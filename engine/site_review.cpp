@@ -382,6 +382,14 @@ SiteReviewer::SiteReviewer(const Areas& sites, const Incidents& in, const CrimeT
                                          sites.code[s].starts_with("site") ? "" : "site ", sites.code[s], data_extent.min_x, data_extent.min_y, data_extent.max_x,
                                          data_extent.max_y));
     m.guard = prepare_guard(sites, in, types, assets, o, review.network);
+    if (assets.has_streets) {
+        review.streets = true;
+        try {
+            review.street_segments = segments::analyse_segments(assets.streets, in, std::vector<uint8_t>(in.size(), 1), review.street_options, progress);
+        } catch (const InputError& e) {
+            review.streets_error = e.what();
+        }
+    }
 
     // The study area: the areas if given, else the sites' surroundings. police.uk files carry a few
     // points far outside a force, which must not stretch the surfaces across the country.
@@ -506,6 +514,10 @@ SiteResult SiteReviewer::review(size_t s) const {
     r.trend = hotspots::mann_kendall(r.monthly);
     r.guardianship = review_guardianship(r.site, m.guard, o.quadrant_segments);
     r.findings = findings_of(r, m.guard, m.groups, m.types, static_cast<double>(review.all_group));
+    if (review.streets && review.streets_error.empty()) {
+        r.streets = segments::segments_near(review.street_segments, r.site, street_distance);
+        std::sort(r.streets.begin(), r.streets.end(), [&](const auto& a, const auto& b) { return segments::busier(review.street_segments, a.first, b.first); });
+    }
     return r;
 }
 

@@ -21,6 +21,7 @@
 #include "engine/month.hpp"
 #include "engine/path_network.hpp"
 #include "engine/progress.hpp"
+#include "engine/segments.hpp"
 #include "engine/site_rings.hpp"
 #include "engine/space_time.hpp"
 
@@ -37,6 +38,9 @@ inline constexpr double guard_distance = 100;
 inline constexpr double pass_distance = 20;
 /// Lighting and CCTV findings are made below these shares.
 inline constexpr double low_lit_share = 0.5, low_cctv_share = 0.25;
+/// With --streets: the street segments reported for a site are those within this distance of its
+/// red line.
+inline constexpr double street_distance = 100;
 /// Without areas, the study area is the sites' surroundings: this far beyond the last ring.
 inline constexpr double surroundings_margin = 5000;
 
@@ -124,13 +128,16 @@ struct SiteResult {
     hotspots::MannKendall trend;
     SiteGuardianship guardianship;
     std::vector<Finding> findings; // by principle, in report order
+    /// With --streets: the street segments within street_distance of the red line, busiest first
+    /// (SiteReview::street_segments), each with its distance from the red line.
+    std::vector<std::pair<size_t, double>> streets;
 
     size_t nearby() const { return incidents.size(); }
 };
 
 /// What the review of every site shares, worked out once for all of them: the months and rings,
 /// the density of all crime over the study area, whether Gi* could be computed, the areas' rates,
-/// which assets were given and the path network.
+/// which assets were given, the path network and the street segments.
 struct SiteStudy {
     Month from, to;
     int span = 0;
@@ -144,6 +151,12 @@ struct SiteStudy {
     double comparison_rate = std::nan("");
     bool lighting = false, cctv = false, paths = false, gates = false;
     paths::Network network; // the paths, when given
+    /// With --streets: all crime of the months reviewed on street segments (safer segments'
+    /// analysis with its default options), or why it could not be made.
+    bool streets = false;
+    segments::SegmentOptions street_options;
+    segments::SegmentResult street_segments;
+    std::string streets_error;
 };
 
 /// Every site reviewed at once.

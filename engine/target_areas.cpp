@@ -44,11 +44,12 @@ std::vector<TargetCandidate> target_candidates(const std::vector<double>& count,
     for (size_t seed : seeds) {
         std::vector<size_t> members{seed};
         double pop = population[seed], cnt = count[seed];
+        std::vector<double> rates{1000.0 * cnt / pop};
         while (true) {
             if (pop >= options.min_population) {
                 std::vector<size_t> key = members;
                 std::sort(key.begin(), key.end());
-                if (seen.insert(key).second) all.push_back(TargetCandidate{key, pop, cnt, 1000.0 * cnt / pop, 0, 0});
+                if (seen.insert(key).second) all.push_back(TargetCandidate{key, members, rates, pop, cnt, 1000.0 * cnt / pop, 0, 0});
             }
             if (static_cast<int>(members.size()) >= options.max_areas) break;
             // The neighbour that leaves the cluster with the highest rate; ties to the higher
@@ -68,6 +69,7 @@ std::vector<TargetCandidate> target_candidates(const std::vector<double>& count,
             members.push_back(best);
             pop += population[best];
             cnt += count[best];
+            rates.push_back(1000.0 * cnt / pop);
         }
     }
     std::sort(all.begin(), all.end(), [](const TargetCandidate& a, const TargetCandidate& b) {

@@ -9,15 +9,21 @@
 
 namespace safer {
 
+/// The defaults make clusters of the size a Safer Streets bid covers: at least 3,000 residents is
+/// two LSOAs or more (an LSOA has 1,000 to 3,000), up to 10,000 and five LSOAs. A single LSOA's
+/// rate is always above that of any cluster holding it, so without a floor the single busiest
+/// LSOAs would win every time.
 struct TargetOptions {
     int max_areas = 5;             // areas in a cluster, at most
-    double min_population = 1000;  // residents in a cluster, at least
+    double min_population = 3000;  // residents in a cluster, at least
     double max_population = 10000; // residents in a cluster, at most
     size_t keep = 10;              // candidates returned, none sharing an area
 };
 
 struct TargetCandidate {
     std::vector<size_t> areas; // ascending area indexes (areas are sorted by code, so by code)
+    std::vector<size_t> grown; // the same areas in the order the cluster took them, the seed first
+    std::vector<double> grown_rate; // the cluster's rate per 1,000 residents after each step
     double population = 0;
     double count = 0;
     double rate = 0;           // per 1,000 residents: 1000 * count / population

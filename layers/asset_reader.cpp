@@ -290,6 +290,8 @@ bool point_of(const Row& row, double& x, double& y, const char* what) {
 }
 
 const std::unordered_set<std::string> path_highways = {"footway", "path", "pedestrian", "steps", "cycleway", "bridleway"};
+/// highway values that are not a way anyone walks or drives today.
+const std::unordered_set<std::string> unbuilt_highways = {"proposed", "construction", "abandoned", "disused", "razed", "planned"};
 
 } // namespace
 
@@ -419,14 +421,19 @@ std::vector<FeatureRecord> read_lines(const std::string& path, const AssetOption
         if (const std::string* id = field(row, {"id", "osm_id", "ref"})) f.id = *id;
         const bool has_highway = has_field(row, "highway");
         const std::string highway = lower_field(row, "highway");
+        if (has_highway && highway.empty()) { // OSM lines and layers with a highway field: railways, rivers, ...
+            ++report.left_out["line that is not a highway (railway, waterway, ...)"];
+            continue;
+        }
+        if (unbuilt_highways.count(highway)) {
+            ++report.left_out[fmt::format("highway={}: not built", highway)];
+            continue;
+        }
         if (streets_only) {
             f.is_path = false;
-            f.kind = highway.empty() ? "street" : highway;
+            const std::string* road_class = has_highway ? nullptr : field(row, {"classifica", "class", "roadclassification", "road_class", "type", "kind"});
+            f.kind = has_highway ? highway : road_class ? *road_class : "street";
         } else if (has_highway) {
-            if (highway.empty()) {
-                ++report.left_out["line that is not a highway (railway, waterway, ...)"];
-                continue;
-            }
             if (lower_field(row, "service") == "alley") {
                 f.kind = "alley";
             } else if (path_highways.count(highway)) {

@@ -4,15 +4,18 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 
 #include "engine/kde.hpp"
+#include "engine/places.hpp"
 #include "engine/text.hpp"
 #include "layers/area_output.hpp"
 #include "layers/csv_writer.hpp"
 #include "layers/design_out_output.hpp"
 #include "layers/report.hpp"
+#include "layers/segments_output.hpp"
 #include "layers/templates.hpp"
 #include "layers/wording.hpp"
 
@@ -33,9 +36,24 @@ std::string codes_of(const Areas& areas, const std::vector<size_t>& indexes, con
     return fmt::format("{}", fmt::join(codes, separator));
 }
 
+/// "the Bristol, City of" or "all 1,005 areas'": the comparison area of `area`, for "... rate".
 std::string compare_name(const BidOutputs& o, size_t area) {
-    return o.compare_by.empty() ? "all-areas" : o.options.compare_group[area] + " (" + o.compare_by + ")";
+    if (o.compare_by.empty() || o.options.compare_group[area].empty())
+        return fmt::format("the rate across all {} areas of the input", grouped(static_cast<double>(o.study.areas.size())));
+    return fmt::format("the {} rate", o.options.compare_group[area]);
 }
+
+/// "a", "a and b", "a, b and c".
+std::string and_list(const std::vector<std::string>& items) {
+    if (items.empty()) return "";
+    if (items.size() == 1) return items.front();
+    std::string s;
+    for (size_t i = 0; i + 1 < items.size(); ++i) s += (i ? ", " : "") + items[i];
+    return s + " and " + items.back();
+}
+
+/// "4.2 times", "0.8 times" (one decimal; "about the same as" is not used, the number is given).
+std::string times(double ratio) { return std::isfinite(ratio) ? fmt::format("{:.1f} times", ratio) : "(no comparison)"; }
 
 /// Map of the group's rate by area in quintiles, the candidates outlined.
 std::string rate_map(const BidOutputs& o) {
@@ -81,6 +99,94 @@ std::string rate_map(const BidOutputs& o) {
     legend.push_back({"#cccccc", "no population: rate undefined"});
     legend.push_back({"none", "top candidate (thick) and the next two", "#0033cc", 3});
     return svg_map(shapes, 760, legend, nullptr, "Quintiles of the rate; target-area candidates outlined in blue.");
+}
+
+/// The group's incidents in the months analysed, as points for the candidates' maps.
+std::vector<geos::Geometry> group_points(const BidOutputs& o) {
+    static const std::vector<CrimeGroup> groups = builtin_crime_groups();
+    const GroupMembership membership(groups, o.study.crimes.types);
+    const Incidents& in = o.study.crimes.incidents;
+    std::vector<geos::Geometry> points;
+    for (size_t i = 0; i < in.size(); ++i)
+        if (in.month[i] >= o.evidence.window.from && in.month[i] <= o.evidence.window.to && membership.contains(o.evidence.group, in.type[i]))
+            points.push_back(geos::point(in.x[i], in.y[i]));
+    return points;
+}
+
+/// A zoomed map of candidate k: its LSOAs and their neighbours labelled by name, the streets (the
+/// --streets layer, else police.uk's street names at their map points), the group's incidents,
+/// a scale bar, a north arrow and the whole study area as a locator.
+std::string candidate_map(const BidOutputs& o, size_t k, const std::vector<geos::Geometry>& dots) {
+    const Areas& areas = o.study.areas;
+    const bid::BidEvidence& e = o.evidence;
+    const bid::Target& t = e.targets[k];
+    GEOSContextHandle_t ctx = geos::context();
+    Extent view = geos::extent(t.geometry.get());
+    view = view.grown(std::max({view.width(), view.height(), 600.0}) * 0.3);
+    std::vector<uint8_t> in_target(areas.size(), 0);
+    for (size_t a : t.areas) in_target[a] = 1;
+    std::vector<MapShape> shapes;
+    MapOptions options;
+    options.view = view;
+    for (size_t a = 0; a < areas.size(); ++a) {
+        const Extent ae = geos::extent(areas.geometry[a].get());
+        if (!ae.overlaps(view)) continue;
+        shapes.push_back({areas.geometry[a].get(), in_target[a] ? "#dbe6ff" : "#f4f4f4", "#999", 0.6, areas.code[a] + " " + areas.name[a]});
+        geos::Geometry p = geos::checked(GEOSPointOnSurface_r(ctx, areas.geometry[a].get()), "point on surface");
+        double x = 0, y = 0;
+        GEOSGeomGetX_r(ctx, p.get(), &x), GEOSGeomGetY_r(ctx, p.get(), &y);
+        options.labels.push_back({x, y, areas.name[a].empty() ? areas.code[a] : areas.name[a], in_target[a] ? 12.0 : 10.0, in_target[a] ? "#0033cc" : "#777", true});
+    }
+    // Streets: the lines of --streets (named where they have a name), else police.uk's names.
+    const AssetSet& assets = o.study.assets;
+    std::map<std::string, std::pair<double, std::pair<double, double>>> street_label; // name -> (weight, point)
+    if (assets.has_streets) {
+        for (const FeatureRecord& f : assets.streets) {
+            if (!geos::extent(f.geometry.get()).overlaps(view)) continue;
+            shapes.push_back({f.geometry.get(), "none", "#bbb", 1.2, f.name});
+            if (f.name.empty()) continue;
+            const double len = geos::length(f.geometry.get());
+            geos::Geometry mid = geos::checked(GEOSInterpolateNormalized_r(ctx, f.geometry.get(), 0.5), "midpoint");
+            double x = 0, y = 0;
+            GEOSGeomGetX_r(ctx, mid.get(), &x), GEOSGeomGetY_r(ctx, mid.get(), &y);
+            if (x < view.min_x || x > view.max_x || y < view.min_y || y > view.max_y) continue;
+            auto& best = street_label[f.name];
+            if (len > best.first) best = {len, {x, y}};
+        }
+    } else {
+        // Each police.uk street name at the middle of its map points in the view, weighted by incidents.
+        const Incidents& in = o.study.crimes.incidents;
+        std::map<std::string, std::array<double, 3>> sums; // name -> (n, sum x, sum y)
+        for (size_t i = 0; i < in.size() && i < in.location.size(); ++i) {
+            if (in.x[i] < view.min_x || in.x[i] > view.max_x || in.y[i] < view.min_y || in.y[i] > view.max_y) continue;
+            const std::string_view street = street_of(in.location[i]);
+            if (street.empty()) continue;
+            auto& s = sums[std::string(street)];
+            s[0] += 1, s[1] += in.x[i], s[2] += in.y[i];
+        }
+        for (const auto& [name, s] : sums) street_label[name] = {s[0], {s[1] / s[0], s[2] / s[0]}};
+    }
+    std::vector<std::pair<double, std::string>> by_weight;
+    for (const auto& [name, w] : street_label) by_weight.emplace_back(-w.first, name);
+    std::sort(by_weight.begin(), by_weight.end());
+    for (size_t i = 0; i < std::min<size_t>(by_weight.size(), 15); ++i) {
+        const auto& point = street_label[by_weight[i].second].second;
+        options.labels.push_back({point.first, point.second, by_weight[i].second, 9.5, "#444", false});
+    }
+    // The group's incidents in the months analysed, as dots.
+    for (const auto& d : dots) {
+        double x = 0, y = 0;
+        GEOSGeomGetX_r(ctx, d.get(), &x), GEOSGeomGetY_r(ctx, d.get(), &y);
+        if (x >= view.min_x && x <= view.max_x && y >= view.min_y && y <= view.max_y) shapes.push_back({d.get(), "#d7301f", "#d7301f", 0.5, "", 2.0});
+    }
+    shapes.push_back({t.geometry.get(), "none", "#0033cc", 3, fmt::format("candidate {}", k + 1)});
+    for (const auto& g : areas.geometry) options.locator.push_back({g.get(), "#eee", "#bbb", 0.3, ""});
+    options.locator.push_back({t.geometry.get(), "#0033cc", "#0033cc", 1, ""});
+    return svg_map(shapes, 680,
+                   {{"#dbe6ff", fmt::format("candidate {}: {}", k + 1, target_place(o, k)), "#0033cc", 3},
+                    {"#d7301f", fmt::format("{} incidents, {} to {} (police.uk map points)", group_name(o), e.window.from.str(), e.window.to.str())},
+                    {"none", assets.has_streets ? "streets (--streets)" : "street names placed at police.uk's map points", "#bbb", 1.2}},
+                   nullptr, "", &options);
 }
 
 /// The density surface rendered under the areas' outlines.
@@ -185,7 +291,7 @@ TemplateData plan_data(const BidOutputs& o) {
         const plan::Candidate& c = d.candidates[i];
         if (d.with_budget && d.plan_order[i] == 0) continue;
         rows.push_back({d.with_budget ? std::to_string(d.plan_order[i]) : "", d.table[c.intervention].label, candidate_place(d, i), std::to_string(c.crimes.size()),
-                        fmt::format("{:.1f}", plan::prevented_alone(c)), money(c.cost), candidate_reason(d, *o.model, i, months_analysed(e))});
+                        fmt::format("{:.1f}", plan::prevented_alone(c)), money(c.cost), candidate_reason(d, *o.model, o.study.crimes.types, i, months_analysed(e))});
         drawn.push_back(i);
     }
     if (!d.with_budget && rows.size() > 10) rows.resize(10);
@@ -258,6 +364,7 @@ TemplateData methods_data(const BidOutputs& o, TemplateData& page) {
             x.set("source", spec.effect_source);
             x.set("cost", money(spec.unit_cost));
             x.set("unit", spec.unit);
+            x.set("cost_source", spec.cost_source);
             x.set("last", j + 1 == with_effect.size());
             effects.push_back(x);
         }
@@ -268,15 +375,152 @@ TemplateData methods_data(const BidOutputs& o, TemplateData& page) {
     return TemplateData(false);
 }
 
+/// "Bristol 032B (123.3), then + Bristol 032A (80.1)": the order the cluster took its areas in.
+std::string growth_words(const BidOutputs& o, const bid::Target& t) {
+    const Areas& areas = o.study.areas;
+    std::vector<std::string> steps;
+    for (size_t i = 0; i < t.candidate.grown.size(); ++i) {
+        const size_t a = t.candidate.grown[i];
+        steps.push_back(fmt::format("{}{} ({})", i ? "+ " : "from ", areas.name[a].empty() ? areas.code[a] : areas.name[a],
+                                    grouped(annual_rate(o.evidence, t.candidate.grown_rate[i]), 1)));
+    }
+    return fmt::format("{}", fmt::join(steps, ", "));
+}
+
+/// The target's rate beside its district's, the whole input's and the national rate, by name.
+TemplateData comparison_table(const BidOutputs& o) {
+    const bid::BidEvidence& e = o.evidence;
+    const bid::Target& t = e.targets.front();
+    std::vector<std::vector<std::string>> rows;
+    rows.push_back({"top candidate: " + target_place(o, 0), grouped(t.candidate.count), grouped(t.candidate.population), grouped(annual_rate(e, t.candidate.rate), 1), "1.0"});
+    if (!o.compare_by.empty() && !o.options.compare_group[t.areas.front()].empty()) {
+        double count = 0, population = 0;
+        for (size_t a = 0; a < o.study.areas.size(); ++a)
+            if (o.options.compare_group[a] == o.options.compare_group[t.areas.front()] && o.study.areas.population[a] > 0)
+                count += static_cast<double>(e.group_stats().count[a]), population += o.study.areas.population[a];
+        rows.push_back({fmt::format("{} ({})", o.options.compare_group[t.areas.front()], o.compare_by), grouped(count), grouped(population),
+                        grouped(annual_rate(e, t.comparison_rate), 1), fmt::format("{:.1f}", t.candidate.rate / t.comparison_rate)});
+    }
+    double count = 0, population = 0;
+    for (size_t a = 0; a < o.study.areas.size(); ++a)
+        if (o.study.areas.population[a] > 0) count += static_cast<double>(e.group_stats().count[a]), population += o.study.areas.population[a];
+    rows.push_back({fmt::format("all {} areas of the input", grouped(static_cast<double>(o.study.areas.size()))), grouped(count), grouped(population),
+                    grouped(annual_rate(e, e.input_rate), 1), fmt::format("{:.1f}", t.candidate.rate / e.input_rate)});
+    if (o.national_rate)
+        rows.push_back({o.national_label + " (given with --national-rate)", "", "", grouped(*o.national_rate, 1),
+                        fmt::format("{:.1f}", annual_rate(e, t.candidate.rate) / *o.national_rate)});
+    return table_data({"area", fmt::format("{} incidents", group_name(o)), "residents", annual_words(e), "top candidate's rate is this many times it"}, rows,
+                      "The top candidate against the areas it is compared with");
+}
+
+/// The ten highest rates: whether each area was put forward, and why not.
+TemplateData footfall_data(const BidOutputs& o) {
+    const bid::BidEvidence& e = o.evidence;
+    const Areas& areas = o.study.areas;
+    const GroupColumns& gs = e.group_stats();
+    std::vector<size_t> order;
+    for (size_t a = 0; a < areas.size(); ++a)
+        if (gs.rank[a] > 0) order.push_back(a);
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return gs.rank[a] != gs.rank[b] ? gs.rank[a] < gs.rank[b] : a < b; });
+    if (order.size() > 10) order.resize(10);
+    std::vector<int> candidate_of(areas.size(), 0);
+    for (size_t k = 0; k < e.targets.size(); ++k)
+        for (size_t a : e.targets[k].areas) candidate_of[a] = static_cast<int>(k + 1);
+    std::vector<std::vector<std::string>> rows;
+    size_t flagged = 0;
+    for (size_t a : order) {
+        std::vector<std::string> flags;
+        if (e.footfall[a] && e.town_centre_share[a] > bid::footfall_share)
+            flags.push_back(fmt::format("{} of its crime is shoplifting or theft from the person, typical of a town centre", percent(e.town_centre_share[a])));
+        if (e.footfall[a] && e.place_share[a] > bid::place_share)
+            flags.push_back(fmt::format("{} of its crime was recorded at shops, car parks, nightclubs and other places people visit", percent(e.place_share[a])));
+        if (e.footfall[a] && e.all_rate[a] > bid::rate_multiple * e.typical_all_rate)
+            flags.push_back(fmt::format("{} crimes of all kinds per 1,000 residents, {:.0f} times the typical area's {}: far more than its residents account for",
+                                        grouped(annual_rate(e, e.all_rate[a]), 0), e.all_rate[a] / e.typical_all_rate, grouped(annual_rate(e, e.typical_all_rate), 0)));
+        if (e.few_residents[a]) flags.push_back(fmt::format("{} residents, under half the typical area's {}", grouped(areas.population[a]), grouped(e.typical_population)));
+        flagged += !flags.empty();
+        std::string status;
+        if (candidate_of[a]) status = fmt::format("in candidate {}", candidate_of[a]);
+        else if (o.options.residential_only && !flags.empty()) status = "left out with --residential-only";
+        else status = fmt::format("not in any of the {} candidates listed: the clusters it could form ranked lower, or shared an area with a higher one", e.targets.size());
+        rows.push_back({std::to_string(gs.rank[a]), fmt::format("{} ({})", areas.name[a], areas.code[a]), grouped(areas.population[a]),
+                        grouped(static_cast<double>(gs.count[a])), grouped(annual_rate(e, gs.rate[a]), 1),
+                        std::isfinite(e.town_centre_share[a]) ? percent(e.town_centre_share[a]) : "", flags.empty() ? "" : fmt::format("{}", fmt::join(flags, "; ")), status});
+    }
+    TemplateData d;
+    d.set("areas_table", table_data({"rank", "area", "residents", "incidents", "per 1,000 a year", "shoplifting and theft from the person", "caveat", "put forward?"}, rows,
+                              "The ten highest rates, and whether each was put forward"));
+    d.set("flagged", std::to_string(flagged));
+    d.set("residential_only", o.options.residential_only);
+    d.set("typical", grouped(e.typical_population));
+    return d;
+}
+
 } // namespace
 
 std::string change_rule(const bid::BidEvidence& e) {
     const bid::ChangeWindows& c = e.change;
     const int span = e.window.span;
-    return c.full ? fmt::format("the {} months {} to {} against the {} before ({} to {})", span, e.window.from.str(), e.window.to.str(), span,
-                                c.before_from.str(), c.before_to.str())
-                  : fmt::format("the later half ({} to {}) against the earlier half ({} to {}), as the data does not cover the {} months before {}",
-                                c.after_from.str(), c.after_to.str(), c.before_from.str(), c.before_to.str(), span, e.window.from.str());
+    if (c.full)
+        return fmt::format("the {} months {} to {} against the {} before ({} to {})", span, e.window.from.str(), e.window.to.str(), span,
+                           c.before_from.str(), c.before_to.str());
+    const int half = span / 2;
+    return fmt::format("the later {} months ({} to {}) against the earlier {} ({} to {}), as the data does not cover the {} months before {}{}", half,
+                       c.after_from.str(), c.after_to.str(), half, c.before_from.str(), c.before_to.str(), span, e.window.from.str(),
+                       span % 2 ? fmt::format("; the middle month, {}, is in neither", Month{e.window.from.index + half}.str()) : "");
+}
+
+std::string change_words(const bid::BidEvidence& e, double before, double after, double p) {
+    const bid::ChangeWindows& c = e.change;
+    std::string words = fmt::format("{} in {} to {} against {} in {} to {}", grouped(after), c.after_from.str(), c.after_to.str(), grouped(before),
+                                    c.before_from.str(), c.before_to.str());
+    if (before > 0) {
+        const double pct = 100 * (after - before) / before;
+        words += fmt::format(": {} {:.0f} %", pct >= 0 ? "up" : "down", std::abs(pct));
+    } else {
+        words += after > 0 ? ": none before" : ": none in either";
+    }
+    if (std::isfinite(p))
+        words += fmt::format(" (exact test of the two counts, p = {}: {} at the 5 % level)", p < 0.001 ? std::string("< 0.001") : fmt::format("{:.3f}", p),
+                             p < 0.05 ? "a significant change" : "not a significant change");
+    if (before < bid::small_count || after < bid::small_count) words += "; these counts are small, so the percentage change says little";
+    return words;
+}
+
+std::string target_place(const BidOutputs& o, size_t k) {
+    const Areas& areas = o.study.areas;
+    const bid::Target& t = o.evidence.targets[k];
+    std::vector<std::string> names, codes;
+    for (size_t a : t.areas) names.push_back(areas.name[a].empty() ? areas.code[a] : areas.name[a]), codes.push_back(areas.code[a]);
+    if (names == codes) return and_list(codes);
+    return fmt::format("{} ({})", and_list(names), fmt::join(codes, ", "));
+}
+
+std::string target_streets(const bid::Target& t, size_t n) {
+    std::vector<std::string> streets;
+    for (size_t i = 0; i < std::min(n, t.streets.size()); ++i) streets.push_back(t.streets[i].first);
+    return and_list(streets);
+}
+
+double annual_rate(const bid::BidEvidence& e, double rate) { return rate * 12.0 / e.window.span; }
+
+std::string annual_words(const bid::BidEvidence& e) {
+    return e.window.span == 12 ? "per 1,000 residents a year" : fmt::format("per 1,000 residents a year (annualised from the {} months analysed)", e.window.span);
+}
+
+std::string comparison_words(const BidOutputs& o, size_t k) {
+    const bid::BidEvidence& e = o.evidence;
+    const bid::Target& t = e.targets[k];
+    const double rate = t.candidate.rate;
+    std::vector<std::string> parts;
+    const bool district = !o.compare_by.empty() && !o.options.compare_group[t.areas.front()].empty();
+    if (district) parts.push_back(fmt::format("{} {} ({})", times(rate / t.comparison_rate), compare_name(o, t.areas.front()), grouped(annual_rate(e, t.comparison_rate), 1)));
+    parts.push_back(fmt::format("{} the rate across all {} areas of the input ({})", times(rate / e.input_rate), grouped(static_cast<double>(o.study.areas.size())),
+                                grouped(annual_rate(e, e.input_rate), 1)));
+    if (o.national_rate)
+        parts.push_back(fmt::format("{} the {} rate ({}, as given with --national-rate)", times(annual_rate(e, rate) / *o.national_rate), o.national_label,
+                                    grouped(*o.national_rate, 1)));
+    return and_list(parts);
 }
 
 std::string months_analysed(const bid::BidEvidence& e) {
@@ -284,13 +528,16 @@ std::string months_analysed(const bid::BidEvidence& e) {
 }
 
 std::string target_reason(const BidOutputs& o, size_t k) {
-    const bid::Target& t = o.evidence.targets[k];
+    const bid::BidEvidence& e = o.evidence;
+    const bid::Target& t = e.targets[k];
     const TargetCandidate& c = t.candidate;
-    return fmt::format("{} LSOA{} ({}), {} residents, {} {} crimes in {} months, {:.1f}x the {} rate{}", t.areas.size(), t.areas.size() == 1 ? "" : "s",
-                       codes_of(o.study.areas, t.areas, ", "), grouped(c.population), grouped(c.count), group_name(o), o.evidence.window.span,
-                       c.rate / t.comparison_rate, compare_name(o, t.areas.front()),
-                       t.best_bin > 0 ? fmt::format(", hot at {} (Gi*) in {} of {} LSOAs", confidence_text(t.best_bin), t.at_best_bin, t.areas.size())
-                                      : ", not a significant Gi* hot spot");
+    const std::string streets = target_streets(t);
+    return fmt::format("{}{}: {} residents in {} LSOA{}; {} {} crimes in {} months ({} {}), {}; {}", target_place(o, k),
+                       streets.empty() ? "" : ", around " + streets, grouped(c.population), t.areas.size(), t.areas.size() == 1 ? "" : "s", grouped(c.count),
+                       group_name(o), e.window.span, grouped(annual_rate(e, c.rate), 1), annual_words(e), comparison_words(o, k),
+                       t.best_bin <= 0           ? "not a significant Gi* hot spot"
+                       : t.areas.size() == 1 ? fmt::format("hot at {} (Gi*)", confidence_text(t.best_bin))
+                                             : fmt::format("hot at {} (Gi*) in {} of its {} LSOAs", confidence_text(t.best_bin), t.at_best_bin, t.areas.size()));
 }
 
 Table bid_areas_table(const BidOutputs& o) {
@@ -307,6 +554,15 @@ Table bid_areas_table(const BidOutputs& o) {
     t.columns.push_back(Column::real(group + "_before", "Incidents of the group in the earlier comparison window", e.before));
     t.columns.push_back(Column::real(group + "_after", "Incidents of the group in the later comparison window", e.after));
     t.columns.push_back(Column::real(group + "_change_pct", "100 (after - before) / before; empty when before is 0", e.change_pct));
+    t.columns.push_back(Column::real(group + "_change_p", "Two-sided p of the exact conditional test of after against before (as R's poisson.test)", e.change_p));
+    t.columns.push_back(Column::real("town_centre_share", "Shoplifting and theft from the person as a share of all crime, 0..1", e.town_centre_share));
+    t.columns.push_back(Column::real("place_share", "Share of all crime recorded at police.uk's non-residential map points (supermarkets, car parks, nightclubs...), 0..1",
+                                     e.place_share));
+    std::vector<int64_t> footfall(e.footfall.begin(), e.footfall.end()), few(e.few_residents.begin(), e.few_residents.end());
+    t.columns.push_back(Column::integer("footfall", "1 where crime looks like footfall: town-centre types over half, over 30 % at places people visit, or all crime per "
+                                                    "resident over 5 times the median area's",
+                                        footfall));
+    t.columns.push_back(Column::integer("few_residents", "1 where residents are under half the median area's", few));
     t.columns.push_back(Column::real("gi_z", fmt::format("Gi* z of the {} rate, queen contiguity", group), e.gi_z));
     t.columns.push_back(Column::real("gi_p", "Two-sided p of gi_z", e.gi_p));
     t.columns.push_back(Column::integer("gi_bin", "Esri Gi_Bin: +-3, 2, 1 = hot/cold at 99, 95, 90 %", e.gi_bin, e.gi_null));
@@ -352,8 +608,8 @@ Table target_areas_table(const BidOutputs& o) {
 }
 
 Table plan_table(const BidOutputs& o) {
-    Table t = recommendations_table(*o.plan, *o.model, o.plan_shown, "target_interventions", months_analysed(o.evidence));
-    t.description = fmt::format("Interventions for the top target-area candidate ({}): every candidate, best crimes prevented per pound first{}; costs indicative",
+    Table t = recommendations_table(*o.plan, *o.model, o.study.crimes.types, o.plan_shown, "target_interventions", months_analysed(o.evidence));
+    t.description = fmt::format("Interventions for the top target-area candidate ({}): every candidate, best crimes prevented per pound first{}; costs and their sources in the methods",
                                 fmt::join(o.top->areas.code, ", "), o.plan->with_budget ? ", with the budget plan" : "");
     return t;
 }
@@ -367,6 +623,53 @@ std::string monthly_csv(const BidOutputs& o) {
                              csv_number(1000 * s.target[k][m] / s.target_population), csv_number(s.comparison[k][m]),
                              csv_number(1000 * s.comparison[k][m] / s.comparison_population)});
     return csv;
+}
+
+Table target_streets_table(const BidOutputs& o) {
+    const bid::TargetStreets& st = *o.streets;
+    const bid::BidEvidence& e = o.evidence;
+    Table t;
+    t.name = "target_streets";
+    t.description = fmt::format("Street segments of the top target-area candidate (their middle in its LSOAs), busiest first: {} crime {} to {} on each "
+                                "(nearest segment within {:g} m), network density and Gi* over every segment",
+                                group_name(o), e.window.from.str(), e.window.to.str(), st.options.tolerance);
+    t.geometry_kind = GeometryKind::line;
+    std::vector<int64_t> rank;
+    for (size_t k = 0; k < st.top.size(); ++k) rank.push_back(static_cast<int64_t>(k + 1));
+    t.columns.push_back(Column::integer("rank", "1 = the most incidents (then the highest density)", rank));
+    append_segment_columns(t, st.segments, st.top);
+    return t;
+}
+
+/// The top candidate's busiest streets for the report (with --streets).
+TemplateData streets_data(const BidOutputs& o) {
+    const bid::TargetStreets& st = *o.streets;
+    TemplateData d;
+    d.set("tolerance", fmt::format("{:g}", st.options.tolerance));
+    d.set("method", segments_method_sentence(st.options));
+    if (!st.error.empty()) {
+        d.set("error", st.error);
+        return d;
+    }
+    const size_t with_crime = static_cast<size_t>(std::count_if(st.top.begin(), st.top.end(), [&](size_t s) { return st.segments.count[s] > 0; }));
+    if (st.top.empty() || with_crime == 0) {
+        d.set("none", true);
+        return d;
+    }
+    double in_top = 0, top_total = 0;
+    for (size_t s : st.top) top_total += st.segments.count[s];
+    const size_t shown = std::min<size_t>(10, with_crime);
+    for (size_t k = 0; k < shown; ++k) in_top += st.segments.count[st.top[k]];
+    d.set("summary", fmt::format("{} street segments have their middle in the top candidate. {} {} crimes count on them (each crime on its nearest "
+                                 "segment within {:g} m, so this can differ from the count by LSOA), {} on the {} busiest. The busiest: {}.",
+                                 st.top.size(), grouped(top_total), group_name(o), st.options.tolerance, grouped(in_top), shown,
+                                 segment_sentence(st.segments, st.top.front())));
+    std::vector<std::vector<std::string>> rows;
+    for (size_t k = 0; k < shown; ++k) rows.push_back(segment_report_row(st.segments, st.top[k]));
+    d.set("streets_table", table_data(segment_report_header(), rows,
+                                      fmt::format("The top candidate's busiest street segments ({} crime, {} to {}; all are in the target_streets layer)",
+                                                  group_name(o), o.evidence.window.from.str(), o.evidence.window.to.str())));
+    return d;
 }
 
 std::string bid_report_html(const BidOutputs& o) {
@@ -385,6 +688,14 @@ std::string bid_report_html(const BidOutputs& o) {
         page.set("incomplete", x);
     }
     page.set("top_reason", target_reason(o, 0));
+    page.set("top_place", target_place(o, 0));
+    if (const std::string streets = target_streets(e.targets.front(), bid::max_streets); !streets.empty()) page.set("top_streets", streets);
+    page.set("comparisons", comparison_table(o));
+    page.set("top_change", change_words(e, e.targets.front().before, e.targets.front().after, e.targets.front().change_p));
+    page.set("annual_words", annual_words(e));
+    page.set("footfall", footfall_data(o));
+    if (!std::any_of(areas.households.begin(), areas.households.end(), [](double h) { return h > 0; }))
+        page.set("no_households", true);
     page.set("total", grouped(static_cast<double>(gs.total)));
     page.set("group", group);
     page.set("area_count", std::to_string(areas.size()));
@@ -395,14 +706,29 @@ std::string bid_report_html(const BidOutputs& o) {
     page.set("density_map", density_map(o));
     page.set("charts", trend_charts(o));
     std::vector<std::vector<std::string>> rows;
-    const Table targets = target_areas_table(o);
     for (size_t k = 0; k < e.targets.size(); ++k) {
-        const TargetCandidate& c = e.targets[k].candidate;
-        rows.push_back({std::to_string(c.rank_by_rate), std::to_string(c.rank_by_count), targets.columns[2].texts[k], grouped(c.population), grouped(c.count),
-                        grouped(c.rate, 1), fmt::format("{:.2f}", c.rate / e.targets[k].comparison_rate), targets.columns.back().texts[k]});
+        const bid::Target& t = e.targets[k];
+        const TargetCandidate& c = t.candidate;
+        rows.push_back({std::to_string(c.rank_by_rate), target_place(o, k), target_streets(t), grouped(c.population), grouped(c.count),
+                        grouped(annual_rate(e, c.rate), 1), fmt::format("{:.2f}", c.rate / t.comparison_rate), growth_words(o, t),
+                        change_words(e, t.before, t.after, t.change_p)});
     }
-    page.set("targets", table_data({"rank (rate)", "rank (count)", "LSOAs", "residents", "incidents", "per 1,000", "ratio", "reason"}, rows));
+    {
+        const std::vector<geos::Geometry> dots = group_points(o);
+        TemplateData maps = TemplateData::type::list;
+        for (size_t k = 0; k < std::min<size_t>(e.targets.size(), 3); ++k) {
+            TemplateData m;
+            m.set("title", fmt::format("Candidate {}: {}", k + 1, target_place(o, k)));
+            m.set("map", candidate_map(o, k, dots));
+            maps.push_back(m);
+        }
+        page.set("candidate_maps", maps);
+    }
+    page.set("targets", table_data({"rank", "LSOAs", "most incidents recorded on or near", "residents", "incidents",
+                                    fmt::format("per 1,000 a year"), "ratio", "how the cluster grew (rate a year after each step)", "change"},
+                                   rows));
     if (o.plan) page.set("plan", plan_data(o));
+    if (o.streets) page.set("streets", streets_data(o));
     std::vector<size_t> order;
     for (size_t a = 0; a < areas.size(); ++a)
         if (gs.rank[a] > 0) order.push_back(a);
@@ -410,12 +736,15 @@ std::string bid_report_html(const BidOutputs& o) {
     rows.clear();
     for (size_t k = 0; k < std::min<size_t>(20, order.size()); ++k) {
         const size_t a = order[k];
+        std::string change = std::isfinite(e.change_pct[a]) ? fmt::format("{:+.0f} %", e.change_pct[a]) : "";
+        if (std::isfinite(e.change_p[a])) change += e.change_p[a] < 0.001 ? " (p < 0.001)" : fmt::format(" (p = {:.2f})", e.change_p[a]);
+        if (e.before[a] < bid::small_count || e.after[a] < bid::small_count) change += ", small counts";
         rows.push_back({std::to_string(gs.rank[a]), areas.code[a], areas.name[a], grouped(areas.population[a]), grouped(static_cast<double>(gs.count[a])),
-                        grouped(gs.rate[a], 1), fmt::format("{:.2f}", gs.ratio[a]), grouped(e.change_pct[a], 0) + (std::isfinite(e.change_pct[a]) ? " %" : ""),
+                        grouped(annual_rate(e, gs.rate[a]), 1), fmt::format("{:.2f}", gs.ratio[a]), change,
                         e.gi_null[a] ? "" : (e.gi_bin[a] > 0 ? "hot " : e.gi_bin[a] < 0 ? "cold " : "") + confidence_text(static_cast<int>(e.gi_bin[a])),
                         a < o.imd_decile.size() ? o.imd_decile[a] : ""});
     }
-    page.set("top20", table_data({"rank", "code", "name", "residents", "incidents", "per 1,000", "ratio", "change", "Gi*", "IMD decile"}, rows));
+    page.set("top20", table_data({"rank", "code", "name", "residents", "incidents", "per 1,000 a year", "ratio", "change (exact test)", "Gi*", "IMD decile"}, rows));
     page.set("model", methods_data(o, page));
     if (!o.plan && o.budget) page.set("budget_without_assets", TemplateData{"budget", money(*o.budget)});
     rows.clear();

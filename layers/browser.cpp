@@ -1,4 +1,5 @@
 #include "layers/browser.hpp"
+#include "layers/interrupt.hpp"
 #include "layers/output_files.hpp"
 
 #include <fcntl.h>
@@ -104,6 +105,25 @@ std::string print_to_pdf(const std::string& chromium, const std::string& html, c
     std::error_code ec;
     fs::remove_all(profile, ec);
     return failure;
+}
+
+void print_report_pdf(const std::string& chromium, const std::string& html, const std::string& pdf, bool overwrite, Progress& progress) {
+    const std::string temp = temporary_path(pdf) + ".pdf";
+    const InterruptCleanup cleanup(temp);
+    const std::string failure = print_to_pdf(chromium, html, temp);
+    if (failure.empty()) {
+        rename_into_place(temp, pdf, overwrite);
+        progress.info(fmt::format("printed {} with headless Chromium", pdf));
+    } else {
+        std::error_code ec;
+        fs::remove(temp, ec);
+        progress.warn(fmt::format("headless Chromium could not print the report to PDF ({}); the HTML report is complete", failure));
+    }
+}
+
+std::string pdf_beside(const std::string& html) {
+    const fs::path p(html);
+    return (p.parent_path() / (p.stem().string() + ".pdf")).string();
 }
 
 } // namespace safer::layers

@@ -4,6 +4,8 @@
 // stopped after a timeout.
 #include <string>
 
+#include "engine/progress.hpp"
+
 namespace safer::layers {
 
 /// The path of a Chromium on PATH (chromium, chromium-browser, google-chrome), or "" if none.
@@ -13,5 +15,10 @@ std::string file_url(const std::string& path);
 /// Prints the HTML file `html` to `pdf` (A4 as the page's CSS asks) with `chromium`. Returns ""
 /// when the PDF was written, else why not (the browser failed, timed out or wrote nothing).
 std::string print_to_pdf(const std::string& chromium, const std::string& html, const std::string& pdf, int timeout_seconds = 120);
+/// The PDF beside a report: printed to a temporary file and moved to `pdf` (replacing a previous
+/// one only with `overwrite`); a failure is a warning on `progress`, as the HTML report stands.
+void print_report_pdf(const std::string& chromium, const std::string& html, const std::string& pdf, bool overwrite, Progress& progress);
+/// The PDF's path beside a report: "report.html" -> "report.pdf".
+std::string pdf_beside(const std::string& html);
 
 } // namespace safer::layers

@@ -30,7 +30,7 @@ CodeTable read_code_table(const std::string& path, const std::vector<std::string
     std::optional<size_t> code;
     for (size_t i = 0; i < names.size() && !code; ++i) {
         const std::string& n = names[i];
-        if (n == "code" || n == "lsoa21cd" || n == "lsoa11cd" || n == "lsoa_code" || n.starts_with("lsoa code") || n == "area_code")
+        if (n == "code" || n == "lsoa21cd" || n == "lsoa11cd" || n == "lsoa_code" || n.starts_with("lsoa code") || n == "area_code" || n == "geography code")
             code = i;
     }
     if (!code) throw InputError(fmt::format("{}: no area code column (\"LSOA code (2011)\", LSOA11CD, LSOA21CD, code, ...); the columns are: {}", path, fmt::join(names, ", ")));

@@ -28,10 +28,23 @@ std::string candidate_place(const DesignOutPlan& d, size_t i) {
         return fmt::format("alley segment {}{} ({:.0f} m)", ci.segment + 1, seg.name.empty() ? "" : ", " + seg.name, seg.length);
     }
     const Grid& g = d.grid;
-    return fmt::format("cell {} ({:g} m, centre {:.0f}, {:.0f})", ci.cell, g.cell, g.col_x(ci.cell % g.nx), g.row_y(ci.cell / g.nx));
+    return fmt::format("{}{:g} m cell {} (centre {:.0f}, {:.0f})", ci.street.empty() ? "" : "around " + ci.street + ": ", g.cell, ci.cell,
+                       g.col_x(ci.cell % g.nx), g.row_y(ci.cell / g.nx));
 }
 
-std::string candidate_reason(const DesignOutPlan& d, const DesignOutModel& m, size_t i, const std::string& period) {
+/// "12 violence and sexual offences, 5 anti-social behaviour and 2 robbery": a candidate's own crimes.
+std::string crimes_by_type(const design::CandidateInfo& ci, const CrimeTypes& types) {
+    std::string s;
+    for (size_t k = 0; k < ci.types.size(); ++k) {
+        if (k) s += k + 1 == ci.types.size() ? " and " : ", ";
+        std::string name(types.name(ci.types[k].first));
+        for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        s += fmt::format("{} {}", ci.types[k].second, name);
+    }
+    return s;
+}
+
+std::string candidate_reason(const DesignOutPlan& d, const DesignOutModel& m, const CrimeTypes& types, size_t i, const std::string& period) {
     const plan::Candidate& c = d.candidates[i];
     const design::CandidateInfo& ci = d.info[i];
     const size_t k = c.intervention;
@@ -46,21 +59,23 @@ std::string candidate_reason(const DesignOutPlan& d, const DesignOutModel& m, si
                            short_source(spec.effect_source));
     }
     if (k == d.HARDEN)
-        return fmt::format("{} in this {:g} m cell over {}. Hardening the {} (about {}) would prevent about {:.1f}: {:.0f} % fewer ({}).",
-                           plural(c.crimes.size(), "burglary", "burglaries"), d.grid.cell, period, units(ci.units), money(c.cost), plan::prevented_alone(c),
+        return fmt::format("{} in this {:g} m cell{} over {}. Hardening the {} (about {}) would prevent about {:.1f}: {:.0f} % fewer ({}).",
+                           plural(c.crimes.size(), "burglary", "burglaries"), d.grid.cell,
+                           ci.street.empty() ? "" : fmt::format(", most on or near {}", ci.street), period, units(ci.units), money(c.cost), plan::prevented_alone(c),
                            100 * spec.effect, short_source(spec.effect_source));
-    return fmt::format("{} ({}) in this {:g} m cell over {}; {} of the cell is {} now. {} of the rest (about {} {}, {}) would prevent about {:.1f} of "
+    return fmt::format("{} ({}) in this {:g} m cell{} over {}; {} of the cell is {} now. {} of the rest (about {} {}, {}) would prevent about {:.1f} of "
                        "them: {:.0f} % fewer where it was done ({}).",
-                       plural(c.crimes.size(), "crime", "crimes"), type_list(d, k), d.grid.cell, period, percent(ci.coverage),
+                       plural(c.crimes.size(), "crime", "crimes"), crimes_by_type(ci, types), d.grid.cell,
+                       ci.street.empty() ? "" : fmt::format(", most on or near {}", ci.street), period, percent(ci.coverage),
                        k == d.LIGHT ? "lit" : "in view of CCTV", k == d.LIGHT ? "Improving the lighting" : "CCTV over", static_cast<long long>(ci.units),
                        spec.unit + (ci.units == 1 ? "" : "s"), money(c.cost), plan::prevented_alone(c), 100 * spec.effect, short_source(spec.effect_source));
 }
 
-Table recommendations_table(const DesignOutPlan& d, const DesignOutModel& m, const std::vector<size_t>& shown, const std::string& name,
+Table recommendations_table(const DesignOutPlan& d, const DesignOutModel& m, const CrimeTypes& types, const std::vector<size_t>& shown, const std::string& name,
                             const std::string& period) {
     Table rec;
     rec.name = name;
-    rec.description = fmt::format("Candidate interventions ranked by crimes prevented per pound{}; costs indicative", d.with_budget ? ", with the budget plan" : "");
+    rec.description = fmt::format("Candidate interventions ranked by crimes prevented per pound{}; costs from the intervention table, with their sources", d.with_budget ? ", with the budget plan" : "");
     rec.geometry_kind = GeometryKind::point;
     std::vector<int64_t> rank, in_plan, order_in_plan, addressed, cell_id, segment_id;
     std::vector<uint8_t> no_cell, no_segment;
@@ -88,7 +103,7 @@ Table recommendations_table(const DesignOutPlan& d, const DesignOutModel& m, con
         order_in_plan.push_back(d.plan_order[i]);
         cell_id.push_back(ci.cell), no_cell.push_back(ci.cell < 0);
         segment_id.push_back(ci.segment + 1), no_segment.push_back(ci.segment < 0);
-        reason.push_back(candidate_reason(d, m, i, period));
+        reason.push_back(candidate_reason(d, m, types, i, period));
         source.push_back(spec.effect_source);
     }
     rec.columns.push_back(Column::integer("rank", "Rank by estimated crimes prevented per pound (1 = best)", rank));
@@ -103,7 +118,7 @@ Table recommendations_table(const DesignOutPlan& d, const DesignOutModel& m, con
     rec.columns.push_back(Column::real("prevented", "Estimated crimes prevented in a period as long: effect x crimes x (1 - coverage_now)", prevented));
     rec.columns.push_back(Column::real("units", "Units needed: new lights (unlit area / one light's disc), cameras (uncovered area / one view), gates (open ends)", units));
     rec.columns.push_back(Column::text("unit", "What a unit is", unit));
-    rec.columns.push_back(Column::real("cost_gbp", "Cost, GBP: units x unit cost (indicative; see --costs)", cost));
+    rec.columns.push_back(Column::real("cost_gbp", "Cost, GBP: units x unit cost (the table's, or --costs)", cost));
     rec.columns.push_back(Column::real("prevented_per_10k", "Crimes prevented per GBP 10,000", per_10k));
     rec.columns.push_back(Column::integer("in_plan", "1 if in the --budget plan", in_plan));
     rec.columns.push_back(Column::integer("plan_order", "Order within the plan (by prevented per pound; 0 if not in it)", order_in_plan));

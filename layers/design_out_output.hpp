@@ -18,10 +18,10 @@ std::string type_list(const design::DesignOutPlan& d, size_t k);
 /// Where candidate i is: "cell 1234 (100 m, centre 358950, 172950)", "alley segment 12, Back Lane (85 m)".
 std::string candidate_place(const design::DesignOutPlan& d, size_t i);
 /// Why candidate i is proposed, in plain English, over `period` ("12 months (2023-01 to 2023-12)").
-std::string candidate_reason(const design::DesignOutPlan& d, const design::DesignOutModel& m, size_t i, const std::string& period);
+std::string candidate_reason(const design::DesignOutPlan& d, const design::DesignOutModel& m, const CrimeTypes& types, size_t i, const std::string& period);
 
 /// The candidates `shown` (recommended()) as a point layer. It points into `d`.
-Table recommendations_table(const design::DesignOutPlan& d, const design::DesignOutModel& m, const std::vector<size_t>& shown, const std::string& name,
+Table recommendations_table(const design::DesignOutPlan& d, const design::DesignOutModel& m, const CrimeTypes& types, const std::vector<size_t>& shown, const std::string& name,
                             const std::string& period);
 /// A coverage union (lighting_coverage, cctv_coverage), one feature per tile.
 Table coverage_table(const guard::Coverage& coverage, const char* name, const std::string& description);

@@ -429,6 +429,8 @@ void GeoPackageWriter::append_table(const Table& t) {
     w.add_rows(layer, t);
 }
 
+void GeoPackageWriter::prefer_style_field(const std::string& layer, const std::string& field) { m_impl->extras.style_fields[layer] = field; }
+
 void GeoPackageWriter::set_metadata(const std::string& key, const std::string& value) {
     m_impl->ds->SetMetadataItem(key.c_str(), value.c_str()); // GDAL's own gpkg_metadata row, read by gdalinfo and ogrinfo
     m_impl->extras.run.emplace_back(key, value);             // and the ISO 19139 lineage record, at commit()

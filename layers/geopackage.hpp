@@ -59,6 +59,9 @@ public:
     /// can so write a layer in batches and let each go once written (safer site). Rows go through
     /// OGR, each call in its own transaction, attribute tables included.
     void append_table(const Table& table);
+    /// The field the default QGIS style of `layer` shows (the chooser in qgis_styles decides the
+    /// style's kind from the field and puts its own choices after it).
+    void prefer_style_field(const std::string& layer, const std::string& field);
     /// Recorded in the GeoPackage metadata (gpkg_metadata): GDAL's metadata items and an ISO 19139
     /// lineage record built from SAFER_VERSION, SAFER_COMMAND, SAFER_PARAMETERS, SAFER_INPUT_SHA256.
     void set_metadata(const std::string& key, const std::string& value);

@@ -129,13 +129,15 @@ Table concentration_table(const HotspotResult& r, const std::string& selection) 
     return t;
 }
 
-Table lorenz_table(const HotspotResult& r) {
+Table lorenz_table(const HotspotResult& r) { return lorenz_table(r.concentration, "units"); }
+
+Table lorenz_table(const Concentration& c, const std::string& units) {
     Table t;
     t.name = "lorenz";
-    t.description = "Lorenz curve of incidents over units, highest counts first";
+    t.description = fmt::format("Lorenz curve of incidents over {}, highest counts first", units);
     std::vector<int64_t> lu;
     std::vector<double> lus, lis, lc;
-    for (const LorenzPoint& p : r.concentration.lorenz) lu.push_back(p.units), lus.push_back(p.unit_share), lis.push_back(p.incident_share), lc.push_back(p.count);
+    for (const LorenzPoint& p : c.lorenz) lu.push_back(p.units), lus.push_back(p.unit_share), lis.push_back(p.incident_share), lc.push_back(p.count);
     t.columns.push_back(Column::integer("units", "Cumulative number of units", lu));
     t.columns.push_back(Column::real("unit_share", "Cumulative share of units", lus));
     t.columns.push_back(Column::real("incident_share", "Cumulative share of incidents", lis));

@@ -19,6 +19,8 @@ Table hotspot_units_table(const hotspots::HotspotResult& r, const Areas& areas, 
 Table concentration_table(const hotspots::HotspotResult& r, const std::string& selection);
 /// The Lorenz curve of incidents over units.
 Table lorenz_table(const hotspots::HotspotResult& r);
+/// The Lorenz curve of any concentration result, `units` naming them in the description.
+Table lorenz_table(const hotspots::Concentration& c, const std::string& units);
 /// What a reader should be told about the result: units without neighbours, periods where every
 /// unit is the same, incidents in edge cells.
 std::vector<std::string> hotspot_warnings(const hotspots::HotspotResult& r, const Areas& areas, const hotspots::HotspotOptions& o);

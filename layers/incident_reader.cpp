@@ -22,6 +22,7 @@
 #include "engine/numbers.hpp"
 #include "engine/text.hpp"
 #include "layers/checksum.hpp"
+#include "engine/grid.hpp"
 #include "layers/crs.hpp"
 #include "layers/csv.hpp"
 #include "layers/gdal_session.hpp"
@@ -401,6 +402,25 @@ std::vector<std::pair<std::string, uint64_t>> IngestResult::unknown_types() cons
 
 namespace {
 
+/// The working CRS's area of use as a box in the working CRS: the lon/lat box's edges, 64 points
+/// each, transformed; their extremes. (A box in lon/lat is not a box in a projected CRS: its
+/// bounding box holds it, with a margin at the corners.)
+Extent projected_area_of_use(const AreaOfUse& area, const std::string& working_crs) {
+    std::vector<double> x, y;
+    constexpr int steps = 64;
+    for (int i = 0; i <= steps; ++i) {
+        const double t = static_cast<double>(i) / steps;
+        const double lon = area.west + t * (area.east - area.west), lat = area.south + t * (area.north - area.south);
+        x.insert(x.end(), {lon, lon, area.west, area.east});
+        y.insert(y.end(), {area.south, area.north, lat, lat});
+    }
+    CrsTransform("EPSG:4326", working_crs).transform(x, y);
+    Extent e;
+    for (size_t k = 0; k < x.size(); ++k)
+        if (std::isfinite(x[k]) && std::isfinite(y[k])) e.add(x[k], y[k]);
+    return e;
+}
+
 // A file read twice counts its anti-social behaviour rows twice: they carry no Crime ID, so the
 // duplicate check cannot tell the second reading from real repeats.
 void refuse_repeated_files(const std::vector<SourceFile>& files) {
@@ -509,6 +529,18 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
             std::vector<double> xs(n), ys(n);
             for (size_t k = 0; k < n; ++k) xs[k] = in.x[row(k)], ys[k] = in.y[row(k)];
             loc = unique_locations(xs, ys);
+        }
+        if (crs == options.working_crs) {
+            // Already in the working CRS: nothing to transform. The area of use is checked against
+            // its box in the working CRS, the lon/lat box's edges transformed once (a box a little
+            // larger than the area, never smaller), instead of taking every point to lon/lat.
+            const Extent box = projected_area_of_use(area, options.working_crs);
+            if (result.transform_operation.empty()) result.transform_operation = fmt::format("none: the coordinates are already in {}", crs);
+            for (size_t k = 0; k < n; ++k) {
+                const uint32_t l = loc.location_of[k];
+                if (!(loc.x[l] >= box.min_x && loc.x[l] <= box.max_x && loc.y[l] >= box.min_y && loc.y[l] <= box.max_y)) keep[row(k)] = 0;
+            }
+            continue;
         }
         progress.begin(fmt::format("reprojecting {} distinct locations from {} to {}", loc.x.size(), crs, options.working_crs), 1);
         std::vector<double> lon = loc.x, lat = loc.y;

@@ -315,8 +315,9 @@ std::optional<Style> quantile_style(const LayerInfo& layer, const LayerValues& v
         lower = breaks[i];
     }
     return style(fmt::format("{} quantiles", field),
-                 fmt::format("{} in {} quantile classes ({} values{}); areas with no value are not drawn", what, ranges.size(), v.size(),
-                             ranges.size() < static_cast<size_t>(classes) ? ", tied breaks merged" : ""),
+                 fmt::format("{} in {} quantile classes ({} values{}); {} with no value are not drawn", what, ranges.size(), v.size(),
+                             ranges.size() < static_cast<size_t>(classes) ? ", tied breaks merged" : "",
+                             layer.shape == Shape::line ? "lines" : layer.shape == Shape::point ? "points" : "areas"),
                  graduated(layer.shape, field, ranges, yl_or_rd, "Quantile"));
 }
 
@@ -555,7 +556,8 @@ std::vector<Style> vector_styles(const LayerInfo& layer, const LayerValues& valu
     } else if (has("gi_bin")) {
         styles.push_back(gi_style(layer));
         hotspot_alternatives();
-        if (!rate.empty()) add(quantile_style(layer, values, rate, describe_rate(rate)));
+        if (!rate.empty() && !(preferred && preferred->name == rate)) add(quantile_style(layer, values, rate, describe_rate(rate)));
+        if (has("rate_per_100m")) add(quantile_style(layer, values, "rate_per_100m", "rate_per_100m (incidents per 100 m of street)"));
         if (has("gi_z")) add(quantile_style(layer, values, "gi_z", "Gi* z-score", 7));
     } else if (has("top_pct")) {
         styles.push_back(kde_classes_style(layer));

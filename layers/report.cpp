@@ -119,7 +119,7 @@ double nice_value(double metres) {
 } // namespace
 
 std::string svg_map(const std::vector<MapShape>& shapes, double width, const std::vector<LegendItem>& legend, const MapImage* image,
-                    const std::string& caption) {
+                    const std::string& caption, const MapOptions* options) {
     Extent e;
     for (const MapShape& s : shapes) {
         if (!s.geometry || GEOSisEmpty_r(geos::context(), s.geometry)) continue;
@@ -127,9 +127,11 @@ std::string svg_map(const std::vector<MapShape>& shapes, double width, const std
         e.add(Extent{v.min_x, v.min_y, v.max_x, v.max_y});
     }
     if (image) e.add(image->extent);
+    const bool zoomed = options && options->view && !options->view->empty();
+    if (zoomed) e = *options->view;
     if (e.empty()) return "<p>(nothing to map)</p>";
     const double span = std::max(e.width(), e.height());
-    e = e.grown(span * 0.02);
+    if (!zoomed) e = e.grown(span * 0.02);
     const double scale = width / e.width();
     const double height = e.height() * scale;
     const double legend_height = legend.empty() ? 0 : 22.0 * static_cast<double>(legend.size()) + 10;
@@ -156,22 +158,66 @@ std::string svg_map(const std::vector<MapShape>& shapes, double width, const std
             svg += "</circle>";
             continue;
         }
-        // Simplified to half a pixel: the same picture in a fraction of the bytes.
-        geos::Geometry simple(GEOSTopologyPreserveSimplify_r(ctx, s.geometry, pixel * 0.5));
+        // Clipped to the view when zoomed, then simplified to half a pixel: the same picture in a
+        // fraction of the bytes.
+        geos::Geometry clipped;
+        const GEOSGeometry* g = s.geometry;
+        if (zoomed) {
+            const geos::Envelope v = geos::envelope(g);
+            if (v.max_x < e.min_x || v.min_x > e.max_x || v.max_y < e.min_y || v.min_y > e.max_y) continue;
+            clipped.reset(GEOSClipByRect_r(ctx, g, e.min_x - pixel, e.min_y - pixel, e.max_x + pixel, e.max_y + pixel));
+            if (!clipped || GEOSisEmpty_r(ctx, clipped.get())) continue;
+            g = clipped.get();
+        }
+        geos::Geometry simple(GEOSTopologyPreserveSimplify_r(ctx, g, pixel * 0.5));
         std::string d;
-        append_path(d, simple ? simple.get() : s.geometry, e, scale);
+        append_path(d, simple ? simple.get() : g, e, scale);
         if (d.empty()) continue;
         svg += fmt::format("<path d=\"{}\" fill=\"{}\" fill-rule=\"evenodd\" stroke=\"{}\" stroke-width=\"{:g}\">", d, s.fill, s.stroke,
                            s.stroke_width);
         if (!s.title.empty()) svg += "<title>" + html_escape(s.title) + "</title>";
         svg += "</path>";
     }
-    // Scale bar: about a fifth of the width.
+    if (options) {
+        for (const MapLabel& l : options->labels) {
+            if (l.x < e.min_x || l.x > e.max_x || l.y < e.min_y || l.y > e.max_y) continue;
+            svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-family=\"sans-serif\" font-size=\"{:g}\"{} fill=\"{}\" text-anchor=\"middle\" "
+                               "stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\" stroke-linejoin=\"round\">{}</text>",
+                               (l.x - e.min_x) * scale, (e.max_y - l.y) * scale, l.size, l.italic ? " font-style=\"italic\"" : "", html_escape(l.colour),
+                               html_escape(l.text));
+        }
+        if (!options->locator.empty()) {
+            // The whole study area, small, in the top right corner, the view outlined in red.
+            Extent all;
+            for (const MapShape& s : options->locator)
+                if (s.geometry && !GEOSisEmpty_r(ctx, s.geometry)) {
+                    const geos::Envelope v = geos::envelope(s.geometry);
+                    all.add(Extent{v.min_x, v.min_y, v.max_x, v.max_y});
+                }
+            all.add(e);
+            const double box = std::min(170.0, width * 0.3), ls = box / std::max(all.width(), all.height());
+            const double lw = all.width() * ls, lh = all.height() * ls, ox = width - lw - 8, oy = 8;
+            svg += fmt::format("<g><rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"#fff\" stroke=\"#888\"/>", ox - 3, oy - 3, lw + 6, lh + 6);
+            for (const MapShape& s : options->locator) {
+                geos::Geometry simple(GEOSTopologyPreserveSimplify_r(ctx, s.geometry, 0.5 / ls));
+                std::string d;
+                append_path(d, simple ? simple.get() : s.geometry, all, ls);
+                if (d.empty()) continue;
+                svg += fmt::format("<path transform=\"translate({:.1f},{:.1f})\" d=\"{}\" fill=\"{}\" stroke=\"{}\" stroke-width=\"{:g}\"/>", ox, oy, d, s.fill,
+                                   s.stroke, s.stroke_width);
+            }
+            svg += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"none\" stroke=\"#d00\" stroke-width=\"1.5\"/></g>",
+                               ox + (e.min_x - all.min_x) * ls, oy + (all.max_y - e.max_y) * ls, std::max(2.0, e.width() * ls), std::max(2.0, e.height() * ls));
+        }
+    }
+    // Scale bar (about a fifth of the width) and a north arrow.
     const double bar_m = nice_value(e.width() / 5);
     const double bar_px = bar_m * scale;
     svg += fmt::format("<g font-family=\"sans-serif\" font-size=\"11\"><rect x=\"10\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"4\" fill=\"#333\"/>"
-                       "<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text><text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\">N &#8593;</text></g>",
-                       height + 10, bar_px, bar_px + 16, height + 16, nice_distance(bar_m), width - 8, height + 16);
+                       "<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>"
+                       "<path d=\"M {:.1f} {:.1f} l 5 12 l -5 -3 l -5 3 z\" fill=\"#333\"/><text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\" "
+                       "font-weight=\"bold\">N</text></g>",
+                       height + 10, bar_px, bar_px + 16, height + 16, nice_distance(bar_m), width - 20, height + 3, width - 20, height + 28);
     for (size_t i = 0; i < legend.size(); ++i) {
         const double y = height + 30 + 22.0 * static_cast<double>(i);
         const LegendItem& item = legend[i];

@@ -4,6 +4,7 @@
 #include <geos_c.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,10 +41,27 @@ struct LegendItem {
     double outline_width = 0.5;
 };
 
+/// Text placed on a map at a point (working CRS), with a white halo so it reads over anything.
+struct MapLabel {
+    double x = 0, y = 0;
+    std::string text;
+    double size = 11;             // pixels
+    std::string colour = "#222";
+    bool italic = false;
+};
+
+/// What a map shows beyond its shapes: a view (a zoom), labels, and a locator.
+struct MapOptions {
+    std::optional<Extent> view;    // the extent shown (default: every shape's); shapes are clipped to it
+    std::vector<MapLabel> labels;  // drawn last, inside the view only
+    std::vector<MapShape> locator; // a small map of the whole study area in the top right corner, the view outlined in red
+};
+
 /// An SVG map of `shapes` (simplified to the pixel size), scaled to `width` pixels, over the
-/// extent of all shapes (and of the image, if any), north up, with a scale bar and a legend.
+/// extent of all shapes (and of the image, if any; or options->view), north up, with a scale bar,
+/// a north arrow and a legend.
 std::string svg_map(const std::vector<MapShape>& shapes, double width, const std::vector<LegendItem>& legend = {},
-                    const MapImage* image = nullptr, const std::string& caption = {});
+                    const MapImage* image = nullptr, const std::string& caption = {}, const MapOptions* options = nullptr);
 
 struct ChartSeries {
     std::string name;

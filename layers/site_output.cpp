@@ -10,6 +10,7 @@
 #include "engine/text.hpp"
 #include "layers/geopackage.hpp"
 #include "layers/report.hpp"
+#include "layers/segments_output.hpp"
 #include "layers/templates.hpp"
 #include "layers/wording.hpp"
 
@@ -166,6 +167,37 @@ TemplateData guardianship_data(const SiteOutputs& o, const SiteResult& r, std::v
     return g;
 }
 
+/// The street segments within street_distance of the red line (with --streets): the busiest in a
+/// sentence and up to ten in a table.
+TemplateData streets_data(const SiteOutputs& o, const SiteResult& r) {
+    const SiteStudy& v = o.review;
+    TemplateData d;
+    d.set("distance", fmt::format("{:g}", street_distance));
+    if (!v.streets_error.empty()) {
+        d.set("error", v.streets_error);
+        return d;
+    }
+    const segments::SegmentResult& sr = v.street_segments;
+    if (r.streets.empty()) {
+        d.set("none", true);
+        return d;
+    }
+    d.set("count", std::to_string(r.streets.size()));
+    d.set("busiest", segment_sentence(sr, r.streets.front().first));
+    std::vector<std::string> header = segment_report_header();
+    header.push_back("from the red line");
+    std::vector<std::vector<std::string>> rows;
+    for (size_t k = 0; k < std::min<size_t>(10, r.streets.size()); ++k) {
+        std::vector<std::string> row = segment_report_row(sr, r.streets[k].first);
+        row.push_back(r.streets[k].second == 0 ? "touches or crosses it" : fmt::format("{:.0f} m", r.streets[k].second));
+        rows.push_back(std::move(row));
+    }
+    d.set("streets_table", table_data(header, rows,
+                              fmt::format("Street segments within {:g} m of the red line, busiest first{}", street_distance,
+                                          r.streets.size() > 10 ? fmt::format(" (10 of {}; all are in the site_segments layer)", r.streets.size()) : "")));
+    return d;
+}
+
 TemplateData site_data(const SiteOutputs& o, const SiteResult& r, const std::vector<std::string>& label, std::vector<geos::Geometry>& owned) {
     const SiteStudy& v = o.review;
     const std::vector<double>& radii = v.radii;
@@ -229,6 +261,7 @@ TemplateData site_data(const SiteOutputs& o, const SiteResult& r, const std::vec
                                                                         : "LSOAs the site lies in"));
     }
     if (v.lighting || v.cctv || v.paths) s.set("guardianship", guardianship_data(o, r, owned));
+    if (v.streets) s.set("streets", streets_data(o, r));
     TemplateData findings = TemplateData::type::list;
     for (const Finding& f : r.findings) {
         TemplateData x;
@@ -489,6 +522,23 @@ std::vector<Table> site_tables(const SiteOutputs& o, std::span<const SiteResult>
     inc_t.columns.push_back(Column::text("crime_group", "Crime group", i_group));
     std::vector<Table> tables{std::move(site_t), std::move(ring_t), std::move(inc_t)};
     if (v.paths) tables.push_back(std::move(path_t));
+    if (v.streets && v.streets_error.empty()) {
+        Table t;
+        t.name = "site_segments";
+        t.description = fmt::format("Street segments within {:g} m of each site's red line, with all crime on them {} to {} (nearest segment within {:g} m), "
+                                    "their network density and Gi*",
+                                    street_distance, from, to, v.street_options.tolerance);
+        t.geometry_kind = GeometryKind::line;
+        std::vector<std::string> id;
+        std::vector<double> distance;
+        std::vector<size_t> chosen;
+        for (const SiteResult& r : sites)
+            for (const auto& [seg, d] : r.streets) id.push_back(r.id), distance.push_back(d), chosen.push_back(seg);
+        t.columns.push_back(Column::text("site_id", "Site", id));
+        t.columns.push_back(Column::real("distance_m", "Distance from the red line, m (0 when it touches or crosses it)", distance));
+        append_segment_columns(t, v.street_segments, chosen);
+        tables.push_back(std::move(t));
+    }
     return tables;
 }
 
@@ -578,7 +628,12 @@ std::string SiteReportBuilder::html() const {
     if (!v.gates) not_given.push_back("--gates (alley gates)");
     if (!not_given.empty()) page.set("not_given", fmt::format("{}", fmt::join(not_given, ", ")));
     if (m_detailed < m_sites) {
-        const std::string layers = v.paths ? "site, site_rings, site_incidents and site_paths" : "site, site_rings and site_incidents";
+        std::vector<std::string> names{"site", "site_rings", "site_incidents"};
+        if (v.paths) names.push_back("site_paths");
+        if (v.streets && v.streets_error.empty()) names.push_back("site_segments");
+        const std::string last = names.back();
+        names.pop_back();
+        const std::string layers = fmt::format("{} and {}", fmt::join(names, ", "), last);
         page.set("partial", m_detailed == 0 ? fmt::format("{} sites were reviewed. This report details none of them (--report-sites 0); the summary table gives each "
                                                           "site one row, and the GeoPackage layers {} hold all {} sites.",
                                                           grouped(static_cast<double>(m_sites)), layers, grouped(static_cast<double>(m_sites)))
@@ -608,6 +663,7 @@ std::string SiteReportBuilder::html() const {
     page.set("lighting_source", effect_of(m_o, "lighting").effect_source);
     page.set("cctv_source", effect_of(m_o, "cctv").effect_source);
     page.set("gating_source", effect_of(m_o, "gating").effect_source);
+    if (v.streets) page.set("streets_method", segments_method_sentence(v.street_options));
     page.set("sites_source", m_o.site_report.source);
     page.set("sites_id_field", m_o.site_report.id_field);
     page.set("sites_repaired", m_o.site_report.repaired.empty() ? "all valid" : fmt::format("repaired: {}", fmt::join(m_o.site_report.repaired, ", ")));

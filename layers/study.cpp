@@ -32,14 +32,14 @@ std::string some(const std::vector<std::string>& items, size_t most = 10) {
                        items.size() > most ? ", ..." : "");
 }
 
-/// Keeps the incidents flagged and rejects the rest for `reason`, so rows read = used + rejected
-/// still holds; `area_of`, if not empty, is compacted alongside.
-void keep_only(IngestResult& result, const std::vector<uint8_t>& keep, std::vector<int32_t>& area_of, RejectReason reason,
-               const std::function<std::string(size_t)>& detail) {
+/// Keeps the incidents flagged and rejects the rest for their reason, so rows read = used +
+/// rejected still holds; `area_of`, if not empty, is compacted alongside.
+void keep_only(IngestResult& result, const std::vector<uint8_t>& keep, std::vector<int32_t>& area_of,
+               const std::function<RejectReason(size_t)>& reason, const std::function<std::string(size_t)>& detail) {
     const Incidents& in = result.incidents;
     std::vector<int32_t> kept_area;
     for (size_t i = 0; i < keep.size(); ++i) {
-        if (!keep[i]) result.rejects.add(in.source[i], in.line[i], reason, detail(i));
+        if (!keep[i]) result.rejects.add(in.source[i], in.line[i], reason(i), detail(i));
         else if (!area_of.empty()) kept_area.push_back(area_of[i]);
     }
     result.incidents.keep(keep);
@@ -60,6 +60,11 @@ void refuse_overlapping_areas(const AreaIndex& index, const Areas& areas, const 
                                  "in only one; give one set of areas that do not overlap (an outline of the whole district, or 2011 and 2021 "
                                  "boundaries together, would do this)",
                                  path, total, total == 1 ? "" : "s", fmt::join(named, "; "), total > pairs.size() ? fmt::format("; and {} more", total - pairs.size()) : ""));
+}
+
+void keep_only(IngestResult& result, const std::vector<uint8_t>& keep, std::vector<int32_t>& area_of, RejectReason reason,
+               const std::function<std::string(size_t)>& detail) {
+    keep_only(result, keep, area_of, [&](size_t) { return reason; }, detail);
 }
 
 void print_ingest_summary(const IngestResult& result, Progress& progress) {
@@ -84,7 +89,10 @@ void print_ingest_summary(const IngestResult& result, Progress& progress) {
         for (size_t k = named_types; k < unknown.size(); ++k) rows += unknown[k].second;
         progress.warn(fmt::format("and {} more crime types that are not police.uk types ({} rows), each kept as its own type", unknown.size() - named_types, rows));
     }
-    if (!result.transform_operation.empty()) progress.info(fmt::format("coordinates transformed by PROJ: {}", result.transform_operation));
+    if (result.transform_operation.starts_with("none: "))
+        progress.info(fmt::format("coordinates not transformed: {}", result.transform_operation.substr(6)));
+    else if (!result.transform_operation.empty())
+        progress.info(fmt::format("coordinates transformed by PROJ: {}", result.transform_operation));
 }
 
 void report_source_codes(const SourceCodeCheck& check, const AreaReport& area_report, Progress& progress) {
@@ -179,14 +187,20 @@ AssetSet read_assets(const AssetPaths& p, const std::string& working_crs, Progre
         a.has_occluders = true;
         study.add_input(p.occluders);
     }
+    if (!p.streets.empty()) {
+        a.streets = read_features(p.streets, o, "streets", read_streets, progress);
+        a.has_streets = true;
+        study.add_input(p.streets);
+    }
     if (!p.paths.empty()) {
         a.paths = read_features(p.paths, o, "paths", read_paths, progress);
         a.has_paths = true;
         study.add_input(p.paths);
-        if (!p.streets.empty()) {
-            for (auto& f : read_features(p.streets, o, "streets", read_streets, progress)) a.paths.push_back(std::move(f));
-            a.has_streets = true;
-            study.add_input(p.streets);
+        for (const FeatureRecord& f : a.streets) { // streets make the paths' junctions
+            FeatureRecord copy;
+            copy.geometry = geos::clone(f.geometry.get());
+            copy.kind = f.kind, copy.name = f.name, copy.id = f.id, copy.is_path = false, copy.feature = f.feature;
+            a.paths.push_back(std::move(copy));
         }
     }
     if (!p.gates.empty()) {
@@ -197,8 +211,16 @@ AssetSet read_assets(const AssetPaths& p, const std::string& working_crs, Progre
     return a;
 }
 
+/// Households by area: a column named like "households" (Census 2021 TS041, "Number of
+/// households"), else KS401's "Household spaces with at least one usual resident" (Census 2011),
+/// each as the ONS downloads them by LSOA ("geography code").
 void read_households(Areas& areas, const std::string& path) {
-    const CodeTable h = read_code_table(path, {"households"});
+    CodeTable h;
+    try {
+        h = read_code_table(path, {"households"});
+    } catch (const InputError&) {
+        h = read_code_table(path, {"with at least one usual resident"});
+    }
     for (size_t a = 0; a < areas.size(); ++a)
         if (auto v = h.get(areas.code[a], 0)) {
             const std::optional<double> n = parse_people(*v);
@@ -216,6 +238,17 @@ void report_asset(Progress& progress, const AssetReport& r, const char* what) {
                               r.layer.empty() ? "" : " layer " + r.layer, r.crs, r.used));
     for (const auto& [reason, n] : r.left_out) progress.info(fmt::format("  left out {:>7}  {}", n, reason));
     for (const auto& [field, n] : r.fields_used) progress.info(fmt::format("  {:>7} with {}", n, field));
+}
+
+void reject_incidents(Study& s, const std::vector<LateReject>& rejects) {
+    if (rejects.empty()) return;
+    std::vector<uint8_t> keep(s.crimes.incidents.size(), 1);
+    std::vector<const LateReject*> of(keep.size(), nullptr);
+    for (const LateReject& r : rejects) keep[r.incident] = 0, of[r.incident] = &r;
+    keep_only(s.crimes, keep, s.area_of, [&](size_t i) { return of[i]->reason; }, [&](size_t i) { return of[i]->detail; });
+    if (s.crimes.incidents.size() == 0)
+        throw InputError(fmt::format("nothing left to count: every incident was rejected, the last {} of them for {}", rejects.size(),
+                                     reason_text(rejects.back().reason)));
 }
 
 std::vector<std::string> Study::source_paths() const {

@@ -75,6 +75,17 @@ struct Study {
 /// InputError when nothing is left to count, saying what most likely happened.
 Study read_study(const StudyRequest& request, Progress& progress);
 
+/// An incident an analysis could not use after the study, with its reason (safer segments: off
+/// the street network).
+struct LateReject {
+    size_t incident; // index into study.crimes.incidents
+    RejectReason reason;
+    std::string detail;
+};
+/// Moves those incidents to the rejects, so rows read = used + rejected still holds; `area_of` is
+/// compacted alongside. Throws InputError when nothing is left to count.
+void reject_incidents(Study& study, const std::vector<LateReject>& rejects);
+
 /// Prints what an asset reader read: the file, its format and CRS, what was used and left out.
 void report_asset(Progress& progress, const AssetReport& report, const char* what);
 

@@ -16,6 +16,17 @@ std::string money(double gbp) {
 
 std::string percent(double share) { return fmt::format("{:.0f} %", 100 * share); }
 
+std::string percent_fine(double share) {
+    const double v = 100 * share;
+    std::string t = fmt::format("{:.{}f}", v, v < 1 ? 2 : v < 10 ? 1 : 0);
+    if (t.find('.') != std::string::npos) {
+        while (t.back() == '0') t.pop_back();
+        if (t.back() == '.') t.pop_back();
+    }
+    if (t == "0" && v > 0) t = "0.01"; // never "0 %" for a share that is not 0
+    return t + " %";
+}
+
 std::string plural(size_t n, const char* one, const char* many) { return fmt::format("{} {}", n, n == 1 ? one : many); }
 
 std::string short_source(const std::string& source) {

@@ -10,6 +10,9 @@ namespace safer::layers {
 std::string money(double gbp);
 /// "42 %" of a share 0..1.
 std::string percent(double share);
+/// A share 0..1 in percent to the precision a small share needs: "0.35 %" below 1 %, "3.5 %"
+/// below 10 %, "42 %" above; trailing zeros dropped ("4 %", not "4.0 %"); "0 %" only for 0.
+std::string percent_fine(double share);
 /// "1 crime", "3 crimes".
 std::string plural(size_t n, const char* one, const char* many);
 /// "Welsh & Farrington (2008)" from a full source text: up to the first closing parenthesis.

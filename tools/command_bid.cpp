@@ -13,10 +13,12 @@
 #include "engine/design_out.hpp"
 #include "engine/errors.hpp"
 #include "layers/bid_output.hpp"
+#include "layers/browser.hpp"
 #include "layers/code_table.hpp"
 #include "layers/csv_writer.hpp"
 #include "layers/design_out_output.hpp"
 #include "layers/postgis.hpp"
+#include "layers/segments_output.hpp"
 #include "layers/wording.hpp"
 #include "tools/commands.hpp"
 #include "tools/design_options.hpp"
@@ -40,13 +42,18 @@ struct BidCommand {
     AreaInput areas;
     PopulationInput population;
     std::string report_path, households_path, imd_path, compare_by;
+    double national_rate = -1; // --national-rate: the group per 1,000 residents a year in England and Wales
+    std::string national_label = "England and Wales";
+    bool residential_only = false;
+    bool no_pdf = false;
     std::string group = "neighbourhood";
     int months = 12;
     TargetOptions targets;
     DesignOutOptions design; // asset layers and the intervention model
 
     struct Paths {
-        std::string areas_csv, targets_csv, monthly_csv, plan_csv;
+        std::string areas_csv, targets_csv, monthly_csv, plan_csv, streets_csv;
+        std::string pdf, chromium; // the PDF beside the report, where Chromium is installed
     };
 
     void run() const;
@@ -55,21 +62,40 @@ struct BidCommand {
     nlohmann::ordered_json parameters(const layers::BidOutputs& o) const;
     void write(const layers::BidOutputs& o, const Paths& paths, Progress& progress) const;
     void summarise(const layers::BidOutputs& o, const Paths& paths, Progress& progress) const;
-    /// The comparison groups (--compare-by) and IMD deciles (--imd) of each area.
-    void read_area_columns(layers::Study& study, bid::BidOptions& options, std::vector<std::string>& imd, Progress& progress) const;
+    /// The comparison groups (--compare-by, else the districts named in the IMD or population
+    /// file) and IMD deciles (--imd) of each area; returns the column the groups came from.
+    std::string read_area_columns(layers::Study& study, bid::BidOptions& options, std::vector<std::string>& imd, Progress& progress) const;
 };
 
-void BidCommand::read_area_columns(layers::Study& study, bid::BidOptions& options, std::vector<std::string>& imd, Progress& progress) const {
+std::string BidCommand::read_area_columns(layers::Study& study, bid::BidOptions& options, std::vector<std::string>& imd, Progress& progress) const {
     if (!imd_path.empty()) {
         imd = layers::area_values(layers::read_code_table(imd_path, {"(imd) decile"}), study.areas.code);
         study.add_input(imd_path);
     }
-    if (compare_by.empty()) return;
     const std::string source = !imd_path.empty() ? imd_path : population.path;
-    options.compare_group = layers::area_values(layers::read_code_table(source, {compare_by}), study.areas.code);
+    std::string column = compare_by;
+    layers::CodeTable table;
+    if (column.empty()) {
+        // The districts, where the IMD or population file names them (the IoD 2019 files do):
+        // a bid compares its target with its own district by name.
+        try {
+            table = layers::read_code_table(source, {"local authority district name"});
+            column = table.columns.front();
+        } catch (const InputError&) {
+            return "";
+        }
+    } else {
+        table = layers::read_code_table(source, {compare_by});
+    }
+    options.compare_group = layers::area_values(table, study.areas.code);
     const auto missing = static_cast<size_t>(std::count(options.compare_group.begin(), options.compare_group.end(), ""));
-    if (missing == study.areas.size()) throw InputError(fmt::format("{}: column '{}' gives no value for any of the areas", source, compare_by));
-    if (missing) progress.warn(fmt::format("{} area(s) have no '{}' in {}; they are compared with the other areas without one", missing, compare_by, source));
+    if (missing == study.areas.size()) {
+        if (compare_by.empty()) return options.compare_group.clear(), "";
+        throw InputError(fmt::format("{}: column '{}' gives no value for any of the areas", source, compare_by));
+    }
+    if (missing) progress.warn(fmt::format("{} area(s) have no '{}' in {}; they are compared with the other areas without one", missing, column, source));
+    if (compare_by.empty()) progress.info(fmt::format("comparison areas: the districts of '{}' in {} (--compare-by names another column)", column, source));
+    return column;
 }
 
 BidCommand::Paths BidCommand::check_outputs(const layers::StudyRequest& request, Progress& progress) const {
@@ -77,7 +103,7 @@ BidCommand::Paths BidCommand::check_outputs(const layers::StudyRequest& request,
     // The CSVs go beside the GeoPackage, or beside the report when the layers go to PostGIS.
     const std::string csv_base = layers::is_postgis_target(out.output) ? report_path : out.output;
     const Paths paths{sibling(csv_base, "_areas.csv"), sibling(csv_base, "_target_areas.csv"), sibling(csv_base, "_monthly.csv"),
-                      sibling(csv_base, "_interventions.csv")};
+                      sibling(csv_base, "_interventions.csv"), sibling(csv_base, "_streets.csv"), {}, {}};
     const bool with_assets = design.has_assets();
     std::vector<layers::OutputPath> outputs{out.path(),
                                             {"--report", report_path, layers::OutputKind::html},
@@ -85,6 +111,11 @@ BidCommand::Paths BidCommand::check_outputs(const layers::StudyRequest& request,
                                             {"-o (its target areas CSV)", paths.targets_csv, layers::OutputKind::csv},
                                             {"-o (its monthly CSV)", paths.monthly_csv, layers::OutputKind::csv}};
     if (with_assets) outputs.push_back({"-o (its interventions CSV)", paths.plan_csv, layers::OutputKind::csv});
+    if (!design.streets_path.empty()) outputs.push_back({"-o (its streets CSV)", paths.streets_csv, layers::OutputKind::csv});
+    Paths found = paths;
+    found.chromium = no_pdf ? "" : layers::find_chromium();
+    found.pdf = layers::pdf_beside(report_path);
+    if (!found.chromium.empty()) outputs.push_back({"--report (its PDF)", found.pdf, layers::OutputKind::pdf});
     std::vector<std::string> inputs = request.input_paths();
     for (const std::string* p : {&imd_path, &design.costs_path}) inputs.push_back(*p);
     layers::check_outputs(outputs, inputs, out.overwrite);
@@ -92,7 +123,7 @@ BidCommand::Paths BidCommand::check_outputs(const layers::StudyRequest& request,
         progress.warn(fmt::format("--budget {} without asset layers (--lighting, --cctv, --paths): no intervention plan is made, as where crime is unguarded "
                                   "cannot be told", layers::money(design.budget)));
     if (with_assets && design.budget < 0) progress.warn("asset layers without --budget: the interventions for the top candidate are ranked, but no plan is made");
-    return paths;
+    return found;
 }
 
 void BidCommand::run() const {
@@ -113,8 +144,9 @@ void BidCommand::run() const {
     bid::BidOptions options;
     options.group = static_cast<size_t>(g - groups.begin());
     options.targets = targets;
+    options.residential_only = residential_only;
     std::vector<std::string> imd;
-    read_area_columns(study, options, imd, progress);
+    const std::string compare_column = read_area_columns(study, options, imd, progress);
     if (design.has_assets()) study.add_input(design.costs_path);
     const bid::BidEvidence e = bid::bid_evidence(study.crimes.incidents, study.crimes.types, study.areas, study.area_of, *study.window, options, &progress);
     for (const std::string& w : e.gi_warnings) progress.warn(w);
@@ -123,10 +155,17 @@ void BidCommand::run() const {
 
     // Interventions for the top candidate: the design-out analysis of safer score on the crimes of
     // every type recorded in its LSOAs in the months analysed, with those LSOAs as the study area.
-    layers::BidOutputs o{study, e, options, compare_by, imd, nullptr, nullptr, nullptr, {}, {}, {}, {}};
+    layers::BidOutputs o{study, e, options, compare_column, {}, national_label, imd, nullptr, nullptr, nullptr, {}, {}, {}, {}};
+    if (national_rate >= 0) o.national_rate = national_rate;
     o.costs_path = design.costs_path;
     o.command_line = g_command_line;
     if (design.budget >= 0) o.budget = design.budget;
+    bid::TargetStreets streets;
+    if (study.assets.has_streets) { // the top candidate's streets, as safer segments counts them
+        streets = bid::target_streets(e, study.assets.streets, study.crimes.incidents, study.crimes.types, &progress);
+        if (!streets.error.empty()) progress.warn("the street segments could not be made: " + streets.error);
+        o.streets = &streets;
+    }
     bid::TargetStudy top;
     design::DesignOutPlan plan;
     if (design.has_assets()) {
@@ -139,17 +178,20 @@ void BidCommand::run() const {
         o.plan_shown = design::recommended(plan, plan.candidates.size()); // all of them: a target area has few
     }
     write(o, paths, progress);
+    if (!paths.chromium.empty()) layers::print_report_pdf(paths.chromium, report_path, paths.pdf, out.overwrite, progress);
     summarise(o, paths, progress);
 }
 
 nlohmann::ordered_json BidCommand::parameters(const layers::BidOutputs& o) const {
     const bid::BidEvidence& e = o.evidence;
     nlohmann::ordered_json parameters{{"command", "bid"}, {"group", group}, {"from", e.window.from.str()}, {"to", e.window.to.str()},
-                                      {"months", e.window.span}, {"change", layers::change_rule(e)}, {"compare_by", compare_by},
+                                      {"months", e.window.span}, {"change", layers::change_rule(e)}, {"compare_by", o.compare_by},
+                                      {"residential_only", residential_only},
+                                      {"national_rate", o.national_rate ? nlohmann::ordered_json(*o.national_rate) : nlohmann::ordered_json()},
                                       {"max_areas", targets.max_areas}, {"min_population", targets.min_population},
                                       {"max_population", targets.max_population}, {"working_crs", o.study.working_crs},
                                       {"kde_bandwidth_m", e.density.bandwidth}, {"kde_cell_m", e.density.grid.cell},
-                                      {"contiguity", "queen, 0.1 m tolerance"}};
+                                      {"contiguity", "queen, 0.1 m tolerance"}, {"streets", design.streets_path}};
     if (o.plan) {
         const design::DesignOutPlan& plan = *o.plan;
         parameters["interventions"] = {{"areas", o.top->areas.code}, {"crimes", o.top->incidents.size()}, {"grid_m", plan.grid.cell},
@@ -175,6 +217,12 @@ void BidCommand::write(const layers::BidOutputs& o, const Paths& paths, Progress
         const layers::Table t = layers::plan_table(o);
         writer.write_table(t);
         staged.stage(paths.plan_csv, layers::table_csv(t));
+    }
+    if (o.streets && o.streets->error.empty()) {
+        const layers::Table t = layers::target_streets_table(o);
+        writer.write_table(t);
+        writer.prefer_style_field(t.name, "nkde");
+        staged.stage(paths.streets_csv, layers::table_csv(t));
     }
     writer.write_raster("kde_" + group,
                         fmt::format("Kernel density of {} crime, {} to {}: quartic, bandwidth {:.0f} m ({}), cell {:g} m, incidents per km2", group, e.window.from.str(),
@@ -208,8 +256,12 @@ void BidCommand::summarise(const layers::BidOutputs& o, const Paths& paths, Prog
             progress.info(fmt::format("  the best possible plan prevents at most {:.3f}, so this one is within {:.1f} % of it", p.upper_bound,
                                       100 * (1 - p.prevented / p.upper_bound)));
     }
-    progress.info(fmt::format("wrote {} (areas, target_areas{}, kde_{}, kde_{}_classes, rejects), {}, {}, {}, {}{}", out.shown(), o.plan ? ", target_interventions" : "",
-                              group, group, report_path, paths.areas_csv, paths.targets_csv, paths.monthly_csv, o.plan ? " and " + paths.plan_csv : ""));
+    const bool streets = o.streets && o.streets->error.empty();
+    if (streets && !o.streets->top.empty())
+        progress.info(fmt::format("the top candidate's busiest street segment: {}", layers::segment_sentence(o.streets->segments, o.streets->top.front())));
+    progress.info(fmt::format("wrote {} (areas, target_areas{}{}, kde_{}, kde_{}_classes, rejects), {}, {}, {}, {}{}{}", out.shown(),
+                              o.plan ? ", target_interventions" : "", streets ? ", target_streets" : "", group, group, report_path, paths.areas_csv,
+                              paths.targets_csv, paths.monthly_csv, o.plan ? ", " + paths.plan_csv : "", streets ? ", " + paths.streets_csv : ""));
 }
 
 } // namespace
@@ -219,12 +271,20 @@ Run setup_bid(CLI::App& app) {
     command->crimes.add_to(app);
     command->areas.add_to(app, "LSOA boundaries (any polygon layer GDAL reads)", false)->required();
     command->population.add_to(app, "Population CSV by LSOA code (e.g. IoD 2019 File 6)")->required();
+    app.add_flag("--no-pdf", command->no_pdf, "Do not print the report to PDF (A4) with headless Chromium");
     app.add_option("--households", command->households_path, "CSV of households by LSOA code (column named like 'households')");
     app.add_option("--imd", command->imd_path, "IMD 2019 CSV (File 1) for deciles, and a source of --compare-by columns");
     app.add_option("--group", command->group, "Crime group to target")->capture_default_str();
     app.add_option("--compare-by", command->compare_by,
                    "Column of the --imd (else --population) CSV naming each area's comparison area, e.g. \"Local Authority District name (2019)\"");
     app.add_option("--months", command->months, "Months analysed: the last N of the data")->capture_default_str();
+    app.add_option("--national-rate", command->national_rate,
+                   "The group's rate per 1,000 residents a year in England and Wales (or --national-label's area), from a published source, to compare the target with")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--national-label", command->national_label, "The area --national-rate is for")->capture_default_str();
+    app.add_flag("--residential-only", command->residential_only,
+                 "Leave out of the candidates areas whose crime is mostly shoplifting and theft from the person (town centres) or whose residents are under "
+                 "half the typical area's");
     app.add_option("--max-areas", command->targets.max_areas, "LSOAs in a target area, at most")->capture_default_str();
     app.add_option("--min-population", command->targets.min_population, "Residents in a target area, at least")->capture_default_str();
     app.add_option("--max-population", command->targets.max_population, "Residents in a target area, at most")->capture_default_str();
@@ -232,6 +292,7 @@ Run setup_bid(CLI::App& app) {
     command->design.add_asset_options(app);
     command->design.add_model_options(app);
     command->design.only_layers_given = true;
+    command->design.streets_alone = true;
     app.add_option("--report", command->report_path, "The HTML evidence pack")->required();
     command->out.add_to(app, "Output GeoPackage (CSVs are written beside it: <name>_areas.csv, _target_areas.csv, _monthly.csv)");
     return [command] { command->run(); };

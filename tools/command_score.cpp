@@ -85,7 +85,7 @@ void ScoreCommand::run() const {
     writer.write_table(grid_table);
     if (d.areas_given) writer.write_table(layers::score_areas_table(d, study.areas, period));
     if (!d.network.segments.empty()) writer.write_table(layers::path_segments_table(d, model, period));
-    writer.write_table(layers::recommendations_table(d, model, shown, "recommendations", period));
+    writer.write_table(layers::recommendations_table(d, model, study.crimes.types, shown, "recommendations", period));
     writer.write_rejects(study.crimes.rejects, study.source_paths());
     writer.record(run_record(study, parameters.dump()));
     writer.commit();

@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/errors.hpp"
-#include "engine/text.hpp"
 #include "engine/site_review.hpp"
+#include "engine/text.hpp"
 #include "layers/browser.hpp"
 #include "layers/geopackage.hpp"
 #include "layers/interrupt.hpp"
@@ -50,7 +50,6 @@ struct SiteCommand {
     void run() const;
     size_t review_and_write(const site::SiteReviewer& reviewer, layers::GeoPackageWriter& writer, layers::SiteReportBuilder& report, const layers::SiteOutputs& o,
                             Progress& progress) const;
-    void print_pdf(const std::string& chromium, const std::string& pdf, Progress& progress) const;
 };
 
 void SiteCommand::run() const {
@@ -66,7 +65,7 @@ void SiteCommand::run() const {
     request.window.clamp_to_data = true;
     request.assets = design.assets();
     // The PDF beside the report (printed where Chromium is installed) is an output too.
-    const std::string pdf = (fs::path(report_path).parent_path() / (fs::path(report_path).stem().string() + ".pdf")).string();
+    const std::string pdf = layers::pdf_beside(report_path);
     const std::string chromium = no_pdf ? "" : layers::find_chromium();
     std::vector<layers::OutputPath> outputs{out.path(), {"--report", report_path, layers::OutputKind::html}};
     if (!chromium.empty()) outputs.push_back({"--report (its PDF)", pdf, layers::OutputKind::pdf});
@@ -97,6 +96,7 @@ void SiteCommand::run() const {
     const site::SiteStudy& review = reviewer.study();
     for (const std::string& m : review.density.warnings) progress.warn(m);
     if (!review.have_gi) progress.warn("Gi* on the 100 m grid could not be computed: " + review.gi_error);
+    if (!review.streets_error.empty()) progress.warn("the street segments could not be made: " + review.streets_error);
     const layers::SiteOutputs o{study, review, options, model.table, site_report, g_command_line};
     layers::SiteReportBuilder report(o, sites.size(), layers::report_sites(static_cast<size_t>(report_sites), report_sites_given, reviewer, progress));
 
@@ -106,9 +106,11 @@ void SiteCommand::run() const {
                                             {"lighting", design.lighting_path}, {"cctv", design.cctv_path}, {"gates", design.gates_path}, {"paths", design.paths_path},
                                             {"streets", design.streets_path}, {"occluders", design.occluders_path}, {"light_radius_m", design.light_rule.default_radius},
                                             {"light_height_factor", design.light_rule.height_factor}, {"cctv_purpose", design.cctv_purpose}, {"cctv_range_m", design.cctv_range},
-                                            {"gate_tolerance_m", design.gate_tolerance}, {"guard_distance_m", site::guard_distance}, {"pass_distance_m", site::pass_distance}};
+                                            {"gate_tolerance_m", design.gate_tolerance}, {"guard_distance_m", site::guard_distance}, {"pass_distance_m", site::pass_distance},
+                                            {"street_distance_m", site::street_distance}};
     layers::GeoPackageWriter writer(out.output, out.overwrite, study.working_crs);
     const size_t near = review_and_write(reviewer, writer, report, o, progress);
+    writer.prefer_style_field("site_segments", "nkde");
     progress.begin(fmt::format("writing {}", out.shown()), 1);
     writer.write_rejects(study.crimes.rejects, study.source_paths());
     writer.record(run_record(study, parameters.dump()));
@@ -118,9 +120,10 @@ void SiteCommand::run() const {
     writer.commit();
     staged.commit();
     progress.end();
-    if (!chromium.empty()) print_pdf(chromium, pdf, progress);
+    if (!chromium.empty()) layers::print_report_pdf(chromium, report_path, pdf, out.overwrite, progress);
     progress.info(fmt::format("{} site{}: {} incidents within {:g} m of a red line", sites.size(), sites.size() == 1 ? "" : "s", near, radii.back()));
-    progress.info(fmt::format("wrote {} (site, site_rings, site_incidents{}, rejects) and {}", out.shown(), review.paths ? ", site_paths" : "", report_path));
+    progress.info(fmt::format("wrote {} (site, site_rings, site_incidents{}{}, rejects) and {}", out.shown(), review.paths ? ", site_paths" : "",
+                              review.streets && review.streets_error.empty() ? ", site_segments" : "", report_path));
 }
 
 /// Reviews the sites a batch at a time, bounded up front by their incidents within the largest
@@ -156,21 +159,6 @@ size_t SiteCommand::review_and_write(const site::SiteReviewer& reviewer, layers:
     return near;
 }
 
-/// The PDF beside the report, printed by headless Chromium to a temporary file first.
-void SiteCommand::print_pdf(const std::string& chromium, const std::string& pdf, Progress& progress) const {
-    const std::string temp = layers::temporary_path(pdf) + ".pdf";
-    const layers::InterruptCleanup cleanup(temp);
-    const std::string failure = layers::print_to_pdf(chromium, report_path, temp);
-    if (failure.empty()) {
-        layers::rename_into_place(temp, pdf, out.overwrite);
-        progress.info(fmt::format("printed {} with headless Chromium", pdf));
-    } else {
-        std::error_code ec;
-        fs::remove(temp, ec);
-        progress.warn(fmt::format("headless Chromium could not print the report to PDF ({}); the HTML report is complete", failure));
-    }
-}
-
 } // namespace
 
 Run setup_site(CLI::App& app) {
@@ -193,7 +181,8 @@ Run setup_site(CLI::App& app) {
     app.add_flag("--no-pdf", command->no_pdf, "Do not print the report to PDF with headless Chromium");
     command->design.add_asset_options(app);
     command->design.add_coverage_options(app);
-    command->out.add_to(app, "Output GeoPackage: site, site_rings, site_incidents, site_paths (with --paths), rejects");
+    command->design.streets_alone = true;
+    command->out.add_to(app, "Output GeoPackage: site, site_rings, site_incidents, site_paths (with --paths), site_segments (with --streets), rejects");
     return [command] { command->run(); };
 }
 

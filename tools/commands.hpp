@@ -16,5 +16,6 @@ Run setup_hotspots(CLI::App& app);
 Run setup_score(CLI::App& app);
 Run setup_bid(CLI::App& app);
 Run setup_site(CLI::App& app);
+Run setup_segments(CLI::App& app);
 
 } // namespace safer::tools

@@ -14,7 +14,8 @@ void DesignOutOptions::add_asset_options(CLI::App& app) {
     app.add_option("--cctv", cctv_path, "CCTV cameras: point CSV or OGR layer (OSM: man_made=surveillance)");
     app.add_option("--gates", gates_path, "Alley gates: points or lines (OSM: barrier=gate)");
     app.add_option("--paths", paths_path, "Paths and alleys: lines (OSM: highway=footway|path|..., service=alley; other highways make junctions)");
-    app.add_option("--streets", streets_path, "Streets: lines that only make the paths' junctions");
+    app.add_option("--streets", streets_path,
+                   "Street lines: they make the paths' junctions; safer bid and safer site also report the street segments (as safer segments)");
     app.add_option("--occluders", occluders_path, "Building footprints that block cameras' views (polygons; OSM: building=*)");
     app.add_option("--asset-crs", asset_options.input_crs, "CRS of asset CSVs and layers that declare none (default: EPSG:4326 for lon/lat columns, else EPSG:27700)");
     app.add_option("--asset-x", asset_options.x_field, "x (or longitude) column of asset CSVs");
@@ -70,7 +71,8 @@ design::DesignOutModel DesignOutOptions::model() const {
     if (cctv_range < 0) throw UsageError(fmt::format("--cctv-range {}: must be more than 0 metres", cctv_range));
     if (quadrant_segments < 2 || quadrant_segments > 64) throw UsageError(fmt::format("--quadrant-segments {}: must be 2 to 64", quadrant_segments));
     if (!gates_path.empty() && paths_path.empty()) throw UsageError("--gates needs --paths: a gate closes the path segment it lies on");
-    if (!streets_path.empty() && paths_path.empty()) throw UsageError("--streets needs --paths: streets only make the paths' junctions");
+    if (!streets_path.empty() && paths_path.empty() && !streets_alone)
+        throw UsageError("--streets needs --paths: streets only make the paths' junctions (safer segments analyses streets themselves)");
     if (!occluders_path.empty() && cctv_path.empty()) throw UsageError("--occluders needs --cctv: footprints block cameras' views");
     design::DesignOutModel m;
     m.camera_rule.purpose = *guard::parse_purpose(cctv_purpose);

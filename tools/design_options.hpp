@@ -16,7 +16,7 @@ struct DesignOutOptions {
     layers::AssetOptions asset_options;
     double grid_cell = 100;
     guard::LightRule light_rule;
-    std::string cctv_purpose = "observe";
+    std::string cctv_purpose = "detect";
     double cctv_range = 0;
     double cctv_pixels = 1920;
     double cctv_fov = 60;
@@ -28,6 +28,7 @@ struct DesignOutOptions {
     int quadrant_segments = 8;
     double tile = 1000;
     bool only_layers_given = false; // see design::DesignOutModel
+    bool streets_alone = false;     // --streets without --paths: street segments (safer bid, safer site)
 
     bool has_assets() const { return !lighting_path.empty() || !cctv_path.empty() || !paths_path.empty(); }
     /// --lighting, --cctv, --gates, --paths, --streets, --occluders, --asset-crs, --asset-x, --asset-y.

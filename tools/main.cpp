@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
     add("score", "Guardianship coverage (lighting, CCTV, alley gates) and design-out-crime scores: unguarded crime, costed recommendations, a budget plan", setup_score);
     add("bid", "Safer Streets bid evidence: LSOA rates, ratios, change, Gi*, target-area candidates, density, HTML evidence pack", setup_bid);
     add("site", "Crime impact review of planning sites for Designing Out Crime Officers: rings, LSOAs, density, hot spots, CPTED findings, report", setup_site);
+    add("segments", "Street segments as units: counts and rates per 100 m, concentration, Gi* along the network, network kernel density on lixels", setup_segments);
     add("areas", "Count incidents by area: counts, rates per 1,000 residents, ratios, ranks, monthly counts", setup_areas);
 
     try {

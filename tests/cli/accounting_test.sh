@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every input row accounted for, and the same outputs on every run, for each command that reads
-# incidents (ingest, areas, kde, hotspots, bid, score, site; add run_command lines for each new one).
+# incidents (ingest, areas, kde, hotspots, bid, score, site, segments; add run_command lines for each new one).
 #
 # Accounting: for each input, the rows in the files (counted here independently, by Python's csv
 # module) = the "read N rows" printed = used + rejected; the printed rejects by reason add up to
@@ -40,9 +40,11 @@ PY
 check_run() {
     local name="$1" expected="$2" out="$3" err="$4" kind="$5"
     local summary n u r
-    summary=$(grep -o 'read [0-9]* rows from [0-9]* files\?: [0-9]* used, [0-9]* rejected' "$err" | head -n 1)
+    # The last such line: safer segments prints the study's, then the whole run's once the
+    # incidents off the street network are rejected too.
+    summary=$(grep -o 'read [0-9]* rows from [0-9]* files\?: [0-9]* used\( (on a segment)\)\?, [0-9]* rejected' "$err" | tail -n 1)
     if [ -z "$summary" ]; then fail "$name: no summary line: $(tail -n 3 "$err")"; return 1; fi
-    read -r n u r < <(echo "$summary" | sed 's/read \([0-9]*\) rows.*: \([0-9]*\) used, \([0-9]*\) rejected/\1 \2 \3/')
+    read -r n u r < <(echo "$summary" | sed 's/read \([0-9]*\) rows.*: \([0-9]*\) used[a-z ()]*, \([0-9]*\) rejected/\1 \2 \3/')
     local problems=()
     [ "$n" -eq "$expected" ] || problems+=("read $n, the files hold $expected rows")
     [ $((u + r)) -eq "$n" ] || problems+=("$u used + $r rejected != $n read")
@@ -63,6 +65,7 @@ check_run() {
         kde) seen=$(sed -n 's/^safer: \([0-9]*\) incidents of .*/\1/p' "$err" | head -n 1) ;;
         hotspots) local total off; total=$(q "$out" "SELECT CAST(value AS INTEGER) FROM concentration WHERE measure = 'incidents'")
                   off=$(sed -n 's/^safer: \([0-9]*\) incidents lie in the study area but in edge cells.*/\1/p' "$err"); seen=$((total + ${off:-0})) ;;
+        segments) seen=$(q "$out" "SELECT CAST(SUM(count) AS INTEGER) FROM segments") ;;
     esac
     # bid, score and site keep only aggregates or the incidents near a site: no total to compare.
     case "$kind" in bid|score|site) ;; *) [ "$seen" = "$u" ] || problems+=("the $kind output holds $seen incidents, not the $u used") ;; esac
@@ -122,6 +125,7 @@ run_command town-bid bid "$town_rows" --crimes "$T/crimes" --areas "$T/lsoas.geo
 run_command town-score score "$town_rows" --crimes "$T/crimes" --areas "$T/lsoas.geojson" "${ASSETS[@]}" --budget 50000
 run_command town-site site "$town_rows" --crimes "$T/crimes" --site "$T/site.geojson" --areas "$T/lsoas.geojson" \
     --population "$T/population.csv" "${ASSETS[@]}" --report "$WORK/town-site.html" --no-pdf --overwrite
+run_command town-segments segments "$town_rows" --crimes "$T/crimes" --streets "$T/streets.geojson" --csv "$WORK/town-segments.csv" --overwrite
 # The same rows as a GeoPackage point layer: the OGR reader (rows with no location have no geometry).
 ogr2ogr -q -f GPKG "$WORK/town-points.gpkg" "$T"/crimes/2023-01/*.csv -nln crimes -a_srs EPSG:4326 \
     -oo X_POSSIBLE_NAMES=Longitude -oo Y_POSSIBLE_NAMES=Latitude -oo KEEP_GEOM_COLUMNS=NO -oo AUTODETECT_TYPE=NO 2>/dev/null \
@@ -141,6 +145,8 @@ if [ "$MODE" = full ]; then
     run_command real-hotspots hotspots "$street_rows" --crimes "$STREET" --group all --areas "$LSOAS" --permutations 99 --seed 5
     run_command real-bid bid "$street_rows" --crimes "$STREET" --areas "$LSOAS" --population "$POP" \
         --lighting "$DATA/avon-and-somerset/assets/bristol/streetlights.csv.gz" --budget 431185 --report "$WORK/real-bid.html" --overwrite
+    run_command real-segments segments "$street_rows" --crimes "$STREET" --streets "$DATA/avon-and-somerset/assets/bath-and-north-east-somerset/os_roads.geojson" \
+        --areas "$DATA/avon-and-somerset/boundaries/lsoa_2011_by_lad/E06000022.json" --method continuous
     for f in "$STREET"/*.csv.gz; do
         m=$(basename "$f" | cut -c1-7)
         ONCE=1 run_command "real-street-$m" ingest "$(csv_rows "$f")" --crimes "$f"

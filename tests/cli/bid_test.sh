@@ -44,14 +44,124 @@ for a in areas:
 print(f"checked {len(areas)} LSOAs in {len(tot)} districts", file=sys.stderr)
 sys.exit(1 if bad else 0)
 PY
+# The report's statements, read from the HTML, against the same figures worked out here: the top
+# candidate's names (from the boundaries), its streets (police.uk's locations by police.uk's own
+# LSOA codes), its rate beside its district's and the whole input's, the change test (a two-sided
+# binomial test written out below), and the footfall caveat of the highest rate.
+$PY - "$WORK/as.html" "$WORK/as_areas.csv" "$WORK/as_target_areas.csv" "$POP" "$AS/boundaries/lsoa_2011_avon_and_somerset.geojson" "$AS/crime/street" <<'PY' \
+    && pass "real data: the report names the top candidate, its streets, its comparisons, its change test and the footfall caveat as computed here" \
+    || fail "real data: report statements"
+import csv, glob, gzip, html, json, math, re, sys, collections
+page, areas_csv, targets_csv, pop_path, lsoa_path, crime_dir = sys.argv[1:7]
+text = html.unescape(re.sub(r"<[^>]+>", " ", open(page).read()))
+text = re.sub(r"\s+", " ", text)
+areas = {a["code"]: a for a in csv.DictReader(open(areas_csv, newline=""))}
+top = next(csv.DictReader(open(targets_csv, newline="")))
+codes = top["codes"].split(",")
+names = {f["properties"]["LSOA11CD"]: f["properties"]["LSOA11NM"] for f in json.load(open(lsoa_path))["features"]}
+pop, lad = {}, {}
+with gzip.open(pop_path, "rt", encoding="utf-8-sig", newline="") as f:
+    for row in csv.DictReader(f):
+        pop[row["LSOA code (2011)"]] = float(row["Total population: mid 2015 (excluding prisoners)"].replace(",", ""))
+        lad[row["LSOA code (2011)"]] = row["Local Authority District name (2019)"]
+def and_list(xs): return xs[0] if len(xs) == 1 else ", ".join(xs[:-1]) + " and " + xs[-1]
+ok = True
+def check(cond, what):
+    global ok
+    if not cond: ok = False; print("wrong:", what, file=sys.stderr)
+place = f"{and_list([names[c] for c in codes])} ({', '.join(codes)})"
+check(f"Top candidate: {place}" in text, "top candidate " + place)
+# Rates: the target's, its district's and the input's, per 1,000 residents over the 12 months.
+count = sum(float(areas[c]["neighbourhood_count"]) for c in codes); people = sum(pop[c] for c in codes)
+district = lad[codes[0]]
+dc = sum(float(a["neighbourhood_count"]) for k, a in areas.items() if lad[k] == district); dp = sum(pop[k] for k in areas if lad[k] == district)
+ic = sum(float(a["neighbourhood_count"]) for a in areas.values()); ip = sum(pop[k] for k in areas)
+rate, drate, irate = 1000 * count / people, 1000 * dc / dp, 1000 * ic / ip
+row = f"{district} (Local Authority District name (2019)) {dc:,.0f} {dp:,.0f} {drate:,.1f} {rate / drate:.1f}"
+check(row in text, "district row " + row)
+row = f"all 1,005 areas of the input {ic:,.0f} {ip:,.0f} {irate:,.1f} {rate / irate:.1f}"
+check(row in text, "input row " + row)
+check(f"{rate / drate:.1f} times the {district} rate ({drate:,.1f})" in text, "district words")
+# Change: the later 6 months against the earlier 6 (13 months of data), exact binomial test.
+before = sum(float(areas[c]["neighbourhood_before"]) for c in codes); after = sum(float(areas[c]["neighbourhood_after"]) for c in codes)
+n = int(before + after); x = int(after)
+probs = [math.comb(n, k) * 0.5 ** n for k in range(n + 1)]
+p = min(1.0, sum(q for q in probs if q <= probs[x] * (1 + 1e-7)))
+pct = 100 * (after - before) / before
+words = f"{after:,.0f} in 2021-10 to 2022-03 against {before:,.0f} in 2021-04 to 2021-09: {'up' if pct >= 0 else 'down'} {abs(pct):.0f} % (exact test of the two counts, p = {p:.3f}"
+check(words in text, "change " + words)
+# Streets: the most frequent police.uk locations of the group's incidents in the target, by
+# police.uk's own codes (safer assigns by polygon, so the order may differ a little).
+group = {"Burglary", "Robbery", "Theft from the person", "Vehicle crime"}
+generic = {"Supermarket", "Parking Area", "Sports/Recreation Area", "Shopping Area", "Petrol Station", "Pedestrian Subway", "Nightclub", "Hospital",
+           "Further/Higher Educational Building", "Park/Open Space", "Conference/Exhibition Centre", "Theatre/Concert Hall", "Prison", "Police Station",
+           "Bus/Coach Station", "No Location"}
+streets = collections.Counter()
+for path in glob.glob(crime_dir + "/*-street.csv.gz"):
+    if not ("2021-04" <= path.split("/")[-1][:7] <= "2022-03"): continue
+    for r in csv.DictReader(gzip.open(path, "rt", newline="", encoding="utf-8-sig")):
+        loc = r["Location"].removeprefix("On or near ")
+        if r["LSOA code"] in codes and r["Crime type"] in group and loc not in generic: streets[loc] += 1
+named = re.search(r"recorded on or near (.*?)\.", text).group(1)
+first = re.split(r", | and ", named)[0]
+check(first in [s for s, _ in streets.most_common(3)], f"first street {first} not among {streets.most_common(3)}")
+# Footfall: the highest rate's all-crime rate against the median area's.
+rates = sorted(1000 * float(a["all_count"]) / pop[k] for k, a in areas.items())
+median = (rates[len(rates) // 2 - 1] + rates[len(rates) // 2]) / 2 if len(rates) % 2 == 0 else rates[len(rates) // 2]
+first_area = min(areas.values(), key=lambda a: int(a["neighbourhood_rank"]))
+r1 = 1000 * float(first_area["all_count"]) / pop[first_area["code"]]
+words = f"{r1:,.0f} crimes of all kinds per 1,000 residents, {r1 / median:.0f} times the typical area's {median:,.0f}"
+check(words in text, "footfall " + words)
+sys.exit(0 if ok else 1)
+PY
 used=$(sed -n 's/.*2021-04 to 2022-03: \([0-9]*\) neighbourhood incidents.*/\1/p' "$WORK/as.err")
 "$SAFER" areas -q --crimes "$AS/crime/street" --areas "$AS/boundaries/lsoa_2011_avon_and_somerset.geojson" --from 2021-04 --to 2022-03 -o "$WORK/as-areas.gpkg" 2>/dev/null
 other=$(sqlite3 "$WORK/as-areas.gpkg" "SELECT SUM(neighbourhood_count) FROM areas")
 [ -n "$used" ] && [ "$used" = "$other" ] && pass "real data: $used neighbourhood incidents, as safer areas counts them" || fail "totals $used vs $other"
 # Clusters: within the population limits and at most 5 LSOAs.
-bad=$(sqlite3 "$WORK/as.gpkg" "SELECT COUNT(*) FROM target_areas WHERE population < 1000 OR population > 10000 OR areas > 5")
+bad=$(sqlite3 "$WORK/as.gpkg" "SELECT COUNT(*) FROM target_areas WHERE population < 3000 OR population > 10000 OR areas > 5")
 n=$(sqlite3 "$WORK/as.gpkg" "SELECT COUNT(*) FROM target_areas")
-[ "$bad" = 0 ] && [ "$n" -gt 0 ] && pass "real data: $n candidates within 1,000-10,000 residents and 5 LSOAs" || fail "limits: $bad of $n"
+multi=$(sqlite3 "$WORK/as.gpkg" "SELECT COUNT(*) FROM target_areas WHERE areas > 1")
+[ "$bad" = 0 ] && [ "$n" -gt 0 ] && [ "$multi" -gt 0 ] && pass "real data: $n candidates within 3,000-10,000 residents and 5 LSOAs, $multi of them clusters" \
+    || fail "limits: $bad of $n, $multi clusters"
+# --residential-only: no candidate holds an area flagged as footfall or with few residents, and
+# the busiest LSOA (central Bristol, 18 times the median area's crime per resident) is flagged.
+"$SAFER" bid -q --crimes "$AS/crime/street" --areas "$AS/boundaries/lsoa_2011_avon_and_somerset.geojson" --population "$POP" \
+    --residential-only -o "$WORK/res.gpkg" --report "$WORK/res.html" 2>/dev/null || fail "--residential-only"
+flagged=$(sqlite3 "$WORK/res.gpkg" "SELECT COUNT(*) FROM target_areas t JOIN areas a ON (',' || t.codes || ',') LIKE ('%,' || a.code || ',%') WHERE a.footfall = 1 OR a.few_residents = 1")
+[ "$flagged" = 0 ] && [ "$(sqlite3 "$WORK/res.gpkg" "SELECT footfall FROM areas WHERE code = 'E01014540'")" = 1 ] \
+    && grep -qF "left out with --residential-only" "$WORK/res.html" && pass "--residential-only: no flagged area in any candidate; central Bristol flagged" \
+    || fail "--residential-only: $flagged flagged areas in candidates"
+# Households as the ONS downloads them by LSOA: Census 2021 TS041 ("Number of households") and
+# Census 2011 KS401 ("Household spaces with at least one usual resident"), made here from the
+# population file (households = residents / 2, whole numbers): burglaries per 1,000 households
+# = 1000 x the burglary count / households.
+$PY - "$POP" "$WORK" <<'PY'
+import csv, gzip, sys
+rows = [(r["LSOA code (2011)"], int(float(r["Total population: mid 2015 (excluding prisoners)"].replace(",", ""))) // 2)
+        for r in csv.DictReader(gzip.open(sys.argv[1], "rt", encoding="utf-8-sig", newline=""))]
+with open(sys.argv[2] + "/ts041.csv", "w", newline="") as f:
+    w = csv.writer(f); w.writerow(["date", "geography", "geography code", "Number of households: Total; measures: Value"])
+    for code, h in rows: w.writerow(["2021", code, code, h])
+with open(sys.argv[2] + "/ks401.csv", "w", newline="") as f:
+    w = csv.writer(f); w.writerow(["date", "geography", "geography code", "Dwelling Type: Household spaces with at least one usual resident; measures: Value"])
+    for code, h in rows: w.writerow(["2011", code, code, h])
+PY
+for table in ts041 ks401; do
+    "$SAFER" bid -q --crimes "$AS/crime/street" --areas "$AS/boundaries/lsoa_2011_avon_and_somerset.geojson" --population "$POP" \
+        --households "$WORK/$table.csv" -o "$WORK/h-$table.gpkg" --report "$WORK/h-$table.html" 2>"$WORK/h.err" || fail "--households $table: $(cat "$WORK/h.err")"
+    off=$(sqlite3 "$WORK/h-$table.gpkg" "SELECT COUNT(*) FROM areas WHERE abs(burglary_per_1000_households - 1000.0 * type_burglary_count / CAST(population / 2 AS INTEGER)) > 1e-9")
+    [ "$off" = 0 ] && ! grep -qF "Households not given" "$WORK/h-$table.html" && pass "--households from a $table-shaped table: burglary per 1,000 households" \
+        || fail "--households $table: $off areas off"
+done
+# The evidence pack prints to A4 (595 x 842 points), page numbers in its margins.
+if command -v chromium >/dev/null 2>&1; then
+    size=$(pdfinfo "$WORK/as.pdf" 2>/dev/null | sed -n 's/^Page size: *\(.*\)/\1/p'); pages=$(pdfinfo "$WORK/as.pdf" 2>/dev/null | sed -n 's/^Pages: *//p')
+    [[ "$size" == *"(A4)"* ]] && [ "${pages:-0}" -ge 3 ] && pdftotext -f 2 -l 2 "$WORK/as.pdf" - | grep -q "page 2 of $pages" \
+        && pass "the bid report prints to $pages A4 pages, numbered" || fail "bid PDF: size '$size', $pages pages"
+else
+    skip "bid PDF: Chromium is not installed"
+fi
 # Deterministic: the same run again gives the same tables.
 "$SAFER" bid -q --crimes "$AS/crime/street" --areas "$AS/boundaries/lsoa_2011_avon_and_somerset.geojson" --population "$POP" \
     --imd "$IMD" --compare-by "Local Authority District name (2019)" -o "$WORK/as2.gpkg" --report "$WORK/as2.html" 2>/dev/null
@@ -63,7 +173,7 @@ cmp -s "$WORK/as_areas.csv" "$WORK/as2_areas.csv" && cmp -s "$WORK/as_target_are
 # or height: 15 m each) and the bid of the issue, GBP 431,185. Checked independently in Python
 # with GDAL/OGR: for every lighting candidate, the crimes lighting addresses in its 100 m cell and
 # the LSOA, the lit share of the cell (union of 15 m buffers, 64 segments a quarter), prevented =
-# 0.21 x crimes x (1 - lit), units and cost; then the plan: within the budget, and, as each cell's
+# 0.21 x crimes x (1 - lit), units and cost (GBP 2,050 a light); then the plan: within the budget, and, as each cell's
 # crimes are its own (an additive objective), no better than the exact 0/1 knapsack optimum,
 # which must lie under the bound safer reports.
 LIGHTS="$AS/assets/bristol/streetlights.csv.gz"
@@ -123,19 +233,19 @@ for place, crimes, cov, prevented, units, cost, in_plan in csv.reader(open(rows_
     lit = discs.UnionCascaded().Intersection(cell).GetArea() / 1e4 if discs.GetGeometryCount() else 0.0
     want_units = max(1, math.ceil((1 - lit) * 1e4 / (math.pi * 225) - 1e-9))
     checks = [int(crimes) == n, abs(float(cov) - lit) < 0.004, abs(float(prevented) - 0.21 * n * (1 - float(cov))) < 1e-6,
-              abs(float(units) - want_units) <= 1, abs(float(cost) - 3000 * float(units)) < 1e-6]
+              abs(float(units) - want_units) <= 1, abs(float(cost) - 2050 * float(units)) < 1e-6]
     if not all(checks):
         bad += 1
         print(f"{place}: crimes {crimes} vs {n}, lit {cov} vs {lit:.4f}, units {units} vs {want_units}, cost {cost}", file=sys.stderr)
-    items.append((int(float(cost)) // 1000, float(prevented), in_plan == "1"))
-budget = 431185 // 1000
+    items.append((int(float(cost)) // 50, float(prevented), in_plan == "1"))
+budget = 431185 // 50
 spent = sum(c for c, _, chosen in items if chosen)
 got = sum(v for _, v, chosen in items if chosen)
-best = [0.0] * (budget + 1) # exact 0/1 knapsack over costs in GBP 1,000s (all are multiples of 3,000)
+best = [0.0] * (budget + 1) # exact 0/1 knapsack over costs in units of GBP 50 (all are multiples of 2,050)
 for c, v, _ in items:
     for b in range(budget, c - 1, -1): best[b] = max(best[b], best[b - c] + v)
 opt = best[budget]
-print(f"{len(items)} lighting candidates, {bad} wrong; plan GBP {spent}k prevents {got:.3f}; optimum {opt:.3f}; safer's bound {bound}", file=sys.stderr)
+print(f"{len(items)} lighting candidates, {bad} wrong; plan GBP {spent * 50} prevents {got:.3f}; optimum {opt:.3f}; safer's bound {bound}", file=sys.stderr)
 ok = bad == 0 and len(items) > 10 and spent <= budget and got <= opt + 1e-9 and (bound == "inf" or opt <= float(bound) + 1e-6) and got >= 0.95 * opt
 sys.exit(0 if ok else 1)
 PY

@@ -30,6 +30,7 @@ run kde-tif kde --crimes "$T/crimes" --types Burglary --bandwidth 300 --cell 25 
 run hotspots-grid hotspots --crimes "$T/crimes" --grid 200 --permutations 99 -o "$O/hotspots-grid.gpkg"
 run hotspots-areas hotspots --crimes "$T/crimes" --areas "$T/lsoas.geojson" --population "$T/population.csv" --by quarter \
     --permutations 99 -o "$O/hotspots-areas.gpkg"
+run segments segments --crimes "$T/crimes" --streets "$T/streets.geojson" --incidents -o "$O/segments.gpkg"
 
 # --- GDAL's validator and the structure QGIS needs -------------------------------------------------
 for f in "$O"/*.gpkg; do

@@ -50,6 +50,7 @@ run hotspots --crimes "$T/crimes" --areas "$T/lsoas.geojson" --population "$T/po
     -o "$O/hotspots-areas.gpkg"
 run score --crimes "$T/crimes" --lighting "$T/lights.csv" --cctv "$T/cctv.csv" --gates "$T/gates.geojson" --paths "$T/paths.geojson" \
     --streets "$T/streets.geojson" --areas "$T/lsoas.geojson" --budget 50000 -o "$O/score.gpkg"
+run segments --crimes "$T/crimes" --streets "$T/streets.geojson" --incidents -o "$O/segments.gpkg"
 run site --site "$T/site.geojson" --crimes "$T/crimes" --areas "$T/lsoas.geojson" --population "$T/population.csv" \
     --lighting "$T/lights.csv" --cctv "$T/cctv.csv" --gates "$T/gates.geojson" --paths "$T/paths.geojson" --streets "$T/streets.geojson" \
     --report "$O/site.html" --no-pdf -o "$O/site.gpkg"

@@ -176,6 +176,8 @@ if command -v chromium >/dev/null 2>&1; then
     "$SAFER" site --crimes "$D/good.csv" --site "POLYGON((375000 164600,375300 164600,375300 164900,375000 164900,375000 164600))" \
         -o "$WORK/names/s2.gpkg" --report "$WORK/names/O'Brien Road.html" -q 2>"$WORK/e"
     [ -s "$WORK/names/O'Brien Road.pdf" ] && pass "O'Brien Road.html gets its PDF" || fail "no PDF for O'Brien Road: $(cat "$WORK/e")"
+    pdfinfo "$WORK/names/O'Brien Road.pdf" 2>/dev/null | grep -q "^Page size:.*(A4)" && pass "the site report prints on A4" \
+        || fail "site PDF size: $(pdfinfo "$WORK/names/O'Brien Road.pdf" 2>&1 | grep 'Page size')"
 else
     skip "file names and the PDF: Chromium is not installed"
 fi

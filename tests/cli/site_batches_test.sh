@@ -30,7 +30,7 @@ $PY "$FIX/make_sites.py" 40 3 "$WORK/sites-40.geojson" "${TOWN_BOX[@]}"
 batches=$(sed -n 's/.*reviewed and written in \([0-9]*\) batches.*/\1/p' "$WORK/golden.err")
 [ -n "$batches" ] && [ "$batches" -gt 10 ] && pass "40 sites written in $batches batches" || fail "batches: $(grep 'reviewed and written' "$WORK/golden.err")"
 if diff <(grep -v '^#' "$FIX/expected/site-town-40-sites.digest") <($PY "$HERE/site_digest.py" "$WORK/golden.gpkg"); then
-    pass "site, site_rings, site_incidents, site_paths, their descriptions and styles equal what main wrote in one go"
+    pass "site, site_rings, site_incidents, site_paths, site_segments, their descriptions and styles equal what main wrote in one go"
 else
     fail "the site layers differ from fixtures/expected/site-town-40-sites.digest"
 fi

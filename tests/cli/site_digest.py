@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """A digest of what `safer site` writes to a GeoPackage, to compare two runs: for each site layer
-(site, site_rings, site_incidents, site_paths) its row count and the SHA-256 of its attributes
+(site, site_rings, site_incidents, site_paths, site_segments) its row count and the SHA-256 of its attributes
 (every column, rows in fid order, numbers as Python's exact repr) and of its geometry blobs; then
 the same for the layers' descriptions (gpkg_contents), field descriptions (gpkg_data_columns) and
 default QGIS styles (layer_styles). Read with Python's own sqlite3, not with safer or GDAL.
@@ -12,7 +12,7 @@ import sqlite3
 import sys
 
 db = sqlite3.connect(sys.argv[1])
-LAYERS = ("site", "site_rings", "site_incidents", "site_paths")
+LAYERS = ("site", "site_rings", "site_incidents", "site_paths", "site_segments")
 
 
 def sha(lines):

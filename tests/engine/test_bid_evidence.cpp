@@ -25,8 +25,8 @@ struct Strip {
     Areas areas = test::make_areas({{0, 0, 100, 1000, 400}, {100, 0, 100, 1000}, {200, 0, 100, 1000}, {300, 0, 100, 1000}});
     test::IncidentList l;
     std::vector<int32_t> area_of;
-    void add(int a, const char* month, const char* type, size_t n) {
-        l.add(100.0 * a + 30 + static_cast<double>(l.size() % 40), 50, month, type, n);
+    void add(int a, const char* month, const char* type, size_t n, const char* location = "") {
+        l.add(100.0 * a + 30 + static_cast<double>(l.size() % 40), 50, month, type, n, location);
         area_of.insert(area_of.end(), n, a);
     }
     Strip() {
@@ -35,7 +35,10 @@ struct Strip {
         add(2, "2021-03", "Burglary", 6);
         add(0, "2021-09", "Burglary", 4);
         add(0, "2021-09", "Robbery", 1);
-        add(1, "2021-09", "Burglary", 12);
+        // A1's 12 burglaries after: 6 on or near High Street, 4 at a supermarket, 2 on Mill Lane.
+        add(1, "2021-09", "Burglary", 6, "On or near High Street");
+        add(1, "2021-09", "Burglary", 4, "On or near Supermarket");
+        add(1, "2021-09", "Burglary", 2, "On or near Mill Lane");
         add(1, "2021-09", "Vehicle crime", 3);
         add(1, "2021-09", "Anti-social behaviour", 5);
         add(2, "2021-09", "Burglary", 3);
@@ -172,4 +175,49 @@ TEST_CASE("Bid evidence: refused when the group has nothing in the months, or no
     o.targets.min_population = 5000;
     o.targets.max_population = 6000;
     CHECK_THROWS_AS(bid::bid_evidence(s.l.incidents, s.l.types, s.areas, s.area_of, s.window(), o, nullptr), InputError);
+}
+
+TEST_CASE("Bid evidence: the top candidate's streets, its growth and its change test", "[bid][bid_evidence]") {
+    Strip s;
+    const bid::BidEvidence e = bid::bid_evidence(s.l.incidents, s.l.types, s.areas, s.area_of, s.window(), s.options(), nullptr);
+    const bid::Target& top = e.targets.front();
+    // Police.uk's locations, most frequent first, "On or near " dropped and the supermarket (a
+    // kind of place, not a street) left out.
+    REQUIRE(top.streets.size() == 2);
+    CHECK(top.streets[0] == std::pair<std::string, double>{"High Street", 6});
+    CHECK(top.streets[1] == std::pair<std::string, double>{"Mill Lane", 2});
+    CHECK(top.candidate.grown == std::vector<size_t>{1});
+    CHECK(top.candidate.grown_rate == std::vector<double>{15});
+    // 4 before and 15 after in equal six-month windows: under no change, after ~ Binomial(19, 1/2);
+    // two-sided p = P(X <= 4) + P(X >= 15) = 2 x 5,036 / 2^19 = 0.0192108 (R: binom.test(15, 19)).
+    CHECK(top.before == 4);
+    CHECK(top.after == 15);
+    CHECK(top.change_p == Approx(0.0192108154296875).epsilon(1e-9));
+    CHECK(e.change_p[1] == Approx(0.0192108154296875).epsilon(1e-9));
+    // The whole input's rate: 25 incidents over 4,000 residents.
+    CHECK(e.input_rate == Approx(6.25));
+}
+
+TEST_CASE("Bid evidence: areas whose crime looks like footfall are flagged, and left out with --residential-only", "[bid][bid_evidence]") {
+    Strip s;
+    // A3: 20 shoplifting crimes in 2021-09, and only 400 residents (the median area has 1,000).
+    s.add(3, "2021-09", "Shoplifting", 20);
+    s.areas.population[3] = 400;
+    bid::BidOptions o = s.options();
+    o.targets.min_population = 400;
+    const bid::BidEvidence e = bid::bid_evidence(s.l.incidents, s.l.types, s.areas, s.area_of, s.window(), o, nullptr);
+    // A3's crime in the months analysed: 2 robberies, 1 drugs, 20 shoplifting: 20/23 town-centre.
+    CHECK(e.town_centre_share[3] == Approx(20.0 / 23));
+    CHECK(e.footfall == std::vector<uint8_t>{0, 0, 0, 1});
+    CHECK(e.typical_population == 1000); // median of 400, 1000, 1000, 1000
+    CHECK(e.few_residents == std::vector<uint8_t>{0, 0, 0, 1});
+    // A3's rate (2 robberies per 400 residents: 5 per 1,000) is a candidate of its own ...
+    const auto holds = [](const bid::BidEvidence& x, size_t area) {
+        return std::any_of(x.targets.begin(), x.targets.end(), [&](const bid::Target& t) { return std::count(t.areas.begin(), t.areas.end(), area) > 0; });
+    };
+    CHECK(holds(e, 3));
+    // ... but not with --residential-only.
+    o.residential_only = true;
+    const bid::BidEvidence r = bid::bid_evidence(s.l.incidents, s.l.types, s.areas, s.area_of, s.window(), o, nullptr);
+    CHECK_FALSE(holds(r, 3));
 }

@@ -64,8 +64,8 @@ TEST_CASE("Design out: candidates with their chance of prevention and cost, work
     CHECK(d.crimes_in[d.HARDEN][8] == std::vector<uint32_t>{3, 4});
     CHECK(d.addressed_total[d.LIGHT] == 3);
     CHECK(d.area_count[d.HARDEN][0] == 2);
-    // The default camera range: 1920 px / (2 × 62.5 px/m × tan 30°) = 26.605 m.
-    const double range = 1920 / (2 * 62.5 * std::tan(std::numbers::pi / 6));
+    // The default camera range, to detect (EN 62676-4: 25 px/m): 1920 px / (2 × 25 px/m × tan 30°) = 66.5 m.
+    const double range = 1920 / (2 * 25 * std::tan(std::numbers::pi / 6));
     CHECK(d.default_range == Approx(range));
     // Units to cover what is not covered now: ⌈(1 − share) × 100² / disc⌉, at least 1.
     const auto units = [](double share, double radius) { return std::max(1.0, std::ceil((1 - share) * 10000 / (std::numbers::pi * radius * radius))); };
@@ -78,13 +78,13 @@ TEST_CASE("Design out: candidates with their chance of prevention and cost, work
     };
     const std::vector<Expected> expected{
         {d.LIGHT, 0, {2}, 0.2, units(0, 15) * 1000},             // 15 lights of the default 15 m radius
-        {d.CCTV, 0, {2}, 0.1, units(0, range) * 5000},           // 5 cameras
+        {d.CCTV, 0, {2}, 0.1, units(0, range) * 5000},           // 1 camera: its 66.5 m view covers the cell
         {d.LIGHT, 4, {0, 1}, 0.2 * (1 - lit4), units(lit4, 15) * 1000}, // 8 lights for the unlit 50 %
         {d.CCTV, 4, {0, 1}, 0.1, units(0, range) * 5000},
         {d.HARDEN, 8, {3, 4}, 0.5, 2 * 100},                     // one home a burglary
     };
     CHECK(units(0, 15) == 15);
-    CHECK(units(0, range) == 5);
+    CHECK(units(0, range) == 1);
     CHECK(units(lit4, 15) == 8);
     REQUIRE(d.candidates.size() == expected.size());
     for (size_t k = 0; k < expected.size(); ++k) {
@@ -122,13 +122,15 @@ TEST_CASE("Design out: the plan is the best of every subset within the budget", 
         for (const auto& [c, s] : survive) f_s += 1 - s;
         if (f_s > best + 1e-12) best = f_s, best_cost = cost;
     }
-    // By hand: hardening (£200, 1 crime), lighting cell 0 (£15,000, 0.2) and lighting cell 4
-    // (£8,000, 2 × 0.2 × 0.497 = 0.199) cost £23,200, over the budget; either camera (£25,000) too.
-    // Hardening with lighting cell 0 (£15,200) prevents 1.2; with lighting cell 4 (£8,200) 1.199.
-    CHECK(best_cost == 15200);
+    // By hand: hardening H (£200, 1 crime), lighting L0 (£15,000, 0.2) and L4 (£8,000, 2 × 0.2 ×
+    // 0.497 = 0.199), a camera C0 (£5,000, 0.1) and C4 (£5,000, 2 × 0.1). H + L0 + a camera costs
+    // £20,200, over the budget; H + L4 + C0 + C4 (£18,200) prevents 1 + 0.1 + 2 (1 − 0.801 × 0.9)
+    // = 1.479, more than H + L0 (1.2) or H + L0's crime with C0 (1.28).
+    CHECK(best_cost == 18200);
     CHECK(d.chosen_plan.prevented == Approx(best).epsilon(1e-12));
-    CHECK(d.chosen_plan.cost == Approx(15200));
-    CHECK(d.chosen_plan.chosen == std::vector<size_t>{0, 4});
-    // Order in the plan: by crimes prevented a pound alone: hardening 1/200, then lighting 0.
-    CHECK(d.plan_order == std::vector<int64_t>{2, 0, 0, 0, 1});
+    CHECK(d.chosen_plan.cost == Approx(18200));
+    CHECK(d.chosen_plan.chosen == std::vector<size_t>{1, 2, 3, 4});
+    // Order in the plan, by crimes prevented a pound alone: H 1/200, C4 0.2/5,000, L4 0.199/8,000,
+    // C0 0.1/5,000.
+    CHECK(d.plan_order == std::vector<int64_t>{0, 4, 3, 2, 1});
 }

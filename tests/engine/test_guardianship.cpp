@@ -101,7 +101,8 @@ TEST_CASE("Discs and sectors have exactly the area of the curve they stand for",
 }
 
 TEST_CASE("Default ranges follow the EN 62676-4 pixel densities", "[score]") {
-    CameraRule rule; // observe, 1920 px, 60 degrees
+    CameraRule rule; // detect, 1920 px, 60 degrees
+    rule.purpose = Purpose::observe;
     // d = 1920 / (2 * 62.5 * tan 30°) = 26.604 m
     CHECK(camera_range(std::nullopt, std::nullopt, rule) == Approx(1920 / (2 * 62.5 * std::tan(pi / 6))));
     CHECK(camera_range(std::nullopt, std::nullopt, rule) == Approx(26.604).margin(0.001));

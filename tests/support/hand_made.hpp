@@ -41,8 +41,9 @@ inline Areas make_areas(const std::vector<AreaRow>& rows) {
 struct IncidentList {
     Incidents incidents;
     CrimeTypes types;
-    void add(double x, double y, const char* month_text, const char* type, size_t times = 1) {
+    void add(double x, double y, const char* month_text, const char* type, size_t times = 1, const char* location = "") {
         for (size_t k = 0; k < times; ++k) {
+            incidents.location.push_back(location);
             incidents.x.push_back(x);
             incidents.y.push_back(y);
             incidents.month.push_back(month(month_text));
