@@ -6,7 +6,6 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
-#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -15,7 +14,6 @@
 #include "engine/text.hpp"
 #include "layers/browser.hpp"
 #include "layers/geopackage.hpp"
-#include "layers/interrupt.hpp"
 #include "layers/site_output.hpp"
 #include "layers/site_reader.hpp"
 #include "tools/commands.hpp"
@@ -25,8 +23,6 @@
 namespace safer::tools {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 /// Sites in a batch at most: each holds its ring polygons and guardianship, whatever its incidents.
 constexpr size_t max_batch_sites = 500;

@@ -17,5 +17,6 @@ Run setup_score(CLI::App& app);
 Run setup_bid(CLI::App& app);
 Run setup_site(CLI::App& app);
 Run setup_segments(CLI::App& app);
+Run setup_evaluate(CLI::App& app);
 
 } // namespace safer::tools

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
     add("bid", "Safer Streets bid evidence: LSOA rates, ratios, change, Gi*, target-area candidates, density, HTML evidence pack", setup_bid);
     add("site", "Crime impact review of planning sites for Designing Out Crime Officers: rings, LSOAs, density, hot spots, CPTED findings, report", setup_site);
     add("segments", "Street segments as units: counts and rates per 100 m, concentration, Gi* along the network, network kernel density on lixels", setup_segments);
+    add("evaluate", "Did it work? Crime in a target area before and after an intervention against its buffer and control areas: exact tests, WDQ, WDD, difference-in-differences, synthetic control, report", setup_evaluate);
     add("areas", "Count incidents by area: counts, rates per 1,000 residents, ratios, ranks, monthly counts", setup_areas);
 
     try {

@@ -3,7 +3,12 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
+#include <filesystem>
+
 #include "engine/errors.hpp"
+#include "layers/browser.hpp"
+#include "layers/interrupt.hpp"
+#include "layers/output_files.hpp"
 #include "layers/postgis.hpp"
 
 namespace safer::tools {
