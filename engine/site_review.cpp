@@ -16,6 +16,22 @@
 
 namespace safer::site {
 
+const char* use_name(SiteUse use) {
+    switch (use) {
+    case SiteUse::residential: return "residential";
+    case SiteUse::commercial: return "commercial";
+    case SiteUse::mixed: return "mixed";
+    case SiteUse::car_park: return "car-park";
+    }
+    return "";
+}
+bool has_homes(const std::vector<SiteUse>& uses) {
+    return std::any_of(uses.begin(), uses.end(), [](SiteUse u) { return u == SiteUse::residential || u == SiteUse::mixed; });
+}
+bool has_commerce(const std::vector<SiteUse>& uses) {
+    return std::any_of(uses.begin(), uses.end(), [](SiteUse u) { return u == SiteUse::commercial || u == SiteUse::mixed; });
+}
+
 namespace {
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
@@ -245,19 +261,26 @@ SiteGuardianship review_guardianship(const GEOSGeometry* site, const Guard& asse
 }
 
 /// The findings by CPTED principle, from the crime and guardianship around the site.
-std::vector<Finding> findings_of(const SiteResult& r, const Guard& assets, const std::vector<CrimeGroup>& groups, const CrimeTypes& types, double all_g) {
+std::vector<Finding> findings_of(const SiteResult& r, const Guard& assets, const std::vector<CrimeGroup>& groups, const CrimeTypes& types, double all_g,
+                                 const std::vector<SiteUse>& uses) {
     const auto g_index = [&](const char* name) {
         for (size_t g = 0; g < groups.size(); ++g)
             if (groups[g].name == name) return g;
         return static_cast<size_t>(all_g);
     };
     const size_t R = r.rings.radii.size(), r2 = std::min<size_t>(1, R - 1);
-    const CrimeTypeId* burglary_type = types.find("Burglary");
-    const double burglary = burglary_type && !r.by_type[*burglary_type].empty() ? r.by_type[*burglary_type][0] : 0;
+    const auto near = [&](const char* type) {
+        const CrimeTypeId* t = types.find(type);
+        return t && !r.by_type[*t].empty() ? r.by_type[*t][0] : 0.0;
+    };
+    const bool car_park = std::find(uses.begin(), uses.end(), SiteUse::car_park) != uses.end();
     const SiteGuardianship& gu = r.guardianship;
     std::vector<Finding> f;
     if (r.nearby() == 0) f.push_back({Principle::context, FindingKind::nothing_recorded});
-    if (burglary > 0) f.push_back({Principle::access_control, FindingKind::burglary});
+    // Burglary is the risk of buildings (homes, shops, workplaces), not of a car park.
+    if ((has_homes(uses) || has_commerce(uses)) && near("Burglary") > 0) f.push_back({Principle::access_control, FindingKind::burglary});
+    if (has_commerce(uses) && near("Shoplifting") + near("Theft from the person") > 0) f.push_back({Principle::natural_surveillance, FindingKind::retail_theft});
+    if (car_park && near("Vehicle crime") > 0) f.push_back({Principle::access_control, FindingKind::vehicle});
     if (r.within[0][g_index("neighbourhood")] > 0 && r.best_bin >= 2) f.push_back({Principle::natural_surveillance, FindingKind::hot_spot});
     if (r.within[r2][g_index("violence")] > 0 || r.within[r2][g_index("asb")] > 0) f.push_back({Principle::activity_support, FindingKind::violence_asb});
     if (r.within[r2][g_index("damage")] > 0) f.push_back({Principle::maintenance, FindingKind::damage});
@@ -280,8 +303,8 @@ std::vector<Finding> findings_of(const SiteResult& r, const Guard& assets, const
 }
 
 /// Density at the site: the mean of the cells (`value` on `grid`) whose centre lies in it (else the
-/// cell holding its point on surface), and its percentile among the study area's cells (`valid`,
-/// sorted).
+/// cell holding its point on surface), and its percentile and rank among the cells with recorded
+/// crime (`valid`, their values sorted).
 void density_at(SiteResult& r, const Grid& grid, const std::vector<float>& value, const std::vector<float>& valid) {
     GEOSContextHandle_t ctx = geos::context();
     const std::vector<uint8_t> mask = kde::rasterize(grid, std::vector<const GEOSGeometry*>{r.site});
@@ -298,9 +321,11 @@ void density_at(SiteResult& r, const Grid& grid, const std::vector<float>& value
         if (grid.contains(row, col) && value[grid.index(row, col)] != kde::nodata) sum = value[grid.index(row, col)], n = 1;
     }
     r.kde = n ? sum / static_cast<double>(n) : nan;
-    r.kde_pct = n && !valid.empty()
-                    ? 100.0 * static_cast<double>(std::upper_bound(valid.begin(), valid.end(), static_cast<float>(r.kde)) - valid.begin()) / static_cast<double>(valid.size())
-                    : nan;
+    if (n && !valid.empty()) {
+        const auto at_or_below = static_cast<size_t>(std::upper_bound(valid.begin(), valid.end(), static_cast<float>(r.kde)) - valid.begin());
+        r.kde_pct = 100.0 * static_cast<double>(at_or_below) / static_cast<double>(valid.size());
+        r.kde_rank = valid.size() - at_or_below + 1;
+    }
 }
 
 /// Hot-spot status: the strongest Gi* bin among the 100 m cells the site touches, and the distance
@@ -317,8 +342,10 @@ void hot_spot_status(SiteResult& r, const Grid& hgrid, const hotspots::GiStarRes
     };
     for (int64_t row = r0; row <= r1; ++row)
         for (int64_t col = c0; col <= c1; ++col) {
-            const int8_t b = gi.bin[hgrid.index(row, col)];
-            if (std::abs(b) > std::abs(r.best_bin) && GEOSPreparedIntersects_r(ctx, prepared.get(), cell_box(row, col).get()) == 1) r.best_bin = b;
+            const size_t c = hgrid.index(row, col);
+            if (GEOSPreparedIntersects_r(ctx, prepared.get(), cell_box(row, col).get()) != 1) continue;
+            if (std::abs(gi.bin[c]) > std::abs(r.best_bin)) r.best_bin = gi.bin[c];
+            if (!(gi.z[c] <= r.gi_z)) r.gi_z = gi.z[c];
         }
     // Hot cells in order of their envelope distance, a lower bound of the true distance, stopping
     // once the bound passes the best.
@@ -352,7 +379,7 @@ struct SiteReviewer::Impl {
     SiteStudy study;
     Guard guard;
     std::vector<float> density;     // the density surface's values (study.density keeps its grid)
-    std::vector<float> valid;       // its cells with a value, sorted: percentiles
+    std::vector<float> valid;       // its cells holding a recorded crime, sorted: percentiles and ranks
     Grid hgrid;                     // the 100 m Gi* grid
     hotspots::GiStarResult gi;
     std::vector<size_t> hot_cells;  // hot at 95 %
@@ -407,6 +434,7 @@ SiteReviewer::SiteReviewer(const Areas& sites, const Incidents& in, const CrimeT
             all.x.push_back(in.x[i]), all.y.push_back(in.y[i]);
     kde::Options kopt;
     kopt.fallback_bandwidth = 250;
+    const size_t recorded = all.size(); // before a stand-in point for an empty study area
     if (all.size() == 0) all.x.push_back(study_extent.min_x), all.y.push_back(study_extent.min_y);
     kde::StudyArea study;
     for (const auto& g : areas.geometry) study.polygons.push_back(g.get());
@@ -414,9 +442,20 @@ SiteReviewer::SiteReviewer(const Areas& sites, const Incidents& in, const CrimeT
     review.density = kde::estimate(all, kopt, &study);
     m.density = std::move(review.density.value);
     review.density.value.clear();
-    for (float v : m.density)
-        if (v != kde::nodata) m.valid.push_back(v);
-    std::sort(m.valid.begin(), m.valid.end());
+    // Cells where nobody goes (fields, woods, water) hold no crime, and ranked among them every
+    // built-up site would look dense: a site is ranked among the cells with recorded crime.
+    {
+        const Grid& dg = review.density.grid;
+        std::vector<uint8_t> has_crime(dg.cells(), 0);
+        for (size_t i = 0; i < recorded; ++i) {
+            const int64_t row = dg.row_of(all.y[i]), col = dg.col_of(all.x[i]);
+            if (dg.contains(row, col)) has_crime[dg.index(row, col)] = 1;
+        }
+        for (size_t c = 0; c < m.density.size(); ++c)
+            if (m.density[c] != kde::nodata && has_crime[c]) m.valid.push_back(m.density[c]);
+        std::sort(m.valid.begin(), m.valid.end());
+        review.crime_cells = m.valid.size();
+    }
     m.hgrid = Grid::covering(study_extent, 0, hotspot_cell);
     const Grid& hgrid = m.hgrid;
     const hotspots::CellGrid cells{static_cast<int32_t>(hgrid.nx), static_cast<int32_t>(hgrid.ny), hgrid.cell, {}};
@@ -492,15 +531,21 @@ SiteResult SiteReviewer::review(size_t s) const {
     r.by_group.assign(R, std::vector<double>(G, 0));
     r.by_type.assign(m.types.size(), {});
     r.monthly.assign(static_cast<size_t>(review.span), 0);
+    r.monthly_by_group.assign(G, std::vector<double>(static_cast<size_t>(review.span), 0));
+    r.inside.assign(G, 0);
+    r.inside_by_type.assign(m.types.size(), 0);
     for (size_t i = 0; i < in.size(); ++i) {
         if (ring[i] < 0) continue;
         const auto k = static_cast<size_t>(ring[i]);
+        const auto month = static_cast<size_t>(in.month[i].index - review.from.index);
+        const bool inside = distance[i] == 0; // GEOS distance 0: inside the polygon or on the red line
         for (size_t g = 0; g < G; ++g)
-            if (m.membership.contains(g, in.type[i])) r.by_group[k][g] += 1;
+            if (m.membership.contains(g, in.type[i])) r.by_group[k][g] += 1, r.monthly_by_group[g][month] += 1, r.inside[g] += inside;
         auto& t = r.by_type[in.type[i]];
         if (t.empty()) t.assign(R, 0);
         t[k] += 1;
-        r.monthly[static_cast<size_t>(in.month[i].index - review.from.index)] += 1;
+        r.inside_by_type[in.type[i]] += inside;
+        r.monthly[month] += 1;
         r.incidents.push_back(i), r.incident_ring.push_back(ring[i]), r.incident_distance.push_back(distance[i]);
     }
     r.within.assign(R, std::vector<double>(G, 0));
@@ -512,8 +557,9 @@ SiteResult SiteReviewer::review(size_t s) const {
     density_at(r, review.density.grid, m.density, m.valid);
     if (review.have_gi) hot_spot_status(r, m.hgrid, m.gi, m.hot_cells);
     r.trend = hotspots::mann_kendall(r.monthly);
+    for (const auto& series : r.monthly_by_group) r.trend_by_group.push_back(hotspots::mann_kendall(series));
     r.guardianship = review_guardianship(r.site, m.guard, o.quadrant_segments);
-    r.findings = findings_of(r, m.guard, m.groups, m.types, static_cast<double>(review.all_group));
+    r.findings = findings_of(r, m.guard, m.groups, m.types, static_cast<double>(review.all_group), o.uses);
     if (review.streets && review.streets_error.empty()) {
         r.streets = segments::segments_near(review.street_segments, r.site, street_distance);
         std::sort(r.streets.begin(), r.streets.end(), [&](const auto& a, const auto& b) { return segments::busier(review.street_segments, a.first, b.first); });

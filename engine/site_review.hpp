@@ -44,8 +44,19 @@ inline constexpr double street_distance = 100;
 /// Without areas, the study area is the sites' surroundings: this far beyond the last ring.
 inline constexpr double surroundings_margin = 5000;
 
+/// What is being built on a site (--use): the findings it gets and the Secured by Design guide
+/// they point to. Mixed is residential and commercial together.
+enum class SiteUse : uint8_t { residential, commercial, mixed, car_park };
+inline constexpr SiteUse all_site_uses[] = {SiteUse::residential, SiteUse::commercial, SiteUse::mixed, SiteUse::car_park};
+/// "residential", "commercial", "mixed", "car-park": the names --use takes.
+const char* use_name(SiteUse use);
+/// Whether the uses include homes (residential or mixed), or shops and workplaces (commercial or mixed).
+bool has_homes(const std::vector<SiteUse>& uses);
+bool has_commerce(const std::vector<SiteUse>& uses);
+
 struct SiteOptions {
     std::vector<double> radii{100, 250, 500, 1000};
+    std::vector<SiteUse> uses{SiteUse::residential};
     guard::LightRule light_rule;
     guard::CameraRule camera_rule;
     double gate_tolerance = 5;
@@ -95,7 +106,9 @@ enum class FindingKind : uint8_t {
     hot_spot,         // neighbourhood crime within the first ring, in a Gi* hot spot at 95 %
     violence_asb,     // violence or ASB within the second ring
     damage,           // criminal damage within the second ring
-    dense,            // density at the site in the top 10 % of the study area
+    dense,            // density at the site in the top 10 % of the cells with recorded crime
+    retail_theft,     // shoplifting or theft from the person within the first ring (commercial or mixed use)
+    vehicle,          // vehicle crime within the first ring (a car park)
     open_path,        // an open alley, or a path with burglaries near it (`path`)
     more_open_paths,  // more such paths than are listed (`count`)
     low_lighting,     // the red line or the paths near it under low_lit_share lit
@@ -117,13 +130,22 @@ struct SiteResult {
     std::vector<std::vector<double>> by_group; // [ring][group]
     std::vector<std::vector<double>> within;   // [ring][group]: cumulative within each radius
     std::vector<std::vector<double>> by_type;  // [type][ring]; empty for a type not met
+    std::vector<double> inside;                // [group]: on or inside the red line (part of ring 0)
+    std::vector<double> inside_by_type;        // [type]
     std::vector<double> monthly;               // within the last ring, each month reviewed
+    std::vector<std::vector<double>> monthly_by_group; // [group][month], within the last ring
+    std::vector<hotspots::MannKendall> trend_by_group; // [group]: Mann-Kendall of monthly_by_group
     std::vector<size_t> incidents;             // within the last ring, in incident order
     std::vector<int32_t> incident_ring;        // 0-based
     std::vector<double> incident_distance;     // from the red line
     std::vector<size_t> lsoas;                 // areas the site lies in
+    /// Density of all crime at the site (incidents per km2); its percentile among the density
+    /// cells holding at least one recorded crime (the share of them at or below it), and its rank
+    /// among them (1 = densest: 1 + the cells denser than the site).
     double kde = std::nan(""), kde_pct = std::nan("");
+    size_t kde_rank = 0;
     int best_bin = 0;
+    double gi_z = std::nan(""); // the highest Gi* z among the 100 m cells the site touches
     double nearest_hot = std::nan("");
     hotspots::MannKendall trend;
     SiteGuardianship guardianship;
@@ -144,6 +166,7 @@ struct SiteStudy {
     std::vector<double> radii;
     size_t all_group = 0; // index of "all" among the built-in groups
     kde::Surface density; // of all crime over the study area (values not kept)
+    size_t crime_cells = 0; // density cells holding at least one recorded crime: what a site's density is ranked among
     bool have_gi = false;
     std::string gi_error;
     std::vector<double> area_count; // incidents by area (all crime)

@@ -15,7 +15,8 @@ AnalysisWindow resolve_window(const WindowRule& rule, Month first, Month last) {
         w.from = rule.from ? std::max(*rule.from, first) : first;
         w.to = rule.to ? std::min(*rule.to, last) : last;
     } else {
-        const int n = rule.last_months;
+        int n = rule.last_months;
+        if (rule.short_data_months > 0 && !rule.from && !rule.to && last.index - first.index + 1 < n) n = rule.short_data_months;
         w.to = rule.to ? *rule.to : rule.from ? Month{rule.from->index + n - 1} : last;
         w.from = rule.from ? *rule.from : Month{w.to.index - n + 1};
         if (rule.clamp_to_data) {

@@ -13,6 +13,10 @@ struct WindowRule {
     int last_months = 0;
     /// Fewer months than asked for: analyse those (the caller warns). Otherwise an InputError.
     bool clamp_to_data = false;
+    /// With last_months and neither --from nor --to: when the data covers fewer than last_months
+    /// months, the last `short_data_months` instead (a site review takes 36 months where the data
+    /// has them, else 12). 0: none.
+    int short_data_months = 0;
     /// Also keep the span of months just before (for a change against the previous period),
     /// where the data reaches back that far.
     bool with_previous = false;

@@ -51,6 +51,40 @@ size_t group_index(const char* name) {
     return groups.size() - 1;
 }
 
+/// "Welsh & Farrington 2008": a short source inside a parenthesis, without nested brackets.
+std::string cite_in_text(const std::string& source) {
+    std::string s = short_source(source);
+    s.erase(std::remove_if(s.begin(), s.end(), [](char c) { return c == '(' || c == ')'; }), s.end());
+    return s;
+}
+
+/// The built-in crime groups as a report names them.
+const char* group_words(const std::string& g) {
+    if (g == "neighbourhood") return "Neighbourhood crime (burglary, robbery, theft from the person, vehicle crime)";
+    if (g == "acquisitive") return "Acquisitive crime (neighbourhood crime, bicycle theft, shoplifting, other theft)";
+    if (g == "violence") return "Violence and sexual offences";
+    if (g == "asb") return "Anti-social behaviour";
+    if (g == "damage") return "Criminal damage and arson";
+    return "All crime";
+}
+
+bool uses_car_park(const std::vector<SiteUse>& uses) { return std::find(uses.begin(), uses.end(), SiteUse::car_park) != uses.end(); }
+
+/// The design guides for the site's uses: "Secured by Design Homes 2023", ...
+std::vector<std::string> guides_for(const std::vector<SiteUse>& uses) {
+    std::vector<std::string> g;
+    if (has_homes(uses)) g.emplace_back("Secured by Design Homes 2023");
+    if (has_commerce(uses)) g.emplace_back("Secured by Design Commercial 2023");
+    if (uses_car_park(uses)) g.emplace_back("the Safer Parking Scheme's Park Mark standard (British Parking Association)");
+    return g;
+}
+
+std::string uses_words(const std::vector<SiteUse>& uses) {
+    std::vector<std::string> names;
+    for (SiteUse u : uses) names.emplace_back(use_name(u));
+    return fmt::format("{}", fmt::join(names, ", "));
+}
+
 /// The per-site map: the rings, the LSOA boundaries, the paths near the site, the red line and
 /// the incidents as dots.
 std::string site_map(const SiteOutputs& o, const SiteResult& r, const std::vector<std::string>& label, std::vector<geos::Geometry>& owned) {
@@ -198,6 +232,33 @@ TemplateData streets_data(const SiteOutputs& o, const SiteResult& r) {
     return d;
 }
 
+/// Each crime group within the last ring: its incidents, the last 12 months against the 12
+/// before where 24 or more months are reviewed, and its Mann-Kendall trend.
+TemplateData trend_table(const SiteStudy& v, const SiteResult& r) {
+    static const std::vector<CrimeGroup> groups = builtin_crime_groups();
+    const bool years = v.span >= 24;
+    const size_t n = static_cast<size_t>(v.span);
+    std::vector<std::string> header{"crime group", fmt::format("incidents within {:g} m, {} months", v.radii.back(), v.span)};
+    if (years) header.push_back(fmt::format("last 12 months ({} to {})", Month{v.to.index - 11}.str(), v.to.str())),
+        header.push_back(fmt::format("12 months before ({} to {})", Month{v.to.index - 23}.str(), Month{v.to.index - 12}.str()));
+    header.push_back("trend of the monthly counts");
+    std::vector<std::vector<std::string>> rows;
+    for (size_t g = 0; g < groups.size(); ++g) {
+        const std::vector<double>& m = r.monthly_by_group[g];
+        double total = 0, last = 0, before = 0;
+        for (size_t k = 0; k < n; ++k) {
+            total += m[k];
+            if (k + 12 >= n) last += m[k];
+            else if (k + 24 >= n) before += m[k];
+        }
+        std::vector<std::string> row{group_words(groups[g].name), grouped(total)};
+        if (years) row.push_back(grouped(last)), row.push_back(grouped(before));
+        row.push_back(total < 10 ? std::string("too few to test (under 10)") : trend_text(r.trend_by_group[g]));
+        rows.push_back(std::move(row));
+    }
+    return table_data(header, rows, fmt::format("Trend by crime group within {:g} m of the red line", v.radii.back()));
+}
+
 TemplateData site_data(const SiteOutputs& o, const SiteResult& r, const std::vector<std::string>& label, std::vector<geos::Geometry>& owned) {
     const SiteStudy& v = o.review;
     const std::vector<double>& radii = v.radii;
@@ -208,16 +269,19 @@ TemplateData site_data(const SiteOutputs& o, const SiteResult& r, const std::vec
     s.set("total", fmt::format("{:.0f}", r.within[R - 1][all_g]));
     s.set("near", fmt::format("{:.0f}", r.within[0][all_g]));
     s.set("first_radius", fmt::format("{:g} m", radii[0]));
-    s.set("kde", std::isnan(r.kde) ? "n/a" : fmt::format("{:.0f}", r.kde));
-    if (!std::isnan(r.kde_pct)) s.set("kde_position", percentile_words(r.kde_pct));
+    s.set("inside", fmt::format("{:.0f}", r.inside[all_g]));
+    s.set("use", uses_words(o.options.uses));
+    s.set("kde", std::isnan(r.kde) ? "n/a" : grouped(r.kde));
+    if (!std::isnan(r.kde_pct)) s.set("kde_position", density_position_text(v, r));
     s.set("gi", gi_status_text(v, r));
     s.set("nearest_hot", std::isnan(r.nearest_hot) ? "none" : r.nearest_hot == 0 ? "at the site" : fmt::format("{:.0f} m away", r.nearest_hot));
     s.set("trend", trend_text(r.trend));
     s.set("map", site_map(o, r, label, owned));
     if (r.nearby() == 0) s.set("no_incidents", true);
     // Incidents by ring and type.
-    std::vector<std::string> header{"crime type"};
-    for (size_t k = 0; k < R; ++k) header.push_back(fmt::format("{:g}-{:g} m", k ? radii[k - 1] : 0, radii[k]));
+    // The first ring split: on or inside the red line, and 0-r0 m outside it.
+    std::vector<std::string> header{"crime type", "inside the red line"};
+    for (size_t k = 0; k < R; ++k) header.push_back(fmt::format("{:g}-{:g} m{}", k ? radii[k - 1] : 0, radii[k], k ? "" : " outside"));
     header.push_back(fmt::format("per ha within {:g} m", radii.back()));
     double total_area = 0;
     for (double a : r.rings.area_m2) total_area += a;
@@ -228,26 +292,35 @@ TemplateData site_data(const SiteOutputs& o, const SiteResult& r, const std::vec
     std::sort(met.begin(), met.end(), [&](CrimeTypeId a, CrimeTypeId b) { return types.name(a) < types.name(b); });
     std::vector<std::vector<std::string>> rows;
     for (CrimeTypeId type : met) {
-        std::vector<std::string> row{std::string(types.name(type))};
+        std::vector<std::string> row{std::string(types.name(type)), fmt::format("{:.0f}", r.inside_by_type[type])};
         double t = 0;
-        for (double c : r.by_type[type]) row.push_back(fmt::format("{:.0f}", c)), t += c;
+        for (size_t k = 0; k < R; ++k) {
+            const double c = r.by_type[type][k];
+            row.push_back(fmt::format("{:.0f}", k ? c : c - r.inside_by_type[type])), t += c;
+        }
         row.push_back(fmt::format("{:.2f}", t / (total_area / 1e4)));
         rows.push_back(row);
     }
-    std::vector<std::string> total_row{"all crime"}, density_row{"all crime per ha"};
+    std::vector<std::string> total_row{"all crime", fmt::format("{:.0f}", r.inside[all_g])},
+        density_row{"all crime per ha", fmt::format("{:.2f}", r.inside[all_g] / r.area_ha)};
     for (size_t k = 0; k < R; ++k) {
-        total_row.push_back(fmt::format("{:.0f}", r.by_group[k][all_g]));
-        density_row.push_back(fmt::format("{:.2f}", r.by_group[k][all_g] / (r.rings.area_m2[k] / 1e4)));
+        const double count = r.by_group[k][all_g] - (k ? 0 : r.inside[all_g]), area_ha = (r.rings.area_m2[k] - (k ? 0 : 1e4 * r.area_ha)) / 1e4;
+        total_row.push_back(fmt::format("{:.0f}", count));
+        density_row.push_back(fmt::format("{:.2f}", count / area_ha));
     }
     total_row.push_back(fmt::format("{:.2f}", r.within[R - 1][all_g] / (total_area / 1e4)));
     density_row.push_back("");
     rows.push_back(total_row);
     rows.push_back(density_row);
-    s.set("rings_table", table_data(header, rows, "Incidents by ring of distance from the red line"));
+    s.set("rings_table", table_data(header, rows,
+                                    fmt::format("Incidents inside the red line and by ring of distance from it (ring 1 of the site_rings layer, 0-{:g} m, holds "
+                                                "both of the first two columns)",
+                                                radii[0])));
     std::vector<std::string> month_labels;
     for (int m = v.from.index; m <= v.to.index; ++m) month_labels.push_back(Month{m}.str());
     s.set("chart", svg_line_chart(fmt::format("Incidents a month within {:g} m", radii.back()), month_labels, {{"all crime", "#d00000", r.monthly, false}},
                                   "incidents", 560, 220));
+    s.set("trend_table", trend_table(v, r));
     if (!r.lsoas.empty()) {
         const Areas& areas = o.study.areas;
         rows.clear();
@@ -289,14 +362,21 @@ const char* principle_name(Principle p) {
 
 std::string gi_status_text(const SiteStudy& review, const SiteResult& r) {
     if (!review.have_gi) return "not computed";
-    if (r.best_bin >= 1) return fmt::format("hot spot at {} (Gi*, 100 m cells)", confidence_text(r.best_bin));
-    if (r.best_bin <= -1) return fmt::format("cold spot at {} (Gi*, 100 m cells)", confidence_text(r.best_bin));
-    return "not a significant hot or cold spot (Gi*, 100 m cells)";
+    const std::string z = std::isnan(r.gi_z) ? std::string("") : fmt::format("z {:.2f}, ", r.gi_z);
+    if (r.best_bin >= 1) return fmt::format("hot spot at {} (Gi* {}100 m cells)", confidence_text(r.best_bin), z);
+    if (r.best_bin <= -1) return fmt::format("cold spot at {} (Gi* {}100 m cells)", confidence_text(r.best_bin), z);
+    return fmt::format("not a significant hot or cold spot (Gi* {}100 m cells)", z);
+}
+
+std::string density_position_text(const SiteStudy& review, const SiteResult& r) {
+    if (std::isnan(r.kde_pct)) return "not measured";
+    return fmt::format("{} of the {} cells ({:g} m) with recorded crime: ranked {} of {}", percentile_words(r.kde_pct), grouped(static_cast<double>(review.crime_cells)),
+                       review.density.grid.cell, grouped(static_cast<double>(r.kde_rank)), grouped(static_cast<double>(review.crime_cells)));
 }
 
 std::string trend_text(const hotspots::MannKendall& t) {
-    return std::abs(t.z) > 0 && t.p < 0.05 ? fmt::format("{} (Mann-Kendall z {:.2f}, p {:.3f})", t.s > 0 ? "rising" : "falling", t.z, t.p)
-                                            : fmt::format("no significant trend (Mann-Kendall z {:.2f}, p {:.2f})", t.z, t.p);
+    return std::abs(t.z) > 0 && t.p < 0.05 ? fmt::format("{} (Mann-Kendall z {:.2f}, {})", t.s > 0 ? "rising" : "falling", t.z, p_words(t.p))
+                                            : fmt::format("no significant trend (Mann-Kendall z {:.2f}, p = {:.2f})", t.z, t.p);
 }
 
 std::string finding_text(const SiteOutputs& o, const SiteResult& r, const Finding& f) {
@@ -307,20 +387,52 @@ std::string finding_text(const SiteOutputs& o, const SiteResult& r, const Findin
     const SiteGuardianship& gu = r.guardianship;
     const plan::InterventionSpec &lighting = effect_of(o, "lighting"), &cctv = effect_of(o, "cctv"), &gating = effect_of(o, "gating");
     const CrimeTypeId* burglary_type = o.study.crimes.types.find("Burglary");
+    const std::vector<SiteUse>& uses = o.options.uses;
     switch (f.kind) {
     case FindingKind::nothing_recorded:
         return fmt::format("No incident was recorded within {:g} m of the site from {} to {}.", radii.back(), v.from.str(), v.to.str());
     case FindingKind::burglary: {
         const double n = burglary_type && !r.by_type[*burglary_type].empty() ? r.by_type[*burglary_type][0] : 0;
-        return fmt::format("{:.0f} burglar{} within {} of the red line in {} months. Limit access to the rear of homes (gate or close rear alleys: alley "
-                           "gating reduced burglary in the areas studied, Sidebottom et al. 2018, Campbell Systematic Review) and build to Secured by "
-                           "Design (Homes 2023; PAS 24 doors and windows).",
-                           n, n == 1 ? "y" : "ies", first, v.span);
+        std::string advice;
+        if (has_homes(uses))
+            advice += fmt::format(" Limit access to the rear of homes (gate or close rear alleys: burglary {:.0f} % lower, {}) and build to Secured by Design "
+                                  "Homes 2023 (PAS 24 doors and windows).",
+                                  100 * gating.effect, cite_in_text(gating.effect_source));
+        if (has_commerce(uses))
+            advice += " Secure the building's shell, service yards and roof access, with doors, windows and shutters to Secured by Design Commercial 2023 "
+                      "(PAS 24, LPS 1175); avoid recesses and blank elevations out of sight of the street.";
+        return fmt::format("{:.0f} burglar{} within {} of the red line in {} months.{}", n, n == 1 ? "y" : "ies", first, v.span, advice);
     }
-    case FindingKind::hot_spot:
-        return fmt::format("The site is in a Gi* hot spot of crime. Overlook paths, parking and entrances from active rooms; light routes and parking to "
-                           "BS 5489-1 (improved street lighting: 21 % fewer crimes, Welsh & Farrington 2008). {:.0f} neighbourhood crimes within {}.",
-                           r.within[0][group_index("neighbourhood")], first);
+    case FindingKind::retail_theft: {
+        const auto near = [&](const char* type) {
+            const CrimeTypeId* t = o.study.crimes.types.find(type);
+            return t && !r.by_type[*t].empty() ? r.by_type[*t][0] : 0.0;
+        };
+        const double shop = near("Shoplifting"), person = near("Theft from the person");
+        return fmt::format("{} and {} within {} of the red line in {} months. Give shop floors and entrances "
+                           "clear sightlines from tills and from the street, and place seating, cash machines and cycle parking where they are overlooked "
+                           "(Secured by Design Commercial 2023).",
+                           plural(static_cast<size_t>(shop), "shoplifting offence", "shoplifting offences"),
+                           plural(static_cast<size_t>(person), "theft from the person", "thefts from the person"), first, v.span);
+    }
+    case FindingKind::vehicle: {
+        const CrimeTypeId* t = o.study.crimes.types.find("Vehicle crime");
+        const double n = t && !r.by_type[*t].empty() ? r.by_type[*t][0] : 0;
+        return fmt::format("{} within {} of the red line in {} months. Design the car park to the Safer Parking Scheme's Park Mark standard (British "
+                           "Parking Association): controlled entry and exit, even lighting, open sightlines and no hiding places; public-area CCTV cut "
+                           "crime most in car parks (crime {:.0f} % lower overall, {}).",
+                           plural(static_cast<size_t>(n), "vehicle crime", "vehicle crimes"), first, v.span, 100 * cctv.effect, cite_in_text(cctv.effect_source));
+    }
+    case FindingKind::hot_spot: {
+        const std::string overlook = has_homes(uses)       ? "Overlook paths, parking and entrances from active rooms"
+                                     : has_commerce(uses) ? "Give the ground floor active, glazed frontages that overlook the street, paths and parking"
+                                                          : "Keep open sightlines across the car park and from the buildings around it";
+        return fmt::format("The site is in a Gi* hot spot of crime at {}{}. {}; light routes and parking to BS 5489-1 (improved street lighting: crime {:.0f} % "
+                           "lower, {}). {:.0f} neighbourhood crimes within {}.",
+                           confidence_text(r.best_bin), std::isnan(r.gi_z) ? std::string("") : fmt::format(" (z {:.2f} on 100 m cells)", r.gi_z), overlook,
+                           100 * lighting.effect, cite_in_text(lighting.effect_source), r.within[0][group_index("neighbourhood")],
+                           first);
+    }
     case FindingKind::violence_asb:
         return fmt::format("{:.0f} violent and {:.0f} anti-social behaviour incidents within {}. Place communal and commercial uses so that they are "
                            "overlooked; avoid unsupervised gathering spaces and through-routes that nobody owns.",
@@ -330,9 +442,9 @@ std::string finding_text(const SiteOutputs& o, const SiteResult& r, const Findin
                            "and damage repair).",
                            r.within[r2][group_index("damage")], second);
     case FindingKind::dense:
-        return fmt::format("Crime density at the site is {} of the study area's cells. Make public and private space clearly defined with boundary "
-                           "treatments, and keep defensible space in front of homes.",
-                           percentile_words(r.kde_pct));
+        return fmt::format("Crime density at the site is {}. Make public and private space clearly defined with boundary treatments, {}.",
+                           density_position_text(v, r),
+                           has_homes(uses) ? "and keep defensible space in front of homes" : "and make clear who owns and looks after forecourts, yards and parking");
     case FindingKind::open_path: {
         const SitePath& p = gu.paths[f.path];
         const paths::Segment& seg = v.network.segments[p.segment];
@@ -357,7 +469,7 @@ std::string finding_text(const SiteOutputs& o, const SiteResult& r, const Findin
                            state, seg.name.empty() ? "" : seg.name + ", ", p.segment + 1, seg.length, note, where,
                            p.burglaries == 1 ? std::string("1 burglary") : fmt::format("{} burglaries", p.burglaries), p.neighbourhood, p.neighbourhood == 1 ? "" : "s",
                            guard_distance, v.span, p.enters ? "closing or gating it, or making it overlooked along its length" : "gating it", 100 * gating.effect,
-                           short_source(gating.effect_source));
+                           cite_in_text(gating.effect_source));
     }
     case FindingKind::more_open_paths: return fmt::format("{} more open paths near the site: see the table of paths.", f.count);
     case FindingKind::low_lighting:
@@ -367,14 +479,14 @@ std::string finding_text(const SiteOutputs& o, const SiteResult& r, const Findin
                            std::isnan(gu.lit_path_share) ? ""
                                                          : fmt::format(" and {:.0f} % of the paths within {:g} m ({:.0f} m of {:.0f} m)", 100 * gu.lit_path_share,
                                                                        guard_distance, gu.lit_path_m, gu.path_m),
-                           100 * lighting.effect, short_source(lighting.effect_source));
+                           100 * lighting.effect, cite_in_text(lighting.effect_source));
     case FindingKind::low_cctv:
         return fmt::format("CCTV covers {:.0f} % of the site and {:.0f} % of the land within {:g} m of it ({} camera{} see{} the site). Where natural "
                            "surveillance cannot cover parking, entrances and paths, consider CCTV (public-area CCTV: crime {:.0f} % lower, {}; largest in "
                            "car parks).",
                            100 * gu.cctv_site_share, 100 * gu.cctv_ring_share, guard_distance, gu.cameras_site, gu.cameras_site == 1 ? "" : "s",
-                           gu.cameras_site == 1 ? "s" : "", 100 * cctv.effect, short_source(cctv.effect_source));
-    case FindingKind::low_crime: return "Crime around the site is low; apply Secured by Design principles as standard.";
+                           gu.cameras_site == 1 ? "s" : "", 100 * cctv.effect, cite_in_text(cctv.effect_source));
+    case FindingKind::low_crime: return fmt::format("Crime around the site is low; apply {} as standard.", fmt::join(guides_for(uses), " and "));
     }
     return {};
 }
@@ -402,7 +514,9 @@ std::vector<Table> site_tables(const SiteOutputs& o, std::span<const SiteResult>
                                      "them, {} to {}",
                                      pass_distance, from, to);
     path_t.geometry_kind = GeometryKind::line;
-    std::vector<std::string> s_id, s_lsoas, s_gi, s_trend, r_id, i_id, i_month, i_type, i_group;
+    std::vector<std::string> s_id, s_use, s_lsoas, s_gi, s_trend, r_id, i_id, i_month, i_type, i_group;
+    std::vector<int64_t> s_kde_rank;
+    std::vector<double> s_inside, s_gi_z;
     std::vector<double> s_area_ha, s_near, s_kde, s_kde_pct, s_nearest_hot, r_inner, r_outer, r_area, r_count, r_density, i_dist;
     std::vector<int64_t> r_ring, i_ring;
     std::vector<std::vector<double>> r_group(groups.size());
@@ -432,6 +546,7 @@ std::vector<Table> site_tables(const SiteOutputs& o, std::span<const SiteResult>
         for (size_t a : r.lsoas) codes.push_back(o.study.areas.code[a]);
         site_t.geometry.push_back(r.site);
         s_id.push_back(r.id), s_area_ha.push_back(r.area_ha), s_near.push_back(r.within[0][all_g]);
+        s_use.push_back(uses_words(o.options.uses)), s_inside.push_back(r.inside[all_g]), s_kde_rank.push_back(static_cast<int64_t>(r.kde_rank)), s_gi_z.push_back(r.gi_z);
         s_lsoas.push_back(fmt::format("{}", fmt::join(codes, ",")));
         s_kde.push_back(r.kde), s_kde_pct.push_back(r.kde_pct), s_gi.push_back(gi_status_text(v, r)), s_trend.push_back(trend_text(r.trend)),
             s_nearest_hot.push_back(r.nearest_hot);
@@ -457,12 +572,16 @@ std::vector<Table> site_tables(const SiteOutputs& o, std::span<const SiteResult>
         }
     }
     site_t.columns.push_back(Column::text("site_id", "Site", s_id));
+    site_t.columns.push_back(Column::text("use", "What the site is for (--use): residential, commercial, mixed, car-park", s_use));
     site_t.columns.push_back(Column::real("area_ha", "Site area, hectares", s_area_ha));
-    site_t.columns.push_back(Column::real("incidents_near", fmt::format("Incidents within {:g} m of the red line", radii[0]), s_near));
+    site_t.columns.push_back(Column::real("incidents_inside", fmt::format("Incidents on or inside the red line, {} to {}", from, to), s_inside));
+    site_t.columns.push_back(Column::real("incidents_near", fmt::format("Incidents within {:g} m of the red line (those inside it included)", radii[0]), s_near));
     site_t.columns.push_back(Column::text("lsoas", "LSOAs the site lies in", s_lsoas));
     site_t.columns.push_back(Column::real("kde", "Density of all crime at the site, incidents per km2", s_kde));
-    site_t.columns.push_back(Column::real("kde_pct", "Percentile of that density among the study area's cells", s_kde_pct));
+    site_t.columns.push_back(Column::real("kde_pct", "Percentile of that density among the density cells with at least one recorded crime (the share at or below it)", s_kde_pct));
+    site_t.columns.push_back(Column::integer("kde_rank", "Rank of that density among the density cells with at least one recorded crime (1 = densest)", s_kde_rank));
     site_t.columns.push_back(Column::text("gi_status", "Gi* status of the 100 m cells the site touches", s_gi));
+    site_t.columns.push_back(Column::real("gi_z", "The highest Gi* z-score among the 100 m cells the site touches", s_gi_z));
     site_t.columns.push_back(Column::real("nearest_hot_m", "Distance to the nearest 100 m cell hot at 95 %", s_nearest_hot));
     site_t.columns.push_back(Column::text("trend", "Mann-Kendall trend of monthly incidents within the largest ring", s_trend));
     site_t.columns.push_back(Column::real("lit_boundary_share", "Share of the red line (boundary length) within reach of a street light, 0..1; NULL without --lighting", g_lit_boundary));
@@ -547,9 +666,10 @@ namespace {
 /// "hot spot at 99 %", for the summary table (whose header says Gi* on 100 m cells).
 std::string gi_short(const SiteStudy& review, const SiteResult& r) {
     if (!review.have_gi) return "not computed";
-    if (r.best_bin >= 1) return fmt::format("hot spot at {}", confidence_text(r.best_bin));
-    if (r.best_bin <= -1) return fmt::format("cold spot at {}", confidence_text(r.best_bin));
-    return "not significant";
+    const std::string z = std::isnan(r.gi_z) ? std::string("") : fmt::format(" (z {:.2f})", r.gi_z);
+    if (r.best_bin >= 1) return fmt::format("hot spot at {}{}", confidence_text(r.best_bin), z);
+    if (r.best_bin <= -1) return fmt::format("cold spot at {}{}", confidence_text(r.best_bin), z);
+    return "not significant" + z;
 }
 
 /// Findings that call for a measure: all but the two that only describe the crime around the site.
@@ -585,6 +705,18 @@ size_t report_sites(size_t requested, bool given, const site::SiteReviewer& revi
     return fit;
 }
 
+/// Why these months: "the last 36 months of the data", or why fewer.
+static std::string months_note(const SiteOutputs& o) {
+    const SiteStudy& v = o.review;
+    if (o.months_asked > 0) return fmt::format("{} months, as --months asked", v.span);
+    if (!o.study.window) return fmt::format("{} months", v.span);
+    const AnalysisWindow& w = *o.study.window;
+    const int data = w.data_last.index - w.data_first.index + 1;
+    if (v.span == 36) return "the last 36 months of the data";
+    return fmt::format("the data covers {} months, {} to {}: fewer than the 36 a review takes where it can, so the last {}; --months sets it", data,
+                       w.data_first.str(), w.data_last.str(), v.span == 12 ? std::string("12") : fmt::format("{} (all it has)", v.span));
+}
+
 SiteReportBuilder::SiteReportBuilder(const SiteOutputs& o, size_t sites, size_t detailed)
     : m_o(o), m_sites(sites), m_detailed(std::min(detailed, sites)), m_label(label_groups(builtin_crime_groups(), o.study.crimes.types)) {}
 
@@ -605,7 +737,8 @@ void SiteReportBuilder::add(const SiteResult& r) {
     row.set("area", fmt::format("{:.2f}", r.area_ha));
     row.set("near", grouped(r.within[0][all_g]));
     row.set("total", grouped(r.within[R - 1][all_g]));
-    row.set("density", percentile_words(r.kde_pct));
+    row.set("density", std::isnan(r.kde_pct) ? std::string("not measured")
+                                              : fmt::format("{}, ranked {}", percentile_words(r.kde_pct), grouped(static_cast<double>(r.kde_rank))));
     row.set("gi", gi_short(v, r));
     row.set("measures", std::to_string(measures(r)));
     m_summary.push_back(row);
@@ -664,8 +797,12 @@ std::string SiteReportBuilder::html() const {
     page.set("cctv_source", effect_of(m_o, "cctv").effect_source);
     page.set("gating_source", effect_of(m_o, "gating").effect_source);
     if (v.streets) page.set("streets_method", segments_method_sentence(v.street_options));
-    page.set("sites_source", m_o.site_report.source);
-    page.set("sites_id_field", m_o.site_report.id_field);
+    page.set("sites_from", m_o.site_report.id_field.empty() ? fmt::format("The site was given on the {}, named \"site 1\"", m_o.site_report.source)
+                                                             : fmt::format("Sites from {}, named by {}", m_o.site_report.source, m_o.site_report.id_field));
+    page.set("use", uses_words(m_o.options.uses));
+    page.set("guides", fmt::format("{}", fmt::join(guides_for(m_o.options.uses), "; ")));
+    page.set("months_note", months_note(m_o));
+    page.set("crime_cells", grouped(static_cast<double>(v.crime_cells)));
     page.set("sites_repaired", m_o.site_report.repaired.empty() ? "all valid" : fmt::format("repaired: {}", fmt::join(m_o.site_report.repaired, ", ")));
     std::vector<std::vector<std::string>> rows{{"rows read", std::to_string(m_o.study.crimes.rows_read)},
                                                {"rows used", std::to_string(m_o.study.crimes.incidents.size())}};

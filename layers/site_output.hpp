@@ -21,6 +21,7 @@ struct SiteOutputs {
     const std::vector<plan::InterventionSpec>& table; // the effects the findings cite
     const SiteReport& site_report;
     std::string command_line;
+    int months_asked = 0; // --months; 0: 36 months where the data has them, else 12
 };
 
 /// The rows of `sites` in the layers site, site_rings, site_incidents and, with paths, site_paths
@@ -29,6 +30,9 @@ struct SiteOutputs {
 std::vector<Table> site_tables(const SiteOutputs& o, std::span<const site::SiteResult> sites, std::vector<geos::Geometry>& owned);
 /// "hot spot at 99 % (Gi*, 100 m cells)", ...
 std::string gi_status_text(const site::SiteStudy& review, const site::SiteResult& r);
+/// "in the top 0.4 % (99.6th percentile) of the 4,512 cells (500 m) with recorded crime: ranked 18
+/// of 4,512".
+std::string density_position_text(const site::SiteStudy& review, const site::SiteResult& r);
 /// "rising (Mann-Kendall z 2.10, p 0.036)" or "no significant trend (...)".
 std::string trend_text(const hotspots::MannKendall& trend);
 /// The words of one finding.

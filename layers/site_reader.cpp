@@ -83,13 +83,15 @@ Areas read_sites(const std::string& argument, const std::string& id_field, const
     AreaReport ar;
     Areas sites;
     try {
-        sites = read_areas(path, options, ar, progress);
+        // Quietly: its progress would name the in-memory file, not what the user gave.
+        Progress quiet(true);
+        sites = read_areas(path, options, ar, quiet);
     } catch (...) {
         VSIUnlink(path.c_str());
         throw;
     }
     VSIUnlink(path.c_str());
-    report.id_field = "(command line)";
+    report.id_field.clear(); // named "site 1"
     report.repaired = ar.repaired;
     return sites;
 }

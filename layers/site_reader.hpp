@@ -12,7 +12,7 @@ namespace safer::layers {
 struct SiteReport {
     std::string source;                // the file, or "command line (WKT)" / "(GeoJSON)"
     std::string crs;                   // the CRS the site was given in
-    std::string id_field;              // the field naming sites, or "(feature number)"
+    std::string id_field;              // the field naming sites, "(feature number)", or empty for a site given on the command line ("site 1")
     std::vector<std::string> repaired; // sites made valid with GEOS MakeValid
 };
 

@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -34,7 +35,8 @@ struct SiteCommand {
     AreaInput areas;
     PopulationInput population;
     std::vector<double> radii{100, 250, 500, 1000};
-    int months = 12;
+    int months = 0;              // 0: 36 where the data has them, else 12
+    std::vector<std::string> uses{"residential"};
     int report_sites = 50;       // sites detailed in the report; every site gets a summary row
     bool report_sites_given = false;
     size_t batch_rows = 200000;  // site-incident rows held at once, before they are written
@@ -51,13 +53,14 @@ struct SiteCommand {
 void SiteCommand::run() const {
     Progress progress(out.quiet);
     check_radii(radii);
-    if (months < 1 || months > 120) throw UsageError("--months: give 12 or 36 (or 1 to 120)");
+    if (months < 0 || months > 120) throw UsageError("--months: give 12 or 36 (or 1 to 120)");
     const design::DesignOutModel model = design.model(); // the asset options checked as safer score checks them, and the evidence table
     layers::StudyRequest request = crimes.request();
     request.areas_path = areas.path, request.area_options = areas.options;
     request.population_path = population.path, request.population_options = population.options;
     request.keep_outside_areas = true; // crimes across an area's edge still count near a site
-    request.window.last_months = months;
+    request.window.last_months = months ? months : 36;
+    if (!months) request.window.short_data_months = 12;
     request.window.clamp_to_data = true;
     request.assets = design.assets();
     // The PDF beside the report (printed where Chromium is installed) is an output too.
@@ -79,11 +82,15 @@ void SiteCommand::run() const {
     layers::Study study = layers::read_study(request, progress);
     if (site_report.source == site_arg) study.add_input(site_arg);
     const AnalysisWindow& w = *study.window;
-    if (w.span < months && !request.window.from)
+    if (months && w.span < months && !request.window.from)
         progress.warn(fmt::format("--months {}: the data covers only {} months ({} to {}); the review uses those", months, w.span, w.from.str(), w.to.str()));
 
     site::SiteOptions options;
     options.radii = radii;
+    options.uses.clear();
+    for (const std::string& u : uses)
+        for (site::SiteUse use : site::all_site_uses)
+            if (u == site::use_name(use) && std::find(options.uses.begin(), options.uses.end(), use) == options.uses.end()) options.uses.push_back(use);
     options.light_rule = model.light_rule;
     options.camera_rule = model.camera_rule;
     options.gate_tolerance = model.gate_tolerance;
@@ -93,11 +100,11 @@ void SiteCommand::run() const {
     for (const std::string& m : review.density.warnings) progress.warn(m);
     if (!review.have_gi) progress.warn("Gi* on the 100 m grid could not be computed: " + review.gi_error);
     if (!review.streets_error.empty()) progress.warn("the street segments could not be made: " + review.streets_error);
-    const layers::SiteOutputs o{study, review, options, model.table, site_report, g_command_line};
+    const layers::SiteOutputs o{study, review, options, model.table, site_report, g_command_line, months};
     layers::SiteReportBuilder report(o, sites.size(), layers::report_sites(static_cast<size_t>(report_sites), report_sites_given, reviewer, progress));
 
     const nlohmann::ordered_json parameters{{"command", "site"}, {"site", site_arg}, {"from", w.from.str()}, {"to", w.to.str()},
-                                            {"radii_m", radii}, {"working_crs", study.working_crs}, {"areas", areas.path},
+                                            {"radii_m", radii}, {"use", uses}, {"working_crs", study.working_crs}, {"areas", areas.path},
                                             {"population", population.path}, {"kde_bandwidth_m", review.density.bandwidth},
                                             {"lighting", design.lighting_path}, {"cctv", design.cctv_path}, {"gates", design.gates_path}, {"paths", design.paths_path},
                                             {"streets", design.streets_path}, {"occluders", design.occluders_path}, {"light_radius_m", design.light_rule.default_radius},
@@ -165,7 +172,12 @@ Run setup_site(CLI::App& app) {
     command->areas.add_to(app, "LSOA boundaries: the LSOAs each site lies in, and the study area", false);
     command->population.add_to(app, "Population CSV by LSOA code: rates per 1,000 residents", false);
     app.add_option("--radii", command->radii, "Ring distances from the red line, metres, increasing")->delimiter(',')->capture_default_str();
-    app.add_option("--months", command->months, "Months reviewed: the last N of the data (12 or 36)")->capture_default_str();
+    app.add_option("--months", command->months, "Months reviewed: the last N of the data (default: 36 where the data has them, else 12)");
+    app.add_option("--use", command->uses, "What the site is for: residential, commercial, mixed, car-park (several with commas); sets the findings and the "
+                                           "Secured by Design guide they cite")
+        ->delimiter(',')
+        ->check(CLI::IsMember({"residential", "commercial", "mixed", "car-park"}))
+        ->capture_default_str();
     app.add_option("--report", command->report_path, "The HTML report (one printable file; a PDF beside it where Chromium is installed)")->required();
     app.add_option("--report-sites", command->report_sites, "Sites detailed in the report (maps, tables, findings), the first N; every site has a row of its summary table")
         ->check(CLI::Range(0, 1000000))

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <set>
 
 #include "engine/errors.hpp"
 #include "engine/site_review.hpp"
@@ -175,4 +176,86 @@ TEST_CASE("Site review: each site's incidents are bounded up front, and batches 
     CHECK(ranges(reviewer.batches(7, 10)) == Ranges{{0, 2}});         // 7 + 0 fit in 7
     CHECK(ranges(reviewer.batches(6, 10)) == Ranges{{0, 1}, {1, 2}}); // S alone is over 6: a batch of its own
     CHECK(ranges(reviewer.batches(100, 1)) == Ranges{{0, 1}, {1, 2}}); // one site a batch
+}
+
+TEST_CASE("Site review: counts on or inside the red line apart from the first ring, and monthly counts by group", "[site][site_review]") {
+    const Fixture f;
+    const site::SiteReview review = f.review();
+    const site::SiteResult& s = review.sites[0];
+    // Inside S: only the two burglaries at (1050, 1050); the robbery at 30 m is in ring 1 outside.
+    CHECK(s.inside[review.all_group] == 2);
+    CHECK(s.inside[0] == 2); // group 0, neighbourhood: burglary is one of its types
+    CHECK(s.inside_by_type[*f.l.types.find("Burglary")] == 2);
+    CHECK(s.inside_by_type[*f.l.types.find("Robbery")] == 0);
+    // By group and month within 100 m, all in May (index 4): neighbourhood = 2 burglaries + 2
+    // robberies = 4; violence 1; damage 1; all 6.
+    REQUIRE(s.monthly_by_group.size() == review.all_group + 1);
+    CHECK(s.monthly_by_group[0][4] == 4);
+    CHECK(s.monthly_by_group[review.all_group] == s.monthly);
+    double total = 0;
+    for (double v : s.monthly_by_group[0]) total += v;
+    CHECK(total == 4);
+    REQUIRE(s.trend_by_group.size() == review.all_group + 1);
+    // One month of 12 non-zero: S = 4 - 7 = -3 (May against the 4 before and the 7 after, ties 0).
+    CHECK(s.trend_by_group[0].s == -3);
+}
+
+TEST_CASE("Site review: the density at a site is ranked among the cells with recorded crime", "[site][site_review]") {
+    const Fixture f;
+    const site::SiteReview review = f.review();
+    // The cells it ranks among, counted here: the distinct density cells holding an incident and
+    // lying in the study area (the two areas).
+    const Grid& g = review.density.grid;
+    std::set<size_t> cells;
+    for (size_t i = 0; i < f.l.incidents.size(); ++i) {
+        const int64_t row = g.row_of(f.l.incidents.y[i]), col = g.col_of(f.l.incidents.x[i]);
+        if (g.contains(row, col) && (review.density.inside.empty() || review.density.inside[g.index(row, col)])) cells.insert(g.index(row, col));
+    }
+    CHECK(review.crime_cells == cells.size());
+    CHECK(review.crime_cells >= 3); // (1050, 1050), (1130, 1050), (1150, 1050) at least: three places inside the areas
+    // S's rank and percentile agree: rank - 1 cells above it, so the share at or below is
+    // (cells - (rank - 1)) / cells.
+    const site::SiteResult& s = review.sites[0];
+    REQUIRE(s.kde_rank >= 1);
+    CHECK(s.kde_rank <= review.crime_cells + 1);
+    CHECK(s.kde_pct == Approx(100.0 * static_cast<double>(review.crime_cells - (s.kde_rank - 1)) / static_cast<double>(review.crime_cells)));
+    // Q lies outside both areas, where the surface has no value: not measured, not ranked.
+    CHECK(std::isnan(review.sites[1].kde));
+    CHECK(review.sites[1].kde_rank == 0);
+}
+
+TEST_CASE("Site review: the findings follow what is built on the site (--use)", "[site][site_review]") {
+    // A 100 m square with, inside it, a burglary, a vehicle crime and a shoplifting offence.
+    Areas sites;
+    sites.code = {"P"}, sites.name = {"P"}, sites.population = {std::nan("")}, sites.households = sites.population;
+    sites.geometry.push_back(test::rectangle(1000, 1000, 1100, 1100));
+    test::IncidentList l;
+    l.add(1020, 1020, "2021-05", "Burglary");
+    l.add(1050, 1050, "2021-05", "Vehicle crime");
+    l.add(1080, 1080, "2021-05", "Shoplifting");
+    l.add(1500, 1500, "2021-06", "Drugs");
+    const Areas no_areas;
+    const auto findings = [&](std::vector<site::SiteUse> uses) {
+        site::SiteOptions o;
+        o.radii = {50, 100};
+        o.uses = std::move(uses);
+        site::SiteReview v = site::review_sites(sites, l.incidents, l.types, no_areas, {}, AssetSet{}, test::month("2021-01"), test::month("2021-12"), o, nullptr);
+        return std::move(v.sites[0]);
+    };
+    using site::SiteUse, site::FindingKind;
+    const site::SiteResult homes = findings({SiteUse::residential});
+    CHECK(has(homes, FindingKind::burglary));
+    CHECK_FALSE(has(homes, FindingKind::vehicle));
+    CHECK_FALSE(has(homes, FindingKind::retail_theft));
+    const site::SiteResult shops = findings({SiteUse::commercial});
+    CHECK(has(shops, FindingKind::burglary));
+    CHECK(has(shops, FindingKind::retail_theft));
+    const site::SiteResult park = findings({SiteUse::car_park});
+    CHECK(has(park, FindingKind::vehicle));
+    CHECK_FALSE(has(park, FindingKind::burglary)); // a car park has no building to break into
+    CHECK_FALSE(has(park, FindingKind::retail_theft));
+    const site::SiteResult both = findings({SiteUse::mixed, SiteUse::car_park});
+    CHECK(has(both, FindingKind::burglary));
+    CHECK(has(both, FindingKind::retail_theft));
+    CHECK(has(both, FindingKind::vehicle));
 }

@@ -128,3 +128,24 @@ TEST_CASE("Numbers: whole numbers within a range", "[numbers]") {
     CHECK_FALSE(parse_whole_number("11", 0, 10).has_value());
     CHECK_FALSE(parse_whole_number("-1", 0, 10).has_value());
 }
+
+TEST_CASE("Window: a site review takes 36 months where the data has them, else the last 12", "[window]") {
+    WindowRule rule;
+    rule.last_months = 36, rule.short_data_months = 12, rule.clamp_to_data = true;
+    // 13 months (2021-03..2022-03): fewer than 36, so the last 12, 2021-04..2022-03.
+    AnalysisWindow w = resolve_window(rule, m(2021, 3), m(2022, 3));
+    CHECK(w.from == m(2021, 4));
+    CHECK(w.span == 12);
+    // 40 months (2019-01..2022-04): the last 36 start 36 - 1 = 35 months before 2022-04, at 2019-05.
+    w = resolve_window(rule, m(2019, 1), m(2022, 4));
+    CHECK(w.from == m(2019, 5));
+    CHECK(w.span == 36);
+    // 8 months: fewer than 12 too; clamped to the 8 there are.
+    w = resolve_window(rule, m(2021, 1), m(2021, 8));
+    CHECK(w.span == 8);
+    // With --to given the months asked are counted back from it, not replaced: 36, clamped to the
+    // data's 13.
+    rule.to = m(2022, 3);
+    w = resolve_window(rule, m(2021, 3), m(2022, 3));
+    CHECK(w.span == 13);
+}
