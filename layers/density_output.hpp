@@ -19,9 +19,9 @@ std::string density_description(const kde::DensityMap& map, const std::string& s
 void write_density(GeoPackageWriter& writer, const kde::DensityMap& map, const std::string& layer, const std::string& description,
                    const std::string& selection, PeriodKind by, bool rasters = true);
 /// The single surface of `map` as a GeoTIFF (moved into place by `staged`, with the command's
-/// other outputs), with its QGIS style (.qml) beside it.
-void write_density_geotiff(StagedFiles* staged, const std::string& path, bool overwrite, const std::string& working_crs, const kde::DensityMap& map,
-                           const std::string& description, const RunRecord& run);
+/// other outputs), with its QGIS style (.qml) beside it; returns the style.
+std::string write_density_geotiff(StagedFiles* staged, const std::string& path, bool overwrite, const std::string& working_crs,
+                                  const kde::DensityMap& map, const std::string& description, const RunRecord& run, Progress* progress = nullptr);
 /// "top 1% of cells (0.12 km2) hold 10.5 % of incidents; ..." for each class of `hotspots`.
 std::string hotspot_classes_text(const kde::Hotspots& hotspots);
 

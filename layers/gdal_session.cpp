@@ -2,9 +2,13 @@
 
 #include <cpl_error.h>
 #include <gdal.h>
+#include <geos_c.h>
 #include <ogr_api.h>
+#include <proj.h>
 
 #include <mutex>
+
+#include "engine/progress.hpp"
 
 namespace safer::layers {
 
@@ -27,5 +31,16 @@ std::string gdal_message() {
 }
 
 void clear_gdal_error() { CPLErrorReset(); }
+
+int gdal_progress(double complete, const char*, void* progress) {
+    if (progress) static_cast<Progress*>(progress)->fraction(complete);
+    return 1; // go on
+}
+
+std::string gdal_version() { return GDALVersionInfo("RELEASE_NAME"); }
+
+std::string geos_version() { return GEOSversion(); }
+
+std::string proj_version() { return proj_info().version; }
 
 } // namespace safer::layers

@@ -57,12 +57,12 @@ void SiteCommand::run() const {
     // The PDF beside the report (printed where Chromium is installed) is an output too.
     const std::string pdf = layers::pdf_beside(report_path);
     const std::string chromium = no_pdf ? "" : layers::find_chromium();
-    std::vector<layers::OutputPath> outputs{out.path(), {"--report", report_path, layers::OutputKind::html}};
+    std::vector<layers::OutputPath> outputs{out.path(layers::OutputKind::geopackage, "site"), {"--report", report_path, layers::OutputKind::html}};
     if (!chromium.empty()) outputs.push_back({"--report (its PDF)", pdf, layers::OutputKind::pdf});
     std::vector<std::string> inputs = request.input_paths();
     inputs.push_back(site_arg);
     inputs.push_back(design.costs_path);
-    layers::check_outputs(outputs, inputs, out.overwrite);
+    check_outputs(outputs, inputs, out.overwrite, progress);
 
     layers::SiteReport site_report;
     const Areas sites = layers::read_sites(site_arg, site_id, request.ingest.working_crs, site_report, progress);
@@ -97,9 +97,8 @@ void SiteCommand::run() const {
                                             {"gate_tolerance_m", design.gate_tolerance}, {"guard_distance_m", site::guard_distance}, {"pass_distance_m", site::pass_distance},
                                             {"street_distance_m", site::street_distance}};
     const layers::SiteOutputs o{study, review, options, model.table, site_report, g_command_line};
-    progress.begin(fmt::format("writing {}", out.shown()), 1);
     std::vector<geos::Geometry> points;
-    layers::GeoPackageWriter writer(out.output, out.overwrite, study.working_crs);
+    layers::GeoPackageWriter writer(out.path(layers::OutputKind::geopackage, "site"), out.overwrite, study.working_crs, &progress);
     for (const layers::Table& t : layers::site_tables(o, points)) writer.write_table(t);
     writer.prefer_style_field("site_segments", "nkde");
     writer.write_rejects(study.crimes.rejects, study.source_paths());
@@ -109,7 +108,6 @@ void SiteCommand::run() const {
     staged.stage(report_path, layers::site_report_html(o));
     writer.commit();
     staged.commit();
-    progress.end();
     if (!chromium.empty()) layers::print_report_pdf(chromium, report_path, pdf, out.overwrite, progress);
     size_t near = 0;
     for (const auto& r : review.sites) near += r.nearby();

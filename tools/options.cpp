@@ -112,8 +112,18 @@ CrimeSelection::Chosen CrimeSelection::choose(const CrimeTypes& table) const {
 std::string OutputOptions::shown() const { return layers::hide_passwords(output); }
 
 CLI::Option* OutputOptions::add_to(CLI::App& app, const char* output_help) {
+    // The formats as layers::output_formats() lists them: the one-layer ones by name and
+    // extension, and every name --format takes.
+    std::vector<std::string> one_layer, names;
+    for (const layers::OutputFormat& f : layers::output_formats()) {
+        if (!f.several_layers) one_layer.push_back(fmt::format("{} ({})", f.name, f.extensions.front()));
+        names.push_back(f.names.front());
+    }
     CLI::Option* o = app.add_option("-o,--output", output,
-                                    std::string(output_help) + "; or a PostGIS database, PG:\"dbname=... host=... user=...\" (libpq keywords), written into --schema");
+                                    fmt::format("{}; or a PostGIS database, PG:\"dbname=... host=... user=...\" (libpq keywords), written into "
+                                                "--schema; or, for the main layer alone, {}. A GeoPackage gets a QGIS project (.qgz) beside it",
+                                                output_help, fmt::join(one_layer, ", ")));
+    app.add_option("--format", format, fmt::format("The format of -o, when its extension does not say: {} (or GDAL's driver name)", fmt::join(names, ", ")));
     app.add_option("--schema", schema, "With -o PG:...: the schema to write the layers into (created; replaced whole with --overwrite)")
         ->capture_default_str()
         // Checked before it joins the connection string: "x dbname=other" must not connect elsewhere.
@@ -133,6 +143,10 @@ CLI::Option* OutputOptions::add_to(CLI::App& app, const char* output_help) {
         if (layers::is_postgis_target(output) && output.find("active_schema") == std::string::npos) output += " active_schema=" + schema;
     });
     return o;
+}
+
+void check_outputs(const std::vector<layers::OutputPath>& outputs, const std::vector<std::string>& inputs, bool overwrite, Progress& progress) {
+    for (const std::string& note : layers::check_outputs(outputs, inputs, overwrite)) progress.warn(note);
 }
 
 layers::RunRecord run_record(const layers::Study& study, const std::string& parameters_json) {

@@ -58,18 +58,30 @@ struct CrimeSelection {
 };
 
 
-/// -o, --schema, --overwrite, -q. -o PG:"..." writes to PostGIS; --schema names the schema.
+/// -o, --format, --schema, --overwrite, -q. -o PG:"..." writes to PostGIS; --schema names the
+/// schema. The format follows -o's extension unless --format names one (layers::output_formats).
 struct OutputOptions {
     std::string output;
+    std::string format;
     std::string schema = "safer";
     bool overwrite = false;
     bool quiet = false;
     CLI::Option* add_to(CLI::App& app, const char* output_help);
     /// The output as messages show it: a PG: connection string without its password.
     std::string shown() const;
-    /// -o as an output to check (layers::check_outputs).
-    layers::OutputPath path(layers::OutputKind kind = layers::OutputKind::geopackage) const { return {"-o", output, kind}; }
+    /// -o as an output to check (layers::check_outputs) and write (layers::GeoPackageWriter):
+    /// `main_layer` is what a one-layer format (FlatGeobuf, GeoJSON, Shapefile, CSV) gets.
+    layers::OutputPath path(layers::OutputKind kind = layers::OutputKind::geopackage, std::string main_layer = {}) const {
+        layers::OutputPath p{"-o", output, kind};
+        p.format = format;
+        p.main_layer = std::move(main_layer);
+        return p;
+    }
 };
+
+/// layers::check_outputs, before any work, with what the formats chosen cannot hold said as
+/// warnings.
+void check_outputs(const std::vector<layers::OutputPath>& outputs, const std::vector<std::string>& inputs, bool overwrite, Progress& progress);
 
 /// The command line as typed (passwords hidden), set by main().
 extern std::string g_command_line;
