@@ -1,5 +1,6 @@
 #include "layers/gdal_session.hpp"
 
+#include <cpl_conv.h>
 #include <cpl_error.h>
 #include <gdal.h>
 #include <geos_c.h>
@@ -22,6 +23,9 @@ void ensure_gdal() {
     std::call_once(once, [] {
         GDALAllRegister();
         CPLSetErrorHandler(quiet_handler);
+        // Reading an input through /vsigzip/ must not leave an index file (NAME.gz.properties)
+        // beside it: safer writes only its outputs.
+        CPLSetConfigOption("CPL_VSIL_GZIP_WRITE_PROPERTIES", "NO");
     });
 }
 

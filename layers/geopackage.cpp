@@ -591,7 +591,10 @@ void GeoPackageWriter::Impl::commit_other_format(const FinishedGeoPackage& finis
     std::error_code ec;
     fs::remove_all(staging, ec);
     fs::create_directories(staging, ec);
-    const std::string staged_file = (staging / fs::path(path).filename()).string();
+    // GDAL's FlatGeobuf, CSV and Shapefile drivers take a name without their extension for a
+    // folder of layers, so the file is written under the format's own extension (whatever -o with
+    // --format calls it) and copied to -o's name.
+    const std::string staged_file = (staging / (fs::path(path).stem().string() + format->extensions.front())).string();
     if (progress) progress->begin(fmt::format("writing {} ({}, layer {})", path, format->name, layer), 1000);
     GDALDatasetUniquePtr source(GDALDataset::Open(temp.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
     if (!source) throw IoError(fmt::format("{}: cannot reopen the layers to translate: {}", path, gdal_message()));

@@ -299,8 +299,9 @@ std::vector<std::string> format_notes(const OutputPath& o, const OutputFormat& f
     notes.push_back(fmt::format("{} {}: {} holds no QGIS style; its default style goes beside it as {} (QGIS loads it with the layer)", o.option, o.path,
                                 f.name, fs::path(style_path(o.path)).filename().string()));
     if (f.field_name_limit > 0)
-        notes.push_back(fmt::format("{} {}: {} keeps field names of up to {} characters; longer ones are cut by GDAL (neighbourhood_rate becomes "
-                                    "neighbourh), and the .qml style follows the cut names",
+        notes.push_back(fmt::format("{} {}: {} keeps field names of up to {} characters; GDAL cuts longer ones and keeps them apart "
+                                    "(neighbourhood_count, neighbourhood_rate become neighbourh, neighbou_1), and the .qml style follows the "
+                                    "names kept",
                                     o.option, o.path, f.name, f.field_name_limit));
     if (!f.crs)
         notes.push_back(fmt::format("{} {}: {} records no CRS: the geometry is written as WKT in the working CRS's coordinates (column WKT)", o.option,

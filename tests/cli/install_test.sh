@@ -34,9 +34,11 @@ echo "$v" | grep -qE "^safer [0-9]+\.[0-9]+\.[0-9]+ \(GDAL [0-9.]+, GEOS [0-9.]+
 for c in ingest areas kde hotspots score bid site segments; do
     "$SAFER" "$c" --help >"$WORK/help-$c.txt" 2>&1
     last=$(grep -n "^Examples" "$WORK/help-$c.txt" | tail -1 | cut -d: -f1)
-    after=$(tail -n +"${last:-1}" "$WORK/help-$c.txt" | grep -c "^  safer $c ")
-    [ -n "$last" ] && [ "$after" -ge 1 ] && ! tail -n +"$last" "$WORK/help-$c.txt" | grep -q "^ *-" &&
-        pass "safer $c --help ends with $after example(s)" || fail "safer $c --help does not end with examples"
+    # After the heading only examples: "  safer <command> ..." and their continuation lines.
+    after=$(tail -n +"$((${last:-1} + 1))" "$WORK/help-$c.txt" | grep -c "^  safer $c ")
+    other=$(tail -n +"$((${last:-1} + 1))" "$WORK/help-$c.txt" | grep -v "^  safer $c \|^      \|^$" | head -1)
+    [ -n "$last" ] && [ "$after" -ge 1 ] && [ -z "$other" ] &&
+        pass "safer $c --help ends with $after example(s)" || fail "safer $c --help does not end with examples: '$other'"
 done
 
 # A mistyped command or option: what was meant.

@@ -45,7 +45,7 @@ for stage in "reading 12 incident files" "reprojecting" "writing layer incidents
 done
 middle=$(grep -E "^safer: writing layer incidents.* \[#+-*\] +([1-9]|[1-9][0-9])%" "$WORK/tty-frames.txt" | head -1)
 [ -n "$middle" ] && pass "the write shows a percentage on its way: '${middle##*] }'" || fail "no percentage between 0 and 100 while writing"
-grep -qE "^safer: writing layer incidents \(300[0-9]{3} features\): done in [0-9.]+ s" "$WORK/tty-frames.txt" &&
+grep -qE "^safer: writing layer incidents \([0-9]+ features\): done in [0-9.]+ s" "$WORK/tty-frames.txt" &&
     pass "each stage ends with its time on the same line" || fail "no 'done in' for the write"
 grep -q $'\x1b\[K' "$WORK/tty.txt" && pass "each frame clears the rest of the line" || fail "no erase-line on the terminal"
 
@@ -64,7 +64,7 @@ done
 
 # --- In a log: one GDAL-style line a stage ------------------------------------------------------
 "$SAFER" ingest --crimes "$T/crimes" -o "$WORK/log.gpkg" 2>"$WORK/log.txt" || fail "ingest to a log: $(cat "$WORK/log.txt")"
-grep -qE "^safer: writing layer incidents \(300[0-9]{3} features\): 0\.\.\.10\.\.\.20\.\.\.30\.\.\.40\.\.\.50\.\.\.60\.\.\.70\.\.\.80\.\.\.90\.\.\.100 - done in [0-9.]+ s$" "$WORK/log.txt" &&
+grep -qE "^safer: writing layer incidents \([0-9]+ features\): 0\.\.\.10\.\.\.20\.\.\.30\.\.\.40\.\.\.50\.\.\.60\.\.\.70\.\.\.80\.\.\.90\.\.\.100 - done in [0-9.]+ s$" "$WORK/log.txt" &&
     pass "in a log: '$(grep "writing layer incidents" "$WORK/log.txt")'" || fail "log line: $(grep "writing layer" "$WORK/log.txt")"
 ! grep -q $'\r' "$WORK/log.txt" && pass "no carriage returns in a log" || fail "carriage returns in the log"
 
