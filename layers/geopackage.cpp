@@ -534,7 +534,10 @@ std::string GeoPackageWriter::Impl::project_qgs(const FinishedGeoPackage& finish
     for (const ContentsLayer& c : finished.layers) {
         qgis::ProjectLayer l;
         l.name = c.name;
-        l.description = c.description;
+        // The description, and each field's alias, name and description: QGIS 3.22 on GDAL 3.6
+        // shows no field description of a GeoPackage, so the Information tab lists them.
+        const auto abstract = finished.abstracts.find(c.name);
+        l.description = abstract != finished.abstracts.end() ? abstract->second : c.description;
         if (c.has_extent && c.min_x <= c.max_x) l.extent = Extent{c.min_x, c.min_y, c.max_x, c.max_y};
         if (c.data_type == "2d-gridded-coverage") {
             l.kind = qgis::ProjectLayer::Kind::raster;

@@ -367,7 +367,11 @@ FinishedGeoPackage finish_geopackage(const std::string& path, const GeoPackageEx
     write_data_columns(db, extras.fields);
     FinishedGeoPackage finished;
     finished.styles = write_styles(db, extras);
-    for (const LayerRow& table : vector_layers(db, extras.fields, true)) finished.table_styles[table.info.name] = qgis::table_qml(table.info);
+    for (const LayerRow& table : vector_layers(db, extras.fields, true)) {
+        finished.table_styles[table.info.name] = qgis::table_qml(table.info);
+        finished.abstracts[table.info.name] = qgis::layer_abstract(table.info);
+    }
+    for (const LayerRow& layer : vector_layers(db, extras.fields)) finished.abstracts[layer.info.name] = qgis::layer_abstract(layer.info);
     write_metadata(db, extras);
     db.exec("COMMIT");
     finished.layers = contents(db);

@@ -66,6 +66,7 @@ struct FinishedGeoPackage {
     std::vector<ContentsLayer> layers; // in the order written, layer_styles left out
     std::vector<WrittenStyle> styles;  // every style of every vector layer, each layer's default first
     std::map<std::string, std::string> table_styles; // tables without geometry: their fields' aliases (qgis::table_qml)
+    std::map<std::string, std::string> abstracts;    // every table: its description and its fields' (qgis::layer_abstract)
     /// The default style of `layer`, or null.
     const WrittenStyle* default_style(const std::string& layer) const;
 };

@@ -617,19 +617,15 @@ Style finish(Style s, const LayerInfo& layer, const std::string& label_expressio
     root.attribute("labelsEnabled", label_expression.empty() ? "0" : "1");
     if (!label_expression.empty()) labeling_xml(root, label_expression, label_colour);
     xml::Element aliases = root.child("aliases");
-    std::string abstract = layer.description;
     for (size_t i = 0; i < layer.fields.size(); ++i) {
         const Field& f = layer.fields[i];
-        const std::string alias = field_alias(f.name);
         // Index 0 is the GeoPackage's fid; QGIS finds each alias by its field name.
-        aliases.child("alias").attribute("field", f.name).attribute("index", std::to_string(i + 1)).attribute("name", alias);
-        abstract += fmt::format("{}{} ({}){}", i == 0 ? (abstract.empty() ? "Fields:\n" : "\n\nFields:\n") : "\n", alias, f.name,
-                                f.description.empty() ? "" : ": " + f.description);
+        aliases.child("alias").attribute("field", f.name).attribute("index", std::to_string(i + 1)).attribute("name", field_alias(f.name));
     }
     xml::Element metadata = root.child("resourceMetadata");
     metadata.child("type", "dataset");
     metadata.child("title", layer.name);
-    metadata.child("abstract", abstract);
+    metadata.child("abstract", layer_abstract(layer));
     s.qml = doc.str();
     return s;
 }
@@ -816,6 +812,16 @@ std::string density_raster_qml(std::vector<float> values, const std::string& uni
     pipe.child("resamplingStage", "resamplingFilter");
     qgis.child("blendMode", "0");
     return doc.str();
+}
+
+std::string layer_abstract(const LayerInfo& layer) {
+    std::string abstract = layer.description;
+    for (size_t i = 0; i < layer.fields.size(); ++i) {
+        const Field& f = layer.fields[i];
+        abstract += fmt::format("{}{} ({}){}", i == 0 ? (abstract.empty() ? "Fields:\n" : "\n\nFields:\n") : "\n", field_alias(f.name), f.name,
+                                f.description.empty() ? "" : ": " + f.description);
+    }
+    return abstract;
 }
 
 std::string table_qml(const LayerInfo& table) {

@@ -60,6 +60,10 @@ struct Style {
 /// layer's metadata an abstract with the layer's description and each field's.
 std::vector<Style> vector_styles(const LayerInfo& layer, const LayerValues& values);
 
+/// The layer's description and then each field's alias, name and description, one a line: the
+/// abstract QGIS shows in Layer Properties > Information for a layer of a safer project.
+std::string layer_abstract(const LayerInfo& layer);
+
 /// What a table without geometry (rejects, concentration) carries in a QGIS project: its fields'
 /// aliases and the descriptions in its abstract, as vector_styles gives them (layer_styles holds
 /// no style for a table).

@@ -425,6 +425,10 @@ def check_project(path, expected_crs, render_dir=None):
             bare = [f.name() for f in layer.fields() if f.name() != "fid" and not layer.attributeAlias(layer.fields().indexOf(f.name()))]
             if bare:
                 fail(f"{where}: fields without an alias: {', '.join(bare)}")
+            abstract = layer.metadata().abstract()
+            undescribed = [f.name() for f in layer.fields() if f.name() != "fid" and f"({f.name()}): " not in abstract]
+            if undescribed:
+                fail(f"{where}: the Information tab describes no field {', '.join(undescribed[:5])}")
             if layer.name() == "target_areas":
                 settings = layer.labeling().settings() if layer.labelsEnabled() and layer.labeling() else None
                 if not settings or "rank" not in settings.fieldName:
