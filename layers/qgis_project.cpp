@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -124,6 +125,22 @@ std::vector<uint8_t> visible_layers(const std::vector<ProjectLayer>& layers, con
 
 std::string iso_datetime(const std::string& date) { return date.empty() ? date : date + "T00:00:00Z"; }
 
+/// A raster period's fixed range runs from the first millisecond after its start to the last
+/// before its end ("2023-04-01", "2023-05-01" -> 2023-04-01T00:00:00.001Z to
+/// 2023-04-30T23:59:59.999Z): QGIS 3.22 includes both ends of a fixed range and tests it against
+/// a frame as if the frame's own end were included too (QgsTemporalRange::overlaps), so a range
+/// touching the frame's edges would show each raster in the frames before and after its own.
+std::string just_after(const std::string& date) { return date + "T00:00:00.001Z"; }
+
+std::string just_before(const std::string& date) {
+    using namespace std::chrono;
+    const year_month_day day{year{std::atoi(date.substr(0, 4).c_str())}, month{static_cast<unsigned>(std::atoi(date.substr(5, 2).c_str()))},
+                             std::chrono::day{static_cast<unsigned>(std::atoi(date.substr(8, 2).c_str()))}};
+    const year_month_day before{sys_days{day} - days{1}};
+    return fmt::format("{:04d}-{:02d}-{:02d}T23:59:59.999Z", static_cast<int>(before.year()), static_cast<unsigned>(before.month()),
+                       static_cast<unsigned>(before.day()));
+}
+
 void map_layer(xml::Element layers, const ProjectLayer& l, const std::string& id, const Srs& srs) {
     xml::Element m = layers.child("maplayer");
     const bool vector = l.kind != ProjectLayer::Kind::raster;
@@ -156,8 +173,8 @@ void map_layer(xml::Element layers, const ProjectLayer& l, const std::string& id
         // QgsRasterLayerTemporalProperties: a fixed range, [start, end).
         xml::Element t = m.child("temporal").attribute("enabled", "1").attribute("mode", "0").attribute("fetchMode", "0");
         xml::Element range = t.child("fixedRange");
-        range.child("start", iso_datetime(l.time_start));
-        range.child("end", iso_datetime(l.time_end));
+        range.child("start", just_after(l.time_start));
+        range.child("end", just_before(l.time_end));
     } else if (!l.start_field.empty() && vector) {
         // QgsVectorLayerTemporalProperties, ModeFeatureDateTimeStartAndEndFromExpressions (4): the
         // fields hold ISO dates as text, which the expressions make dates; limitMode 0 includes

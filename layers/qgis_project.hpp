@@ -29,7 +29,8 @@ struct ProjectLayer {
     std::string style_qml;   // the default style: a QML document (renderer, labels, aliases, ...); may be empty
     std::string description; // the layer's abstract
     std::optional<Extent> extent;
-    /// A raster's time: [start, end) as ISO dates ("2021-04-01"); empty: not temporal.
+    /// A raster's time: [start, end) as ISO dates ("2021-04-01"), written from the millisecond
+    /// after start to the millisecond before end (QGIS 3.22's frames touch both ends); empty: not temporal.
     std::string time_start, time_end;
     /// A vector layer's time: fields holding each feature's start and (exclusive) end date.
     std::string start_field, end_field;

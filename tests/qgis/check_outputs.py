@@ -454,7 +454,8 @@ def check_project(path, expected_crs, render_dir=None):
             props = layer.temporalProperties()
             if want:
                 r = props.fixedTemporalRange()
-                have = (r.begin().toString("yyyy-MM-dd"), r.end().toString("yyyy-MM-dd"))
+                # QGIS includes a fixed range's end, so it is the last millisecond of the period.
+                have = (r.begin().toString("yyyy-MM-dd"), r.end().addMSecs(1).toString("yyyy-MM-dd"))
                 if not props.isActive() or props.mode() != QgsRasterLayerTemporalProperties.ModeFixedTemporalRange or have != want:
                     fail(f"{where}: temporal range {have if props.isActive() else 'none'}, expected {want}")
                 else:
@@ -467,6 +468,7 @@ def check_project(path, expected_crs, render_dir=None):
         else:
             ok(f"{name}: temporal range {t.begin().toString('yyyy-MM-dd')} to {t.end().toString('yyyy-MM-dd')}, "
                f"step {project.timeSettings().timeStep()} {project.timeSettings().timeStepUnit()}")
+            check_frames(project, name)
     view = project.viewSettings().defaultViewExtent()
     if view.isEmpty():
         fail(f"{name}: no view extent: QGIS would open on nothing in particular")
@@ -481,6 +483,43 @@ def check_project(path, expected_crs, render_dir=None):
             ok(f"{name}: opens on {view.toString(0)}")
     if render_dir:
         render(project, os.path.join(render_dir, os.path.splitext(name)[0] + ".png"))
+
+
+def check_frames(project, name):
+    """Steps the temporal controller through the project's frames as QGIS does (by the project's
+    step): each frame shows exactly one period's raster, and of a vector layer by period exactly
+    the features of that period (counted through QGIS's own temporal filter)."""
+    from qgis.core import (QgsInterval, QgsMapLayerType, QgsTemporalNavigationObject, QgsUnitTypes, QgsFeatureRequest,
+                           QgsVectorLayerTemporalContext)
+    settings = project.timeSettings()
+    nav = QgsTemporalNavigationObject()
+    nav.setTemporalExtents(settings.temporalRange())
+    nav.setFrameDuration(QgsInterval(settings.timeStep(), settings.timeStepUnit()))
+    frames = nav.totalFrameCount()
+    layers = list(project.mapLayers().values())
+    problems, shown = [], 0
+    for k in range(frames):
+        frame = nav.dateTimeRangeForFrameNumber(k)
+        day = frame.begin().toString("yyyy-MM-dd")
+        rasters = [l.name() for l in layers if l.type() == QgsMapLayerType.RasterLayer and l.temporalProperties().isActive()
+                   and l.temporalProperties().isVisibleInTemporalRange(frame)]
+        if any(l.type() == QgsMapLayerType.RasterLayer and l.temporalProperties().isActive() for l in layers) and k < frames - 1 and len(rasters) != 1:
+            problems.append(f"frame {day}: rasters {rasters}")
+        for l in layers:
+            if l.type() != QgsMapLayerType.VectorLayer or not l.temporalProperties().isActive():
+                continue
+            context = QgsVectorLayerTemporalContext()
+            context.setLayer(l)
+            expression = l.temporalProperties().createFilterString(context, frame)
+            got = sum(1 for _ in l.getFeatures(QgsFeatureRequest().setFilterExpression(expression)))
+            want = sum(1 for f in l.getFeatures() if f["period_start"] == day)
+            if got != want:
+                problems.append(f"frame {day}: {l.name()} shows {got} features, its period has {want}")
+            shown += got
+    if problems:
+        fail(f"{name}: the temporal controller's frames: {'; '.join(problems[:4])}")
+    else:
+        ok(f"{name}: {frames} frames of the temporal controller, each showing one period ({shown} features in all)")
 
 
 def render(project, png):
@@ -499,7 +538,7 @@ def render(project, png):
     if t.temporalRange().begin().isValid():
         start = t.temporalRange().begin()
         settings.setIsTemporal(True)
-        settings.setTemporalRange(QgsDateTimeRange(start, start.addMonths(int(t.timeStep()))))
+        settings.setTemporalRange(QgsDateTimeRange(start, start.addMonths(int(t.timeStep())), True, False))
     job = QgsMapRendererSequentialJob(settings)
     job.start()
     job.waitForFinished()
