@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include "engine/geos.hpp"
+
 namespace safer::kde {
 
 DensityMap density_map(const Incidents& in, const std::vector<uint8_t>& selected, PeriodKind by, const Options& options,
@@ -25,6 +27,10 @@ DensityMap density_map(const Incidents& in, const std::vector<uint8_t>& selected
     with_progress.progress = progress;
     map.surface = estimate(all, with_progress, study_area);
     if (progress) progress->end();
+    Extent extent;
+    if (study_area)
+        for (const GEOSGeometry* g : study_area->polygons) extent.add(geos::extent(g));
+    map.scale = bandwidth_scale(all, map.surface.bandwidth, extent);
     const Grid& grid = map.surface.grid;
     if (by == PeriodKind::none) {
         Hotspots hs = hotspot_classes(grid, map.surface.value, all);

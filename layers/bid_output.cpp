@@ -4,10 +4,12 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 
 #include "engine/kde.hpp"
+#include "engine/places.hpp"
 #include "engine/text.hpp"
 #include "layers/area_output.hpp"
 #include "layers/csv_writer.hpp"
@@ -99,6 +101,94 @@ std::string rate_map(const BidOutputs& o) {
     return svg_map(shapes, 760, legend, nullptr, "Quintiles of the rate; target-area candidates outlined in blue.");
 }
 
+/// The group's incidents in the months analysed, as points for the candidates' maps.
+std::vector<geos::Geometry> group_points(const BidOutputs& o) {
+    static const std::vector<CrimeGroup> groups = builtin_crime_groups();
+    const GroupMembership membership(groups, o.study.crimes.types);
+    const Incidents& in = o.study.crimes.incidents;
+    std::vector<geos::Geometry> points;
+    for (size_t i = 0; i < in.size(); ++i)
+        if (in.month[i] >= o.evidence.window.from && in.month[i] <= o.evidence.window.to && membership.contains(o.evidence.group, in.type[i]))
+            points.push_back(geos::point(in.x[i], in.y[i]));
+    return points;
+}
+
+/// A zoomed map of candidate k: its LSOAs and their neighbours labelled by name, the streets (the
+/// --streets layer, else police.uk's street names at their map points), the group's incidents,
+/// a scale bar, a north arrow and the whole study area as a locator.
+std::string candidate_map(const BidOutputs& o, size_t k, const std::vector<geos::Geometry>& dots) {
+    const Areas& areas = o.study.areas;
+    const bid::BidEvidence& e = o.evidence;
+    const bid::Target& t = e.targets[k];
+    GEOSContextHandle_t ctx = geos::context();
+    Extent view = geos::extent(t.geometry.get());
+    view = view.grown(std::max({view.width(), view.height(), 600.0}) * 0.3);
+    std::vector<uint8_t> in_target(areas.size(), 0);
+    for (size_t a : t.areas) in_target[a] = 1;
+    std::vector<MapShape> shapes;
+    MapOptions options;
+    options.view = view;
+    for (size_t a = 0; a < areas.size(); ++a) {
+        const Extent ae = geos::extent(areas.geometry[a].get());
+        if (!ae.overlaps(view)) continue;
+        shapes.push_back({areas.geometry[a].get(), in_target[a] ? "#dbe6ff" : "#f4f4f4", "#999", 0.6, areas.code[a] + " " + areas.name[a]});
+        geos::Geometry p = geos::checked(GEOSPointOnSurface_r(ctx, areas.geometry[a].get()), "point on surface");
+        double x = 0, y = 0;
+        GEOSGeomGetX_r(ctx, p.get(), &x), GEOSGeomGetY_r(ctx, p.get(), &y);
+        options.labels.push_back({x, y, areas.name[a].empty() ? areas.code[a] : areas.name[a], in_target[a] ? 12.0 : 10.0, in_target[a] ? "#0033cc" : "#777", true});
+    }
+    // Streets: the lines of --streets (named where they have a name), else police.uk's names.
+    const AssetSet& assets = o.study.assets;
+    std::map<std::string, std::pair<double, std::pair<double, double>>> street_label; // name -> (weight, point)
+    if (assets.has_streets) {
+        for (const FeatureRecord& f : assets.streets) {
+            if (!geos::extent(f.geometry.get()).overlaps(view)) continue;
+            shapes.push_back({f.geometry.get(), "none", "#bbb", 1.2, f.name});
+            if (f.name.empty()) continue;
+            const double len = geos::length(f.geometry.get());
+            geos::Geometry mid = geos::checked(GEOSInterpolateNormalized_r(ctx, f.geometry.get(), 0.5), "midpoint");
+            double x = 0, y = 0;
+            GEOSGeomGetX_r(ctx, mid.get(), &x), GEOSGeomGetY_r(ctx, mid.get(), &y);
+            if (x < view.min_x || x > view.max_x || y < view.min_y || y > view.max_y) continue;
+            auto& best = street_label[f.name];
+            if (len > best.first) best = {len, {x, y}};
+        }
+    } else {
+        // Each police.uk street name at the middle of its map points in the view, weighted by incidents.
+        const Incidents& in = o.study.crimes.incidents;
+        std::map<std::string, std::array<double, 3>> sums; // name -> (n, sum x, sum y)
+        for (size_t i = 0; i < in.size() && i < in.location.size(); ++i) {
+            if (in.x[i] < view.min_x || in.x[i] > view.max_x || in.y[i] < view.min_y || in.y[i] > view.max_y) continue;
+            const std::string_view street = street_of(in.location[i]);
+            if (street.empty()) continue;
+            auto& s = sums[std::string(street)];
+            s[0] += 1, s[1] += in.x[i], s[2] += in.y[i];
+        }
+        for (const auto& [name, s] : sums) street_label[name] = {s[0], {s[1] / s[0], s[2] / s[0]}};
+    }
+    std::vector<std::pair<double, std::string>> by_weight;
+    for (const auto& [name, w] : street_label) by_weight.emplace_back(-w.first, name);
+    std::sort(by_weight.begin(), by_weight.end());
+    for (size_t i = 0; i < std::min<size_t>(by_weight.size(), 15); ++i) {
+        const auto& point = street_label[by_weight[i].second].second;
+        options.labels.push_back({point.first, point.second, by_weight[i].second, 9.5, "#444", false});
+    }
+    // The group's incidents in the months analysed, as dots.
+    for (const auto& d : dots) {
+        double x = 0, y = 0;
+        GEOSGeomGetX_r(ctx, d.get(), &x), GEOSGeomGetY_r(ctx, d.get(), &y);
+        if (x >= view.min_x && x <= view.max_x && y >= view.min_y && y <= view.max_y) shapes.push_back({d.get(), "#d7301f", "#d7301f", 0.5, "", 2.0});
+    }
+    shapes.push_back({t.geometry.get(), "none", "#0033cc", 3, fmt::format("candidate {}", k + 1)});
+    for (const auto& g : areas.geometry) options.locator.push_back({g.get(), "#eee", "#bbb", 0.3, ""});
+    options.locator.push_back({t.geometry.get(), "#0033cc", "#0033cc", 1, ""});
+    return svg_map(shapes, 680,
+                   {{"#dbe6ff", fmt::format("candidate {}: {}", k + 1, target_place(o, k)), "#0033cc", 3},
+                    {"#d7301f", fmt::format("{} incidents, {} to {} (police.uk map points)", group_name(o), e.window.from.str(), e.window.to.str())},
+                    {"none", assets.has_streets ? "streets (--streets)" : "street names placed at police.uk's map points", "#bbb", 1.2}},
+                   nullptr, "", &options);
+}
+
 /// The density surface rendered under the areas' outlines.
 std::string density_map(const BidOutputs& o) {
     const kde::Surface& surface = o.evidence.density;
@@ -138,6 +228,47 @@ std::string trend_charts(const BidOutputs& o) {
                                  {{"top candidate", "#0033cc", tr, false}, {comparison, "#999999", cr, true}}, "per 1,000 residents a month", 370, 240);
     }
     return charts;
+}
+
+/// The plan's value to society, an estimate: the crimes it is expected to prevent in a year, by
+/// type, times what one crime of that type costs (--costs [crime_costs]), against its cost.
+TemplateData value_for_money(const BidOutputs& o, const plan::Plan& pl) {
+    const design::DesignOutPlan& d = *o.plan;
+    const design::DesignOutModel& m = *o.model;
+    TemplateData v;
+    if (m.crime_costs.empty()) {
+        v.set("missing", true);
+        return v;
+    }
+    const CrimeTypes& types = o.study.crimes.types;
+    const auto by_type = plan::prevented_by_type(d.candidates, pl.chosen, o.top->incidents.type);
+    const double year = 12.0 / o.evidence.window.span; // the months analysed, as a year
+    std::vector<std::vector<std::string>> rows;
+    double low = 0, high = 0, uncosted = 0;
+    std::vector<std::string> without;
+    for (const auto& [type, n] : by_type) {
+        const std::string name(types.name(type));
+        const auto c = std::find_if(m.crime_costs.begin(), m.crime_costs.end(), [&](const plan::CrimeCost& x) { return x.type == name; });
+        const double per_year = n * year;
+        if (c == m.crime_costs.end()) {
+            uncosted += per_year;
+            without.push_back(name);
+            rows.push_back({name, fmt::format("{:.2f}", per_year), "no cost given", "not counted"});
+            continue;
+        }
+        low += per_year * c->low, high += per_year * c->high;
+        rows.push_back({name, fmt::format("{:.2f}", per_year), c->low == c->high ? money(c->low) : money(c->low) + " to " + money(c->high),
+                        c->low == c->high ? money(per_year * c->low) : money(per_year * c->low) + " to " + money(per_year * c->high)});
+    }
+    rows.push_back({"all", fmt::format("{:.2f}", pl.prevented * year), "", low == high ? money(low) : money(low) + " to " + money(high)});
+    v.set("value_table", table_data({"crime type", "crimes prevented a year (expected)", "cost of one crime", "value a year"}, rows,
+                              "The plan's value to society a year, an estimate"));
+    v.set("benefit", low == high ? money(low) : money(low) + " to " + money(high));
+    v.set("cost", money(pl.cost));
+    v.set("ratio", pl.cost > 0 ? (low == high ? fmt::format("{:.2f}", low / pl.cost) : fmt::format("{:.2f} to {:.2f}", low / pl.cost, high / pl.cost)) : "");
+    v.set("source", m.crime_costs_source.empty() ? "the --costs file (no source given)" : m.crime_costs_source);
+    if (!without.empty()) v.set("without", fmt::format("{} ({:.2f} crimes a year)", and_list(without), uncosted));
+    return v;
 }
 
 TemplateData plan_data(const BidOutputs& o) {
@@ -193,6 +324,7 @@ TemplateData plan_data(const BidOutputs& o) {
                                      !pl.exact && pl.upper_bound > 0 ? fmt::format(" No plan can prevent more than {:.1f}, so this one is within {:.1f} % of the best.",
                                                                                    pl.upper_bound, 100 * (1 - pl.prevented / pl.upper_bound))
                                                                      : ""));
+        b.set("value", value_for_money(o, pl));
         p.set("budget", b);
     }
     std::vector<std::vector<std::string>> rows;
@@ -622,6 +754,17 @@ std::string bid_report_html(const BidOutputs& o) {
         rows.push_back({std::to_string(c.rank_by_rate), target_place(o, k), target_streets(t), grouped(c.population), grouped(c.count),
                         grouped(annual_rate(e, c.rate), 1), fmt::format("{:.2f}", c.rate / t.comparison_rate), growth_words(o, t),
                         change_words(e, t.before, t.after, t.change_p)});
+    }
+    {
+        const std::vector<geos::Geometry> dots = group_points(o);
+        TemplateData maps = TemplateData::type::list;
+        for (size_t k = 0; k < std::min<size_t>(e.targets.size(), 3); ++k) {
+            TemplateData m;
+            m.set("title", fmt::format("Candidate {}: {}", k + 1, target_place(o, k)));
+            m.set("map", candidate_map(o, k, dots));
+            maps.push_back(m);
+        }
+        page.set("candidate_maps", maps);
     }
     page.set("targets", table_data({"rank", "LSOAs", "most incidents recorded on or near", "residents", "incidents",
                                     fmt::format("per 1,000 a year"), "ratio", "how the cluster grew (rate a year after each step)", "change"},

@@ -292,10 +292,15 @@ std::vector<std::string> format_notes(const OutputPath& o, const OutputFormat& f
         throw UsageError(fmt::format("{} {}: {} holds no raster, and this command's result is a raster surface; write a GeoPackage (.gpkg) or a "
                                      "GeoTIFF (.tif), or a PostGIS database",
                                      o.option, o.path, f.name));
+    if (o.table_main && f.driver != "CSV")
+        throw UsageError(fmt::format("{} {}: {} holds layers with geometry, and this command's result{} is a table without one; write a GeoPackage "
+                                     "(.gpkg), a CSV file (.csv) or a PostGIS database",
+                                     o.option, o.path, f.name, o.main_layer.empty() ? "" : ", " + o.main_layer + ","));
     const std::string main = o.main_layer.empty() ? "the command's main layer" : "the " + o.main_layer + " layer";
-    notes.push_back(fmt::format("{} {}: {} holds one layer, so it gets {} only; the others ({}the rejects and the tables without "
-                                "geometry) are not written: -o NAME.gpkg keeps every layer",
-                                o.option, o.path, f.name, main, o.rasters ? "the rasters, " : ""));
+    notes.push_back(fmt::format("{} {}: {} holds one layer, so it gets {} only; the others ({}) are not written: -o NAME.gpkg keeps every layer",
+                                o.option, o.path, f.name, main,
+                                o.table_main ? "the rejects" : fmt::format("{}the rejects and the tables without geometry", o.rasters ? "the rasters, " : "")));
+    if (o.table_main) return notes; // a table: no style, no geometry, no CRS to lose
     notes.push_back(fmt::format("{} {}: {} holds no QGIS style; its default style goes beside it as {} (QGIS loads it with the layer)", o.option, o.path,
                                 f.name, fs::path(style_path(o.path)).filename().string()));
     if (f.field_name_limit > 0)
@@ -350,7 +355,7 @@ std::vector<std::string> check_outputs(const std::vector<OutputPath>& given, con
             const std::vector<std::string> said = format_notes(o, *f);
             notes.insert(notes.end(), said.begin(), said.end());
             for (const std::string& ext : f->companions) beside(o, ext, with_extension(o.path, ext));
-            if (!f->styles) beside(o, "QGIS style", style_path(o.path));
+            if (!f->styles && !o.table_main) beside(o, "QGIS style", style_path(o.path));
         }
         if (o.project && (tiff || (f && f->is_geopackage()))) beside(o, "QGIS project", project_path(o.path));
     }

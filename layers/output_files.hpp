@@ -64,6 +64,7 @@ struct OutputPath {
     std::string main_layer;   // what a one-layer format holds (empty: the first layer with geometry)
     bool rasters = false;     // the command writes rasters here
     bool raster_main = false; // its main layer is a raster (safer kde): a vector format cannot hold it
+    bool table_main = false;  // its main layer has no geometry (safer accuracy): only CSV of the one-layer formats holds it
     bool project = true;      // a GeoPackage gets a QGIS project beside it (project_path)
 };
 /// Where the QGIS project of a GeoPackage (or GeoTIFF) goes: the same folder and name, .qgz.

@@ -119,7 +119,7 @@ double nice_value(double metres) {
 } // namespace
 
 std::string svg_map(const std::vector<MapShape>& shapes, double width, const std::vector<LegendItem>& legend, const MapImage* image,
-                    const std::string& caption) {
+                    const std::string& caption, const MapOptions* options) {
     Extent e;
     for (const MapShape& s : shapes) {
         if (!s.geometry || GEOSisEmpty_r(geos::context(), s.geometry)) continue;
@@ -127,9 +127,11 @@ std::string svg_map(const std::vector<MapShape>& shapes, double width, const std
         e.add(Extent{v.min_x, v.min_y, v.max_x, v.max_y});
     }
     if (image) e.add(image->extent);
+    const bool zoomed = options && options->view && !options->view->empty();
+    if (zoomed) e = *options->view;
     if (e.empty()) return "<p>(nothing to map)</p>";
     const double span = std::max(e.width(), e.height());
-    e = e.grown(span * 0.02);
+    if (!zoomed) e = e.grown(span * 0.02);
     const double scale = width / e.width();
     const double height = e.height() * scale;
     const double legend_height = legend.empty() ? 0 : 22.0 * static_cast<double>(legend.size()) + 10;
@@ -156,22 +158,66 @@ std::string svg_map(const std::vector<MapShape>& shapes, double width, const std
             svg += "</circle>";
             continue;
         }
-        // Simplified to half a pixel: the same picture in a fraction of the bytes.
-        geos::Geometry simple(GEOSTopologyPreserveSimplify_r(ctx, s.geometry, pixel * 0.5));
+        // Clipped to the view when zoomed, then simplified to half a pixel: the same picture in a
+        // fraction of the bytes.
+        geos::Geometry clipped;
+        const GEOSGeometry* g = s.geometry;
+        if (zoomed) {
+            const geos::Envelope v = geos::envelope(g);
+            if (v.max_x < e.min_x || v.min_x > e.max_x || v.max_y < e.min_y || v.min_y > e.max_y) continue;
+            clipped.reset(GEOSClipByRect_r(ctx, g, e.min_x - pixel, e.min_y - pixel, e.max_x + pixel, e.max_y + pixel));
+            if (!clipped || GEOSisEmpty_r(ctx, clipped.get())) continue;
+            g = clipped.get();
+        }
+        geos::Geometry simple(GEOSTopologyPreserveSimplify_r(ctx, g, pixel * 0.5));
         std::string d;
-        append_path(d, simple ? simple.get() : s.geometry, e, scale);
+        append_path(d, simple ? simple.get() : g, e, scale);
         if (d.empty()) continue;
         svg += fmt::format("<path d=\"{}\" fill=\"{}\" fill-rule=\"evenodd\" stroke=\"{}\" stroke-width=\"{:g}\">", d, s.fill, s.stroke,
                            s.stroke_width);
         if (!s.title.empty()) svg += "<title>" + html_escape(s.title) + "</title>";
         svg += "</path>";
     }
-    // Scale bar: about a fifth of the width.
+    if (options) {
+        for (const MapLabel& l : options->labels) {
+            if (l.x < e.min_x || l.x > e.max_x || l.y < e.min_y || l.y > e.max_y) continue;
+            svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-family=\"sans-serif\" font-size=\"{:g}\"{} fill=\"{}\" text-anchor=\"middle\" "
+                               "stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\" stroke-linejoin=\"round\">{}</text>",
+                               (l.x - e.min_x) * scale, (e.max_y - l.y) * scale, l.size, l.italic ? " font-style=\"italic\"" : "", html_escape(l.colour),
+                               html_escape(l.text));
+        }
+        if (!options->locator.empty()) {
+            // The whole study area, small, in the top right corner, the view outlined in red.
+            Extent all;
+            for (const MapShape& s : options->locator)
+                if (s.geometry && !GEOSisEmpty_r(ctx, s.geometry)) {
+                    const geos::Envelope v = geos::envelope(s.geometry);
+                    all.add(Extent{v.min_x, v.min_y, v.max_x, v.max_y});
+                }
+            all.add(e);
+            const double box = std::min(170.0, width * 0.3), ls = box / std::max(all.width(), all.height());
+            const double lw = all.width() * ls, lh = all.height() * ls, ox = width - lw - 8, oy = 8;
+            svg += fmt::format("<g><rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"#fff\" stroke=\"#888\"/>", ox - 3, oy - 3, lw + 6, lh + 6);
+            for (const MapShape& s : options->locator) {
+                geos::Geometry simple(GEOSTopologyPreserveSimplify_r(ctx, s.geometry, 0.5 / ls));
+                std::string d;
+                append_path(d, simple ? simple.get() : s.geometry, all, ls);
+                if (d.empty()) continue;
+                svg += fmt::format("<path transform=\"translate({:.1f},{:.1f})\" d=\"{}\" fill=\"{}\" stroke=\"{}\" stroke-width=\"{:g}\"/>", ox, oy, d, s.fill,
+                                   s.stroke, s.stroke_width);
+            }
+            svg += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"none\" stroke=\"#d00\" stroke-width=\"1.5\"/></g>",
+                               ox + (e.min_x - all.min_x) * ls, oy + (all.max_y - e.max_y) * ls, std::max(2.0, e.width() * ls), std::max(2.0, e.height() * ls));
+        }
+    }
+    // Scale bar (about a fifth of the width) and a north arrow.
     const double bar_m = nice_value(e.width() / 5);
     const double bar_px = bar_m * scale;
     svg += fmt::format("<g font-family=\"sans-serif\" font-size=\"11\"><rect x=\"10\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"4\" fill=\"#333\"/>"
-                       "<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text><text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\">N &#8593;</text></g>",
-                       height + 10, bar_px, bar_px + 16, height + 16, nice_distance(bar_m), width - 8, height + 16);
+                       "<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>"
+                       "<path d=\"M {:.1f} {:.1f} l 5 12 l -5 -3 l -5 3 z\" fill=\"#333\"/><text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\" "
+                       "font-weight=\"bold\">N</text></g>",
+                       height + 10, bar_px, bar_px + 16, height + 16, nice_distance(bar_m), width - 20, height + 3, width - 20, height + 28);
     for (size_t i = 0; i < legend.size(); ++i) {
         const double y = height + 30 + 22.0 * static_cast<double>(i);
         const LegendItem& item = legend[i];
@@ -186,7 +232,7 @@ std::string svg_map(const std::vector<MapShape>& shapes, double width, const std
 }
 
 std::string svg_line_chart(const std::string& title, const std::vector<std::string>& x_labels, const std::vector<ChartSeries>& series,
-                           const std::string& y_label, double width, double height) {
+                           const std::string& y_label, double width, double height, std::optional<size_t> marker, const std::string& marker_label) {
     const double left = 56, right = 12, top = 28, bottom = 46 + 18.0 * static_cast<double>(series.size());
     const double plot_w = width - left - right, plot_h = height - top - bottom;
     double max_v = 0;
@@ -213,6 +259,12 @@ std::string svg_line_chart(const std::string& title, const std::vector<std::stri
     svg += fmt::format("<text transform=\"translate(12 {:.1f}) rotate(-90)\" text-anchor=\"middle\">{}</text>", top + plot_h / 2, html_escape(y_label));
     svg += fmt::format("<line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1:.1f}\" y2=\"{2:.1f}\" stroke=\"#333\"/>", left, top, top + plot_h);
     svg += fmt::format("<line x1=\"{0:.1f}\" x2=\"{1:.1f}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\" stroke=\"#333\"/>", left, left + plot_w, top + plot_h);
+    if (marker && *marker > 0 && *marker < n) {
+        const double x = 0.5 * (px(*marker - 1) + px(*marker));
+        svg += fmt::format("<line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1:.1f}\" y2=\"{2:.1f}\" stroke=\"#555\" stroke-dasharray=\"4 3\"/>"
+                           "<text x=\"{3:.1f}\" y=\"{4:.1f}\" fill=\"#555\">{5}</text>",
+                           x, top, top + plot_h, x + 4, top + 11, html_escape(marker_label));
+    }
     for (size_t k = 0; k < series.size(); ++k) {
         const ChartSeries& s = series[k];
         std::string d;
@@ -229,6 +281,51 @@ std::string svg_line_chart(const std::string& title, const std::vector<std::stri
         const double ly = top + plot_h + 32 + 18.0 * static_cast<double>(k);
         svg += fmt::format("<line x1=\"{:.0f}\" x2=\"{:.0f}\" y1=\"{:.0f}\" y2=\"{:.0f}\" stroke=\"{}\" stroke-width=\"2\"{}/><text x=\"{:.0f}\" y=\"{:.0f}\">{}</text>",
                            left, left + 24, ly, ly, s.colour, s.dashed ? " stroke-dasharray=\"5 3\"" : "", left + 30, ly + 4, html_escape(s.name));
+    }
+    return svg + "</svg></figure>";
+}
+
+std::string svg_bar_chart(const std::string& title, const std::vector<std::string>& groups, const std::vector<BarSeries>& series, const std::string& y_label,
+                          double width, double height, int decimals) {
+    const double left = 56, right = 12, top = 28, bottom = 40 + 18.0 * static_cast<double>(series.size());
+    const double plot_w = width - left - right, plot_h = height - top - bottom;
+    double max_v = 0;
+    for (const BarSeries& s : series)
+        for (double v : s.values)
+            if (std::isfinite(v)) max_v = std::max(max_v, v);
+    if (max_v <= 0) max_v = 1;
+    const double step = nice_value(max_v / 4);
+    const double top_v = std::ceil(max_v * 1.08 / step) * step;
+    const auto py = [&](double v) { return top + plot_h * (1 - v / top_v); };
+    std::string svg = fmt::format("<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{:.0f}\" height=\"{:.0f}\" viewBox=\"0 0 {:.0f} {:.0f}\" "
+                                  "role=\"img\" font-family=\"sans-serif\" font-size=\"11\" style=\"background:#fff\">"
+                                  "<text x=\"{:.0f}\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{}</text>",
+                                  width, height, width, height, left, html_escape(title));
+    for (double v = 0; v <= top_v + step / 2; v += step)
+        svg += fmt::format("<line x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#ddd\"/><text x=\"{:.1f}\" y=\"{:.1f}\" "
+                           "text-anchor=\"end\">{:g}</text>",
+                           left, left + plot_w, py(v), py(v), left - 4, py(v) + 4, v);
+    svg += fmt::format("<text transform=\"translate(12 {:.1f}) rotate(-90)\" text-anchor=\"middle\">{}</text>", top + plot_h / 2, html_escape(y_label));
+    const double group_w = plot_w / static_cast<double>(std::max<size_t>(1, groups.size()));
+    const double bar_w = group_w * 0.8 / static_cast<double>(std::max<size_t>(1, series.size()));
+    for (size_t g = 0; g < groups.size(); ++g) {
+        const double x0 = left + group_w * static_cast<double>(g) + group_w * 0.1;
+        for (size_t k = 0; k < series.size(); ++k) {
+            const double v = g < series[k].values.size() ? series[k].values[g] : std::nan("");
+            if (!std::isfinite(v)) continue;
+            const double x = x0 + bar_w * static_cast<double>(k);
+            svg += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\"/><text x=\"{:.1f}\" y=\"{:.1f}\" "
+                               "text-anchor=\"middle\">{:.{}f}</text>",
+                               x, py(v), bar_w * 0.92, top + plot_h - py(v), series[k].colour, x + bar_w * 0.46, py(v) - 3, v, decimals);
+        }
+        svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>", left + group_w * (static_cast<double>(g) + 0.5), top + plot_h + 14,
+                           html_escape(groups[g]));
+    }
+    svg += fmt::format("<line x1=\"{0:.1f}\" x2=\"{1:.1f}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\" stroke=\"#333\"/>", left, left + plot_w, top + plot_h);
+    for (size_t k = 0; k < series.size(); ++k) {
+        const double ly = top + plot_h + 30 + 18.0 * static_cast<double>(k);
+        svg += fmt::format("<rect x=\"{:.0f}\" y=\"{:.0f}\" width=\"14\" height=\"10\" fill=\"{}\"/><text x=\"{:.0f}\" y=\"{:.0f}\">{}</text>", left, ly - 8,
+                           series[k].colour, left + 20, ly + 1, html_escape(series[k].name));
     }
     return svg + "</svg></figure>";
 }

@@ -4,6 +4,7 @@
 #include <geos_c.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,10 +41,27 @@ struct LegendItem {
     double outline_width = 0.5;
 };
 
+/// Text placed on a map at a point (working CRS), with a white halo so it reads over anything.
+struct MapLabel {
+    double x = 0, y = 0;
+    std::string text;
+    double size = 11;             // pixels
+    std::string colour = "#222";
+    bool italic = false;
+};
+
+/// What a map shows beyond its shapes: a view (a zoom), labels, and a locator.
+struct MapOptions {
+    std::optional<Extent> view;    // the extent shown (default: every shape's); shapes are clipped to it
+    std::vector<MapLabel> labels;  // drawn last, inside the view only
+    std::vector<MapShape> locator; // a small map of the whole study area in the top right corner, the view outlined in red
+};
+
 /// An SVG map of `shapes` (simplified to the pixel size), scaled to `width` pixels, over the
-/// extent of all shapes (and of the image, if any), north up, with a scale bar and a legend.
+/// extent of all shapes (and of the image, if any; or options->view), north up, with a scale bar,
+/// a north arrow and a legend.
 std::string svg_map(const std::vector<MapShape>& shapes, double width, const std::vector<LegendItem>& legend = {},
-                    const MapImage* image = nullptr, const std::string& caption = {});
+                    const MapImage* image = nullptr, const std::string& caption = {}, const MapOptions* options = nullptr);
 
 struct ChartSeries {
     std::string name;
@@ -52,10 +70,21 @@ struct ChartSeries {
     bool dashed = false;
 };
 
-/// An SVG line chart with labelled axes and a legend.
+/// An SVG line chart with labelled axes and a legend. With `marker` (an x label's position), a
+/// dashed vertical line is drawn just before it, labelled `marker_label` (an intervention's start).
 std::string svg_line_chart(const std::string& title, const std::vector<std::string>& x_labels,
                            const std::vector<ChartSeries>& series, const std::string& y_label, double width = 520,
-                           double height = 260);
+                           double height = 260, std::optional<size_t> marker = std::nullopt, const std::string& marker_label = {});
+
+/// An SVG chart of bars in groups: for each group (x label), one bar for each series, each bar
+/// labelled with its value as `value_format` formats it.
+struct BarSeries {
+    std::string name;
+    std::string colour;
+    std::vector<double> values; // one per group; NaN leaves no bar
+};
+std::string svg_bar_chart(const std::string& title, const std::vector<std::string>& groups, const std::vector<BarSeries>& series,
+                          const std::string& y_label, double width = 520, double height = 280, int decimals = 1);
 
 /// A Float32 grid rendered to PNG with GDAL's colour relief (gdaldem color-relief): `ramp` pairs
 /// a value with an RGBA colour ("r g b a", 0-255), interpolated between; nodata is transparent.

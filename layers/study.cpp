@@ -93,7 +93,10 @@ void print_ingest_summary(const IngestResult& result, Progress& progress) {
         for (size_t k = named_types; k < unknown.size(); ++k) rows += unknown[k].second;
         progress.warn(fmt::format("and {} more crime types that are not police.uk types ({} rows), each kept as its own type", unknown.size() - named_types, rows));
     }
-    if (!result.transform_operation.empty()) progress.info(fmt::format("coordinates transformed by PROJ: {}", result.transform_operation));
+    if (result.transform_operation.starts_with("none: "))
+        progress.info(fmt::format("coordinates not transformed: {}", result.transform_operation.substr(6)));
+    else if (!result.transform_operation.empty())
+        progress.info(fmt::format("coordinates transformed by PROJ: {}", result.transform_operation));
 }
 
 void report_source_codes(const SourceCodeCheck& check, const AreaReport& area_report, Progress& progress) {
@@ -326,6 +329,14 @@ Study read_study(const StudyRequest& r, Progress& progress) {
         if (lsoa_units) refuse_overlapping_areas(index, s.areas, r.areas_path);
         s.area_of = index.locate(in.x, in.y, &progress);
         located_none = read_used > 0 && std::all_of(s.area_of.begin(), s.area_of.end(), [](int32_t a) { return a == no_area; });
+    }
+
+    if (!r.month_windows.empty()) {
+        std::vector<uint8_t> keep(in.size());
+        for (size_t i = 0; i < in.size(); ++i)
+            keep[i] = std::any_of(r.month_windows.begin(), r.month_windows.end(), [&](const MonthWindow& w) { return w.contains(in.month[i]); });
+        keep_only(s.crimes, keep, s.area_of, RejectReason::outside_window,
+                  [&](size_t i) { return fmt::format("{}: between the windows analysed", in.month[i].str()); });
     }
 
     // The months analysed, resolved over the data's months (of the incidents in the areas). The

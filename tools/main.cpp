@@ -69,7 +69,8 @@ const std::map<std::string, std::string> examples = {
     {"kde",
      "  safer kde --crimes out/town/crimes --group neighbourhood --areas out/town/lsoas.geojson --bandwidth 250 --cell 10 -o density.gpkg\n"
      "  safer kde --crimes out/town/crimes --types Burglary -o burglary.tif\n"
-     "  safer kde --crimes out/town/crimes --by month -o monthly.gpkg          # monthly.qgz steps through the months in QGIS"},
+     "  safer kde --crimes out/town/crimes --by month -o monthly.gpkg          # monthly.qgz steps through the months in QGIS\n"
+     "  safer kde --crimes out/town/crimes --group neighbourhood --bandwidth predictive -o predictive.gpkg"},
     {"hotspots",
      "  safer hotspots --crimes out/town/crimes --grid 200 -o hotspots.gpkg\n"
      "  safer hotspots --crimes out/town/crimes --areas out/town/lsoas.geojson --population out/town/population.csv --by quarter \\\n"
@@ -90,6 +91,18 @@ const std::map<std::string, std::string> examples = {
     {"segments",
      "  safer segments --crimes out/town/crimes --streets out/town/streets.geojson -o segments.gpkg --csv segments.csv\n"
      "  safer segments --crimes ~/Downloads/police-uk/ --streets roads.gpkg --areas district_lsoas.geojson --group neighbourhood -o segments.fgb"},
+    {"evaluate",
+     "  safer evaluate --crimes out/town-evaluate/crimes --areas out/town-evaluate/lsoas.geojson --target out/town-evaluate/intervention.geojson \\\n"
+     "      --start 2023-01 -o evaluate.gpkg --report evaluate.html --csv evaluate.csv\n"
+     "  safer evaluate --crimes ~/Downloads/police-uk/ --areas lsoa_2011.geojson --target scheme.geojson --start 2021-10 --group acquisitive \\\n"
+     "      -o evaluate.gpkg --report evaluate.html"},
+    {"accuracy",
+     "  safer accuracy --crimes out/town/crimes --train 2023-01:2023-09 --test 2023-10:2023-12 --areas out/town/lsoas.geojson \\\n"
+     "      -o accuracy.gpkg --csv accuracy.csv --report accuracy.html\n"
+     "  safer accuracy --crimes out/town/crimes --train 2023-01:2023-09 --test 2023-10:2023-12 --methods kde:250,kde:auto,gistar:200 -o accuracy.csv"},
+    {"nearrepeat",
+     "  safer nearrepeat --crimes out/town/crimes --types Burglary -o nearrepeat.gpkg --csv knox.csv --report nearrepeat.html\n"
+     "  safer nearrepeat --crimes burglaries.csv --time-bands 7 --time-count 4 --distance-bands 100 -o repeats.geojson   # a CSV with dates"},
 };
 
 } // namespace
@@ -121,6 +134,9 @@ int main(int argc, char** argv) {
     add("bid", "Safer Streets bid evidence: LSOA rates, ratios, change, Gi*, target-area candidates, density, HTML evidence pack", setup_bid);
     add("site", "Crime impact review of planning sites for Designing Out Crime Officers: rings, LSOAs, density, hot spots, CPTED findings, report", setup_site);
     add("segments", "Street segments as units: counts and rates per 100 m, concentration, Gi* along the network, network kernel density on lixels", setup_segments);
+    add("evaluate", "Did it work? Crime in a target area before and after an intervention against its buffer and control areas: exact tests, WDQ, WDD, difference-in-differences, synthetic control, report", setup_evaluate);
+    add("accuracy", "How well hotspot methods predict: train on some months, score hit rate, PAI, PEI and RRI on later months", setup_accuracy);
+    add("nearrepeat", "Near repeats (the Knox test of Ratcliffe's Near Repeat Calculator) and repeat locations", setup_nearrepeat);
     add("areas", "Count incidents by area: counts, rates per 1,000 residents, ratios, ranks, monthly counts", setup_areas);
     app.footer("Examples:\n  ./tools/demo                      # builds safer and runs the main jobs on a synthetic town (out/)\n"
                "  safer areas --help                # each command's manual\n"

@@ -3,7 +3,12 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
+#include <filesystem>
+
 #include "engine/errors.hpp"
+#include "layers/browser.hpp"
+#include "layers/interrupt.hpp"
+#include "layers/output_files.hpp"
 #include "layers/postgis.hpp"
 
 namespace safer::tools {
@@ -147,6 +152,14 @@ CLI::Option* OutputOptions::add_to(CLI::App& app, const char* output_help) {
 
 void check_outputs(const std::vector<layers::OutputPath>& outputs, const std::vector<std::string>& inputs, bool overwrite, Progress& progress) {
     for (const std::string& note : layers::check_outputs(outputs, inputs, overwrite)) progress.warn(note);
+}
+
+void OutputOptions::check(const layers::OutputPath& main, const std::string& csv_path, const std::string& report_path,
+                          const std::vector<std::string>& inputs, Progress& progress) const {
+    std::vector<layers::OutputPath> outputs{main};
+    if (!csv_path.empty()) outputs.push_back({"--csv", csv_path, layers::OutputKind::csv});
+    if (!report_path.empty()) outputs.push_back({"--report", report_path, layers::OutputKind::html});
+    check_outputs(outputs, inputs, overwrite, progress);
 }
 
 layers::RunRecord run_record(const layers::Study& study, const std::string& parameters_json) {

@@ -77,6 +77,10 @@ struct OutputOptions {
         p.main_layer = std::move(main_layer);
         return p;
     }
+    /// Checks -o (`main`: path() with what it holds) with an optional --csv and --report together
+    /// (check_outputs below).
+    void check(const layers::OutputPath& main, const std::string& csv_path, const std::string& report_path, const std::vector<std::string>& inputs,
+               Progress& progress) const;
 };
 
 /// layers::check_outputs, before any work, with what the formats chosen cannot hold said as

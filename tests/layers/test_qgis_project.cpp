@@ -360,6 +360,16 @@ TEST_CASE("One list of formats: -o's extension or --format picks the driver; one
     OutputPath kde("-o", (dir / "kde.geojson").string(), OutputKind::geopackage_tiff);
     kde.raster_main = true;
     CHECK_THROWS_WITH(check_outputs({kde}, {}, false), Catch::Contains("GeoJSON holds no raster"));
+    // A command whose result is a table (safer accuracy): CSV holds it, without a style or a CRS
+    // to lose; a format for layers with geometry is refused before any work.
+    OutputPath table("-o", (dir / "accuracy.csv").string());
+    table.main_layer = "accuracy";
+    table.table_main = true;
+    const std::vector<std::string> table_notes = check_outputs({table}, {}, false);
+    REQUIRE(table_notes.size() == 1);
+    CHECK(table_notes[0].find("CSV holds one layer, so it gets the accuracy layer only; the others (the rejects) are not written") != std::string::npos);
+    table.path = (dir / "accuracy.fgb").string();
+    CHECK_THROWS_WITH(check_outputs({table}, {}, false), Catch::Contains("FlatGeobuf holds layers with geometry, and this command's result, accuracy, is a table"));
     // A GeoPackage's project is checked with it.
     std::ofstream(dir / "demo.qgz") << "x";
     CHECK_THROWS_WITH(check_outputs({OutputPath("-o", (dir / "demo.gpkg").string())}, {}, false), Catch::Contains("demo.qgz: already exists"));
