@@ -32,7 +32,20 @@ if(NOT rc EQUAL 0)
 endif()
 roff_escape("${version_line}" version_line)
 
-set(commands ingest areas kde hotspots score bid site segments)
+# The commands as `safer --help` lists them (its Subcommands section), so a new command gets its
+# section without this file being told.
+execute_process(COMMAND "${SAFER}" --help OUTPUT_VARIABLE raw_help RESULT_VARIABLE rc)
+string(REGEX MATCH "Subcommands:\n(  [a-z]+[^\n]*\n)+" listed "${raw_help}")
+string(REGEX MATCHALL "\n  [a-z]+ " names "${listed}")
+set(commands)
+foreach(n IN LISTS names)
+  string(STRIP "${n}" n)
+  list(APPEND commands "${n}")
+endforeach()
+list(LENGTH commands count)
+if(count LESS 1)
+  message(FATAL_ERROR "manpage.cmake: no commands in ${SAFER} --help")
+endif()
 help_of(main_help)
 set(page ".TH SAFER 1 \"\" \"safer ${VERSION}\" \"User Commands\"
 .SH NAME

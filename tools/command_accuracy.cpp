@@ -92,7 +92,7 @@ struct AccuracyCommand {
         progress.info(fmt::format("{} training incidents ({}), {} test incidents ({}) of {} in {} cells of {:g} m ({:.1f} km2)", result.train_incidents,
                                   train_text, result.test_incidents, test_text, chosen.description, result.grid.cells.size(), o.cell, result.grid.area_km2()));
         for (const std::string& line : layers::accuracy_findings(result)) progress.info(line);
-        progress.info(fmt::format("wrote {} (accuracy, rejects){}{}", out.shown(), csv_path.empty() ? "" : ", " + csv_path, report_path.empty() ? "" : ", " + report_path));
+        progress.info(fmt::format("wrote {} ({}){}{}", out.shown(), out.holding("accuracy", "accuracy, rejects"), csv_path.empty() ? "" : ", " + csv_path, report_path.empty() ? "" : ", " + report_path));
     }
 };
 

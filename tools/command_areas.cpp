@@ -60,9 +60,11 @@ struct AreasCommand {
             progress.info(fmt::format("  {:<14} {:>8} incidents{}", g.group, g.total,
                                       std::isnan(g.comparison_rate) ? std::string()
                                                                     : fmt::format(", {:.2f} per 1,000 residents across the areas", g.comparison_rate)));
-        progress.info(fmt::format("wrote {}: areas ({}), area_months ({}), {}rejects ({}){}", out.shown(), study.areas.size(), months.size(),
-                                  with_incidents ? fmt::format("incidents ({}), ", study.crimes.incidents.size()) : "",
-                                  study.crimes.rejects.total(), csv_path.empty() ? "" : "; and " + csv_path));
+        progress.info(fmt::format("wrote {}: {}{}", out.shown(),
+                                  out.holding("areas", fmt::format("areas ({}), area_months ({}), {}rejects ({})", study.areas.size(), months.size(),
+                                                                   with_incidents ? fmt::format("incidents ({}), ", study.crimes.incidents.size()) : "",
+                                                                   study.crimes.rejects.total())),
+                                  csv_path.empty() ? "" : "; and " + csv_path));
     }
 };
 

@@ -259,8 +259,10 @@ void BidCommand::summarise(const layers::BidOutputs& o, const Paths& paths, Prog
     const bool streets = o.streets && o.streets->error.empty();
     if (streets && !o.streets->top.empty())
         progress.info(fmt::format("the top candidate's busiest street segment: {}", layers::segment_sentence(o.streets->segments, o.streets->top.front())));
-    progress.info(fmt::format("wrote {} (areas, target_areas{}{}, kde_{}, kde_{}_classes, rejects), {}, {}, {}, {}{}{}", out.shown(),
-                              o.plan ? ", target_interventions" : "", streets ? ", target_streets" : "", group, group, report_path, paths.areas_csv,
+    progress.info(fmt::format("wrote {} ({}), {}, {}, {}, {}{}{}", out.shown(),
+                              out.holding("areas", fmt::format("areas, target_areas{}{}, kde_{}, kde_{}_classes, rejects", o.plan ? ", target_interventions" : "",
+                                                               streets ? ", target_streets" : "", group, group)),
+                              report_path, paths.areas_csv,
                               paths.targets_csv, paths.monthly_csv, o.plan ? ", " + paths.plan_csv : "", streets ? ", " + paths.streets_csv : ""));
 }
 

@@ -270,7 +270,9 @@ void EvaluateCommand::summarise(const layers::EvaluationOutputs& o, Progress& pr
     for (const std::string& s : layers::caveats(o)) progress.warn(s);
     progress.info(layers::general_caution(o));
     const bool weights = o.evaluation.have_synthetic && o.evaluation.synthetic.status != evaluation::SyntheticStatus::too_few_donors;
-    progress.info(fmt::format("wrote {} (evaluation_areas, evaluation_months, {}evaluation_results, rejects){}{}", out.shown(), weights ? "synthetic_control_weights, " : "",
+    progress.info(fmt::format("wrote {} ({}){}{}", out.shown(),
+                              out.holding("evaluation_areas", fmt::format("evaluation_areas, evaluation_months, {}evaluation_results, rejects",
+                                                                          weights ? "synthetic_control_weights, " : "")),
                               csv_path.empty() ? "" : ", " + csv_path, report_path.empty() ? "" : " and " + report_path));
 }
 

@@ -97,8 +97,9 @@ struct HotspotsCommand {
         writer.record(run_record(study, parameters.dump()));
         writer.commit();
         for (const std::string& line : layers::hotspot_summary(r, o, chosen.description)) progress.info(line);
-        progress.info(fmt::format("wrote {}: {} ({}){}, concentration, lorenz, rejects", out.shown(), units.name, r.units(),
-                                  r.periods.empty() ? "" : fmt::format(", {}_periods ({})", units.name, r.units() * r.periods.size())));
+        progress.info(fmt::format("wrote {}: {}", out.shown(),
+                                  out.holding(units.name, fmt::format("{} ({}){}, concentration, lorenz, rejects", units.name, r.units(),
+                                                                      r.periods.empty() ? "" : fmt::format(", {}_periods ({})", units.name, r.units() * r.periods.size())))));
     }
 };
 

@@ -28,7 +28,7 @@ struct Ingest {
         const nlohmann::ordered_json parameters{{"command", "ingest"}, {"from", crimes.from}, {"to", crimes.to}, {"working_crs", study.working_crs}};
         writer.record(run_record(study, parameters.dump()));
         writer.commit();
-        progress.info(fmt::format("wrote {}: incidents ({}), rejects ({})", out.shown(), in.size(), study.crimes.rejects.total()));
+        progress.info(fmt::format("wrote {}: {}", out.shown(), out.holding("incidents", fmt::format("incidents ({}), rejects ({})", in.size(), study.crimes.rejects.total()))));
     }
 };
 

@@ -104,7 +104,7 @@ struct NearRepeatCommand {
         staged.commit();
         for (const std::string& line : layers::near_repeat_findings(knox)) progress.info(line);
         for (const std::string& line : layers::repeat_location_findings(repeats, false)) progress.info(line);
-        progress.info(fmt::format("wrote {} (near_repeat, repeat_locations, rejects){}{}", out.shown(), csv_path.empty() ? "" : ", " + csv_path,
+        progress.info(fmt::format("wrote {} ({}){}{}", out.shown(), out.holding("repeat_locations", "near_repeat, repeat_locations, rejects"), csv_path.empty() ? "" : ", " + csv_path,
                                   report_path.empty() ? "" : ", " + report_path));
     }
 

@@ -98,7 +98,7 @@ void ScoreCommand::run() const {
     if (!d.network.segments.empty()) written.push_back(fmt::format("path_segments ({})", d.network.segments.size()));
     written.push_back(fmt::format("recommendations ({})", shown.size()));
     written.push_back("rejects");
-    progress.info(fmt::format("wrote {}: {}", out.shown(), fmt::join(written, ", ")));
+    progress.info(fmt::format("wrote {}: {}", out.shown(), out.holding("score_grid", fmt::format("{}", fmt::join(written, ", ")))));
 }
 
 void ScoreCommand::print_summary(Progress& progress, const design::DesignOutPlan& d, const layers::Study& study, const std::vector<size_t>& shown) const {

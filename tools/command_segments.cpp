@@ -113,9 +113,11 @@ struct SegmentsCommand {
         writer.commit();
         staged.commit();
         for (const std::string& line : layers::segments_summary(r, o, chosen.description)) progress.info(line);
-        progress.info(fmt::format("wrote {}: segments ({}), lixels ({}), concentration, lorenz, {}rejects ({}){}", out.shown(), net.segments.size(),
-                                  r.lixels.size(), placed ? fmt::format("segment_incidents ({}), ", placed->table.rows()) : "",
-                                  study.crimes.rejects.total(), csv_path.empty() ? "" : "; and " + csv_path));
+        progress.info(fmt::format("wrote {}: {}{}", out.shown(),
+                                  out.holding("segments", fmt::format("segments ({}), lixels ({}), concentration, lorenz, {}rejects ({})", net.segments.size(),
+                                                                      r.lixels.size(), placed ? fmt::format("segment_incidents ({}), ", placed->table.rows()) : "",
+                                                                      study.crimes.rejects.total())),
+                                  csv_path.empty() ? "" : "; and " + csv_path));
     }
 };
 

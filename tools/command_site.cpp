@@ -116,8 +116,10 @@ void SiteCommand::run() const {
     staged.commit();
     if (!chromium.empty()) layers::print_report_pdf(chromium, report_path, pdf, out.overwrite, progress);
     progress.info(fmt::format("{} site{}: {} incidents within {:g} m of a red line", sites.size(), sites.size() == 1 ? "" : "s", near, radii.back()));
-    progress.info(fmt::format("wrote {} (site, site_rings, site_incidents{}{}, rejects) and {}", out.shown(), review.paths ? ", site_paths" : "",
-                              review.streets && review.streets_error.empty() ? ", site_segments" : "", report_path));
+    progress.info(fmt::format("wrote {} ({}) and {}", out.shown(),
+                              out.holding("site", fmt::format("site, site_rings, site_incidents{}{}, rejects", review.paths ? ", site_paths" : "",
+                                                              review.streets && review.streets_error.empty() ? ", site_segments" : "")),
+                              report_path));
 }
 
 /// Reviews the sites a batch at a time, bounded up front by their incidents within the largest

@@ -116,6 +116,11 @@ CrimeSelection::Chosen CrimeSelection::choose(const CrimeTypes& table) const {
 
 std::string OutputOptions::shown() const { return layers::hide_passwords(output); }
 
+std::string OutputOptions::holding(const std::string& main_layer, const std::string& layers) const {
+    const layers::OutputFormat* f = layers::output_format(output, format);
+    return !f || f->several_layers ? layers : fmt::format("the {} layer only", main_layer);
+}
+
 CLI::Option* OutputOptions::add_to(CLI::App& app, const char* output_help) {
     // The formats as layers::output_formats() lists them: the one-layer ones by name and
     // extension, and every name --format takes.

@@ -69,6 +69,9 @@ struct OutputOptions {
     CLI::Option* add_to(CLI::App& app, const char* output_help);
     /// The output as messages show it: a PG: connection string without its password.
     std::string shown() const;
+    /// What -o holds, for "wrote ..." messages: `layers` (the layers written, as listed) in a
+    /// format of several layers, else "the `main_layer` layer only".
+    std::string holding(const std::string& main_layer, const std::string& layers) const;
     /// -o as an output to check (layers::check_outputs) and write (layers::GeoPackageWriter):
     /// `main_layer` is what a one-layer format (FlatGeobuf, GeoJSON, Shapefile, CSV) gets.
     layers::OutputPath path(layers::OutputKind kind = layers::OutputKind::geopackage, std::string main_layer = {}) const {

@@ -77,6 +77,41 @@ for spec in "fgb FlatGeobuf" "geojson GeoJSON" "shp ESRI Shapefile" "csv CSV"; d
     left=$(ls "$WORK/$ext" | grep -v "^hot\.\(${ext}\|qml\|shx\|dbf\|prj\|cpg\)$")
     [ -z "$left" ] && pass "hot.$ext: nothing else beside it ($(ls "$WORK/$ext" | tr '\n' ' '))" || fail "hot.$ext: left $left"
 done
+# The last word says what the file holds: the main layer only, not the GeoPackage's list.
+grep -q "wrote $WORK/geojson/hot.geojson: the hotspot_areas layer only$" "$WORK/err-geojson" &&
+    pass "hot.geojson: the run ends saying it wrote the hotspot_areas layer only" || fail "hot.geojson: $(grep wrote "$WORK/err-geojson")"
+# A result that is a table (safer accuracy): CSV holds it, row for row as the GeoPackage's, with
+# no style (nothing to draw) and no word of a CRS; a format for layers with geometry is refused.
+ACC=(accuracy --crimes "$T/crimes" --train 2023-01:2023-09 --test 2023-10:2023-12 --methods kde:250,counts)
+"$SAFER" "${ACC[@]}" -q -o "$WORK/accuracy.gpkg" 2>"$WORK/e" || fail "accuracy to a GeoPackage: $(cat "$WORK/e")"
+mkdir -p "$WORK/acc"
+"$SAFER" "${ACC[@]}" -o "$WORK/acc/accuracy.csv" 2>"$WORK/err-acc" || fail "accuracy -o accuracy.csv: $(cat "$WORK/err-acc")"
+out=$("$PY" - "$WORK/accuracy.gpkg" "$WORK/acc/accuracy.csv" <<'PY'
+import sys
+from osgeo import ogr
+a_ds, b_ds = ogr.Open(sys.argv[1]), ogr.Open(sys.argv[2])
+a, b = a_ds.GetLayerByName("accuracy"), b_ds.GetLayer(0)
+rows_a = [[f.GetField(i) for i in range(f.GetFieldCount())] for f in a]
+rows_b = [[f.GetField(i) for i in range(f.GetFieldCount())] for f in b]
+names = [b.GetLayerDefn().GetFieldDefn(i).GetName() for i in range(b.GetLayerDefn().GetFieldCount())]
+if len(rows_a) != len(rows_b) or len(rows_a) != 2 * 3: print(f"{len(rows_a)} rows vs {len(rows_b)} (want 2 methods x 3 coverages)"); sys.exit(1)
+for ra, rb in zip(rows_a, rows_b):
+    for n, va, vb in zip(names, ra, rb):
+        # GDAL's CSV reader gives text: an empty cell for a null, numbers as written.
+        if va is None: same = vb in (None, "")
+        elif isinstance(va, float): same = vb not in (None, "") and abs(va - float(vb)) <= 1e-9 * max(1, abs(va))
+        else: same = str(va) == str(vb)
+        if not same: print(f"{n}: {va!r} vs {vb!r}"); sys.exit(1)
+if "WKT" in names: print("a WKT column"); sys.exit(1)
+print(f"{len(rows_b)} rows, {len(names)} fields")
+PY
+) && pass "accuracy -o accuracy.csv read back with GDAL equals the GeoPackage's accuracy table: $out" || fail "accuracy.csv: $out"
+[ "$(ls "$WORK/acc")" = "accuracy.csv" ] && pass "accuracy.csv: a table, no style beside it" || fail "accuracy.csv: beside it $(ls "$WORK/acc")"
+grep -q "CSV holds one layer, so it gets the accuracy layer only; the others (the rejects) are not written" "$WORK/err-acc" &&
+    ! grep -q "records no CRS\|holds no QGIS style" "$WORK/err-acc" && pass "accuracy.csv: said to hold the accuracy table only, no word of styles or CRS" ||
+    fail "accuracy.csv notes: $(grep warning "$WORK/err-acc")"
+expect 2 "FlatGeobuf holds layers with geometry, and this command's result, accuracy, is a table without one" "$WORK/acc/accuracy.fgb" \
+    "$SAFER" "${ACC[@]}" -o "$WORK/acc/accuracy.fgb"
 # The Shapefile's companions are there, and its style follows the names GDAL kept (10 characters).
 for ext in shx dbf prj cpg; do [ -f "$WORK/shp/hot.$ext" ] || fail "hot.shp without hot.$ext"; done
 grep -q "field names of up to 10 characters" "$WORK/err-shp" && pass "Shapefile: the 10-character field names are said first" || fail "shp: no word on field names"

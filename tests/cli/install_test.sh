@@ -18,7 +18,10 @@ PAGE="$PREFIX/share/man/man1/safer.1"
 groff -man -Tutf8 -ww -z "$PAGE" 2>"$WORK/groff.txt"
 [ ! -s "$WORK/groff.txt" ] && pass "groff reads the page without a warning" || fail "groff: $(head -3 "$WORK/groff.txt")"
 MANWIDTH=200 MANPAGER=cat man -l "$PAGE" >"$WORK/man.txt" 2>/dev/null
-for c in ingest areas kde hotspots score bid site segments; do
+# The commands as safer --help lists them, so that a new command is held to the same.
+COMMANDS=$("$SAFER" --help | sed -n '/^Subcommands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }' | tr '\n' ' ')
+[ "$(echo $COMMANDS | wc -w)" -ge 11 ] && pass "safer --help lists $(echo $COMMANDS | wc -w) commands: $COMMANDS" || fail "safer --help lists only: $COMMANDS"
+for c in $COMMANDS; do
     grep -q "^ *safer $c\$" "$WORK/man.txt" && pass "man safer: a section for safer $c" || fail "man safer: no section for $c"
 done
 grep -q -- "--bandwidth" "$WORK/man.txt" && grep -q "safer kde --crimes out/town/crimes --types Burglary -o burglary.tif" "$WORK/man.txt" &&
@@ -31,7 +34,7 @@ echo "$v" | grep -qE "^safer [0-9]+\.[0-9]+\.[0-9]+ \(GDAL [0-9.]+, GEOS [0-9.]+
     pass "--version names the GDAL that is installed ($(gdal-config --version))" || fail "--version's GDAL differs from gdal-config"
 
 # Every command's --help ends with examples.
-for c in ingest areas kde hotspots score bid site segments; do
+for c in $COMMANDS; do
     "$SAFER" "$c" --help >"$WORK/help-$c.txt" 2>&1
     last=$(grep -n "^Examples" "$WORK/help-$c.txt" | tail -1 | cut -d: -f1)
     # After the heading only examples: "  safer <command> ..." and their continuation lines.

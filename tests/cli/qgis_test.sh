@@ -60,6 +60,8 @@ run segments --crimes "$T/crimes" --streets "$T/streets.geojson" --incidents -o 
 run site --site "$T/site.geojson" --crimes "$T/crimes" --areas "$T/lsoas.geojson" --population "$T/population.csv" \
     --lighting "$T/lights.csv" --cctv "$T/cctv.csv" --gates "$T/gates.geojson" --paths "$T/paths.geojson" --streets "$T/streets.geojson" \
     --report "$O/site.html" --no-pdf -o "$O/site.gpkg"
+run accuracy --crimes "$T/crimes" --areas "$T/lsoas.geojson" --train 2023-01:2023-09 --test 2023-10:2023-12 -o "$O/accuracy.gpkg"
+run nearrepeat --crimes "$T/crimes" --types Burglary --permutations 99 -o "$O/nearrepeat.gpkg"
 
 # Results by month or quarter, for QGIS's temporal controller; the main layer in the other formats.
 run kde --crimes "$T/crimes" --group neighbourhood --bandwidth 300 --cell 25 --by month -o "$O/kde-months.gpkg"
@@ -69,6 +71,8 @@ run hotspots --crimes "$T/crimes" --grid 200 --permutations 99 -o "$O/formats/ho
 run areas --crimes "$T/crimes" --areas "$T/lsoas.geojson" --population "$T/population.csv" -o "$O/formats/areas.geojson"
 run score --crimes "$T/crimes" --lighting "$T/lights.csv" --areas "$T/lsoas.geojson" -o "$O/formats/score.shp"
 run segments --crimes "$T/crimes" --streets "$T/streets.geojson" -o "$O/formats/segments.csv"
+run nearrepeat --crimes "$T/crimes" --types Burglary --permutations 99 -o "$O/formats/repeats.geojson"
+run accuracy --crimes "$T/crimes" --train 2023-01:2023-09 --test 2023-10:2023-12 --methods kde:250,counts -o "$O/formats/accuracy.csv"
 
 # Every GeoPackage and GeoTIFF; every QGIS project beside them (opened in QGIS: every layer
 # resolves, styled, grouped, timed, in view), each map drawn to a PNG to look at; and the

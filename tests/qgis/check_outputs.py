@@ -470,7 +470,10 @@ def check_project(path, expected_crs, render_dir=None):
                f"step {project.timeSettings().timeStep()} {project.timeSettings().timeStepUnit()}")
             check_frames(project, name)
     view = project.viewSettings().defaultViewExtent()
-    if view.isEmpty():
+    drawn = [l for l in layers if l.type() == QgsMapLayerType.RasterLayer or (l.type() == QgsMapLayerType.VectorLayer and l.isSpatial())]
+    if view.isEmpty() and not drawn:
+        ok(f"{name}: tables only ({', '.join(l.name() for l in layers)}), nothing to draw, so no view to open on")
+    elif view.isEmpty():
         fail(f"{name}: no view extent: QGIS would open on nothing in particular")
     else:
         study = None
@@ -558,6 +561,15 @@ def check_single_layer(path, expected_crs):
         fail(f"QGIS {name}: cannot load it: {layer.error().summary()}")
         return
     qml = os.path.splitext(path)[0] + ".qml"
+    if not layer.isSpatial():
+        # A result that is a table (safer accuracy -o NAME.csv): no geometry to draw, no style.
+        if os.path.exists(qml):
+            fail(f"QGIS {name}: a table without geometry, yet a style {os.path.basename(qml)} beside it")
+        elif layer.featureCount() < 1:
+            fail(f"QGIS {name}: a table without rows")
+        else:
+            ok(f"QGIS {name}: a table, {layer.featureCount()} rows, {len(layer.fields())} fields")
+        return
     if not os.path.exists(qml):
         fail(f"QGIS {name}: no {os.path.basename(qml)} beside it")
         return
