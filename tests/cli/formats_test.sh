@@ -208,8 +208,10 @@ for _ in $(seq 50); do "$PY" -c "import urllib.request; urllib.request.urlopen('
 same=$(q "$WORK/curl.gpkg" "ATTACH '$WORK/plain.gpkg' AS p; SELECT count(*) FROM main.areas a JOIN p.areas b USING (code) WHERE a.all_count = b.all_count AND a.neighbourhood_rate IS b.neighbourhood_rate")
 [ "$same" = "$total" ] && pass "/vsicurl/ (a zip of crimes, areas and population over HTTP): the same $total areas" || fail "vsicurl: $same of $total"
 want=$(sha256sum <"$T/lsoas.geojson" | cut -d' ' -f1)
-q "$WORK/curl.gpkg" "SELECT metadata FROM gpkg_metadata WHERE md_standard_uri = 'http://www.isotc211.org/2005/gmd'" |
-    grep -qF "/vsicurl/http://127.0.0.1:$PORT/town/lsoas.geojson (SHA-256 $want)" &&
+# Read whole first: with pipefail, grep -q leaving at its first match could kill sqlite3 mid-write
+# (SIGPIPE) and fail the pipeline on a timing.
+sums=$(q "$WORK/curl.gpkg" "SELECT metadata FROM gpkg_metadata WHERE md_standard_uri = 'http://www.isotc211.org/2005/gmd'")
+echo "$sums" | grep -qF "/vsicurl/http://127.0.0.1:$PORT/town/lsoas.geojson (SHA-256 $want)" &&
     pass "/vsicurl/: the areas' checksum is of the bytes downloaded" || fail "no /vsicurl/ checksum"
 kill $HTTP 2>/dev/null
 finish
