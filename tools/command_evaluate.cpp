@@ -5,7 +5,6 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
-#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -16,6 +15,7 @@
 #include "layers/csv_writer.hpp"
 #include "layers/evaluation_output.hpp"
 #include "layers/site_reader.hpp"
+#include "layers/sources.hpp"
 #include "layers/wording.hpp"
 #include "tools/commands.hpp"
 #include "tools/options.hpp"
@@ -59,7 +59,7 @@ struct PlaceArgument {
 
 bool looks_like_codes(const std::string& text) {
     static const std::regex codes(R"(\s*[A-Za-z0-9_-]+\s*(,\s*[A-Za-z0-9_-]+\s*)*)");
-    return !std::filesystem::exists(text) && std::regex_match(text, codes);
+    return !layers::input_exists(text) && std::regex_match(text, codes);
 }
 
 PlaceArgument read_place(const std::string& text, const char* option, const std::string& working_crs, Progress& progress) {

@@ -161,6 +161,26 @@ echo "$sums" | grep -qF "/vsigzip/$WORK/population.csv.gz (SHA-256 $want)" && pa
 want=$(sha256sum <"$T/lsoas.geojson" | cut -d' ' -f1)
 echo "$sums" | grep -qF "/vsizip/$WORK/lsoas.zip/lsoas.geojson (SHA-256 $want)" && pass "/vsizip/ areas: their checksum" || fail "no /vsizip/ areas checksum"
 [ ! -e "$WORK/population.csv.gz.properties" ] && pass "/vsigzip/ left no index file beside the input" || fail "/vsigzip/ wrote population.csv.gz.properties"
+# The inputs of the newer commands too: evaluate's target polygon and accuracy's areas from a zip,
+# the results as from the files on disk, the target's checksum that of its bytes.
+"$TOWN_BIN" --seed 1 --months 24 --start 2022-01 --incidents 60000 --intervention 2023-01 -o "$WORK/town-evaluate" -q || fail "safer-town --intervention"
+TE="$WORK/town-evaluate"
+(cd "$TE" && zip -q "$WORK/target.zip" intervention.geojson)
+EV=(evaluate -q --crimes "$TE/crimes" --areas "$TE/lsoas.geojson" --start 2023-01 --placebos 99)
+"$SAFER" "${EV[@]}" --target "$TE/intervention.geojson" -o "$WORK/ev-plain.gpkg" 2>"$WORK/e" || fail "evaluate from files: $(cat "$WORK/e")"
+"$SAFER" "${EV[@]}" --target "/vsizip/$WORK/target.zip/intervention.geojson" -o "$WORK/ev-vsi.gpkg" 2>"$WORK/e" || fail "evaluate with a /vsizip/ target: $(cat "$WORK/e")"
+results() { q "$1" "SELECT method, estimate, ci_low, ci_high, p_value FROM evaluation_results ORDER BY method"; }
+[ -n "$(results "$WORK/ev-plain.gpkg")" ] && [ "$(results "$WORK/ev-plain.gpkg")" = "$(results "$WORK/ev-vsi.gpkg")" ] &&
+    pass "evaluate --target /vsizip/...: the same $(results "$WORK/ev-plain.gpkg" | wc -l) results as the file on disk" || fail "evaluate /vsizip/ results differ"
+want=$(sha256sum <"$TE/intervention.geojson" | cut -d' ' -f1)
+sums=$(q "$WORK/ev-vsi.gpkg" "SELECT metadata FROM gpkg_metadata WHERE md_standard_uri = 'http://www.isotc211.org/2005/gmd'")
+echo "$sums" | grep -qF "/vsizip/$WORK/target.zip/intervention.geojson (SHA-256 $want)" && pass "evaluate's /vsizip/ target: its checksum" || fail "no checksum for the /vsizip/ target"
+ACC_AREAS=(accuracy -q --crimes "$T/crimes" --train 2023-01:2023-09 --test 2023-10:2023-12 --methods areas,counts)
+"$SAFER" "${ACC_AREAS[@]}" --areas "$T/lsoas.geojson" -o "$WORK/acc-plain.gpkg" 2>"$WORK/e" || fail "accuracy from files: $(cat "$WORK/e")"
+"$SAFER" "${ACC_AREAS[@]}" --areas "/vsizip/$WORK/lsoas.zip/lsoas.geojson" -o "$WORK/acc-vsi.gpkg" 2>"$WORK/e" || fail "accuracy with /vsizip/ areas: $(cat "$WORK/e")"
+acc() { q "$1" "SELECT method, coverage, hit_rate, pai FROM accuracy ORDER BY method, coverage"; }
+[ -n "$(acc "$WORK/acc-plain.gpkg")" ] && [ "$(acc "$WORK/acc-plain.gpkg")" = "$(acc "$WORK/acc-vsi.gpkg")" ] &&
+    pass "accuracy --areas /vsizip/...: the same table as from the file on disk" || fail "accuracy /vsizip/ differs"
 expect 1 "no such file or folder" "$WORK/none.gpkg" "$SAFER" areas --crimes "/vsizip/$WORK/missing.zip/crimes" --areas "$T/lsoas.geojson" -o "$WORK/none.gpkg"
 # /vsicurl/: a web server on the loopback stands for the network. It answers HTTP range requests,
 # as the servers GDAL reads archives from do (Python's own http.server does not).
