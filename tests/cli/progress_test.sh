@@ -62,6 +62,19 @@ for stage in "estimating the density" "writing raster kde_all"; do
     grep -qE "^safer: $stage.* \[[#-]{30}\] +[0-9]+%" "$WORK/kde-frames.txt" && pass "kde: '$stage' has a bar" || fail "kde: no bar for '$stage'"
 done
 
+# The newer commands: nearrepeat's permutations; site's sites, reviewed and written batch by batch
+# under one stage (a layer appended in batches starts no stage of its own, which would end it).
+on_terminal "$WORK/nr.txt" "$SAFER" nearrepeat --crimes "$T/crimes" --types Burglary --permutations 999 -o "$WORK/nr.gpkg" || fail "nearrepeat on a terminal"
+tr '\r' '\n' <"$WORK/nr.txt" >"$WORK/nr-frames.txt"
+grep -qE "^safer: 999 permutations of the times \[[#-]{30}\] +[0-9]+%" "$WORK/nr-frames.txt" && pass "nearrepeat: the permutations have a bar" || fail "nearrepeat: no bar for the permutations"
+"$PY" "$(dirname "$0")/../../fixtures/make_sites.py" 40 3 "$WORK/sites.geojson" 451000 206000 455000 210000
+"$SAFER" site --site "$WORK/sites.geojson" --crimes "$T/crimes" --radii 100,200 --batch-rows 2000 --no-pdf -o "$WORK/site.gpkg" --report "$WORK/site.html" \
+    2>"$WORK/site-log.txt" || fail "site to a log: $(tail -3 "$WORK/site-log.txt")"
+batches=$(sed -n 's/.*reviewed and written in \([0-9]*\) batches.*/\1/p' "$WORK/site-log.txt")
+review=$(grep -cE "^safer: reviewing 40 sites and writing their layers: 0\.\.\.10\.\.\.20\.\.\.30\.\.\.40\.\.\.50\.\.\.60\.\.\.70\.\.\.80\.\.\.90\.\.\.100 - done in [0-9.]+ s$" "$WORK/site-log.txt")
+[ "${batches:-0}" -gt 1 ] && [ "$review" = 1 ] && ! grep -q "writing layer site" "$WORK/site-log.txt" &&
+    pass "site: $batches batches reviewed and written under one stage, 0 to 100 on one line" || fail "site's stages: $(grep -E "reviewing|writing layer" "$WORK/site-log.txt" | head -3)"
+
 # --- In a log: one GDAL-style line a stage ------------------------------------------------------
 "$SAFER" ingest --crimes "$T/crimes" -o "$WORK/log.gpkg" 2>"$WORK/log.txt" || fail "ingest to a log: $(cat "$WORK/log.txt")"
 grep -qE "^safer: writing layer incidents \([0-9]+ features\): 0\.\.\.10\.\.\.20\.\.\.30\.\.\.40\.\.\.50\.\.\.60\.\.\.70\.\.\.80\.\.\.90\.\.\.100 - done in [0-9.]+ s$" "$WORK/log.txt" &&
