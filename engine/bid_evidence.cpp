@@ -235,7 +235,8 @@ BidEvidence bid_evidence(const Incidents& in, const CrimeTypes& types, const Are
     for (const auto& g : areas.geometry) study.polygons.push_back(g.get());
     kde::Options kopt;
     kopt.fallback_bandwidth = 250;
-    if (progress) progress->begin("estimating the density surface", 1);
+    if (progress) progress->begin("estimating the density surface", 1000);
+    kopt.progress = progress;
     e.density = kde::estimate(points, kopt, &study);
     if (progress) progress->end();
     e.density_classes = kde::hotspot_classes(e.density.grid, e.density.value, points);

@@ -22,8 +22,10 @@ DensityMap density_map(const Incidents& in, const std::vector<uint8_t>& selected
     DensityMap map;
     map.incidents = all.size();
     map.total_weight = all.total_weight();
-    if (progress) progress->begin("estimating the density", 1);
-    map.surface = estimate(all, options, study_area);
+    if (progress) progress->begin("estimating the density", 1000);
+    Options with_progress = options;
+    with_progress.progress = progress;
+    map.surface = estimate(all, with_progress, study_area);
     if (progress) progress->end();
     Extent extent;
     if (study_area)

@@ -56,7 +56,7 @@ void coverage(DesignOutPlan& d, const DesignOutModel& m, const AssetSet& assets,
         d.camera_count = cameras.size();
         const std::vector<guard::Occluder> occluders = occluders_of(assets.occluders);
         if (progress)
-            progress->begin(fmt::format("views of {} cameras{}", cameras.size(), occluders.empty() ? "" : fmt::format(" past {} footprints", occluders.size())), 1);
+            progress->begin(fmt::format("views of {} cameras{}", cameras.size(), occluders.empty() ? "" : fmt::format(" past {} footprints", occluders.size())), 0);
         const std::vector<guard::Shape> shapes = guard::camera_shapes(cameras, occluders, m.quadrant_segments);
         if (progress) progress->end();
         d.seen = guard::union_shapes(shapes, d.tiling, m.quadrant_segments, progress);
@@ -189,7 +189,7 @@ DesignOutPlan design_out(const DesignOutModel& m, const AssetSet& assets, const 
     // ---- Shares of each unit ------------------------------------------------------------------------
     for (size_t c = 0; c < grid.cells(); ++c)
         if (inside_cell[c]) d.unit_cells.push_back(static_cast<int64_t>(c));
-    if (progress) progress->begin(fmt::format("coverage of {} cells of {:g} m", d.unit_cells.size(), grid.cell), 1);
+    if (progress) progress->begin(fmt::format("coverage of {} cells of {:g} m", d.unit_cells.size(), grid.cell), 0);
     d.cell_lit = guard::cell_shares(d.lit, grid, d.unit_cells);
     d.cell_seen = guard::cell_shares(d.seen, grid, d.unit_cells);
     if (progress) progress->end();
@@ -254,7 +254,7 @@ DesignOutPlan design_out(const DesignOutModel& m, const AssetSet& assets, const 
     // ---- Budget plan ---------------------------------------------------------------------------------
     d.plan_order.assign(d.candidates.size(), 0);
     if (d.with_budget) {
-        if (progress) progress->begin(fmt::format("planning over {} candidates", d.candidates.size()), 1);
+        if (progress) progress->begin(fmt::format("planning over {} candidates", d.candidates.size()), 0);
         d.chosen_plan = plan::plan_budget(d.candidates, *m.budget);
         if (progress) progress->end();
         // Order within the plan: by value per pound alone, for the table.

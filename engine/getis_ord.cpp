@@ -95,6 +95,7 @@ GiStarResult finish(std::span<const double> x, const detail::Moments& m, const s
                 const detail::TailCounts counts = local.permuter.run(rng, x, exclude, u.weights, k, obs, tie, perms);
                 r.p_sim[i] = std::min(1.0, 2.0 * detail::pseudo_p(counts, perms));
             }
+            if (options.progress) options.progress->advance(range.size());
         });
     }
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/progress.hpp"
 #include "engine/spatial_weights.hpp"
 
 namespace safer::hotspots {
@@ -32,6 +33,8 @@ struct GiStarOptions {
     PSource bin_p = PSource::analytic;
     /// Bins from the Benjamini-Hochberg adjusted p rather than the raw p.
     bool fdr = false;
+    /// Advanced by one per unit permuted (the caller begins and ends the stage); may be null.
+    Progress* progress = nullptr;
 };
 
 struct GiStarResult {

@@ -204,6 +204,9 @@ void space_time(HotspotResult& r, const Units& u, const SpatialWeights& w, const
         if (progress) progress->advance(1);
     }
     if (progress) progress->end();
+    r.period_count.assign(u.period_count.begin(), u.period_count.begin() + static_cast<std::ptrdiff_t>(n * P));
+    r.period_z = z;
+    r.period_p = p;
     r.emerging = emerging_hotspots(P, z, p);
     // sfhotspot Holm-adjusts each unit's p-values over its periods before classifying.
     std::vector<double> p_holm(p.size());
@@ -249,7 +252,7 @@ HotspotResult analyse_hotspots(const Incidents& in, const std::vector<uint8_t>& 
         value = r.rate;
     }
 
-    if (progress) progress->begin("building spatial weights", 1);
+    if (progress) progress->begin("building spatial weights", 0);
     const SpatialWeights w = weights_of(r, u, o);
     if (progress) progress->end();
     r.islands = w.islands();
@@ -258,7 +261,9 @@ HotspotResult analyse_hotspots(const Incidents& in, const std::vector<uint8_t>& 
     gopt.permutations = o.permutations;
     gopt.seed = o.seed;
     gopt.fdr = o.fdr;
-    if (progress) progress->begin(fmt::format("Gi*{}", o.permutations ? fmt::format(" with {} permutations", o.permutations) : ""), 1);
+    if (progress) progress->begin(fmt::format("Gi*{} of {} units", o.permutations ? fmt::format(" with {} permutations", o.permutations) : "", n),
+                                  o.permutations ? n : 0);
+    gopt.progress = progress;
     r.gi = r.grid_units && r.weights.band > 0 ? gi_star_grid(u.cells, value, r.weights.band, gopt) : gi_star(value, w, gopt);
     if (progress) progress->end();
     if (o.permutations > 0) {
@@ -266,7 +271,8 @@ HotspotResult analyse_hotspots(const Incidents& in, const std::vector<uint8_t>& 
         lopt.permutations = o.permutations;
         lopt.seed = o.seed;
         lopt.fdr = o.fdr;
-        if (progress) progress->begin(fmt::format("local Moran's I with {} permutations", o.permutations), 1);
+        lopt.progress = progress;
+        if (progress) progress->begin(fmt::format("local Moran's I with {} permutations of {} units", o.permutations, n), n);
         r.lisa = local_moran(value, w, lopt);
         r.with_lisa = true;
         if (progress) progress->end();

@@ -91,6 +91,9 @@ struct HotspotResult {
     std::vector<size_t> constant_periods; // periods where every unit has the same value: Gi* 0 there
     std::vector<EmergingResult> emerging;
     std::vector<HotspotClass> classes;
+    /// Per unit and period, unit-major (unit k, period t at k * periods + t): the count, and the
+    /// period's Gi* z and p (FDR-adjusted with --fdr), for maps that step through the periods.
+    std::vector<double> period_count, period_z, period_p;
 
     size_t units() const { return count.size(); }
 };

@@ -564,7 +564,7 @@ SAFER_KDE_CLONES void band_triangular(const BandJob& job) { accumulate_band<Kern
 SAFER_KDE_CLONES void band_uniform(const BandJob& job) { accumulate_band<Kernel::uniform>(job); }
 SAFER_KDE_CLONES void band_gaussian(const BandJob& job) { accumulate_band<Kernel::gaussian>(job); }
 
-void run_bands(Kernel kernel, const Grid& g, const Prepared& p, double h, std::vector<float>& out) {
+void run_bands(Kernel kernel, const Grid& g, const Prepared& p, double h, std::vector<float>& out, Progress* progress) {
     void (*const band_function)(const BandJob&) = kernel == Kernel::quartic        ? band_quartic
                                                   : kernel == Kernel::epanechnikov ? band_epanechnikov
                                                   : kernel == Kernel::triangular   ? band_triangular
@@ -596,6 +596,7 @@ void run_bands(Kernel kernel, const Grid& g, const Prepared& p, double h, std::v
                 float* dst = out.data() + r * g.nx;
                 for (int64_t c = 0; c < g.nx; ++c) dst[c] = static_cast<float>(src[c]);
             }
+            if (progress) progress->advance(static_cast<uint64_t>(1000 * (band.r1 - band.r0) / std::max<int64_t>(g.ny, 1)));
         }
     });
 }
@@ -623,7 +624,7 @@ struct DensityResult {
     size_t locations = 0;
 };
 
-DensityResult density_impl(const Points& points, const Grid& grid, Kernel kernel, double h, Units units, bool merge) {
+DensityResult density_impl(const Points& points, const Grid& grid, Kernel kernel, double h, Units units, bool merge, Progress* progress = nullptr) {
     check_points(points);
     if (!(h > 0) || !std::isfinite(h)) throw InputError(fmt::format("the bandwidth must be more than 0 m (got {})", h));
     if (!(grid.cell > 0) || grid.nx <= 0 || grid.ny <= 0) throw std::invalid_argument("kde::density: empty grid");
@@ -634,7 +635,7 @@ DensityResult density_impl(const Points& points, const Grid& grid, Kernel kernel
     DensityResult result;
     result.locations = p.x.size();
     result.value.resize(grid.cells()); // every band writes all of its rows
-    run_bands(kernel, grid, p, h, result.value);
+    run_bands(kernel, grid, p, h, result.value, progress);
     return result;
 }
 
@@ -895,7 +896,7 @@ Surface estimate(const Points& points, const Options& options, const StudyArea* 
         s.warnings.push_back(fmt::format("the incidents are all at one place, so there is no spread to choose a bandwidth from: a fixed "
                                          "{:g} m is used", s.bandwidth));
 
-    DensityResult d = density_impl(points, s.grid, options.kernel, s.bandwidth, options.units, options.merge_identical);
+    DensityResult d = density_impl(points, s.grid, options.kernel, s.bandwidth, options.units, options.merge_identical, options.progress);
     s.value = std::move(d.value);
     s.locations = options.merge_identical ? d.locations : merge_identical(points).size();
     if (study_area) {

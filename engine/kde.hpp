@@ -39,6 +39,7 @@
 #include <geos_c.h>
 
 #include "engine/grid.hpp"
+#include "engine/progress.hpp"
 
 namespace safer::kde {
 
@@ -177,6 +178,9 @@ struct Options {
     /// Divide each cell by edge_share: f̂_c(s) = f̂(s) / c(s). Needs a study area.
     bool edge_correct = false;
     uint64_t memory_budget = default_memory_budget;
+    /// Given a stage begun by the caller with a total of 1000, advanced as rows of the surface are
+    /// done; may be null.
+    Progress* progress = nullptr;
 };
 
 struct Surface {

@@ -94,6 +94,7 @@ LocalMoranResult local_moran(std::span<const double> x, const SpatialWeights& we
                                                                  options.permutations);
             r.p_sim[i] = detail::pseudo_p(counts, options.permutations);
         }
+        if (options.progress) options.progress->advance(range.size());
     });
 
     r.p_fdr = benjamini_hochberg(r.p_sim);

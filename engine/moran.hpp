@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/progress.hpp"
 #include "engine/spatial_weights.hpp"
 
 namespace safer::hotspots {
@@ -16,6 +17,8 @@ struct LocalMoranOptions {
     /// A unit is significant when its p (p_fdr with fdr) is <= alpha.
     double alpha = 0.05;
     bool fdr = false;
+    /// Advanced by one per unit (the caller begins and ends the stage); may be null.
+    Progress* progress = nullptr;
 };
 
 /// PySAL esda's quadrant codes.

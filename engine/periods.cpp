@@ -15,6 +15,19 @@ std::string period_label(Month m, PeriodKind by) {
     return "all";
 }
 
+std::optional<PeriodSpan> period_span(std::string_view label) {
+    if (const std::optional<Month> m = Month::parse(label)) return PeriodSpan{*m, Month{m->index + 1}};
+    if (label.size() == 7 && label[4] == '-' && label[5] == 'Q' && label[6] >= '1' && label[6] <= '4') {
+        const std::optional<Month> year = Month::parse(fmt::format("{}-01", label.substr(0, 4)));
+        if (!year) return std::nullopt;
+        const Month first{year->index + 3 * (label[6] - '1')};
+        return PeriodSpan{first, Month{first.index + 3}};
+    }
+    return std::nullopt;
+}
+
+std::string first_day(Month m) { return m.str() + "-01"; }
+
 const char* period_name(PeriodKind by) { return by == PeriodKind::month ? "month" : by == PeriodKind::quarter ? "quarter" : ""; }
 
 Periods periods_of(const std::vector<Month>& month, const std::vector<uint8_t>& selected, PeriodKind by) {

@@ -38,12 +38,12 @@ SegmentResult analyse_segments(std::span<const FeatureRecord> streets, const Inc
                                const SegmentOptions& o, Progress* progress) {
     if (!(o.tolerance >= 0) || !std::isfinite(o.tolerance)) throw InputError(fmt::format("--tolerance {}: it must be 0 metres or more", o.tolerance));
     SegmentResult r;
-    if (progress) progress->begin("street segments", 1);
+    if (progress) progress->begin("street segments", 0);
     r.network = streets::build_street_network(streets);
     if (progress) progress->end();
     const size_t n = r.network.segments.size();
 
-    if (progress) progress->begin("placing incidents on segments", 1);
+    if (progress) progress->begin("placing incidents on segments", 0);
     r.placement = streets::place_points(r.network, in.x, in.y, o.tolerance);
     if (progress) progress->end();
     r.count.assign(n, 0.0);
@@ -85,7 +85,7 @@ SegmentResult analyse_segments(std::span<const FeatureRecord> streets, const Inc
     }
 
     // Gi* on counts, weights by distance along the network.
-    if (progress) progress->begin("Gi* on segments", 1);
+    if (progress) progress->begin("Gi* on segments", 0);
     const hotspots::SpatialWeights w = streets::network_distance_band(r.network, o.gi_band);
     r.neighbours.resize(n);
     for (size_t s = 0; s < n; ++s) r.neighbours[s] = static_cast<uint32_t>(w.offsets[s + 1] - w.offsets[s]);

@@ -427,13 +427,14 @@ SiteReviewer::SiteReviewer(const Areas& sites, const Incidents& in, const CrimeT
         surroundings = geos::checked(GEOSGeom_createRectangle_r(geos::context(), study_extent.min_x, study_extent.min_y, study_extent.max_x, study_extent.max_y), "extent");
     }
     // Study-wide surfaces: density of all crime, and Gi* of counts on a 100 m grid.
-    if (progress) progress->begin("density and hot spots over the study area", 1);
+    if (progress) progress->begin("density and hot spots over the study area", 1000);
     kde::Points all;
     for (size_t i = 0; i < in.size(); ++i)
         if (in.x[i] >= study_extent.min_x && in.x[i] <= study_extent.max_x && in.y[i] >= study_extent.min_y && in.y[i] <= study_extent.max_y)
             all.x.push_back(in.x[i]), all.y.push_back(in.y[i]);
     kde::Options kopt;
     kopt.fallback_bandwidth = 250;
+    kopt.progress = progress;
     const size_t recorded = all.size(); // before a stand-in point for an empty study area
     if (all.size() == 0) all.x.push_back(study_extent.min_x), all.y.push_back(study_extent.min_y);
     kde::StudyArea study;

@@ -67,7 +67,7 @@ Areas read_areas(const std::string& path, const AreaOptions& options, AreaReport
     GDALDatasetUniquePtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
     if (!ds) {
         std::error_code ec;
-        const char* why = !std::filesystem::exists(path, ec) ? "no such file or folder" : "no GDAL vector driver recognises it";
+        const char* why = !input_exists(path) ? "no such file or folder" : "no GDAL vector driver recognises it";
         throw InputError(fmt::format("{}: cannot open as a polygon layer: {}", path, gdal_message().empty() ? why : gdal_message()));
     }
     if (ds->GetLayerCount() < 1) throw InputError(fmt::format("{}: holds no vector layer", path));

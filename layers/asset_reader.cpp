@@ -61,12 +61,8 @@ std::optional<size_t> find_column(const std::vector<std::string>& names, const s
 }
 
 std::vector<Row> read_csv_rows(const std::string& path, const AssetOptions& options, AssetReport& report) {
-    SourceFile file;
-    file.display = path;
-    file.path = path;
-    file.file = path;
-    file.kind = lower_ends_with(path, ".gz") ? SourceFile::Kind::gzip : SourceFile::Kind::plain;
-    if (!fs::exists(path)) throw InputError(fmt::format("{}: no such file", path));
+    if (!input_exists(path)) throw InputError(fmt::format("{}: no such file", path));
+    const SourceFile file = source_file(path);
     auto input = ByteReader::open(file);
     CsvReader csv(*input, path);
     std::vector<std::string_view> fields;

@@ -1,12 +1,14 @@
 #include "layers/checksum.hpp"
 
 #include <fmt/core.h>
+#include <cpl_vsi.h>
 #include <openssl/evp.h>
 
 #include <cstdio>
 #include <vector>
 
 #include "engine/errors.hpp"
+#include "layers/gdal_session.hpp"
 
 namespace safer::layers {
 
@@ -29,6 +31,17 @@ std::string Sha256::hex() {
 }
 
 std::string sha256_file(const std::string& path) {
+    if (path.rfind("/vsi", 0) == 0) {
+        // A GDAL virtual path (a member of an archive, a file on the network): the bytes GDAL gives.
+        ensure_gdal();
+        const std::unique_ptr<VSILFILE, int (*)(VSILFILE*)> file(VSIFOpenL(path.c_str(), "rb"), &VSIFCloseL);
+        if (!file) throw IoError(fmt::format("{}: cannot open to checksum: {}", path, gdal_message()));
+        Sha256 sha;
+        std::vector<unsigned char> buffer(1 << 20);
+        size_t n = 0;
+        while ((n = VSIFReadL(buffer.data(), 1, buffer.size(), file.get())) > 0) sha.update(buffer.data(), n);
+        return sha.hex();
+    }
     std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
     if (!file) throw IoError(fmt::format("{}: cannot open to checksum", path));
     Sha256 sha;

@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "engine/errors.hpp"
+#include "engine/progress.hpp"
 #include "layers/gdal_session.hpp"
 
 namespace safer::layers {
@@ -66,7 +67,7 @@ CrsTransform::CrsTransform(const std::string& from, const std::string& to) : m_i
 
 CrsTransform::~CrsTransform() = default;
 
-void CrsTransform::transform(std::vector<double>& x, std::vector<double>& y) const {
+void CrsTransform::transform(std::vector<double>& x, std::vector<double>& y, Progress* progress) const {
     if (m_operation.empty() && !x.empty()) {
         // With several candidate operations PROJ picks one per point; report the first point's.
         Projection& p = m_impl->per_thread.local();
@@ -91,6 +92,7 @@ void CrsTransform::transform(std::vector<double>& x, std::vector<double>& y) con
                 y[i] = std::numeric_limits<double>::quiet_NaN();
             }
         }
+        if (progress) progress->advance(n);
     });
 }
 

@@ -7,6 +7,10 @@
 class OGRLayer;
 class OGRCoordinateTransformation;
 
+namespace safer {
+class Progress;
+}
+
 namespace safer::layers {
 
 /// A lon/lat box in degrees.
@@ -26,8 +30,9 @@ public:
     CrsTransform(const CrsTransform&) = delete;
     CrsTransform& operator=(const CrsTransform&) = delete;
 
-    /// In place, in parallel batches; a point PROJ cannot transform becomes NaN.
-    void transform(std::vector<double>& x, std::vector<double>& y) const;
+    /// In place, in parallel batches; a point PROJ cannot transform becomes NaN. `progress`, if
+    /// given, is advanced by the points done.
+    void transform(std::vector<double>& x, std::vector<double>& y, Progress* progress = nullptr) const;
     /// The operation PROJ chose for the first point transformed, e.g. "Inverse of ... + ...".
     const std::string& operation() const { return m_operation; }
 

@@ -3,6 +3,8 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
+#include <optional>
+
 #include "engine/text.hpp"
 #include "layers/qgis_styles.hpp"
 #include "layers/raster.hpp"
@@ -25,10 +27,14 @@ void write_density(GeoPackageWriter& writer, const kde::DensityMap& map, const s
     const Grid& grid = map.surface.grid;
     std::vector<GeoPackageWriter::ClassSurface> classes;
     for (const kde::PeriodSurface& p : map.periods) {
-        if (rasters)
-            writer.write_raster(by == PeriodKind::none ? layer : layer + "_" + layer_name_part(p.period),
-                                by == PeriodKind::none ? description : fmt::format("{}; {} {}", description, period_name(by), p.period), grid, p.value,
-                                kde::nodata);
+        const std::string name = by == PeriodKind::none ? layer : layer + "_" + layer_name_part(p.period);
+        if (rasters) {
+            writer.write_raster(name, by == PeriodKind::none ? description : fmt::format("{}; {} {}", description, period_name(by), p.period), grid,
+                                p.value, kde::nodata);
+            // Each period's surface shows in its own months in QGIS's temporal controller.
+            if (const std::optional<PeriodSpan> span = period_span(p.period))
+                writer.set_time_range(name, span->first, span->after, by == PeriodKind::quarter ? 3 : 1);
+        }
         classes.push_back({p.period, &grid, &p.hotspots});
     }
     writer.write_kde_classes(layer + "_classes",
@@ -36,15 +42,19 @@ void write_density(GeoPackageWriter& writer, const kde::DensityMap& map, const s
                              classes);
 }
 
-void write_density_geotiff(StagedFiles* staged, const std::string& path, bool overwrite, const std::string& working_crs, const kde::DensityMap& map,
-                           const std::string& description, const RunRecord& run) {
+std::string write_density_geotiff(StagedFiles* staged, const std::string& path, bool overwrite, const std::string& working_crs,
+                                  const kde::DensityMap& map, const std::string& description, const RunRecord& run, Progress* progress) {
     const std::vector<float>& value = map.periods.front().value;
+    if (progress) progress->begin(fmt::format("writing {} ({} x {} cells)", path, map.surface.grid.nx, map.surface.grid.ny), 1000);
     write_geotiff(staged, path, overwrite, working_crs, map.surface.grid, value, kde::nodata,
-                  {{"SAFER_DESCRIPTION", description}, {"SAFER_COMMAND", run.command_line}, {"SAFER_PARAMETERS", run.parameters_json}});
+                  {{"SAFER_DESCRIPTION", description}, {"SAFER_COMMAND", run.command_line}, {"SAFER_PARAMETERS", run.parameters_json}}, progress);
+    if (progress) progress->end();
     // QGIS reads a raster file's default style from the .qml beside it.
     std::vector<float> sample;
     qgis::sample_cells(value, kde::nodata, 1u << 18, sample);
-    qgis::write_sidecar_style(path, qgis::density_raster_qml(std::move(sample), density_units_text(map.surface.units)));
+    std::string qml = qgis::density_raster_qml(std::move(sample), density_units_text(map.surface.units));
+    qgis::write_sidecar_style(path, qml);
+    return qml;
 }
 
 std::string hotspot_classes_text(const kde::Hotspots& hotspots) {

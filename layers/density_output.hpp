@@ -21,9 +21,9 @@ std::string density_description(const kde::DensityMap& map, const std::string& s
 void write_density(GeoPackageWriter& writer, const kde::DensityMap& map, const std::string& layer, const std::string& description,
                    const std::string& selection, PeriodKind by, bool rasters = true);
 /// The single surface of `map` as a GeoTIFF (moved into place by `staged`, with the command's
-/// other outputs), with its QGIS style (.qml) beside it.
-void write_density_geotiff(StagedFiles* staged, const std::string& path, bool overwrite, const std::string& working_crs, const kde::DensityMap& map,
-                           const std::string& description, const RunRecord& run);
+/// other outputs), with its QGIS style (.qml) beside it; returns the style.
+std::string write_density_geotiff(StagedFiles* staged, const std::string& path, bool overwrite, const std::string& working_crs,
+                                  const kde::DensityMap& map, const std::string& description, const RunRecord& run, Progress* progress = nullptr);
 /// The broad-bandwidth warning of a density surface, or "" when the bandwidth is not broad
 /// (kde::BandwidthScale's limits). `what` names it: "the bandwidth", "kde:auto's bandwidth".
 std::string broad_bandwidth_warning(const kde::BandwidthScale& s, const std::string& what);

@@ -1,10 +1,15 @@
 #include "layers/gdal_session.hpp"
 
+#include <cpl_conv.h>
 #include <cpl_error.h>
 #include <gdal.h>
+#include <geos_c.h>
 #include <ogr_api.h>
+#include <proj.h>
 
 #include <mutex>
+
+#include "engine/progress.hpp"
 
 namespace safer::layers {
 
@@ -18,6 +23,9 @@ void ensure_gdal() {
     std::call_once(once, [] {
         GDALAllRegister();
         CPLSetErrorHandler(quiet_handler);
+        // Reading an input through /vsigzip/ must not leave an index file (NAME.gz.properties)
+        // beside it: safer writes only its outputs.
+        CPLSetConfigOption("CPL_VSIL_GZIP_WRITE_PROPERTIES", "NO");
     });
 }
 
@@ -27,5 +35,16 @@ std::string gdal_message() {
 }
 
 void clear_gdal_error() { CPLErrorReset(); }
+
+int gdal_progress(double complete, const char*, void* progress) {
+    if (progress) static_cast<Progress*>(progress)->fraction(complete);
+    return 1; // go on
+}
+
+std::string gdal_version() { return GDALVersionInfo("RELEASE_NAME"); }
+
+std::string geos_version() { return GEOSversion(); }
+
+std::string proj_version() { return proj_info().version; }
 
 } // namespace safer::layers

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <fcntl.h>
 #include <gdal_priv.h>
+#include <gdal_utils.h>
 #include <ogrsf_frmts.h>
 #include <unistd.h>
 
@@ -16,8 +17,10 @@
 #include <map>
 #include <optional>
 #include <stdexcept>
+#include <utility>
 
 #include "engine/errors.hpp"
+#include "engine/periods.hpp"
 #include "engine/text.hpp"
 #include "layers/crs.hpp"
 #include "layers/gdal_session.hpp"
@@ -25,6 +28,7 @@
 #include "layers/interrupt.hpp"
 #include "layers/output_files.hpp"
 #include "layers/postgis.hpp"
+#include "layers/qgis_project.hpp"
 #include "layers/qgis_styles.hpp"
 #include "layers/raster.hpp"
 #include "layers/sqlite_rows.hpp"
@@ -87,6 +91,25 @@ struct GeoPackageWriter::Impl {
     GeoPackageExtras extras;              // field descriptions, style hints and the run's metadata, added at commit()
     std::vector<float> raster_sample;     // cells of every raster layer, for the rasters' QGIS style
     std::string raster_units;
+    const OutputFormat* format = nullptr; // what `path` is written as
+    std::string main_layer;               // a one-layer format's layer (empty: the first with geometry)
+    std::string project;                  // the QGIS project's path ("" for none)
+    Progress* progress = nullptr;
+    // For QGIS's temporal controller: rasters' months, vector layers' date fields, the span of all.
+    std::map<std::string, std::pair<std::string, std::string>> raster_times, field_times;
+    std::optional<Month> time_first, time_after;
+    int time_step = 0;
+    struct ExtraRaster {
+        std::string path, name, description, qml;
+        Extent extent;
+    };
+    std::vector<ExtraRaster> extra_rasters;
+
+    void span(Month first, Month after, int step) {
+        time_first = time_first ? std::min(*time_first, first) : first;
+        time_after = time_after ? std::max(*time_after, after) : after;
+        time_step = step;
+    }
     std::map<std::string, std::string> appended; // layers written by append_table, with the shape of their table
 
     OGRLayer* create(const char* name, OGRwkbGeometryType type, const char* description) {
@@ -119,25 +142,50 @@ struct GeoPackageWriter::Impl {
         if (layer->CreateFeature(&feature) != OGRERR_NONE)
             throw IoError(fmt::format("{}: writing layer {} failed: {}", path, layer->GetName(), write_failure(path)));
         tx.created();
+        if (progress && tx.pending % 1024 == 0) progress->advance(1024);
     }
+    void begin_layer(const std::string& name, size_t rows) {
+        if (progress) progress->begin(fmt::format("writing layer {} ({} feature{})", name, rows, rows == 1 ? "" : "s"), rows);
+    }
+    void end_layer() {
+        if (progress) progress->end();
+    }
+
+    void commit_geopackage(const FinishedGeoPackage& finished, const std::string& raster_qml);
+    void commit_other_format(const FinishedGeoPackage& finished);
+    std::string project_qgs(const FinishedGeoPackage& finished, const std::string& raster_qml) const;
 };
 
-GeoPackageWriter::GeoPackageWriter(std::string path, bool overwrite, std::string working_crs) : m_impl(std::make_unique<Impl>()) {
+GeoPackageWriter::GeoPackageWriter(std::string path, bool overwrite, std::string working_crs)
+    : GeoPackageWriter(OutputPath{"-o", std::move(path), OutputKind::geopackage}, overwrite, std::move(working_crs)) {}
+
+GeoPackageWriter::GeoPackageWriter(const OutputPath& output, bool overwrite, std::string working_crs, Progress* progress)
+    : m_impl(std::make_unique<Impl>()) {
     ensure_gdal();
+    const std::string& path = output.path;
+    m_impl->format = output_format(path, output.format);
+    if (!m_impl->format) throw UsageError(fmt::format("{} {}: not a format safer writes; name it for one of {}", output.option, path, output_formats_text()));
     check_output_path(path, overwrite);
     m_impl->overwrite = overwrite;
     m_impl->working_crs = working_crs;
+    m_impl->main_layer = output.main_layer;
+    m_impl->progress = progress;
     m_impl->extras.title = fs::path(path).filename().string();
-    if (is_postgis_target(path)) {
+    static std::atomic<unsigned> counter{0};
+    if (m_impl->format->is_postgis()) {
         // The layers are built as a GeoPackage in the temporary folder and copied at commit().
-        static std::atomic<unsigned> counter{0};
         m_impl->postgis = parse_postgis_target(path);
         m_impl->path = m_impl->postgis->display;
         m_impl->extras.title = "schema " + m_impl->postgis->schema;
         m_impl->temp = (fs::path(process_temp_dir()) / fmt::format("postgis-{}.gpkg", counter++)).string();
+    } else if (!m_impl->format->is_geopackage()) {
+        // Likewise for the one-layer formats: their layer is translated from it at commit().
+        m_impl->path = path;
+        m_impl->temp = (fs::path(process_temp_dir()) / fmt::format("layers-{}.gpkg", counter++)).string();
     } else {
-        m_impl->path = std::move(path);
+        m_impl->path = path;
         m_impl->temp = temporary_path(m_impl->path);
+        if (output.project) m_impl->project = project_path(m_impl->path);
     }
     remove_quietly(m_impl->temp);
     m_impl->cleanup = std::make_unique<InterruptCleanup>(m_impl->temp);
@@ -184,6 +232,7 @@ void GeoPackageWriter::write_incidents(const Incidents& in, const CrimeTypes& ty
     w.field(layer, "area_code", OFTString, "Code of the area the incident falls in (safer's assignment; safer areas --incidents)");
     w.field(layer, "source_line", OFTInteger64, "Line of the source file the incident was read from");
     const std::vector<std::string> group_label = label_groups(groups, types);
+    w.begin_layer("incidents", in.size());
     Transaction tx(layer, w.path);
     OGRFeature feature(layer->GetLayerDefn());
     for (size_t i = 0; i < in.size(); ++i) {
@@ -210,6 +259,7 @@ void GeoPackageWriter::write_incidents(const Incidents& in, const CrimeTypes& ty
         w.add(layer, feature, tx);
     }
     tx.commit();
+    w.end_layer();
 }
 
 void GeoPackageWriter::write_rejects(const Rejects& rejects, const std::vector<std::string>& sources) {
@@ -265,10 +315,12 @@ void GeoPackageWriter::write_raster(const std::string& name, const std::string& 
     GDALDatasetUniquePtr raster(driver->Create(w.temp.c_str(), static_cast<int>(grid.nx), static_cast<int>(grid.ny), 1, GDT_Float32, options));
     CSLDestroy(options);
     if (!raster) throw IoError(fmt::format("{}: cannot add raster {}: {}", w.path, name, gdal_message()));
-    fill_float_band(*raster, grid, values, nodata, w.working_crs, fmt::format("{} (raster {})", w.path, name));
+    if (w.progress) w.progress->begin(fmt::format("writing raster {} ({} x {} cells)", name, grid.nx, grid.ny), 1000);
+    fill_float_band(*raster, grid, values, nodata, w.working_crs, fmt::format("{} (raster {})", w.path, name), w.progress);
     clear_gdal_error();
     raster.reset();
     if (CPLGetLastErrorType() >= CE_Failure) throw IoError(fmt::format("{}: writing raster {} failed: {}", w.path, name, write_failure(w.path)));
+    w.end_layer();
     w.ds.reset(GDALDataset::Open(w.temp.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE));
     if (!w.ds) throw IoError(fmt::format("{}: cannot reopen the GeoPackage after adding raster {}: {}", w.path, name, gdal_message()));
     // QGIS 3.22 reads no style for a GeoPackage raster from layer_styles, only the .qml file
@@ -288,6 +340,22 @@ void GeoPackageWriter::write_kde_classes(const std::string& name, const std::str
     w.field(layer, "area_km2", OFTReal, "Area of the class, square kilometres");
     w.field(layer, "incidents", OFTReal, "Incidents (total weight) in the class's cells");
     w.field(layer, "incident_share", OFTReal, "Share of the incidents in cells with a value that are in the class, 0..1");
+    // By month or quarter: each feature's dates, for QGIS's temporal controller.
+    std::optional<PeriodSpan> all;
+    bool timed = !surfaces.empty();
+    for (const ClassSurface& s : surfaces) {
+        const std::optional<PeriodSpan> span = period_span(s.period);
+        timed = timed && span.has_value();
+        if (span) all = all ? PeriodSpan{std::min(all->first, span->first), std::max(all->after, span->after)} : *span;
+    }
+    if (timed) {
+        w.field(layer, "period_start", OFTString, "First day of the period, YYYY-MM-DD (QGIS's temporal controller shows the feature from then)");
+        w.field(layer, "period_end", OFTString, "First day after the period, YYYY-MM-DD (shown until then)");
+        const std::optional<PeriodSpan> first = period_span(surfaces.front().period);
+        w.field_times[name] = {"period_start", "period_end"};
+        w.span(all->first, all->after, first->after.index - first->first.index);
+    }
+    w.begin_layer(name, surfaces.size() * 3);
     Transaction tx(layer, w.path);
     OGRFeature feature(layer->GetLayerDefn());
     for (const ClassSurface& s : surfaces) {
@@ -309,11 +377,18 @@ void GeoPackageWriter::write_kde_classes(const std::string& name, const std::str
             feature.SetField(5, c.area_m2 / 1e6);
             feature.SetField(6, c.weight);
             feature.SetField(7, c.share);
+            if (timed) {
+                const PeriodSpan span = *period_span(s.period);
+                feature.SetField(8, first_day(span.first).c_str());
+                feature.SetField(9, first_day(span.after).c_str());
+            }
             feature.SetGeometryDirectly(g.release());
             w.add(layer, feature, tx);
         }
+        if (w.progress) w.progress->advance(3);
     }
     tx.commit();
+    w.end_layer();
 }
 
 namespace {
@@ -408,7 +483,9 @@ void GeoPackageWriter::write_table(const Table& t) {
                                   }});
         return;
     }
+    w.begin_layer(t.name, t.rows());
     w.add_rows(layer, t);
+    w.end_layer();
 }
 
 void GeoPackageWriter::append_table(const Table& t) {
@@ -426,10 +503,37 @@ void GeoPackageWriter::append_table(const Table& t) {
         layer = w.create_table(t);
         w.appended.emplace(t.name, signature);
     }
-    w.add_rows(layer, t);
+    // No stage of its own: the command appending batches shows its progress (safer site: the
+    // sites reviewed and written), and a stage begun here would end that one.
+    Progress* const progress = std::exchange(w.progress, nullptr);
+    try {
+        w.add_rows(layer, t);
+    } catch (...) {
+        w.progress = progress;
+        throw;
+    }
+    w.progress = progress;
 }
 
 void GeoPackageWriter::prefer_style_field(const std::string& layer, const std::string& field) { m_impl->extras.style_fields[layer] = field; }
+
+void GeoPackageWriter::set_time_range(const std::string& layer, Month first, Month after, int step_months) {
+    m_impl->raster_times[layer] = {first_day(first), first_day(after)};
+    m_impl->span(first, after, step_months);
+}
+
+void GeoPackageWriter::set_time_fields(const std::string& layer, const std::string& start_field, const std::string& end_field, Month first, Month after,
+                                       int step_months) {
+    m_impl->field_times[layer] = {start_field, end_field};
+    m_impl->span(first, after, step_months);
+}
+
+void GeoPackageWriter::add_project_raster(const std::string& path, const std::string& name, const std::string& description, const std::string& style_qml,
+                                          const Extent& extent) {
+    m_impl->extra_rasters.push_back({path, name, description, style_qml, extent});
+}
+
+void GeoPackageWriter::set_project_path(const std::string& path) { m_impl->project = path; }
 
 void GeoPackageWriter::set_metadata(const std::string& key, const std::string& value) {
     m_impl->ds->SetMetadataItem(key.c_str(), value.c_str()); // GDAL's own gpkg_metadata row, read by gdalinfo and ogrinfo
@@ -445,24 +549,188 @@ void GeoPackageWriter::record(const RunRecord& run) {
     set_metadata("SAFER_INPUT_SHA256", sha256.dump());
 }
 
+namespace {
+
+/// "MULTIPOLYGON" -> "MultiPolygon", as QGIS names WKB types.
+std::string wkb_name(const std::string& gpkg_type) {
+    static const std::map<std::string, std::string> names = {
+        {"POINT", "Point"}, {"MULTIPOINT", "MultiPoint"}, {"LINESTRING", "LineString"}, {"MULTILINESTRING", "MultiLineString"},
+        {"POLYGON", "Polygon"}, {"MULTIPOLYGON", "MultiPolygon"}, {"GEOMETRY", "Unknown"}};
+    const auto it = names.find(gpkg_type);
+    return it == names.end() ? "Unknown" : it->second;
+}
+
+qgis::Shape shape_of(const std::string& gpkg_type) {
+    if (gpkg_type.find("POINT") != std::string::npos) return qgis::Shape::point;
+    if (gpkg_type.find("LINE") != std::string::npos) return qgis::Shape::line;
+    return gpkg_type.empty() ? qgis::Shape::none : qgis::Shape::polygon;
+}
+
+/// `path` as the project beside it refers to it: "./demo.gpkg", or relative to the project's folder.
+std::string relative_source(const std::string& path, const std::string& project) {
+    std::error_code ec;
+    const fs::path dir = fs::absolute(fs::path(project), ec).parent_path();
+    fs::path rel = fs::absolute(fs::path(path), ec).lexically_relative(dir);
+    if (rel.empty()) rel = fs::absolute(fs::path(path), ec);
+    const std::string text = rel.generic_string();
+    return rel.is_absolute() || text.starts_with("..") ? text : "./" + text;
+}
+
+} // namespace
+
+std::string GeoPackageWriter::Impl::project_qgs(const FinishedGeoPackage& finished, const std::string& raster_qml) const {
+    qgis::Project p;
+    p.title = fs::path(project).stem().string();
+    p.crs = working_crs;
+    const std::string file = relative_source(path, project);
+    for (const Impl::ExtraRaster& r : extra_rasters) {
+        qgis::ProjectLayer l;
+        l.name = r.name;
+        l.source = relative_source(r.path, project);
+        l.provider = "gdal";
+        l.kind = qgis::ProjectLayer::Kind::raster;
+        l.style_qml = r.qml;
+        l.description = r.description;
+        if (!r.extent.empty()) l.extent = r.extent;
+        p.layers.push_back(std::move(l));
+    }
+    for (const ContentsLayer& c : finished.layers) {
+        qgis::ProjectLayer l;
+        l.name = c.name;
+        // The description, and each field's alias, name and description: QGIS 3.22 on GDAL 3.6
+        // shows no field description of a GeoPackage, so the Information tab lists them.
+        const auto abstract = finished.abstracts.find(c.name);
+        l.description = abstract != finished.abstracts.end() ? abstract->second : c.description;
+        if (c.has_extent && c.min_x <= c.max_x) l.extent = Extent{c.min_x, c.min_y, c.max_x, c.max_y};
+        if (c.data_type == "2d-gridded-coverage") {
+            l.kind = qgis::ProjectLayer::Kind::raster;
+            l.source = fmt::format("GPKG:{}:{}", file, c.name);
+            l.provider = "gdal";
+            l.style_qml = raster_qml;
+            if (const auto t = raster_times.find(c.name); t != raster_times.end()) l.time_start = t->second.first, l.time_end = t->second.second;
+        } else {
+            l.kind = c.data_type == "features" ? qgis::ProjectLayer::Kind::vector : qgis::ProjectLayer::Kind::table;
+            l.source = fmt::format("{}|layername={}", file, c.name);
+            l.provider = "ogr";
+            l.shape = shape_of(c.geometry_type);
+            l.wkb_type = wkb_name(c.geometry_type);
+            if (const WrittenStyle* s = finished.default_style(c.name)) l.style_qml = s->style.qml;
+            if (const auto t = finished.table_styles.find(c.name); t != finished.table_styles.end()) l.style_qml = t->second;
+            if (const auto t = field_times.find(c.name); t != field_times.end()) l.start_field = t->second.first, l.end_field = t->second.second;
+        }
+        p.layers.push_back(std::move(l));
+    }
+    if (time_first && time_after && time_step > 0) {
+        p.time_start = first_day(*time_first);
+        p.time_end = first_day(*time_after);
+        p.time_step_months = time_step;
+    }
+    return qgis::project_qgs(p);
+}
+
+void GeoPackageWriter::Impl::commit_geopackage(const FinishedGeoPackage& finished, const std::string& raster_qml) {
+    if (!raster_qml.empty()) qgis::write_sidecar_style(path, raster_qml);
+    StagedFiles staged(overwrite);
+    staged.adopt(path, temp);
+    if (!project.empty()) {
+        if (progress) progress->begin(fmt::format("writing the QGIS project {}", project), 0);
+        const std::string qgs = project_qgs(finished, raster_qml);
+        const std::string project_temp = temporary_path(project);
+        qgis::write_qgz(project_temp, project, fs::path(project).stem().string() + ".qgs", qgs);
+        staged.adopt(project, project_temp);
+        if (progress) progress->end();
+    }
+    // An existing output is replaced only when no other process holds it locked for writing.
+    std::optional<ReplaceLock> lock;
+    if (overwrite) lock.emplace(path);
+    staged.commit();
+}
+
+void GeoPackageWriter::Impl::commit_other_format(const FinishedGeoPackage& finished) {
+    std::string layer = main_layer;
+    for (const ContentsLayer& c : finished.layers)
+        if (layer.empty() && c.data_type == "features") layer = c.name;
+    if (layer.empty()) throw IoError(fmt::format("{}: this command wrote no layer with geometry for {} to hold", path, format->name));
+    // Written in the temporary folder under its final name (GDAL's CSV and Shapefile drivers go
+    // by the extension), then each file is copied beside its final path and moved into place.
+    const fs::path staging = fs::path(process_temp_dir()) / fmt::format("{}-{}", format->driver == "ESRI Shapefile" ? "shp" : "out", fs::path(temp).stem().string());
+    std::error_code ec;
+    fs::remove_all(staging, ec);
+    fs::create_directories(staging, ec);
+    // GDAL's FlatGeobuf, CSV and Shapefile drivers take a name without their extension for a
+    // folder of layers, so the file is written under the format's own extension (whatever -o with
+    // --format calls it) and copied to -o's name.
+    const std::string staged_file = (staging / (fs::path(path).stem().string() + format->extensions.front())).string();
+    if (progress) progress->begin(fmt::format("writing {} ({}, layer {})", path, format->name, layer), 1000);
+    GDALDatasetUniquePtr source(GDALDataset::Open(temp.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+    if (!source) throw IoError(fmt::format("{}: cannot reopen the layers to translate: {}", path, gdal_message()));
+    CPLStringList args;
+    for (const char* a : {"-f", format->driver.c_str()}) args.AddString(a);
+    if (format->driver == "CSV") args.AddString("-lco"), args.AddString("GEOMETRY=AS_WKT");
+    if (format->driver == "ESRI Shapefile") args.AddString("-lco"), args.AddString("ENCODING=UTF-8");
+    args.AddString(layer.c_str());
+    GDALVectorTranslateOptions* options = GDALVectorTranslateOptionsNew(args.List(), nullptr);
+    GDALVectorTranslateOptionsSetProgress(options, gdal_progress, progress);
+    GDALDatasetH in = GDALDataset::ToHandle(source.get());
+    int usage_error = 0;
+    clear_gdal_error();
+    GDALDatasetUniquePtr out(GDALDataset::FromHandle(GDALVectorTranslate(staged_file.c_str(), nullptr, 1, &in, options, &usage_error)));
+    GDALVectorTranslateOptionsFree(options);
+    if (!out) throw IoError(fmt::format("{}: writing {} failed: {}", path, format->name, write_failure(staged_file)));
+    // The names the format kept (Shapefile cuts them to 10 characters), for the style.
+    std::map<std::string, std::string> renamed;
+    OGRLayer* written = out->GetLayer(0);
+    OGRLayer* original = source->GetLayerByName(layer.c_str());
+    if (written && original && written->GetLayerDefn()->GetFieldCount() == original->GetLayerDefn()->GetFieldCount())
+        for (int i = 0; i < written->GetLayerDefn()->GetFieldCount(); ++i) {
+            const std::string before = original->GetLayerDefn()->GetFieldDefn(i)->GetNameRef();
+            const std::string after = written->GetLayerDefn()->GetFieldDefn(i)->GetNameRef();
+            if (before != after) renamed[before] = after;
+        }
+    clear_gdal_error();
+    out.reset();
+    if (CPLGetLastErrorType() >= CE_Failure) throw IoError(fmt::format("{}: finishing the {} failed: {}", path, format->name, write_failure(staged_file)));
+    if (progress) progress->end();
+    StagedFiles staged(overwrite);
+    const auto adopt_copy = [&](const std::string& from, const std::string& to) {
+        const std::string t = temporary_path(to);
+        fs::copy_file(from, t, fs::copy_options::overwrite_existing, ec);
+        if (ec) {
+            fs::remove(t, ec);
+            throw IoError(fmt::format("{}: cannot write: {}", to, write_failure(to)));
+        }
+        staged.adopt(to, t);
+    };
+    adopt_copy(staged_file, path);
+    for (const std::string& ext : format->companions) {
+        const fs::path from = fs::path(staged_file).replace_extension(ext);
+        if (fs::exists(from, ec)) adopt_copy(from.string(), (fs::path(path).replace_extension(ext)).string());
+    }
+    if (const WrittenStyle* s = finished.default_style(layer)) staged.stage(style_path(path), qgis::rename_fields(s->style.qml, renamed));
+    staged.commit();
+    fs::remove_all(staging, ec);
+}
+
 void GeoPackageWriter::commit() {
     Impl& w = *m_impl;
     clear_gdal_error();
     w.ds.reset(); // closes the file; GDAL 3.6 reports a failure only through the error state
     if (CPLGetLastErrorType() >= CE_Failure)
         throw IoError(fmt::format("{}: finishing the GeoPackage failed: {}", w.path, write_failure(w.path)));
+    if (w.progress) w.progress->begin(fmt::format("finishing {}: descriptions, QGIS styles, metadata", w.path), 0);
     insert_rows(w.temp, w.bulk);
     w.bulk.clear();
-    finish_geopackage(w.temp, w.extras);
+    const FinishedGeoPackage finished = finish_geopackage(w.temp, w.extras);
+    if (w.progress) w.progress->end();
     if (w.postgis) {
         publish_to_postgis(w.temp, *w.postgis, w.overwrite, w.extras.run);
         remove_quietly(w.temp);
+    } else if (!w.format->is_geopackage()) {
+        w.commit_other_format(finished);
+        remove_quietly(w.temp);
     } else {
-        if (!w.raster_sample.empty()) qgis::write_sidecar_style(w.path, qgis::density_raster_qml(std::move(w.raster_sample), w.raster_units));
-        // An existing output is replaced only when no other process holds it locked for writing.
-        std::optional<ReplaceLock> lock;
-        if (w.overwrite) lock.emplace(w.path);
-        rename_into_place(w.temp, w.path, w.overwrite);
+        const std::string raster_qml = w.raster_sample.empty() ? "" : qgis::density_raster_qml(std::move(w.raster_sample), w.raster_units);
+        w.commit_geopackage(finished, raster_qml);
     }
     w.committed = true;
     w.cleanup.reset();

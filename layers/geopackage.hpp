@@ -10,6 +10,8 @@
 #include "engine/crime_types.hpp"
 #include "engine/incidents.hpp"
 #include "engine/kde.hpp"
+#include "engine/month.hpp"
+#include "engine/progress.hpp"
 #include "engine/rejects.hpp"
 #include "layers/output_files.hpp"
 #include "layers/table.hpp"
@@ -27,8 +29,15 @@ struct RunRecord {
     std::string parameters_json;
 };
 
+/// The layers go to `output.path` in its format (output_format: a GeoPackage, PostGIS, or a
+/// one-layer format such as FlatGeobuf, which gets the main layer and a .qml style beside it);
+/// they are always built as a GeoPackage first, so every format gets the same tables, styles and
+/// checks. A GeoPackage gets its QGIS project (.qgz) beside it, moved into place with it.
+/// `progress`, if given, shows each layer's write with its percentage.
 class GeoPackageWriter {
 public:
+    GeoPackageWriter(const OutputPath& output, bool overwrite, std::string working_crs, Progress* progress = nullptr);
+    /// A GeoPackage or PostGIS output named by `path`, with no progress shown.
     GeoPackageWriter(std::string path, bool overwrite, std::string working_crs);
     ~GeoPackageWriter();
     GeoPackageWriter(const GeoPackageWriter&) = delete;
@@ -57,11 +66,26 @@ public:
     /// description, fields and field descriptions, once), later calls add rows, and must bring the
     /// same columns (std::logic_error otherwise, and for a name written by write_table). A command
     /// can so write a layer in batches and let each go once written (safer site). Rows go through
-    /// OGR, each call in its own transaction, attribute tables included.
+    /// OGR, each call in its own transaction, attribute tables included. It shows no progress stage
+    /// of its own: the command appending shows one over all its batches.
     void append_table(const Table& table);
     /// The field the default QGIS style of `layer` shows (the chooser in qgis_styles decides the
     /// style's kind from the field and puts its own choices after it).
     void prefer_style_field(const std::string& layer, const std::string& field);
+    /// For QGIS's temporal controller: raster `layer` shows the months [first, after); the
+    /// project steps through the months by `step_months` (1 by month, 3 by quarter).
+    void set_time_range(const std::string& layer, Month first, Month after, int step_months);
+    /// For QGIS's temporal controller: each feature of `layer` shows from the date in
+    /// `start_field` until the one in `end_field` (ISO dates as text, the end excluded); the
+    /// layer spans the months [first, after).
+    void set_time_fields(const std::string& layer, const std::string& start_field, const std::string& end_field, Month first, Month after,
+                         int step_months);
+    /// A raster file that belongs to this output (safer kde -o OUT.tif beside its classes
+    /// GeoPackage): the QGIS project shows it too, styled by `style_qml`.
+    void add_project_raster(const std::string& path, const std::string& name, const std::string& description, const std::string& style_qml,
+                            const Extent& extent);
+    /// Where the QGIS project goes: beside the GeoPackage by default (project_path); "" for none.
+    void set_project_path(const std::string& path);
     /// Recorded in the GeoPackage metadata (gpkg_metadata): GDAL's metadata items and an ISO 19139
     /// lineage record built from SAFER_VERSION, SAFER_COMMAND, SAFER_PARAMETERS, SAFER_INPUT_SHA256.
     void set_metadata(const std::string& key, const std::string& value);
@@ -70,8 +94,9 @@ public:
     void record(const RunRecord& run);
     /// Finishes the output: field descriptions (gpkg_data_columns), default QGIS styles
     /// (layer_styles; a .qml beside the GeoPackage for its rasters) and the lineage metadata, then
-    /// renames it into place, or, for a PG: output, copies it into the schema in one transaction
-    /// (layers/postgis.hpp).
+    /// renames it into place with its QGIS project, or, for a PG: output, copies it into the schema
+    /// in one transaction (layers/postgis.hpp), or writes the main layer in the output's format
+    /// (GDAL's VectorTranslate) with its style beside it.
     void commit();
 
 private:

@@ -120,15 +120,19 @@ qgis::Shape shape_of(std::string type) {
     return qgis::Shape::polygon;
 }
 
-std::vector<LayerRow> vector_layers(const Db& db) {
+/// The feature layers, or with `tables` the tables without geometry, with their fields.
+std::vector<LayerRow> vector_layers(const Db& db, const std::vector<FieldNote>& notes, bool tables = false) {
     std::vector<LayerRow> layers;
-    Statement q = db.prepare("SELECT c.table_name, g.column_name, g.geometry_type_name, coalesce(c.description, '') FROM gpkg_contents c "
-                             "JOIN gpkg_geometry_columns g ON g.table_name = c.table_name WHERE c.data_type = 'features' ORDER BY c.rowid");
+    Statement q = db.prepare(tables ? "SELECT c.table_name, '', '', coalesce(c.description, '') FROM gpkg_contents c WHERE c.data_type = 'attributes' "
+                                      "AND c.table_name <> 'layer_styles' ORDER BY c.rowid"
+                                    : "SELECT c.table_name, g.column_name, g.geometry_type_name, coalesce(c.description, '') FROM gpkg_contents c "
+                                      "JOIN gpkg_geometry_columns g ON g.table_name = c.table_name WHERE c.data_type = 'features' ORDER BY c.rowid");
     while (sqlite3_step(q.get()) == SQLITE_ROW) {
         LayerRow row;
         row.info.name = text_column(q.get(), 0);
+        row.info.description = text_column(q.get(), 3);
         row.geometry_column = text_column(q.get(), 1);
-        row.info.shape = shape_of(text_column(q.get(), 2));
+        row.info.shape = tables ? qgis::Shape::none : shape_of(text_column(q.get(), 2));
         row.description = text_column(q.get(), 3);
         layers.push_back(std::move(row));
     }
@@ -143,6 +147,8 @@ std::vector<LayerRow> vector_layers(const Db& db) {
             if (primary || f.name == row.geometry_column) continue;
             f.integer = type.find("INT") != std::string::npos;
             f.numeric = f.integer || type == "REAL" || type == "FLOAT" || type == "DOUBLE";
+            for (const FieldNote& n : notes)
+                if (n.table == row.info.name && n.column == f.name) f.description = n.description;
             row.info.fields.push_back(std::move(f));
         }
     }
@@ -197,7 +203,7 @@ void create_layer_styles(const Db& db) {
 
 std::vector<WrittenStyle> write_styles(const Db& db, const GeoPackageExtras& extras) {
     std::vector<WrittenStyle> written;
-    for (LayerRow& layer : vector_layers(db)) {
+    for (LayerRow& layer : vector_layers(db, extras.fields)) {
         if (const auto f = extras.style_fields.find(layer.info.name); f != extras.style_fields.end()) layer.info.preferred_field = f->second;
         const SqliteValues values(db, layer.info.name);
         std::vector<qgis::Style> styles = qgis::vector_styles(layer.info, values);
@@ -320,7 +326,38 @@ void write_metadata(const Db& db, const GeoPackageExtras& extras) {
 
 } // namespace
 
-std::vector<WrittenStyle> finish_geopackage(const std::string& path, const GeoPackageExtras& extras) {
+const WrittenStyle* FinishedGeoPackage::default_style(const std::string& layer) const {
+    for (const WrittenStyle& s : styles)
+        if (s.table == layer && s.is_default) return &s;
+    return nullptr;
+}
+
+namespace {
+
+std::vector<ContentsLayer> contents(const Db& db) {
+    std::vector<ContentsLayer> layers;
+    Statement q = db.prepare("SELECT c.table_name, c.data_type, coalesce(g.geometry_type_name, ''), coalesce(c.description, ''), c.min_x, c.min_y, "
+                             "c.max_x, c.max_y FROM gpkg_contents c LEFT JOIN gpkg_geometry_columns g ON g.table_name = c.table_name "
+                             "WHERE c.table_name <> 'layer_styles' ORDER BY c.rowid");
+    while (sqlite3_step(q.get()) == SQLITE_ROW) {
+        ContentsLayer l;
+        l.name = text_column(q.get(), 0);
+        l.data_type = text_column(q.get(), 1);
+        l.geometry_type = text_column(q.get(), 2);
+        l.description = text_column(q.get(), 3);
+        l.has_extent = sqlite3_column_type(q.get(), 4) != SQLITE_NULL && sqlite3_column_type(q.get(), 7) != SQLITE_NULL;
+        if (l.has_extent) {
+            l.min_x = sqlite3_column_double(q.get(), 4), l.min_y = sqlite3_column_double(q.get(), 5);
+            l.max_x = sqlite3_column_double(q.get(), 6), l.max_y = sqlite3_column_double(q.get(), 7);
+        }
+        layers.push_back(std::move(l));
+    }
+    return layers;
+}
+
+} // namespace
+
+FinishedGeoPackage finish_geopackage(const std::string& path, const GeoPackageExtras& extras) {
     Db db(path);
     // A temporary file that is renamed into place only when complete: a crash loses nothing a
     // journal would keep.
@@ -328,10 +365,17 @@ std::vector<WrittenStyle> finish_geopackage(const std::string& path, const GeoPa
     db.exec("PRAGMA synchronous=OFF");
     db.exec("BEGIN");
     write_data_columns(db, extras.fields);
-    std::vector<WrittenStyle> styles = write_styles(db, extras);
+    FinishedGeoPackage finished;
+    finished.styles = write_styles(db, extras);
+    for (const LayerRow& table : vector_layers(db, extras.fields, true)) {
+        finished.table_styles[table.info.name] = qgis::table_qml(table.info);
+        finished.abstracts[table.info.name] = qgis::layer_abstract(table.info);
+    }
+    for (const LayerRow& layer : vector_layers(db, extras.fields)) finished.abstracts[layer.info.name] = qgis::layer_abstract(layer.info);
     write_metadata(db, extras);
     db.exec("COMMIT");
-    return styles;
+    finished.layers = contents(db);
+    return finished;
 }
 
 ReplaceLock::ReplaceLock(const std::string& path, int wait_ms) {

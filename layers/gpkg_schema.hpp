@@ -52,9 +52,29 @@ struct WrittenStyle {
     bool is_default = false;
 };
 
-/// Adds data-column descriptions, styles for every vector layer and the lineage metadata to the
-/// closed GeoPackage at `path`, in one SQLite transaction. Throws IoError naming the file.
-std::vector<WrittenStyle> finish_geopackage(const std::string& path, const GeoPackageExtras& extras);
+/// A layer of a finished GeoPackage, as gpkg_contents lists it.
+struct ContentsLayer {
+    std::string name;
+    std::string data_type;     // features, attributes, 2d-gridded-coverage
+    std::string geometry_type; // features: MULTIPOLYGON, POINT, ...
+    std::string description;
+    bool has_extent = false;
+    double min_x = 0, min_y = 0, max_x = 0, max_y = 0;
+};
+
+struct FinishedGeoPackage {
+    std::vector<ContentsLayer> layers; // in the order written, layer_styles left out
+    std::vector<WrittenStyle> styles;  // every style of every vector layer, each layer's default first
+    std::map<std::string, std::string> table_styles; // tables without geometry: their fields' aliases (qgis::table_qml)
+    std::map<std::string, std::string> abstracts;    // every table: its description and its fields' (qgis::layer_abstract)
+    /// The default style of `layer`, or null.
+    const WrittenStyle* default_style(const std::string& layer) const;
+};
+
+/// Adds data-column descriptions, styles for every vector layer (with each field's alias and
+/// description, qgis::field_alias) and the lineage metadata to the closed GeoPackage at `path`,
+/// in one SQLite transaction. Throws IoError naming the file.
+FinishedGeoPackage finish_geopackage(const std::string& path, const GeoPackageExtras& extras);
 
 /// Holds an exclusive SQLite lock on an existing GeoPackage while it is replaced, so that no
 /// other process is writing it when it goes (QGIS editing a layer, another run). Throws IoError

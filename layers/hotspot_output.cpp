@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <map>
+#include <optional>
 
 #include "engine/text.hpp"
 
@@ -100,6 +101,47 @@ Table hotspot_units_table(const HotspotResult& r, const Areas& areas, const Hots
         t.columns.push_back(Column::real("trend_p", "Two-sided p of trend_z", tp));
         t.columns.push_back(Column::text("hotspot_class", "sfhotspot hotspot_classify(): persistent, emerging, former, intermittent, no pattern", klass));
     }
+    return t;
+}
+
+Table hotspot_periods_table(const HotspotResult& r, const Areas& areas, const HotspotOptions& o) {
+    const size_t n = r.units(), P = r.periods.size();
+    Table t;
+    t.name = std::string(r.grid_units ? "hotspot_grid" : "hotspot_areas") + "_periods";
+    t.description = fmt::format("Getis-Ord Gi* of each unit in each {} (analytic p{}), for stepping through the {}s in QGIS's temporal controller",
+                                period_name(o.by), o.fdr ? ", FDR-adjusted per period" : "", period_name(o.by));
+    t.geometry_kind = GeometryKind::polygon;
+    std::vector<int64_t> cell;
+    std::vector<std::string> code, name, period, start, end;
+    std::vector<double> count, z, p;
+    std::vector<int64_t> bin;
+    for (size_t k = 0; k < n; ++k)
+        for (size_t s = 0; s < P; ++s) {
+            t.geometry.push_back(r.geometry[k]);
+            if (r.grid_units) cell.push_back(r.unit_cell[k]);
+            else code.push_back(areas.code[r.unit_area[k]]), name.push_back(areas.name[r.unit_area[k]]);
+            const std::optional<PeriodSpan> span = period_span(r.periods[s]);
+            period.push_back(r.periods[s]);
+            start.push_back(span ? first_day(span->first) : "");
+            end.push_back(span ? first_day(span->after) : "");
+            count.push_back(r.period_count[k * P + s]);
+            z.push_back(r.period_z[k * P + s]);
+            p.push_back(r.period_p[k * P + s]);
+            bin.push_back(gi_bin(z.back(), p.back()));
+        }
+    if (r.grid_units) {
+        t.columns.push_back(Column::integer("cell_id", "Cell index, row * columns + column, row 0 north", cell));
+    } else {
+        t.columns.push_back(Column::text("code", "Area code", code));
+        t.columns.push_back(Column::text("name", "Area name", name));
+    }
+    t.columns.push_back(Column::text("period", fmt::format("The {}: YYYY-MM by month, YYYY-Qn by quarter", period_name(o.by)), period));
+    t.columns.push_back(Column::text("period_start", "First day of the period, YYYY-MM-DD (QGIS's temporal controller shows the unit from then)", start));
+    t.columns.push_back(Column::text("period_end", "First day after the period, YYYY-MM-DD (shown until then)", end));
+    t.columns.push_back(Column::real("count", "Incidents of the selection in the unit in the period", count));
+    t.columns.push_back(Column::real("gi_z", "Getis-Ord Gi* z-score of the period, self included", z));
+    t.columns.push_back(Column::real("gi_p", o.fdr ? "Benjamini-Hochberg adjusted two-sided p of gi_z, within the period" : "Two-sided p of gi_z from the normal", p));
+    t.columns.push_back(Column::integer("gi_bin", "Esri Gi_Bin of the period: +-3, 2, 1 = hot/cold at 99, 95, 90 %", bin));
     return t;
 }
 

@@ -15,6 +15,10 @@ std::string weights_text(const hotspots::WeightsUsed& w);
 /// The units with their counts, Gi*, local Moran's I and, by period, emerging patterns. It points
 /// into `r` and `areas`.
 Table hotspot_units_table(const hotspots::HotspotResult& r, const Areas& areas, const hotspots::HotspotOptions& o, const std::string& selection);
+/// With --by: each unit once per period (hotspot_grid_periods or hotspot_areas_periods), with the
+/// period's count and Gi* and the period's first day and the day after it, so QGIS's temporal
+/// controller steps through the periods. It points into `r` and `areas`.
+Table hotspot_periods_table(const hotspots::HotspotResult& r, const Areas& areas, const hotspots::HotspotOptions& o);
 /// The concentration figures and global Moran's I, one row a measure.
 Table concentration_table(const hotspots::HotspotResult& r, const std::string& selection);
 /// The Lorenz curve of incidents over units.

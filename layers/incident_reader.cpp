@@ -193,8 +193,8 @@ std::string describe_header(const std::vector<std::string_view>& fields) {
     return s;
 }
 
-void read_csv_source(const SourceFile& file, uint32_t source, const IngestOptions& options, Chunk& chunk) {
-    auto input = ByteReader::open(file);
+void read_csv_source(const SourceFile& file, uint32_t source, const IngestOptions& options, Chunk& chunk, Progress* progress) {
+    auto input = ByteReader::open(file, progress);
     CsvReader csv(*input, file.display);
     std::vector<std::string_view> fields;
     if (!csv.next(fields)) throw InputError(fmt::format("{}: the file is empty; expected a header: {}", file.display, police_header));
@@ -470,17 +470,22 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
     // Read every source in parallel; merge in source order so the result does not depend on timing.
     std::vector<Chunk> chunks(files.size());
     std::vector<std::exception_ptr> errors(files.size());
-    progress.begin(fmt::format("reading {} incident file{}", files.size(), files.size() == 1 ? "" : "s"), files.size());
+    // Progress by bytes read where the sizes are known (plain, gzip and zip members), by file
+    // otherwise; a stage's share never passes 100 % if a file gives more than expected.
+    uint64_t total_bytes = 0;
+    for (const SourceFile& f : files) total_bytes += f.is_csv && f.expected_bytes > 0 ? f.expected_bytes : 1;
+    progress.begin(fmt::format("reading {} incident file{}", files.size(), files.size() == 1 ? "" : "s"), total_bytes);
     tbb::parallel_for(size_t{0}, files.size(), [&](size_t i) {
+        const bool by_bytes = files[i].is_csv && files[i].expected_bytes > 0;
         try {
             if (files[i].is_csv)
-                read_csv_source(files[i], static_cast<uint32_t>(i), options, chunks[i]);
+                read_csv_source(files[i], static_cast<uint32_t>(i), options, chunks[i], by_bytes ? &progress : nullptr);
             else
                 read_ogr_source(files[i], static_cast<uint32_t>(i), options, chunks[i]);
         } catch (...) {
             errors[i] = std::current_exception();
         }
-        progress.advance(1);
+        if (!by_bytes) progress.advance(1);
     });
     progress.end();
     for (const auto& e : errors)
@@ -546,11 +551,13 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
             }
             continue;
         }
-        progress.begin(fmt::format("reprojecting {} distinct locations from {} to {}", loc.x.size(), crs, options.working_crs), 1);
+        const bool geographic = is_geographic(crs);
+        progress.begin(fmt::format("reprojecting {} distinct locations from {} to {}", loc.x.size(), crs, options.working_crs),
+                       loc.x.size() * (geographic ? 1 : 2));
         std::vector<double> lon = loc.x, lat = loc.y;
-        if (!is_geographic(crs)) CrsTransform(crs, "EPSG:4326").transform(lon, lat);
+        if (!geographic) CrsTransform(crs, "EPSG:4326").transform(lon, lat, &progress);
         CrsTransform to_working(crs, options.working_crs);
-        to_working.transform(loc.x, loc.y);
+        to_working.transform(loc.x, loc.y, &progress);
         if (result.transform_operation.empty()) result.transform_operation = to_working.operation();
         progress.end();
         for (size_t k = 0; k < n; ++k) {

@@ -5,17 +5,29 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <sstream>
 #include <toml++/toml.h>
 
 #include "engine/errors.hpp"
+#include "layers/sources.hpp"
 
 namespace safer::layers {
 
 void read_interventions(const std::string& path, std::vector<plan::InterventionSpec>& table) {
     toml::table doc;
     try {
-        doc = toml::parse_file(path);
+        if (is_vsi_path(path)) {
+            // A table inside an archive or on the network, read through GDAL.
+            if (!input_exists(path)) throw InputError(fmt::format("{}: no such file", path));
+            const std::unique_ptr<ByteReader> input = ByteReader::open(source_file(path));
+            std::string text;
+            char buffer[65536];
+            for (size_t n; (n = input->read(buffer, sizeof buffer)) > 0;) text.append(buffer, n);
+            doc = toml::parse(text, path);
+        } else {
+            doc = toml::parse_file(path);
+        }
     } catch (const toml::parse_error& e) {
         const auto& where = e.source().begin;
         throw InputError(fmt::format("{}: line {}, column {}: {}", path, where.line, where.column, e.description()));

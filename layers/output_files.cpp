@@ -194,16 +194,32 @@ std::string lower_extension(const std::string& path) {
     return e;
 }
 
-/// The extensions an output kind takes, and its words.
+/// The extensions an output kind other than layers takes, and its words.
 std::pair<std::vector<std::string>, const char*> formats_of(OutputKind kind) {
     switch (kind) {
-    case OutputKind::geopackage: return {{".gpkg"}, "a GeoPackage (.gpkg), or a PostGIS database (PG:\"dbname=...\")"};
-    case OutputKind::geopackage_tiff: return {{".gpkg", ".tif", ".tiff"}, "a GeoPackage (.gpkg), a GeoTIFF (.tif) or a PostGIS database (PG:\"dbname=...\")"};
+    case OutputKind::geopackage:
+    case OutputKind::geopackage_tiff: return {{}, ""}; // output_formats()
     case OutputKind::csv: return {{".csv"}, "a CSV file (.csv)"};
     case OutputKind::html: return {{".html", ".htm"}, "an HTML file (.html)"};
     case OutputKind::pdf: return {{".pdf"}, "a PDF (.pdf)"};
     }
     return {{}, ""};
+}
+
+std::string lower(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+bool is_geotiff_path(const std::string& path) {
+    const std::string ext = lower_extension(path);
+    return ext == ".tif" || ext == ".tiff";
+}
+
+/// A path with its extension replaced by `ext` (".qgz", ".dbf").
+std::string with_extension(const std::string& path, const std::string& ext) {
+    fs::path p(path);
+    return (p.parent_path() / (p.stem().string() + ext)).string();
 }
 
 /// A path as a key for comparing files: absolute, normal, links in its folders resolved.
@@ -216,24 +232,148 @@ std::string file_key(const std::string& path) {
 
 } // namespace
 
-void check_outputs(const std::vector<OutputPath>& outputs, const std::vector<std::string>& inputs, bool overwrite) {
+const std::vector<OutputFormat>& output_formats() {
+    static const std::vector<OutputFormat> formats = [] {
+        std::vector<OutputFormat> f;
+        OutputFormat gpkg{"GeoPackage", "GPKG", {".gpkg"}, {"gpkg", "geopackage"}};
+        gpkg.several_layers = gpkg.rasters = gpkg.tables = gpkg.styles = true;
+        f.push_back(gpkg);
+        OutputFormat pg{"PostGIS", "PostgreSQL", {}, {"pg", "postgis", "postgresql"}};
+        pg.several_layers = pg.rasters = pg.tables = pg.styles = true;
+        f.push_back(pg);
+        f.push_back(OutputFormat{"FlatGeobuf", "FlatGeobuf", {".fgb"}, {"fgb", "flatgeobuf"}});
+        f.push_back(OutputFormat{"GeoJSON", "GeoJSON", {".geojson", ".json"}, {"geojson", "json"}});
+        OutputFormat shp{"Shapefile", "ESRI Shapefile", {".shp"}, {"shp", "shapefile", "esri shapefile"}};
+        shp.field_name_limit = 10;
+        shp.companions = {".shx", ".dbf", ".prj", ".cpg"};
+        f.push_back(shp);
+        OutputFormat csv{"CSV", "CSV", {".csv"}, {"csv"}};
+        csv.crs = false;
+        f.push_back(csv);
+        return f;
+    }();
+    return formats;
+}
+
+const OutputFormat* output_format(const std::string& path, const std::string& format) {
+    const std::vector<OutputFormat>& formats = output_formats();
+    if (!format.empty()) {
+        const std::string wanted = lower(format);
+        for (const OutputFormat& f : formats)
+            if (lower(f.driver) == wanted || std::find(f.names.begin(), f.names.end(), wanted) != f.names.end()) return &f;
+        return nullptr;
+    }
+    if (is_postgis_target(path)) return &formats[1];
+    const std::string ext = lower_extension(path);
+    for (const OutputFormat& f : formats)
+        if (std::find(f.extensions.begin(), f.extensions.end(), ext) != f.extensions.end()) return &f;
+    return nullptr;
+}
+
+std::string output_formats_text() {
+    std::string text;
+    for (const OutputFormat& f : output_formats())
+        text += fmt::format("{}{} ({})", text.empty() ? "" : ", ", f.name, f.extensions.empty() ? "PG:\"dbname=...\"" : fmt::format("{}", fmt::join(f.extensions, ", ")));
+    return text;
+}
+
+std::string project_path(const std::string& data_path) { return with_extension(data_path, ".qgz"); }
+
+std::string style_path(const std::string& data_path) { return with_extension(data_path, ".qml"); }
+
+namespace {
+
+/// What `format` will not hold of what `o` asks of it, said before any work; UsageError when it
+/// cannot hold the main layer at all.
+std::vector<std::string> format_notes(const OutputPath& o, const OutputFormat& f) {
+    std::vector<std::string> notes;
+    if (f.several_layers) return notes;
+    if (o.raster_main)
+        throw UsageError(fmt::format("{} {}: {} holds no raster, and this command's result is a raster surface; write a GeoPackage (.gpkg) or a "
+                                     "GeoTIFF (.tif), or a PostGIS database",
+                                     o.option, o.path, f.name));
+    if (o.table_main && f.driver != "CSV")
+        throw UsageError(fmt::format("{} {}: {} holds layers with geometry, and this command's result{} is a table without one; write a GeoPackage "
+                                     "(.gpkg), a CSV file (.csv) or a PostGIS database",
+                                     o.option, o.path, f.name, o.main_layer.empty() ? "" : ", " + o.main_layer + ","));
+    const std::string main = o.main_layer.empty() ? "the command's main layer" : "the " + o.main_layer + " layer";
+    notes.push_back(fmt::format("{} {}: {} holds one layer, so it gets {} only; the others ({}) are not written: -o NAME.gpkg keeps every layer",
+                                o.option, o.path, f.name, main,
+                                o.table_main ? "the rejects" : fmt::format("{}the rejects and the tables without geometry", o.rasters ? "the rasters, " : "")));
+    if (o.table_main) return notes; // a table: no style, no geometry, no CRS to lose
+    notes.push_back(fmt::format("{} {}: {} holds no QGIS style; its default style goes beside it as {} (QGIS loads it with the layer)", o.option, o.path,
+                                f.name, fs::path(style_path(o.path)).filename().string()));
+    if (f.field_name_limit > 0)
+        notes.push_back(fmt::format("{} {}: {} keeps field names of up to {} characters; GDAL cuts longer ones and keeps them apart "
+                                    "(neighbourhood_count, neighbourhood_rate become neighbourh, neighbou_1), and the .qml style follows the "
+                                    "names kept",
+                                    o.option, o.path, f.name, f.field_name_limit));
+    if (!f.crs)
+        notes.push_back(fmt::format("{} {}: {} records no CRS: the geometry is written as WKT in the working CRS's coordinates (column WKT)", o.option,
+                                    o.path, f.name));
+    return notes;
+}
+
+} // namespace
+
+std::vector<std::string> check_outputs(const std::vector<OutputPath>& given, const std::vector<std::string>& inputs, bool overwrite) {
+    std::vector<OutputPath> outputs;
+    std::vector<uint8_t> derived; // 1: a file that goes beside an output (its project, style, .dbf)
+    std::vector<std::string> notes;
+    const auto beside = [&](const OutputPath& o, const std::string& what, const std::string& path) {
+        outputs.push_back({o.option + " (its " + what + ")", path, OutputKind::csv});
+        derived.push_back(1);
+    };
+    for (const OutputPath& o : given) {
+        if (o.path.empty()) throw UsageError(fmt::format("{} is required: name the file to write", o.option));
+        outputs.push_back(o);
+        derived.push_back(0);
+        if (o.kind != OutputKind::geopackage && o.kind != OutputKind::geopackage_tiff) {
+            if (is_postgis_target(o.path))
+                throw UsageError(fmt::format("{} {}: a PostGIS database takes only the layers (-o); name a file", o.option, o.path));
+            continue;
+        }
+        const bool tiff = o.kind == OutputKind::geopackage_tiff && o.format.empty() && is_geotiff_path(o.path);
+        const OutputFormat* f = tiff ? nullptr : output_format(o.path, o.format);
+        if (!tiff && !f) {
+            if (!o.format.empty()) {
+                std::vector<std::string> names;
+                for (const OutputFormat& k : output_formats()) names.push_back(k.names.front());
+                throw UsageError(fmt::format("--format {}: not a format safer writes; give one of {}", o.format, fmt::join(names, ", ")));
+            }
+            const std::string ext = lower_extension(o.path);
+            throw UsageError(fmt::format("{} {}: {} is not a format safer writes; name it for one of {}{}", o.option, o.path,
+                                         ext.empty() ? "a file without an extension" : "'" + ext + "'", output_formats_text(),
+                                         o.kind == OutputKind::geopackage_tiff ? ", or a GeoTIFF (.tif)" : ""));
+        }
+        if (f && f->is_postgis()) {
+            if (!is_postgis_target(o.path)) throw UsageError(fmt::format("--format {}: give -o PG:\"dbname=...\"", o.format));
+            continue;
+        }
+        if (f && is_postgis_target(o.path)) throw UsageError(fmt::format("--format {}: -o {} is a PostGIS database", o.format, o.path));
+        if (f) {
+            const std::vector<std::string> said = format_notes(o, *f);
+            notes.insert(notes.end(), said.begin(), said.end());
+            for (const std::string& ext : f->companions) beside(o, ext, with_extension(o.path, ext));
+            if (!f->styles && !o.table_main) beside(o, "QGIS style", style_path(o.path));
+        }
+        if (o.project && (tiff || (f && f->is_geopackage()))) beside(o, "QGIS project", project_path(o.path));
+    }
     std::map<std::string, const OutputPath*> seen;
     std::map<std::string, std::string> input_keys;
     for (const std::string& in : inputs)
         if (!in.empty() && !is_postgis_target(in)) input_keys.emplace(file_key(in), in);
-    for (const OutputPath& o : outputs) {
-        if (o.path.empty()) throw UsageError(fmt::format("{} is required: name the file to write", o.option));
-        if (is_postgis_target(o.path)) {
-            if (o.kind != OutputKind::geopackage && o.kind != OutputKind::geopackage_tiff)
-                throw UsageError(fmt::format("{} {}: a PostGIS database takes only the layers (-o); name a file", o.option, o.path));
-            continue;
+    for (size_t i = 0; i < outputs.size(); ++i) {
+        const OutputPath& o = outputs[i];
+        if (is_postgis_target(o.path)) continue;
+        if (o.kind != OutputKind::geopackage && o.kind != OutputKind::geopackage_tiff && !derived[i]) {
+            const auto [extensions, words] = formats_of(o.kind);
+            const std::string ext = lower_extension(o.path);
+            if (std::find(extensions.begin(), extensions.end(), ext) == extensions.end())
+                throw UsageError(fmt::format("{} {}: {} is written as {}; name it with {}", o.option, o.path,
+                                             ext.empty() ? "a file without an extension" : "'" + ext + "'", words,
+                                             extensions.size() == 1 ? "that extension" : "one of " + fmt::format("{}", fmt::join(extensions, ", "))));
         }
-        const auto [extensions, words] = formats_of(o.kind);
-        const std::string ext = lower_extension(o.path);
-        if (std::find(extensions.begin(), extensions.end(), ext) == extensions.end())
-            throw UsageError(fmt::format("{} {}: {} is written as {}; name it with {}", o.option, o.path,
-                                         ext.empty() ? "a file without an extension" : "'" + ext + "'", words,
-                                         extensions.size() == 1 ? "that extension" : "one of " + fmt::format("{}", fmt::join(extensions, ", "))));
         const std::string key = file_key(o.path);
         if (const auto it = seen.find(key); it != seen.end())
             throw UsageError(fmt::format("{} {} and {} {} name the same file; each output needs a file of its own", it->second->option, it->second->path,
@@ -247,6 +387,7 @@ void check_outputs(const std::vector<OutputPath>& outputs, const std::vector<std
         check_output_path(o.path, overwrite);
         if (!is_postgis_target(o.path)) remove_stale_temporaries(o.path);
     }
+    return notes;
 }
 
 struct StagedFiles::File {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace safer::layers {
@@ -18,23 +19,68 @@ void check_output_path(const std::string& path, bool overwrite);
 
 /// What an output holds, which decides the file names it may take.
 enum class OutputKind : uint8_t {
-    geopackage,      // -o: a GeoPackage (.gpkg) or PG:...
+    geopackage,      // -o: the command's layers: a vector format of output_formats() or PG:...
     geopackage_tiff, // safer kde -o: also a GeoTIFF (.tif, .tiff)
     csv,             // .csv
     html,            // .html, .htm
     pdf,             // .pdf
 };
+
+/// A format -o writes layers in, and what it can hold. output_formats() is the one list of them:
+/// check_outputs, the layer writer and the help text all read it.
+struct OutputFormat {
+    OutputFormat(std::string name_, std::string driver_, std::vector<std::string> extensions_, std::vector<std::string> names_)
+        : name(std::move(name_)), driver(std::move(driver_)), extensions(std::move(extensions_)), names(std::move(names_)) {}
+    std::string name;                    // in messages: "GeoPackage", "FlatGeobuf"
+    std::string driver;                  // GDAL's driver: "GPKG", "FlatGeobuf", "ESRI Shapefile", ...
+    std::vector<std::string> extensions; // the first is the usual one; none for PostGIS (PG:...)
+    std::vector<std::string> names;      // what --format takes besides the driver, lower case
+    bool several_layers = false;         // else only the command's main layer is written
+    bool rasters = false;
+    bool tables = false;                 // layers without geometry (rejects, concentration)
+    bool styles = false;                 // holds QGIS styles itself (layer_styles); else a .qml beside the file
+    bool crs = true;                     // records the CRS
+    size_t field_name_limit = 0;         // the longest field name it keeps (Shapefile: 10); 0 any
+    std::vector<std::string> companions; // files beside it (Shapefile: .shx, .dbf, .prj, .cpg)
+    bool is_geopackage() const { return driver == "GPKG"; }
+    bool is_postgis() const { return driver == "PostgreSQL"; }
+};
+const std::vector<OutputFormat>& output_formats();
+/// The format of a layer output: `format` (--format: a driver or one of `names`, any case) if
+/// given, else a PG: connection or the path's extension; null if neither names one.
+const OutputFormat* output_format(const std::string& path, const std::string& format = {});
+/// "GeoPackage (.gpkg), FlatGeobuf (.fgb), ...": the formats as help and messages list them.
+std::string output_formats_text();
+
 struct OutputPath {
+    OutputPath() = default;
+    OutputPath(std::string option_, std::string path_, OutputKind kind_ = OutputKind::geopackage)
+        : option(std::move(option_)), path(std::move(path_)), kind(kind_) {}
     std::string option; // "-o", "--csv", "--report", or what the path was derived from
     std::string path;
     OutputKind kind = OutputKind::geopackage;
+    // Layer outputs (geopackage, geopackage_tiff) only:
+    std::string format;       // --format; empty: from the extension
+    std::string main_layer;   // what a one-layer format holds (empty: the first layer with geometry)
+    bool rasters = false;     // the command writes rasters here
+    bool raster_main = false; // its main layer is a raster (safer kde): a vector format cannot hold it
+    bool table_main = false;  // its main layer has no geometry (safer accuracy): only CSV of the one-layer formats holds it
+    bool project = true;      // a GeoPackage gets a QGIS project beside it (project_path)
 };
+/// Where the QGIS project of a GeoPackage (or GeoTIFF) goes: the same folder and name, .qgz.
+std::string project_path(const std::string& data_path);
+/// Where the default QGIS style of a one-layer file goes: the same folder and name, .qml (QGIS
+/// loads it as the layer's style).
+std::string style_path(const std::string& data_path);
 /// Checks a command's outputs together, before any work: each is named (UsageError for a missing
-/// -o), its extension suits what it holds (UsageError listing the formats it takes), no two name
-/// the same file, none is one of `inputs` (the files and folders the command reads), and each
-/// can be written (check_output_path). Also removes the temporaries that safer runs killed
-/// outright (SIGKILL, power loss) left beside these outputs.
-void check_outputs(const std::vector<OutputPath>& outputs, const std::vector<std::string>& inputs, bool overwrite);
+/// -o), its extension (or --format) suits what it holds (UsageError listing the formats it
+/// takes), a format that cannot hold the command's main layer is refused, no two name the same
+/// file, none is one of `inputs` (the files and folders the command reads), and each can be
+/// written (check_output_path), with the files that go beside it (a GeoPackage's QGIS project, a
+/// Shapefile's .dbf and the others, a one-layer file's .qml). Also removes the temporaries that
+/// safer runs killed outright (SIGKILL, power loss) left beside these outputs.
+/// Returns what the formats chosen will not hold, to be said before the work starts.
+std::vector<std::string> check_outputs(const std::vector<OutputPath>& outputs, const std::vector<std::string>& inputs, bool overwrite);
 
 /// Where an output is written before it is moved into place: ".NAME.tmp-PID" beside `path`. A
 /// temporary whose process no longer runs is removed by the next run writing the same output.

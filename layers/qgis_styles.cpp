@@ -13,6 +13,15 @@
 #include <optional>
 #include <sstream>
 
+#include <cpl_conv.h>
+#include <cpl_minixml.h>
+#include <cpl_vsi.h>
+
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <memory>
+
 #include "engine/errors.hpp"
 #include "layers/geopackage.hpp" // temporary_path, write_temporary, rename_into_place
 #include "layers/xml.hpp"
@@ -149,7 +158,7 @@ int geometry_type_code(Shape s) { return s == Shape::point ? 0 : s == Shape::lin
 /// The <qgis> element QGIS writes, and its <renderer-v2> of `type`.
 xml::Element start_qml(xml::Element qgis, const std::string& type) {
     qgis.attribute("version", qgis_version).attribute("styleCategories", "AllStyleCategories").attribute("hasScaleBasedVisibilityFlag", "0");
-    qgis.attribute("minScale", "100000000").attribute("maxScale", "0").attribute("labelsEnabled", "0");
+    qgis.attribute("minScale", "100000000").attribute("maxScale", "0");
     qgis.attribute("simplifyDrawingHints", "1").attribute("simplifyDrawingTol", "1").attribute("simplifyAlgorithm", "0");
     qgis.attribute("simplifyLocal", "1").attribute("simplifyMaxScale", "1").attribute("readOnly", "0");
     return qgis.child("renderer-v2").attribute("type", type);
@@ -284,12 +293,32 @@ Symbol themed(Shape shape, Rgba colour, bool outline = true) {
 /// Grid cells tile the map: an outline on each would hide the pattern.
 bool tiles(const LayerInfo& layer) { return layer.shape == Shape::polygon && layer.field("cell_id") != nullptr; }
 
-/// Numbers in a legend: enough decimals to tell the breaks apart.
-std::string legend_number(double v, double span) {
-    const int decimals = span >= 100 ? 0 : span >= 10 ? 1 : span >= 1 ? 2 : span >= 0.1 ? 3 : 4;
+/// `v` with `decimals` decimals, trailing zeros dropped and thousands grouped: "12,345", "3.4".
+std::string format_number(double v, int decimals) {
     std::string s = fmt::format("{:.{}f}", v, decimals);
-    if (s == "-0" || s.find_first_not_of("-0.") == std::string::npos) s = s.front() == '-' ? s.substr(1) : s;
-    return s;
+    if (s.find('.') != std::string::npos) {
+        while (s.back() == '0') s.pop_back();
+        if (s.back() == '.') s.pop_back();
+    }
+    if (s == "-0") s = "0";
+    // Thousands grouped, built afresh (GCC 12 warns falsely about std::string::insert here).
+    const size_t start = s.front() == '-' ? 1 : 0;
+    const size_t dot = std::min(s.find('.'), s.size());
+    std::string grouped = s.substr(0, start);
+    for (size_t i = start; i < dot; ++i) {
+        grouped += s[i];
+        const size_t left = dot - i - 1;
+        if (left > 0 && left % 3 == 0) grouped += ',';
+    }
+    grouped += s.substr(dot);
+    return grouped;
+}
+
+/// About three significant figures; whole numbers from 100.
+int decimals_for(double v) {
+    const double a = std::fabs(v);
+    if (a == 0 || a >= 100 || !std::isfinite(a)) return 0;
+    return std::min(8, 2 - static_cast<int>(std::floor(std::log10(a))));
 }
 
 bool ends_with(const std::string& s, std::string_view suffix) {
@@ -298,21 +327,55 @@ bool ends_with(const std::string& s, std::string_view suffix) {
 
 // ---- The styles ---------------------------------------------------------------------------------
 
-/// Quantile classes of a numeric field on YlOrRd; nothing if the field has no values.
+/// A field that is 0 for many units (unguarded crime in most cells, counts in quiet areas): 0 is a
+/// class of its own, drawn faintly (grid cells not at all, so the map beneath shows), and the
+/// values above 0 are classed by natural breaks, which keep similar values together where
+/// quantiles of a skewed, tied field split near-equal neighbours into different classes and
+/// speckle the map.
+Style zero_inflated_style(const LayerInfo& layer, const std::vector<double>& v, size_t zeros, const std::string& field, const std::string& what) {
+    const std::vector<double> positive(v.begin() + static_cast<std::ptrdiff_t>(zeros), v.end());
+    const std::vector<double> breaks = natural_breaks(positive, 4);
+    std::vector<double> bounds{positive.front()};
+    bounds.insert(bounds.end(), breaks.begin(), breaks.end());
+    const std::vector<std::string> text = legend_numbers(bounds);
+    const std::vector<Rgba> colours = sample_ramp(std::vector<Rgba>(yl_or_rd.begin() + 1, yl_or_rd.end()), breaks.size());
+    std::vector<Range> ranges;
+    Symbol none = themed(layer.shape, {240, 240, 240}, !tiles(layer));
+    if (tiles(layer)) none.no_fill = true;
+    if (layer.shape == Shape::line) none.stroke = Rgba{200, 200, 200}, none.stroke_mm = 0.3;
+    ranges.push_back(Range{0, 0, "0", none});
+    for (size_t i = 0; i < breaks.size(); ++i) {
+        Symbol s = themed(layer.shape, colours[i], !tiles(layer));
+        if (layer.shape == Shape::line) s.stroke_mm = 0.8;
+        // The first class starts at 0 for QGIS (a value matches the first range holding it, so 0
+        // stays in the class above) and is labelled from the smallest value above 0.
+        ranges.push_back(Range{i == 0 ? 0.0 : bounds[i], bounds[i + 1], text[i] + " – " + text[i + 1], s});
+    }
+    return style(fmt::format("{} classes", field),
+                 fmt::format("{}: 0 on its own ({} of {} {}{}), the values above 0 in {} natural-breaks classes (Jenks)", what, zeros, v.size(),
+                             layer.shape == Shape::line ? "lines" : layer.shape == Shape::point ? "points" : tiles(layer) ? "cells" : "areas",
+                             tiles(layer) ? ", not drawn" : "", breaks.size()),
+                 graduated(layer.shape, field, ranges, yl_or_rd, "Jenks"));
+}
+
+/// Quantile classes of a numeric field on YlOrRd; nothing if the field has no values. A field
+/// that is 0 in a fifth or more of the units gets zero_inflated_style instead.
 std::optional<Style> quantile_style(const LayerInfo& layer, const LayerValues& values, const std::string& field, const std::string& what,
                                     int classes = 5) {
     const std::vector<double> v = values.sorted_numbers(field);
     if (v.empty()) return std::nullopt;
+    const size_t zeros = static_cast<size_t>(std::count(v.begin(), v.end(), 0.0));
+    if (v.front() >= 0 && zeros * 5 >= v.size() && zeros < v.size()) return zero_inflated_style(layer, v, zeros, field, what);
     const std::vector<double> breaks = quantile_breaks(v, classes);
-    const double span = v.back() - v.front();
+    std::vector<double> bounds{v.front()};
+    bounds.insert(bounds.end(), breaks.begin(), breaks.end());
+    const std::vector<std::string> text = legend_numbers(bounds);
     const std::vector<Rgba> colours = sample_ramp(yl_or_rd, breaks.size());
     std::vector<Range> ranges;
-    double lower = v.front();
     for (size_t i = 0; i < breaks.size(); ++i) {
         Symbol s = themed(layer.shape, colours[i], !tiles(layer));
         if (layer.shape == Shape::line) s.stroke_mm = 0.8;
-        ranges.push_back(Range{lower, breaks[i], legend_number(lower, span) + " – " + legend_number(breaks[i], span), s});
-        lower = breaks[i];
+        ranges.push_back(Range{bounds[i], bounds[i + 1], text[i] + " – " + text[i + 1], s});
     }
     return style(fmt::format("{} quantiles", field),
                  fmt::format("{} in {} quantile classes ({} values{}); {} with no value are not drawn", what, ranges.size(), v.size(),
@@ -520,6 +583,55 @@ std::vector<double> quantile_breaks(const std::vector<double>& sorted, int class
     return merged;
 }
 
+namespace {
+
+/// QGIS's simple labelling of every feature with `expression`, bold in `colour` on a white halo,
+/// over the centroid of polygons.
+void labeling_xml(xml::Element qgis, const std::string& expression, Rgba colour) {
+    xml::Element settings = qgis.child("labeling").attribute("type", "simple").child("settings").attribute("calloutType", "simple");
+    xml::Element text = settings.child("text-style");
+    text.attribute("fieldName", expression).attribute("isExpression", "1").attribute("fontFamily", "Liberation Sans");
+    text.attribute("namedStyle", "Bold").attribute("fontWeight", "75").attribute("fontSize", "13").attribute("fontSizeUnit", "Point");
+    text.attribute("textColor", colour.prop()).attribute("textOpacity", "1").attribute("blendMode", "0");
+    text.child("text-buffer")
+        .attribute("bufferDraw", "1")
+        .attribute("bufferSize", "1.2")
+        .attribute("bufferSizeUnits", "MM")
+        .attribute("bufferColor", "255,255,255,255")
+        .attribute("bufferOpacity", "1")
+        .attribute("bufferJoinStyle", "128")
+        .attribute("bufferNoFill", "1");
+    settings.child("text-format").attribute("multilineAlign", "3").attribute("formatNumbers", "0");
+    settings.child("placement").attribute("placement", "1").attribute("centroidInside", "1").attribute("centroidWhole", "0")
+        .attribute("priority", "5").attribute("dist", "0").attribute("polygonPlacementFlags", "2");
+    settings.child("rendering").attribute("drawLabels", "1").attribute("obstacle", "1").attribute("displayAll", "1")
+        .attribute("scaleVisibility", "0").attribute("upsidedownLabels", "0").attribute("zIndex", "1");
+}
+
+/// What every style of `layer` carries besides its renderer: each field's alias, the layer's and
+/// its fields' descriptions as the layer's abstract (Layer Properties > Information), and labels.
+Style finish(Style s, const LayerInfo& layer, const std::string& label_expression = {}, Rgba label_colour = {}) {
+    xml::Document doc("qgis", xml::Prolog{false, qml_doctype, {}});
+    xml::Element root = doc.root();
+    root.adopt(s.qml, "qgis");
+    root.attribute("labelsEnabled", label_expression.empty() ? "0" : "1");
+    if (!label_expression.empty()) labeling_xml(root, label_expression, label_colour);
+    xml::Element aliases = root.child("aliases");
+    for (size_t i = 0; i < layer.fields.size(); ++i) {
+        const Field& f = layer.fields[i];
+        // Index 0 is the GeoPackage's fid; QGIS finds each alias by its field name.
+        aliases.child("alias").attribute("field", f.name).attribute("index", std::to_string(i + 1)).attribute("name", field_alias(f.name));
+    }
+    xml::Element metadata = root.child("resourceMetadata");
+    metadata.child("type", "dataset");
+    metadata.child("title", layer.name);
+    metadata.child("abstract", layer_abstract(layer));
+    s.qml = doc.str();
+    return s;
+}
+
+} // namespace
+
 std::vector<Style> vector_styles(const LayerInfo& layer, const LayerValues& values) {
     std::vector<Style> styles;
     if (layer.shape == Shape::none) return styles;
@@ -574,7 +686,7 @@ std::vector<Style> vector_styles(const LayerInfo& layer, const LayerValues& valu
     } else if (layer.name == "synthetic_control_weights" && has("weight")) {
         add(quantile_style(layer, values, "weight", "weight (share of the synthetic control)"));
     } else if (layer.name == "target_areas") {
-        styles.push_back(outline_style(layer, {197, 27, 138}, 0.8, "Target areas", "Target-area candidates as bold outlines over the map"));
+        styles.push_back(outline_style(layer, {197, 27, 138}, 0.8, "Target areas", "Target-area candidates as bold outlines over the map, labelled by rank"));
         if (!rate.empty()) add(quantile_style(layer, values, rate, describe_rate(rate)));
     } else if (layer.name == "repeat_locations" && has("incidents")) {
         add(quantile_style(layer, values, "incidents", "incidents at the map point"));
@@ -614,6 +726,9 @@ std::vector<Style> vector_styles(const LayerInfo& layer, const LayerValues& valu
     for (size_t i = 1; i < styles.size(); ++i)
         for (size_t j = 0; j < i; ++j)
             if (styles[i].name == styles[j].name) styles[i].name += fmt::format(" ({})", i + 1);
+    // Ranked layers (target-area candidates) carry their rank on the map: "#1" is the best.
+    const bool ranked = layer.name == "target_areas" && has("rank");
+    for (Style& s : styles) s = finish(std::move(s), layer, ranked ? "'#' || \"rank\"" : "", {197, 27, 138});
     return styles;
 }
 
@@ -643,17 +758,29 @@ std::string density_raster_qml(std::vector<float> values, const std::string& uni
     std::vector<Stop> stops;
     const double max = positive.empty() ? 1.0 : positive.back();
     const double median = positive.empty() ? 0.5 : positive[positive.size() / 2];
-    stops.push_back({0.0, yl_or_rd[0].alpha(0), "0"});
+    // The units in the legend, as people write them.
+    const std::string unit = units.find("per km2") != std::string::npos ? " incidents per km²"
+                             : units.find("per m2") != std::string::npos ? " per m²"
+                                                                          : " (kernel shapes summed)";
+    stops.push_back({0.0, yl_or_rd[0].alpha(0), "(transparent)"});
     const auto push = [&](double v, Rgba c, std::string label) {
         if (v > stops.back().value) stops.push_back({v, c, std::move(label)});
     };
-    const double span = max;
-    push(median, yl_or_rd[0], legend_number(median, span) + " (median of cells above 0)");
-    push(top(10), yl_or_rd[2], legend_number(top(10), span) + " (top 10 % of cells)");
-    push(top(5), yl_or_rd[3], legend_number(top(5), span) + " (top 5 %)");
-    push(top(1), yl_or_rd[4], legend_number(top(1), span) + " (top 1 %)");
-    push(max, yl_or_rd[5], legend_number(max, span) + " (highest)");
-    if (stops.size() == 1) stops.push_back({1.0, yl_or_rd[5], "1"});
+    push(median, yl_or_rd[0], "(median of cells above 0)");
+    push(top(10), yl_or_rd[2], "(top 10 % of cells)");
+    push(top(5), yl_or_rd[3], "(top 5 %)");
+    push(top(1), yl_or_rd[4], "(top 1 %)");
+    push(max, yl_or_rd[5], "(highest)");
+    if (stops.size() == 1) stops.push_back({1.0, yl_or_rd[5], "(highest)"});
+    // Each stop reads as its value (enough figures that no two look alike) and what it is; the
+    // first and last with the units.
+    std::vector<double> at;
+    for (const Stop& s : stops) at.push_back(s.value);
+    const std::vector<std::string> numbers = legend_numbers(at);
+    for (size_t i = 0; i < stops.size(); ++i) {
+        const bool ends = i == 0 || i + 1 == stops.size();
+        stops[i].label = fmt::format("{}{} {}", numbers[i], ends ? unit : "", stops[i].label);
+    }
     std::vector<Rgba> ramp;
     for (const Stop& s : stops) ramp.push_back(s.colour);
     const std::string top_value = number(stops.back().value);
@@ -693,6 +820,186 @@ std::string density_raster_qml(std::vector<float> values, const std::string& uni
     pipe.child("resamplingStage", "resamplingFilter");
     qgis.child("blendMode", "0");
     return doc.str();
+}
+
+std::string layer_abstract(const LayerInfo& layer) {
+    std::string abstract = layer.description;
+    for (size_t i = 0; i < layer.fields.size(); ++i) {
+        const Field& f = layer.fields[i];
+        abstract += fmt::format("{}{} ({}){}", i == 0 ? (abstract.empty() ? "Fields:\n" : "\n\nFields:\n") : "\n", field_alias(f.name), f.name,
+                                f.description.empty() ? "" : ": " + f.description);
+    }
+    return abstract;
+}
+
+std::string table_qml(const LayerInfo& table) {
+    xml::Document doc("qgis", xml::Prolog{false, qml_doctype, {}});
+    doc.root().attribute("version", qgis_version).attribute("styleCategories", "AllStyleCategories");
+    return finish(Style{"Fields", "Aliases and descriptions", "", doc.str()}, table).qml;
+}
+
+std::vector<std::string> legend_numbers(const std::vector<double>& values) {
+    std::vector<int> decimals;
+    for (double v : values) decimals.push_back(decimals_for(v));
+    std::vector<std::string> text(values.size());
+    for (int round = 0; round < 12; ++round) {
+        for (size_t i = 0; i < values.size(); ++i) text[i] = format_number(values[i], decimals[i]);
+        bool again = false;
+        for (size_t i = 1; i < values.size(); ++i)
+            if (text[i] == text[i - 1] && values[i] != values[i - 1] && decimals[i] < 12) {
+                ++decimals[i], ++decimals[i - 1];
+                again = true;
+            }
+        if (!again) break;
+    }
+    return text;
+}
+
+std::vector<double> natural_breaks(const std::vector<double>& sorted, int classes) {
+    // QGIS classifies at most 3,000 values (evenly spaced in order, the maximum kept).
+    std::vector<double> x;
+    const size_t n = sorted.size();
+    if (n > 3000) {
+        for (size_t i = 0; i < 3000; ++i) x.push_back(sorted[i * (n - 1) / 2999]);
+    } else {
+        x = sorted;
+    }
+    const size_t m = x.size();
+    const size_t k = std::min<size_t>(static_cast<size_t>(std::max(classes, 1)), m);
+    // Fisher's dynamic programme: cost[c][j] the least sum of squared deviations of x[0..j] in
+    // c + 1 classes; from[c][j] where its last class starts.
+    std::vector<double> sum(m + 1, 0.0), squares(m + 1, 0.0);
+    for (size_t i = 0; i < m; ++i) sum[i + 1] = sum[i] + x[i], squares[i + 1] = squares[i] + x[i] * x[i];
+    const auto ssd = [&](size_t i, size_t j) { // x[i..j]
+        const double count = static_cast<double>(j - i + 1), s = sum[j + 1] - sum[i];
+        return std::max(0.0, squares[j + 1] - squares[i] - s * s / count);
+    };
+    std::vector<std::vector<double>> cost(k, std::vector<double>(m, 0.0));
+    std::vector<std::vector<size_t>> from(k, std::vector<size_t>(m, 0));
+    for (size_t j = 0; j < m; ++j) cost[0][j] = ssd(0, j);
+    for (size_t c = 1; c < k; ++c)
+        for (size_t j = c; j < m; ++j) {
+            double best = std::numeric_limits<double>::infinity();
+            for (size_t i = c; i <= j; ++i) {
+                const double v = cost[c - 1][i - 1] + ssd(i, j);
+                if (v < best) best = v, from[c][j] = i;
+            }
+            cost[c][j] = best;
+        }
+    std::vector<double> breaks(k);
+    size_t end = m - 1;
+    for (size_t c = k; c-- > 0;) {
+        breaks[c] = x[end];
+        if (c > 0) end = from[c][end] - 1;
+    }
+    breaks.back() = sorted.back();
+    std::vector<double> merged;
+    for (double b : breaks)
+        if (merged.empty() || b > merged.back()) merged.push_back(b);
+    return merged;
+}
+
+std::string field_alias(const std::string& field) {
+    static const std::map<std::string, std::string> fixed = {
+        {"code", "Area code"}, {"name", "Name"}, {"population", "Residents"}, {"households", "Households"},
+        {"count", "Incidents"}, {"rate", "Incidents per 1,000 residents"}, {"cell_id", "Cell"}, {"row", "Row"}, {"col", "Column"},
+        {"gi_z", "Gi* z-score"}, {"gi_p", "Gi* p"}, {"gi_p_sim", "Gi* p (permutations)"}, {"gi_p_fdr", "Gi* p (FDR-adjusted)"},
+        {"gi_bin", "Gi* hot or cold spot (-3 to 3)"}, {"lisa_i", "Local Moran's I"}, {"lisa_p", "Local Moran's I p"},
+        {"lisa_quadrant", "LISA cluster"}, {"emerging", "Emerging hot spot pattern"}, {"emerging_code", "Emerging pattern code"},
+        {"trend_z", "Trend z (Mann-Kendall)"}, {"trend_p", "Trend p"}, {"hotspot_class", "Hotspot class"},
+        {"month", "Month"}, {"crime_type", "Crime type"}, {"crime_group", "Crime group"}, {"crime_id", "Crime ID"},
+        {"location", "Location (police.uk)"}, {"lsoa_code_source", "LSOA (police.uk)"}, {"outcome", "Last outcome"},
+        {"area_code", "Area"}, {"source_line", "Line of the source file"}, {"file", "File"}, {"line", "Line"}, {"reason", "Reason"},
+        {"detail", "Detail"}, {"lit_share", "Share lit"}, {"cctv_share", "Share in CCTV view"}, {"gated", "Gated"},
+        {"intervention", "Intervention"}, {"period", "Period"}, {"period_start", "Period starts"}, {"period_end", "Period ends (before)"},
+        {"class", "Class"}, {"top_pct", "Top % of cells"}, {"threshold", "Density threshold"}, {"cells", "Cells"},
+        {"area_km2", "Area (km²)"}, {"area_m2", "Area (m²)"}, {"area_ha", "Area (ha)"}, {"incidents", "Incidents"},
+        {"incident_share", "Share of incidents"}, {"rank", "Rank"}, {"rank_by_count", "Rank by count"}, {"codes", "LSOA codes"},
+        {"areas", "Areas"}, {"ratio", "Ratio to the comparison rate"}, {"segment_id", "Segment"}, {"length_m", "Length (m)"},
+        {"rate_per_100m", "Incidents per 100 m"}, {"nkde", "Network density (per 100 m)"}, {"nkde_max", "Highest network density (per 100 m)"},
+        {"lixel_id", "Lixel"}, {"from_m", "From (m along the segment)"}, {"to_m", "To (m along the segment)"}, {"kind", "Kind"},
+        {"lixels", "Lixels"}, {"neighbours", "Neighbours (Gi*)"}, {"distance_m", "Distance (m)"}, {"position_m", "Position (m along the segment)"},
+        {"site_id", "Site"}, {"ring", "Ring"}, {"inner_m", "Inner distance (m)"}, {"outer_m", "Outer distance (m)"},
+        {"per_ha", "Incidents per hectare"}, {"tile_id", "Tile"}, {"measure", "Measure"}, {"value", "Value"},
+        {"units", "Units"}, {"unit_share", "Share of units"}, {"cost_gbp", "Cost (£)"}, {"prevented", "Crimes prevented"},
+        {"prevented_per_10k", "Crimes prevented per £10,000"}, {"in_plan", "In the plan"}, {"plan_order", "Order in the plan"},
+        {"reason", "Reason"}, {"crimes", "Crimes addressed"}, {"coverage_now", "Covered now"}, {"effect", "Effect"},
+        {"burglaries", "Burglaries"}, {"unguarded", "Unguarded burglaries"}, {"gates", "Gates"}, {"gates_needed", "Gates needed"},
+        {"label", "Label"}, {"place", "Place"}, {"unit", "Unit"}, {"effect_source", "Source of the effect"},
+    };
+    if (const auto f = fixed.find(field); f != fixed.end()) return f->second;
+    const auto capital = [](std::string s) {
+        for (char& c : s)
+            if (c == '_') c = ' ';
+        if (!s.empty()) s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
+        return s;
+    };
+    static const std::array<std::pair<std::string_view, std::string_view>, 9> suffixes = {{
+        {"_count", "{} crimes"},
+        {"_rate", "{} crimes per 1,000 residents"},
+        {"_ratio", "{} rate ÷ comparison rate"},
+        {"_rank", "{} rate rank (1 = highest)"},
+        {"_pct", "{} rate percentile"},
+        {"_unguarded", "Unguarded {} pressure"},
+        {"_crimes", "{} crimes addressed"},
+        {"_pressure", "{} pressure"},
+        {"_share", "{} share"},
+    }};
+    for (const auto& [suffix, text] : suffixes)
+        if (ends_with(field, suffix) && field.size() > suffix.size()) {
+            const std::string stem = field.substr(0, field.size() - suffix.size());
+            return capital(fmt::format(fmt::runtime(text), text.starts_with("{}") ? capital(stem) : stem));
+        }
+    for (const auto& [suffix, unit] : {std::pair{"_km2", " (km²)"}, std::pair{"_m2", " (m²)"}, std::pair{"_ha", " (ha)"}, std::pair{"_m", " (m)"},
+                                       std::pair{"_gbp", " (£)"}})
+        if (ends_with(field, suffix) && field.size() > std::strlen(suffix))
+            return capital(field.substr(0, field.size() - std::strlen(suffix))) + unit;
+    return capital(field);
+}
+
+std::string rename_fields(const std::string& qml, const std::map<std::string, std::string>& renamed) {
+    if (renamed.empty()) return qml;
+    const std::unique_ptr<CPLXMLNode, decltype(&CPLDestroyXMLNode)> tree(CPLParseXMLString(qml.c_str()), &CPLDestroyXMLNode);
+    if (!tree) return qml;
+    // Attributes that name a field (renderer attr, alias field, label fieldName), and quoted
+    // names in expressions ("rank").
+    const std::function<void(CPLXMLNode*)> walk = [&](CPLXMLNode* node) {
+        for (CPLXMLNode* n = node; n; n = n->psNext) {
+            if (n->eType == CXT_Attribute && n->psChild) {
+                const std::string name = n->pszValue;
+                std::string value = n->psChild->pszValue ? n->psChild->pszValue : "";
+                bool changed = false;
+                if (name == "attr" || name == "field" || name == "fieldName") {
+                    if (const auto r = renamed.find(value); r != renamed.end()) value = r->second, changed = true;
+                }
+                for (const auto& [from, to] : renamed) {
+                    const std::string quoted = "\"" + from + "\"";
+                    for (size_t at = value.find(quoted); at != std::string::npos; at = value.find(quoted, at + to.size() + 2))
+                        value.replace(at, quoted.size(), "\"" + to + "\""), changed = true;
+                }
+                if (changed) {
+                    CPLFree(n->psChild->pszValue);
+                    n->psChild->pszValue = CPLStrdup(value.c_str());
+                }
+            } else if (n->eType == CXT_Text && n->pszValue) {
+                std::string value = n->pszValue;
+                bool changed = false;
+                for (const auto& [from, to] : renamed) {
+                    const std::string quoted = "\"" + from + "\"";
+                    for (size_t at = value.find(quoted); at != std::string::npos; at = value.find(quoted, at + to.size() + 2))
+                        value.replace(at, quoted.size(), "\"" + to + "\""), changed = true;
+                }
+                if (changed) {
+                    CPLFree(n->pszValue);
+                    n->pszValue = CPLStrdup(value.c_str());
+                }
+            }
+            if (n->eType == CXT_Element) walk(n->psChild);
+        }
+    };
+    walk(tree.get());
+    const std::unique_ptr<char, decltype(&VSIFree)> text(CPLSerializeXMLTree(tree.get()), &VSIFree);
+    return text ? std::string(text.get()) : qml;
 }
 
 std::string known_field_description(const std::string& field) {

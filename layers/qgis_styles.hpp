@@ -10,6 +10,7 @@
 // `<prop k v>` form every QGIS 3 reads). QGIS reads it from the GeoPackage's `layer_styles` table
 // for vector layers, and from a `.qml` file beside the data for rasters.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@ struct Field {
     std::string name;
     bool numeric = false; // INTEGER or REAL
     bool integer = false;
+    std::string description; // as gpkg_data_columns holds it
 };
 
 struct LayerInfo {
@@ -30,6 +32,7 @@ struct LayerInfo {
     /// The field the command wants the default style on (GeoPackageWriter::prefer_style_field);
     /// empty to let the chooser decide.
     std::string preferred_field;
+    std::string description; // the layer's, as gpkg_contents holds it
 
     const Field* field(const std::string& name) const;
 };
@@ -52,8 +55,39 @@ struct Style {
 };
 
 /// The styles of a vector layer, the default first (the others can be loaded from QGIS's style
-/// manager); empty for a table without geometry.
+/// manager); empty for a table without geometry. Every style gives each field its alias
+/// (field_alias), which QGIS shows in the attribute table, forms and identify results, and the
+/// layer's metadata an abstract with the layer's description and each field's.
 std::vector<Style> vector_styles(const LayerInfo& layer, const LayerValues& values);
+
+/// The layer's description and then each field's alias, name and description, one a line: the
+/// abstract QGIS shows in Layer Properties > Information for a layer of a safer project.
+std::string layer_abstract(const LayerInfo& layer);
+
+/// What a table without geometry (rejects, concentration) carries in a QGIS project: its fields'
+/// aliases and the descriptions in its abstract, as vector_styles gives them (layer_styles holds
+/// no style for a table).
+std::string table_qml(const LayerInfo& table);
+
+/// A short readable name for a field, for QGIS's alias: "Neighbourhood rate per 1,000 residents"
+/// for neighbourhood_rate, "Gi* z-score" for gi_z; the name itself, spaced and capitalised, for
+/// a field the design does not fix.
+std::string field_alias(const std::string& field);
+
+/// The style `qml` with the fields renamed by `renamed` (old name -> new): for a format that cut
+/// the names (Shapefile), so that the style beside it still finds its fields.
+std::string rename_fields(const std::string& qml, const std::map<std::string, std::string>& renamed);
+
+/// Numbers for a legend, one label each: about three significant figures (thousands grouped,
+/// trailing zeros dropped), and more where two different values would otherwise read the same;
+/// so rates between 3.38 and 5.67 read "3.38 – 5.67", never "3 – 6".
+std::vector<std::string> legend_numbers(const std::vector<double>& values);
+
+/// Natural breaks (Jenks 1967; Fisher's 1958 exact optimal partition, as QGIS's "Natural
+/// Breaks (Jenks)"): the upper bounds of `classes` classes of `sorted` (ascending, not empty)
+/// that minimise the sum of squared deviations from the class means; the last is the maximum.
+/// Repeated breaks are merged. At most 3,000 evenly spaced values are used, as QGIS does.
+std::vector<double> natural_breaks(const std::vector<double>& sorted, int classes);
 
 /// Class breaks as QGIS's quantile method computes them (QgsClassificationQuantile): the
 /// i/classes quantiles by linear interpolation between order statistics, then the maximum;

@@ -18,7 +18,7 @@ namespace safer::layers {
 namespace fs = std::filesystem;
 
 void fill_float_band(GDALDataset& ds, const Grid& grid, const std::vector<float>& values, float nodata,
-                     const std::string& working_crs, const std::string& where) {
+                     const std::string& working_crs, const std::string& where, Progress* progress) {
     double transform[6] = {grid.x0, grid.cell, 0, grid.y0, 0, -grid.cell};
     OGRSpatialReference srs;
     if (srs.SetFromUserInput(working_crs.c_str()) != OGRERR_NONE) throw UsageError(fmt::format("unknown working CRS '{}'", working_crs));
@@ -35,13 +35,17 @@ void fill_float_band(GDALDataset& ds, const Grid& grid, const std::vector<float>
     if (band->GetNoDataValue(&has_nodata) != static_cast<double>(nodata) || !has_nodata)
         throw IoError(fmt::format("{}: cannot set the raster's nodata value: {}", where, gdal_message()));
     clear_gdal_error();
+    GDALRasterIOExtraArg extra;
+    INIT_RASTERIO_EXTRA_ARG(extra);
+    extra.pfnProgress = gdal_progress;
+    extra.pProgressData = progress;
     if (band->RasterIO(GF_Write, 0, 0, static_cast<int>(grid.nx), static_cast<int>(grid.ny), const_cast<float*>(values.data()),
-                       static_cast<int>(grid.nx), static_cast<int>(grid.ny), GDT_Float32, 0, 0, nullptr) != CE_None)
+                       static_cast<int>(grid.nx), static_cast<int>(grid.ny), GDT_Float32, 0, 0, &extra) != CE_None)
         throw IoError(fmt::format("{}: writing the raster failed: {}", where, gdal_message()));
 }
 
 void write_geotiff(StagedFiles* staged, const std::string& path, bool overwrite, const std::string& working_crs, const Grid& grid,
-                   const std::vector<float>& values, float nodata, const MetadataItems& metadata) {
+                   const std::vector<float>& values, float nodata, const MetadataItems& metadata, Progress* progress) {
     ensure_gdal();
     check_output_path(path, overwrite);
     const std::string temp = temporary_path(path);
@@ -59,7 +63,7 @@ void write_geotiff(StagedFiles* staged, const std::string& path, bool overwrite,
     std::error_code ec;
     try {
         if (!ds) throw IoError(fmt::format("{}: cannot create the GeoTIFF: {}", path, gdal_message()));
-        fill_float_band(*ds, grid, values, nodata, working_crs, path);
+        fill_float_band(*ds, grid, values, nodata, working_crs, path, progress);
         for (const auto& [key, value] : metadata) ds->SetMetadataItem(key.c_str(), value.c_str());
         clear_gdal_error();
         ds.reset();

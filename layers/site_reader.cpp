@@ -13,6 +13,7 @@
 #include "engine/text.hpp"
 #include "layers/area_reader.hpp"
 #include "layers/gdal_session.hpp"
+#include "layers/sources.hpp"
 
 namespace safer::layers {
 
@@ -40,7 +41,7 @@ Areas read_sites(const std::string& argument, const std::string& id_field, const
     options.codes_optional = true;
     options.code_field = id_field;
     if (!looks_like_text(argument)) {
-        if (!std::filesystem::exists(argument))
+        if (!input_exists(argument))
             throw InputError(fmt::format("{}: no such file ({} takes a polygon file, WKT such as 'POLYGON((...))', or a GeoJSON geometry)", argument, option));
         report.source = argument;
         AreaReport ar;

@@ -18,6 +18,7 @@
 #include <memory>
 
 #include "engine/errors.hpp"
+#include "engine/progress.hpp"
 #include "layers/checksum.hpp"
 #include "layers/gdal_session.hpp"
 
@@ -48,6 +49,55 @@ std::vector<SourceFile> keep_street_files(std::vector<SourceFile> files) {
     return files;
 }
 
+/// The uncompressed size a gzip file records in its last four bytes (modulo 4 GiB); 0 if unreadable.
+uint64_t gzip_recorded_size(const std::string& path) {
+    std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+    unsigned char tail[4] = {0, 0, 0, 0};
+    if (!f || std::fseek(f.get(), -4, SEEK_END) != 0 || std::fread(tail, 1, 4, f.get()) != 4) return 0;
+    return tail[0] | (uint64_t{tail[1]} << 8) | (uint64_t{tail[2]} << 16) | (uint64_t{tail[3]} << 24);
+}
+
+SourceFile vsi_file_source(const std::string& path) {
+    SourceFile s;
+    s.display = path;
+    s.path = path;
+    s.file = path; // checksummed as the bytes GDAL gives
+    s.kind = SourceFile::Kind::vsi;
+    s.is_csv = ends_with_ci(path, ".csv") || ends_with_ci(path, ".csv.gz") || ends_with_ci(path, ".txt") ||
+               (path.rfind("/vsigzip/", 0) == 0 && ends_with_ci(path, ".csv.gz"));
+    VSIStatBufL st;
+    if (VSIStatL(path.c_str(), &st) == 0 && !ends_with_ci(path, ".gz")) s.expected_bytes = static_cast<uint64_t>(st.st_size);
+    return s;
+}
+
+/// The CSVs under a GDAL virtual folder (/vsizip/x.zip, or a zip on the network), found as
+/// expand_sources finds them on disk.
+std::vector<SourceFile> vsi_folder_sources(const std::string& folder) {
+    ensure_gdal();
+    const std::unique_ptr<char*, decltype(&CSLDestroy)> names(VSIReadDirRecursive(folder.c_str()), &CSLDestroy);
+    std::vector<SourceFile> files;
+    for (char** n = names.get(); n && *n; ++n) {
+        const std::string name = *n;
+        if (name.empty() || name.back() == '/' || !is_csv_name(name)) continue;
+        files.push_back(vsi_file_source(folder + (folder.back() == '/' ? "" : "/") + name));
+    }
+    if (files.empty()) throw InputError(fmt::format("{}: holds no .csv or .csv.gz file", folder));
+    return keep_street_files(std::move(files));
+}
+
+std::vector<SourceFile> vsi_sources(const std::string& path) {
+    ensure_gdal();
+    clear_gdal_error();
+    VSIStatBufL st;
+    if (VSIStatL(path.c_str(), &st) != 0) {
+        const std::string why = gdal_message();
+        throw InputError(fmt::format("{}: no such file or folder{}", path, why.empty() ? " (GDAL cannot reach it)" : " (" + why + ")"));
+    }
+    if (VSI_ISDIR(st.st_mode)) return vsi_folder_sources(path);
+    if (ends_with_ci(path, ".zip")) return vsi_folder_sources("/vsizip/" + path); // a zip on the network, listed through GDAL
+    return {vsi_file_source(path)};
+}
+
 SourceFile file_source(const std::string& path) {
     SourceFile s;
     s.display = path;
@@ -55,6 +105,9 @@ SourceFile file_source(const std::string& path) {
     s.file = path;
     s.kind = ends_with_ci(path, ".gz") ? SourceFile::Kind::gzip : SourceFile::Kind::plain;
     s.is_csv = ends_with_ci(path, ".csv") || ends_with_ci(path, ".csv.gz") || ends_with_ci(path, ".txt");
+    std::error_code ec;
+    if (s.kind == SourceFile::Kind::gzip) s.expected_bytes = gzip_recorded_size(path);
+    else if (const auto size = fs::file_size(path, ec); !ec) s.expected_bytes = size;
     return s;
 }
 
@@ -93,6 +146,7 @@ std::vector<SourceFile> zip_sources(const std::string& path) {
         s.kind = SourceFile::Kind::zip;
         s.zip_dir_offset = pos.pos_in_zip_directory;
         s.zip_file_number = pos.num_of_file;
+        s.expected_bytes = info.uncompressed_size;
         files.push_back(std::move(s));
     }
     if (rc != UNZ_END_OF_LIST_OF_FILE) throw InputError(fmt::format("{}: cannot read the zip directory (corrupt or truncated?)", path));
@@ -227,10 +281,17 @@ public:
         if (n < size && CPLGetLastErrorType() >= CE_Failure)
             throw InputError(fmt::format("{}: corrupt or truncated compressed data: {}", m_name, gdal_message()));
         m_total += n;
+        m_sha.update(buffer, n);
         check_expansion(m_name, m_total, m_opened.size, "zip");
-        if (n == 0 && size > 0) check_unchanged(m_name, m_opened, FileStamp::of_path(m_file_on_disk));
+        if (n == 0 && size > 0) {
+            check_unchanged(m_name, m_opened, FileStamp::of_path(m_file_on_disk));
+            if (m_digest.empty()) m_digest = m_sha.hex();
+        }
         return n;
     }
+    // The SHA-256 of the bytes GDAL gave (a member of an archive, a file on the network): what
+    // was read, recorded as the input's checksum.
+    std::string file_sha256() override { return m_digest; }
 
 private:
     std::string m_name;
@@ -238,6 +299,8 @@ private:
     FileStamp m_opened;
     VSILFILE* m_file;
     unsigned long long m_total = 0;
+    Sha256 m_sha;
+    std::string m_digest;
 };
 
 // One member of a zip archive, inflated as it is read (minizip; nothing touches the disk).
@@ -338,9 +401,27 @@ private:
 
 } // namespace
 
+bool is_vsi_path(const std::string& path) { return path.rfind("/vsi", 0) == 0; }
+
+bool input_exists(const std::string& path) {
+    if (!is_vsi_path(path)) {
+        std::error_code ec;
+        return fs::exists(path, ec);
+    }
+    ensure_gdal();
+    VSIStatBufL st;
+    return VSIStatL(path.c_str(), &st) == 0;
+}
+
+SourceFile source_file(const std::string& path) { return is_vsi_path(path) ? vsi_file_source(path) : file_source(path); }
+
 std::vector<SourceFile> expand_sources(const std::vector<std::string>& arguments) {
     std::vector<SourceFile> out;
     for (const std::string& arg : arguments) {
+        if (is_vsi_path(arg)) {
+            for (auto& f : vsi_sources(arg)) out.push_back(std::move(f));
+            continue;
+        }
         std::error_code ec;
         const fs::file_status status = fs::status(arg, ec);
         if (ec || !fs::exists(status)) throw InputError(fmt::format("{}: no such file or folder", arg));
@@ -363,11 +444,42 @@ std::vector<SourceFile> expand_sources(const std::vector<std::string>& arguments
     return out;
 }
 
+namespace {
+
+/// Counts the bytes another reader gives on a Progress.
+class CountingReader final : public ByteReader {
+public:
+    CountingReader(std::unique_ptr<ByteReader> inner, Progress* progress) : m_inner(std::move(inner)), m_progress(progress) {}
+    size_t read(char* buffer, size_t size) override {
+        const size_t n = m_inner->read(buffer, size);
+        m_progress->advance(n);
+        return n;
+    }
+    std::string file_sha256() override { return m_inner->file_sha256(); }
+
+private:
+    std::unique_ptr<ByteReader> m_inner;
+    Progress* m_progress;
+};
+
+} // namespace
+
+std::unique_ptr<ByteReader> ByteReader::open(const SourceFile& source, Progress* progress) {
+    std::unique_ptr<ByteReader> reader = open(source);
+    if (!progress) return reader;
+    return std::make_unique<CountingReader>(std::move(reader), progress);
+}
+
 std::unique_ptr<ByteReader> ByteReader::open(const SourceFile& source) {
     switch (source.kind) {
     case SourceFile::Kind::plain: return std::make_unique<PlainReader>(source);
     case SourceFile::Kind::gzip: return std::make_unique<GzipReader>(source);
-    case SourceFile::Kind::vsi: return std::make_unique<VsiReader>(source);
+    case SourceFile::Kind::vsi: {
+        auto file = std::make_unique<VsiReader>(source);
+        // A .csv.gz inside an archive or on the network; /vsigzip/ paths are inflated by GDAL.
+        if (!ends_with_ci(source.path, ".gz") || source.path.rfind("/vsigzip/", 0) == 0) return file;
+        return std::make_unique<GunzipReader>(std::move(file), source.display, 0);
+    }
     case SourceFile::Kind::zip: {
         auto member = std::make_unique<ZipMemberReader>(source);
         if (!ends_with_ci(source.path, ".gz")) return member;

@@ -6,6 +6,10 @@
 #include <string>
 #include <vector>
 
+namespace safer {
+class Progress;
+}
+
 namespace safer::layers {
 
 /// One input file as the user would name it, and how to open it.
@@ -19,15 +23,28 @@ struct SourceFile {
     /// Kind::zip: the member's place in the archive (minizip's unz64_file_pos), so members GDAL
     /// cannot name ("../x.csv", "/x.csv", a name given twice) are read like any other.
     uint64_t zip_dir_offset = 0, zip_file_number = 0;
+    /// About how many bytes reading it gives (its size; a gzip's recorded size, a zip member's
+    /// uncompressed size), for progress; 0 if unknown.
+    uint64_t expected_bytes = 0;
 };
+
+/// True for a GDAL virtual path (/vsizip/, /vsigzip/, /vsicurl/, /vsis3/, ...), which every input
+/// takes as GDAL reads it: files inside archives or on the network, read without unpacking.
+bool is_vsi_path(const std::string& path);
+/// True if `path` names a file or folder, on disk or through GDAL's virtual file systems.
+bool input_exists(const std::string& path);
+/// One input file by its path (plain, .gz, or a GDAL virtual path), as expand_sources makes it.
+SourceFile source_file(const std::string& path);
 
 /// Expands `--crimes` arguments: a file stands for itself; a folder is searched recursively and a
 /// .zip is listed (every member, by its place in the archive: names with "..", a leading "/",
 /// backslashes or given twice included; nothing is extracted to disk), in both cases for `*.csv`
 /// and `*.csv.gz`, taking only police.uk street files
 /// (`*-street.csv`) when there are any, so outcomes and stop-and-search files beside them are
-/// left alone. Sorted by path within each argument. Throws InputError for a missing path or a
-/// folder or zip with no CSV.
+/// left alone. Sorted by path within each argument. GDAL virtual paths work the same way: a
+/// /vsizip/ folder or a zip on the network (/vsicurl/https://.../x.zip) is listed through GDAL,
+/// a file is read through GDAL (a .csv.gz inside it too). Throws InputError for a missing path
+/// or a folder or zip with no CSV.
 std::vector<SourceFile> expand_sources(const std::vector<std::string>& arguments);
 
 /// Sequential bytes of one source. read() returns 0 at the end and throws InputError naming the
@@ -41,6 +58,8 @@ public:
     /// once read() has returned 0); "" otherwise.
     virtual std::string file_sha256() { return {}; }
     static std::unique_ptr<ByteReader> open(const SourceFile& source);
+    /// As open(), with every byte read counted on `progress` (null: not counted).
+    static std::unique_ptr<ByteReader> open(const SourceFile& source, Progress* progress);
 };
 
 /// Largest decompressed size accepted from one compressed member; beyond it the input is refused

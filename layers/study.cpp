@@ -13,6 +13,10 @@
 #include "engine/numbers.hpp"
 #include "layers/checksum.hpp"
 #include "layers/code_table.hpp"
+#include "layers/gdal_session.hpp"
+#include "layers/sources.hpp"
+
+#include <cpl_vsi.h>
 
 namespace safer::layers {
 
@@ -265,7 +269,15 @@ void Study::reject(const std::vector<size_t>& indexes, RejectReason reason, cons
 
 void Study::add_input(const std::string& path) {
     std::error_code ec;
-    if (path.empty() || !std::filesystem::is_regular_file(path, ec)) return;
+    if (path.empty()) return;
+    if (is_vsi_path(path)) {
+        // A file GDAL reads from an archive or the network is an input like any other.
+        ensure_gdal();
+        VSIStatBufL st;
+        if (VSIStatL(path.c_str(), &st) != 0 || !VSI_ISREG(st.st_mode)) return;
+    } else if (!std::filesystem::is_regular_file(path, ec)) {
+        return;
+    }
     if (std::any_of(inputs.begin(), inputs.end(), [&](const auto& f) { return f.first == path; })) return;
     inputs.emplace_back(path, sha256_file(path));
 }

@@ -3,7 +3,10 @@
 #include <cpl_minixml.h>
 #include <cpl_vsi.h>
 
+#include <fmt/core.h>
+
 #include <memory>
+#include <stdexcept>
 #include <utility>
 
 namespace safer::layers::xml {
@@ -43,6 +46,22 @@ Element& Element::text(std::string_view text) {
 
 Element& Element::comment(std::string_view text) {
     node(m_node, CXT_Comment, comment_text(text));
+    return *this;
+}
+
+Element& Element::adopt(std::string_view document, std::string_view root) {
+    const std::unique_ptr<CPLXMLNode, decltype(&CPLDestroyXMLNode)> tree(CPLParseXMLString(std::string(document).c_str()), &CPLDestroyXMLNode);
+    CPLXMLNode* found = nullptr;
+    for (CPLXMLNode* n = tree.get(); n && !found; n = n->psNext)
+        if (n->eType == CXT_Element && root == n->pszValue) found = n;
+    if (!found) throw std::invalid_argument(fmt::format("xml: no <{}> element to adopt", root));
+    // Detach the root's children and hang each on this element, attributes among the attributes.
+    CPLXMLNode* child = std::exchange(found->psChild, nullptr);
+    while (child) {
+        CPLXMLNode* next = std::exchange(child->psNext, nullptr);
+        CPLAddXMLChild(m_node, child);
+        child = next;
+    }
     return *this;
 }
 

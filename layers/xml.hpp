@@ -26,6 +26,11 @@ public:
     Element& text(std::string_view text);
     /// Appends a comment, `<!-- text -->` ("--" in `text` is broken up, as a comment cannot hold it).
     Element& comment(std::string_view text);
+    /// Parses `document` (an XML text this program wrote, such as a QML style) and moves the
+    /// attributes and children of its root element, named `root`, into this element: how a
+    /// layer's style becomes part of a project. std::invalid_argument if it does not parse or has
+    /// no such root.
+    Element& adopt(std::string_view document, std::string_view root);
 
 private:
     friend class Document;

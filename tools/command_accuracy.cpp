@@ -60,7 +60,9 @@ struct AccuracyCommand {
         request.areas_path = areas.path;
         request.area_options = areas.options;
         request.area_options.codes_optional = true;
-        out.check(csv_path, report_path, request.input_paths());
+        layers::OutputPath main = out.path(layers::OutputKind::geopackage, "accuracy");
+        main.table_main = true; // the accuracy table has no geometry
+        out.check(main, csv_path, report_path, request.input_paths(), progress);
         const layers::Study study = layers::read_study(request, progress);
         const CrimeSelection::Chosen chosen = selection.choose(study.crimes.types);
         const std::vector<uint8_t> selected = chosen.incidents(study.crimes.incidents);
@@ -77,8 +79,7 @@ struct AccuracyCommand {
             {"command", "accuracy"}, {"train", train_text}, {"test", test_text}, {"working_crs", study.working_crs}, {"selection", chosen.description},
             {"methods", codes}, {"coverage_percent", percents}, {"cell_m", o.cell}, {"areas", areas.path},
             {"train_incidents", result.train_incidents}, {"test_incidents", result.test_incidents}};
-        progress.begin(fmt::format("writing {}", out.shown()), 1);
-        layers::GeoPackageWriter writer(out.output, out.overwrite, study.working_crs);
+        layers::GeoPackageWriter writer(main, out.overwrite, study.working_crs, &progress);
         writer.write_table(layers::accuracy_table(outputs));
         writer.write_rejects(study.crimes.rejects, study.source_paths());
         writer.record(run_record(study, parameters.dump()));
@@ -88,11 +89,10 @@ struct AccuracyCommand {
         if (!report_path.empty()) staged.stage(report_path, layers::accuracy_report_html(outputs));
         writer.commit();
         staged.commit();
-        progress.end();
         progress.info(fmt::format("{} training incidents ({}), {} test incidents ({}) of {} in {} cells of {:g} m ({:.1f} km2)", result.train_incidents,
                                   train_text, result.test_incidents, test_text, chosen.description, result.grid.cells.size(), o.cell, result.grid.area_km2()));
         for (const std::string& line : layers::accuracy_findings(result)) progress.info(line);
-        progress.info(fmt::format("wrote {} (accuracy, rejects){}{}", out.shown(), csv_path.empty() ? "" : ", " + csv_path, report_path.empty() ? "" : ", " + report_path));
+        progress.info(fmt::format("wrote {} ({}){}{}", out.shown(), out.holding("accuracy", "accuracy, rejects"), csv_path.empty() ? "" : ", " + csv_path, report_path.empty() ? "" : ", " + report_path));
     }
 };
 

@@ -30,9 +30,9 @@ struct AreasCommand {
         request.area_options = areas.options;
         request.population_path = population.path;
         request.population_options = population.options;
-        std::vector<layers::OutputPath> outputs{out.path()};
+        std::vector<layers::OutputPath> outputs{out.path(layers::OutputKind::geopackage, "areas")};
         if (!csv_path.empty()) outputs.push_back({"--csv", csv_path, layers::OutputKind::csv});
-        layers::check_outputs(outputs, request.input_paths(), out.overwrite);
+        check_outputs(outputs, request.input_paths(), out.overwrite, progress);
         const layers::Study study = layers::read_study(request, progress);
 
         const std::vector<CrimeGroup> groups = builtin_crime_groups();
@@ -40,10 +40,9 @@ struct AreasCommand {
         const std::vector<GroupColumns> stats = summarise_areas(study.areas, groups, membership, study.crimes.incidents, study.area_of);
         const std::vector<AreaMonthCount> months = count_area_months(study.crimes.incidents, study.area_of, membership);
 
-        progress.begin(fmt::format("writing {}", out.shown()), 1);
         const layers::Table table =
             layers::areas_table(study.areas, stats, "Areas with crime counts, rates per 1,000 residents, ratios, ranks and percentiles");
-        layers::GeoPackageWriter writer(out.output, out.overwrite, study.working_crs);
+        layers::GeoPackageWriter writer(out.path(layers::OutputKind::geopackage, "areas"), out.overwrite, study.working_crs, &progress);
         writer.write_table(table);
         writer.write_area_months(study.areas, months, groups);
         if (with_incidents) writer.write_incidents(study.crimes.incidents, study.crimes.types, groups, study.area_of, &study.areas);
@@ -56,15 +55,16 @@ struct AreasCommand {
         if (!csv_path.empty()) staged.stage(csv_path, layers::table_csv(table));
         writer.commit();
         staged.commit();
-        progress.end();
 
         for (const GroupColumns& g : stats)
             progress.info(fmt::format("  {:<14} {:>8} incidents{}", g.group, g.total,
                                       std::isnan(g.comparison_rate) ? std::string()
                                                                     : fmt::format(", {:.2f} per 1,000 residents across the areas", g.comparison_rate)));
-        progress.info(fmt::format("wrote {}: areas ({}), area_months ({}), {}rejects ({}){}", out.shown(), study.areas.size(), months.size(),
-                                  with_incidents ? fmt::format("incidents ({}), ", study.crimes.incidents.size()) : "",
-                                  study.crimes.rejects.total(), csv_path.empty() ? "" : "; and " + csv_path));
+        progress.info(fmt::format("wrote {}: {}{}", out.shown(),
+                                  out.holding("areas", fmt::format("areas ({}), area_months ({}), {}rejects ({})", study.areas.size(), months.size(),
+                                                                   with_incidents ? fmt::format("incidents ({}), ", study.crimes.incidents.size()) : "",
+                                                                   study.crimes.rejects.total())),
+                                  csv_path.empty() ? "" : "; and " + csv_path));
     }
 };
 

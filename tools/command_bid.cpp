@@ -105,7 +105,9 @@ BidCommand::Paths BidCommand::check_outputs(const layers::StudyRequest& request,
     const Paths paths{sibling(csv_base, "_areas.csv"), sibling(csv_base, "_target_areas.csv"), sibling(csv_base, "_monthly.csv"),
                       sibling(csv_base, "_interventions.csv"), sibling(csv_base, "_streets.csv"), {}, {}};
     const bool with_assets = design.has_assets();
-    std::vector<layers::OutputPath> outputs{out.path(),
+    layers::OutputPath layers_out = out.path(layers::OutputKind::geopackage, "areas");
+    layers_out.rasters = true;
+    std::vector<layers::OutputPath> outputs{layers_out,
                                             {"--report", report_path, layers::OutputKind::html},
                                             {"-o (its areas CSV)", paths.areas_csv, layers::OutputKind::csv},
                                             {"-o (its target areas CSV)", paths.targets_csv, layers::OutputKind::csv},
@@ -118,7 +120,7 @@ BidCommand::Paths BidCommand::check_outputs(const layers::StudyRequest& request,
     if (!found.chromium.empty()) outputs.push_back({"--report (its PDF)", found.pdf, layers::OutputKind::pdf});
     std::vector<std::string> inputs = request.input_paths();
     for (const std::string* p : {&imd_path, &design.costs_path}) inputs.push_back(*p);
-    layers::check_outputs(outputs, inputs, out.overwrite);
+    tools::check_outputs(outputs, inputs, out.overwrite, progress);
     if (design.budget >= 0 && !with_assets)
         progress.warn(fmt::format("--budget {} without asset layers (--lighting, --cctv, --paths): no intervention plan is made, as where crime is unguarded "
                                   "cannot be told", layers::money(design.budget)));
@@ -207,9 +209,8 @@ void BidCommand::write(const layers::BidOutputs& o, const Paths& paths, Progress
     // Everything is written to temporary files first and moved into place together at the end: a
     // failure part-way (a full disk) leaves no output of this run and every previous one.
     const bid::BidEvidence& e = o.evidence;
-    progress.begin(fmt::format("writing {}", out.shown()), 1);
     const layers::Table area_table = layers::bid_areas_table(o), target_table = layers::target_areas_table(o);
-    layers::GeoPackageWriter writer(out.output, out.overwrite, o.study.working_crs);
+    layers::GeoPackageWriter writer(out.path(layers::OutputKind::geopackage, "areas"), out.overwrite, o.study.working_crs, &progress);
     layers::StagedFiles staged(out.overwrite);
     writer.write_table(area_table);
     writer.write_table(target_table);
@@ -232,11 +233,10 @@ void BidCommand::write(const layers::BidOutputs& o, const Paths& paths, Progress
     writer.write_kde_classes("kde_" + group + "_classes", "Top 1, 5 and 10 % of density cells", {{"all", &e.density.grid, &e.density_classes}});
     writer.write_rejects(o.study.crimes.rejects, o.study.source_paths());
     writer.record(run_record(o.study, parameters(o).dump()));
-    progress.end();
     staged.stage(paths.areas_csv, layers::table_csv(area_table));
     staged.stage(paths.targets_csv, layers::table_csv(target_table));
     staged.stage(paths.monthly_csv, layers::monthly_csv(o));
-    progress.begin(fmt::format("writing the report {}", report_path), 1);
+    progress.begin(fmt::format("writing the report {}", report_path), 0);
     staged.stage(report_path, layers::bid_report_html(o));
     progress.end();
     writer.commit();
@@ -259,8 +259,10 @@ void BidCommand::summarise(const layers::BidOutputs& o, const Paths& paths, Prog
     const bool streets = o.streets && o.streets->error.empty();
     if (streets && !o.streets->top.empty())
         progress.info(fmt::format("the top candidate's busiest street segment: {}", layers::segment_sentence(o.streets->segments, o.streets->top.front())));
-    progress.info(fmt::format("wrote {} (areas, target_areas{}{}, kde_{}, kde_{}_classes, rejects), {}, {}, {}, {}{}{}", out.shown(),
-                              o.plan ? ", target_interventions" : "", streets ? ", target_streets" : "", group, group, report_path, paths.areas_csv,
+    progress.info(fmt::format("wrote {} ({}), {}, {}, {}, {}{}{}", out.shown(),
+                              out.holding("areas", fmt::format("areas, target_areas{}{}, kde_{}, kde_{}_classes, rejects", o.plan ? ", target_interventions" : "",
+                                                               streets ? ", target_streets" : "", group, group)),
+                              report_path, paths.areas_csv,
                               paths.targets_csv, paths.monthly_csv, o.plan ? ", " + paths.plan_csv : "", streets ? ", " + paths.streets_csv : ""));
 }
 

@@ -5,7 +5,6 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
-#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -16,6 +15,7 @@
 #include "layers/csv_writer.hpp"
 #include "layers/evaluation_output.hpp"
 #include "layers/site_reader.hpp"
+#include "layers/sources.hpp"
 #include "layers/wording.hpp"
 #include "tools/commands.hpp"
 #include "tools/options.hpp"
@@ -59,7 +59,7 @@ struct PlaceArgument {
 
 bool looks_like_codes(const std::string& text) {
     static const std::regex codes(R"(\s*[A-Za-z0-9_-]+\s*(,\s*[A-Za-z0-9_-]+\s*)*)");
-    return !std::filesystem::exists(text) && std::regex_match(text, codes);
+    return !layers::input_exists(text) && std::regex_match(text, codes);
 }
 
 PlaceArgument read_place(const std::string& text, const char* option, const std::string& working_crs, Progress& progress) {
@@ -144,7 +144,7 @@ struct EvaluateCommand {
 
     void run() const;
     evaluation::EvaluationOptions checked(layers::StudyRequest& request) const;
-    std::string check_outputs(const layers::StudyRequest& request) const;
+    std::string check_outputs(const layers::StudyRequest& request, Progress& progress) const;
     void write(const layers::EvaluationOutputs& o, const std::string& chromium, Progress& progress) const;
     void summarise(const layers::EvaluationOutputs& o, Progress& progress) const;
 };
@@ -169,15 +169,15 @@ evaluation::EvaluationOptions EvaluateCommand::checked(layers::StudyRequest& req
     return o;
 }
 
-std::string EvaluateCommand::check_outputs(const layers::StudyRequest& request) const {
-    std::vector<layers::OutputPath> outputs{out.path()};
+std::string EvaluateCommand::check_outputs(const layers::StudyRequest& request, Progress& progress) const {
+    std::vector<layers::OutputPath> outputs{out.path(layers::OutputKind::geopackage, "evaluation_areas")};
     if (!report_path.empty()) outputs.push_back({"--report", report_path, layers::OutputKind::html});
     if (!csv_path.empty()) outputs.push_back({"--csv", csv_path, layers::OutputKind::csv});
     const std::string chromium = no_pdf || report_path.empty() ? "" : layers::find_chromium();
     if (!chromium.empty()) outputs.push_back({"--report (its PDF)", layers::pdf_beside(report_path), layers::OutputKind::pdf});
     std::vector<std::string> inputs = request.input_paths();
     for (const std::string* p : {&target_arg, &control_arg, &buffer_area_path}) inputs.push_back(*p);
-    layers::check_outputs(outputs, inputs, out.overwrite);
+    tools::check_outputs(outputs, inputs, out.overwrite, progress);
     return chromium;
 }
 
@@ -185,7 +185,7 @@ void EvaluateCommand::run() const {
     Progress progress(out.quiet);
     layers::StudyRequest request = crimes.request();
     evaluation::EvaluationOptions options = checked(request);
-    const std::string chromium = check_outputs(request);
+    const std::string chromium = check_outputs(request, progress);
     const std::string crs = request.ingest.working_crs;
     const PlaceArgument target = read_place(target_arg, "--target", crs, progress);
     const bool auto_control = control_arg == "auto";
@@ -238,9 +238,8 @@ void EvaluateCommand::write(const layers::EvaluationOutputs& o, const std::strin
                                             {"end", e.periods.end.str()}, {"seed", seed}, {"placebos", placebos},
                                             {"control_lsoas", e.control.areas.size()},
                                             {"working_crs", o.study.working_crs}, {"areas", areas.path}};
-    progress.begin(fmt::format("writing {}", out.shown()), 1);
     const layers::Table results = layers::evaluation_results_table(o);
-    layers::GeoPackageWriter writer(out.output, out.overwrite, o.study.working_crs);
+    layers::GeoPackageWriter writer(out.path(layers::OutputKind::geopackage, "evaluation_areas"), out.overwrite, o.study.working_crs, &progress);
     writer.write_table(layers::evaluation_areas_table(o));
     writer.write_table(layers::evaluation_months_table(o));
     if (e.have_synthetic && e.synthetic.status != evaluation::SyntheticStatus::too_few_donors) writer.write_table(layers::synthetic_weights_table(o));
@@ -253,7 +252,6 @@ void EvaluateCommand::write(const layers::EvaluationOutputs& o, const std::strin
     if (!report_path.empty()) staged.stage(report_path, layers::evaluation_report_html(o));
     writer.commit();
     staged.commit();
-    progress.end();
     if (!chromium.empty()) layers::print_report_pdf(chromium, report_path, layers::pdf_beside(report_path), out.overwrite, progress);
 }
 
@@ -272,7 +270,9 @@ void EvaluateCommand::summarise(const layers::EvaluationOutputs& o, Progress& pr
     for (const std::string& s : layers::caveats(o)) progress.warn(s);
     progress.info(layers::general_caution(o));
     const bool weights = o.evaluation.have_synthetic && o.evaluation.synthetic.status != evaluation::SyntheticStatus::too_few_donors;
-    progress.info(fmt::format("wrote {} (evaluation_areas, evaluation_months, {}evaluation_results, rejects){}{}", out.shown(), weights ? "synthetic_control_weights, " : "",
+    progress.info(fmt::format("wrote {} ({}){}{}", out.shown(),
+                              out.holding("evaluation_areas", fmt::format("evaluation_areas, evaluation_months, {}evaluation_results, rejects",
+                                                                          weights ? "synthetic_control_weights, " : "")),
                               csv_path.empty() ? "" : ", " + csv_path, report_path.empty() ? "" : " and " + report_path));
 }
 

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "engine/errors.hpp"
@@ -57,7 +58,8 @@ struct HotspotsCommand {
         request.area_options.codes_optional = grid;
         request.population_path = population.path;
         request.population_options = population.options;
-        layers::check_outputs({out.path()}, request.input_paths(), out.overwrite);
+        const std::string units_layer = grid ? "hotspot_grid" : "hotspot_areas";
+        check_outputs({out.path(layers::OutputKind::geopackage, units_layer)}, request.input_paths(), out.overwrite, progress);
         layers::Study study = layers::read_study(request, progress);
 
         const CrimeSelection::Chosen chosen = selection.choose(study.crimes.types);
@@ -79,18 +81,25 @@ struct HotspotsCommand {
             {"selection", chosen.description}, {"units", grid ? fmt::format("grid {:g} m", o.grid_cell) : "areas"},
             {"areas", request.areas_path}, {"population", population.path}, {"weights", layers::weights_text(r.weights)},
             {"permutations", o.permutations}, {"seed", o.seed}, {"fdr", o.fdr}, {"by", by}, {"unit_count", r.units()}};
-        progress.begin(fmt::format("writing {}", out.shown()), 1);
         const layers::Table units = layers::hotspot_units_table(r, study.areas, o, chosen.description);
-        layers::GeoPackageWriter writer(out.output, out.overwrite, study.working_crs);
+        layers::GeoPackageWriter writer(out.path(layers::OutputKind::geopackage, units_layer), out.overwrite, study.working_crs, &progress);
         writer.write_table(units);
+        if (!r.periods.empty()) {
+            // Each unit in each period, for QGIS's temporal controller.
+            const layers::Table periods = layers::hotspot_periods_table(r, study.areas, o);
+            writer.write_table(periods);
+            const std::optional<PeriodSpan> first = period_span(r.periods.front()), last = period_span(r.periods.back());
+            if (first && last) writer.set_time_fields(periods.name, "period_start", "period_end", first->first, last->after, o.by == PeriodKind::quarter ? 3 : 1);
+        }
         writer.write_table(layers::concentration_table(r, chosen.description));
         writer.write_table(layers::lorenz_table(r));
         writer.write_rejects(study.crimes.rejects, study.source_paths());
         writer.record(run_record(study, parameters.dump()));
         writer.commit();
-        progress.end();
         for (const std::string& line : layers::hotspot_summary(r, o, chosen.description)) progress.info(line);
-        progress.info(fmt::format("wrote {}: {} ({}), concentration, lorenz, rejects", out.shown(), units.name, r.units()));
+        progress.info(fmt::format("wrote {}: {}", out.shown(),
+                                  out.holding(units.name, fmt::format("{} ({}){}, concentration, lorenz, rejects", units.name, r.units(),
+                                                                      r.periods.empty() ? "" : fmt::format(", {}_periods ({})", units.name, r.units() * r.periods.size())))));
     }
 };
 

@@ -18,19 +18,17 @@ struct Ingest {
     void run() const {
         Progress progress(out.quiet);
         const layers::StudyRequest request = crimes.request();
-        layers::check_outputs({out.path()}, request.input_paths(), out.overwrite);
+        check_outputs({out.path(layers::OutputKind::geopackage, "incidents")}, request.input_paths(), out.overwrite, progress);
         const layers::Study study = layers::read_study(request, progress);
         const Incidents& in = study.crimes.incidents;
 
-        progress.begin(fmt::format("writing {}", out.shown()), 1);
-        layers::GeoPackageWriter writer(out.output, out.overwrite, study.working_crs);
+        layers::GeoPackageWriter writer(out.path(layers::OutputKind::geopackage, "incidents"), out.overwrite, study.working_crs, &progress);
         writer.write_incidents(in, study.crimes.types, builtin_crime_groups(), {}, nullptr);
         writer.write_rejects(study.crimes.rejects, study.source_paths());
         const nlohmann::ordered_json parameters{{"command", "ingest"}, {"from", crimes.from}, {"to", crimes.to}, {"working_crs", study.working_crs}};
         writer.record(run_record(study, parameters.dump()));
         writer.commit();
-        progress.end();
-        progress.info(fmt::format("wrote {}: incidents ({}), rejects ({})", out.shown(), in.size(), study.crimes.rejects.total()));
+        progress.info(fmt::format("wrote {}: {}", out.shown(), out.holding("incidents", fmt::format("incidents ({}), rejects ({})", in.size(), study.crimes.rejects.total()))));
     }
 };
 

@@ -110,9 +110,13 @@ struct KdeCommand {
         if (tif && period != PeriodKind::none) throw UsageError("--by writes one surface per period: use a GeoPackage output (.gpkg)");
         const std::string classes_path =
             tif ? (fs::path(out.output).parent_path() / (fs::path(out.output).stem().string() + "_classes.gpkg")).string() : out.output;
-        std::vector<layers::OutputPath> outputs{out.path(layers::OutputKind::geopackage_tiff)};
-        if (tif) outputs.push_back({"-o (its classes)", classes_path, layers::OutputKind::geopackage});
-        layers::check_outputs(outputs, request.input_paths(), out.overwrite);
+        layers::OutputPath main = out.path(layers::OutputKind::geopackage_tiff);
+        main.rasters = main.raster_main = true;
+        std::vector<layers::OutputPath> outputs{main};
+        layers::OutputPath classes_output{"-o (its classes)", classes_path, layers::OutputKind::geopackage};
+        classes_output.project = false; // the project goes beside the GeoTIFF and shows both
+        if (tif) outputs.push_back(classes_output);
+        check_outputs(outputs, request.input_paths(), out.overwrite, progress);
         const layers::Study study = layers::read_study(request, progress);
 
         const CrimeSelection::Chosen chosen = selection.choose(study.crimes.types);
@@ -158,16 +162,18 @@ struct KdeCommand {
         const layers::RunRecord record = run_record(study, parameters.dump());
         const std::string description = layers::density_description(map, chosen.description, edge_correct);
         const std::string layer = "kde_" + chosen.label;
-        progress.begin(fmt::format("writing {}", out.shown()), 1);
         layers::StagedFiles staged(out.overwrite); // the GeoTIFF moves into place with its classes GeoPackage
-        if (tif) layers::write_density_geotiff(&staged, out.output, out.overwrite, study.working_crs, map, description, record);
-        layers::GeoPackageWriter writer(classes_path, out.overwrite, study.working_crs);
+        layers::GeoPackageWriter writer(tif ? classes_output : main, out.overwrite, study.working_crs, &progress);
+        if (tif) {
+            const std::string qml = layers::write_density_geotiff(&staged, out.output, out.overwrite, study.working_crs, map, description, record, &progress);
+            writer.set_project_path(layers::project_path(out.output));
+            writer.add_project_raster(out.output, layer, description, qml, grid.extent());
+        }
         layers::write_density(writer, map, layer, description, chosen.description, period, !tif);
         writer.write_rejects(study.crimes.rejects, study.source_paths());
         writer.record(record);
         writer.commit();
         staged.commit();
-        progress.end();
 
         for (const kde::PeriodSurface& p : map.periods)
             progress.info((period == PeriodKind::none ? "hotspot classes:" : fmt::format("{} ({} incidents):", p.period, p.incidents)) +

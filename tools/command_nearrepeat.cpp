@@ -60,7 +60,7 @@ struct NearRepeatCommand {
         Progress progress(out.quiet);
         nearrepeat::KnoxOptions o = checked();
         const layers::StudyRequest request = crimes.request();
-        out.check(csv_path, report_path, request.input_paths());
+        out.check(out.path(layers::OutputKind::geopackage, "repeat_locations"), csv_path, report_path, request.input_paths(), progress);
         const layers::Study study = layers::read_study(request, progress);
         const CrimeSelection::Chosen chosen = selection.choose(study.crimes.types);
         const Incidents& in = study.crimes.incidents;
@@ -90,9 +90,8 @@ struct NearRepeatCommand {
             {"time_unit", layers::time_unit_name(o.unit)}, {"metric", metric}, {"permutations", o.permutations}, {"seed", o.seed},
             {"incidents", knox.incidents}, {"locations", knox.locations}};
         const layers::NearRepeatOutputs outputs{study, knox, repeats, analysed, chosen.description, months_from_data, g_command_line};
-        progress.begin(fmt::format("writing {}", out.shown()), 1);
         std::vector<geos::Geometry> points;
-        layers::GeoPackageWriter writer(out.output, out.overwrite, study.working_crs);
+        layers::GeoPackageWriter writer(out.path(layers::OutputKind::geopackage, "repeat_locations"), out.overwrite, study.working_crs, &progress);
         writer.write_table(layers::knox_table(knox));
         writer.write_table(layers::repeat_locations_table(outputs, points));
         writer.write_rejects(study.crimes.rejects, study.source_paths());
@@ -103,10 +102,9 @@ struct NearRepeatCommand {
         if (!report_path.empty()) staged.stage(report_path, layers::near_repeat_report_html(outputs));
         writer.commit();
         staged.commit();
-        progress.end();
         for (const std::string& line : layers::near_repeat_findings(knox)) progress.info(line);
         for (const std::string& line : layers::repeat_location_findings(repeats, false)) progress.info(line);
-        progress.info(fmt::format("wrote {} (near_repeat, repeat_locations, rejects){}{}", out.shown(), csv_path.empty() ? "" : ", " + csv_path,
+        progress.info(fmt::format("wrote {} ({}){}{}", out.shown(), out.holding("repeat_locations", "near_repeat, repeat_locations, rejects"), csv_path.empty() ? "" : ", " + csv_path,
                                   report_path.empty() ? "" : ", " + report_path));
     }
 

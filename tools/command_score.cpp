@@ -46,7 +46,7 @@ void ScoreCommand::run() const {
     request.assets = design.assets();
     std::vector<std::string> inputs = request.input_paths();
     inputs.push_back(design.costs_path);
-    layers::check_outputs({out.path()}, inputs, out.overwrite);
+    check_outputs({out.path(layers::OutputKind::geopackage, "score_grid")}, inputs, out.overwrite, progress);
     layers::Study study = layers::read_study(request, progress);
     study.add_input(design.costs_path);
     const Incidents& in = study.crimes.incidents;
@@ -69,10 +69,9 @@ void ScoreCommand::run() const {
         {"quadrant_segments", model.quadrant_segments}, {"budget_gbp", d.with_budget ? nlohmann::ordered_json(*model.budget) : nlohmann::ordered_json()},
         {"plan_method", d.chosen_plan.method}, {"interventions", layers::interventions_record(d.table)}, {"assets", layers::asset_record(d, study)}};
 
-    progress.begin(fmt::format("writing {}", out.shown()), 1);
     std::vector<geos::Geometry> squares;
     const layers::Table grid_table = layers::score_grid_table(d, model, period, squares);
-    layers::GeoPackageWriter writer(out.output, out.overwrite, study.working_crs);
+    layers::GeoPackageWriter writer(out.path(layers::OutputKind::geopackage, "score_grid"), out.overwrite, study.working_crs, &progress);
     if (study.assets.has_lighting)
         writer.write_table(layers::coverage_table(
             d.lit, "lighting_coverage",
@@ -89,7 +88,6 @@ void ScoreCommand::run() const {
     writer.write_rejects(study.crimes.rejects, study.source_paths());
     writer.record(run_record(study, parameters.dump()));
     writer.commit();
-    progress.end();
 
     print_summary(progress, d, study, shown);
     std::vector<std::string> written;
@@ -100,7 +98,7 @@ void ScoreCommand::run() const {
     if (!d.network.segments.empty()) written.push_back(fmt::format("path_segments ({})", d.network.segments.size()));
     written.push_back(fmt::format("recommendations ({})", shown.size()));
     written.push_back("rejects");
-    progress.info(fmt::format("wrote {}: {}", out.shown(), fmt::join(written, ", ")));
+    progress.info(fmt::format("wrote {}: {}", out.shown(), out.holding("score_grid", fmt::format("{}", fmt::join(written, ", ")))));
 }
 
 void ScoreCommand::print_summary(Progress& progress, const design::DesignOutPlan& d, const layers::Study& study, const std::vector<size_t>& shown) const {

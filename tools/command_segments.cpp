@@ -63,9 +63,9 @@ struct SegmentsCommand {
         request.area_options.codes_optional = true; // a study area, not units
         request.assets.streets = streets_path;
         request.assets.options.input_crs = streets_crs;
-        std::vector<layers::OutputPath> outputs{out.path()};
+        std::vector<layers::OutputPath> outputs{out.path(layers::OutputKind::geopackage, "segments")};
         if (!csv_path.empty()) outputs.push_back({"--csv", csv_path, layers::OutputKind::csv});
-        layers::check_outputs(outputs, request.input_paths(), out.overwrite);
+        check_outputs(outputs, request.input_paths(), out.overwrite, progress);
         layers::Study study = layers::read_study(request, progress);
 
         const CrimeSelection::Chosen chosen = selection.choose(study.crimes.types);
@@ -96,10 +96,9 @@ struct SegmentsCommand {
             {"streets", streets_path}, {"areas", areas.path}, {"tolerance_m", o.tolerance}, {"lixel_m", o.lixel}, {"method", method},
             {"kernel", kernel}, {"bandwidth_m", o.kde.bandwidth}, {"max_depth", o.kde.max_depth}, {"gi_band_m", o.gi_band},
             {"segments", net.segments.size()}, {"lixels", r.lixels.size()}, {"incidents_placed", r.placed}, {"incidents_off_network", off.size()}};
-        progress.begin(fmt::format("writing {}", out.shown()), 1);
         const layers::Table table = layers::segments_table(r, o, chosen.description);
         const layers::LixelLayer lixels = layers::lixels_table(r, o);
-        layers::GeoPackageWriter writer(out.output, out.overwrite, study.working_crs);
+        layers::GeoPackageWriter writer(out.path(layers::OutputKind::geopackage, "segments"), out.overwrite, study.working_crs, &progress);
         writer.write_table(table);
         writer.write_table(lixels.table);
         writer.write_table(layers::segment_concentration_table(r, chosen.description));
@@ -113,11 +112,12 @@ struct SegmentsCommand {
         if (!csv_path.empty()) staged.stage(csv_path, layers::table_csv(layers::segments_csv_table(table)));
         writer.commit();
         staged.commit();
-        progress.end();
         for (const std::string& line : layers::segments_summary(r, o, chosen.description)) progress.info(line);
-        progress.info(fmt::format("wrote {}: segments ({}), lixels ({}), concentration, lorenz, {}rejects ({}){}", out.shown(), net.segments.size(),
-                                  r.lixels.size(), placed ? fmt::format("segment_incidents ({}), ", placed->table.rows()) : "",
-                                  study.crimes.rejects.total(), csv_path.empty() ? "" : "; and " + csv_path));
+        progress.info(fmt::format("wrote {}: {}{}", out.shown(),
+                                  out.holding("segments", fmt::format("segments ({}), lixels ({}), concentration, lorenz, {}rejects ({})", net.segments.size(),
+                                                                      r.lixels.size(), placed ? fmt::format("segment_incidents ({}), ", placed->table.rows()) : "",
+                                                                      study.crimes.rejects.total())),
+                                  csv_path.empty() ? "" : "; and " + csv_path));
     }
 };
 

@@ -66,12 +66,12 @@ void SiteCommand::run() const {
     // The PDF beside the report (printed where Chromium is installed) is an output too.
     const std::string pdf = layers::pdf_beside(report_path);
     const std::string chromium = no_pdf ? "" : layers::find_chromium();
-    std::vector<layers::OutputPath> outputs{out.path(), {"--report", report_path, layers::OutputKind::html}};
+    std::vector<layers::OutputPath> outputs{out.path(layers::OutputKind::geopackage, "site"), {"--report", report_path, layers::OutputKind::html}};
     if (!chromium.empty()) outputs.push_back({"--report (its PDF)", pdf, layers::OutputKind::pdf});
     std::vector<std::string> inputs = request.input_paths();
     inputs.push_back(site_arg);
     inputs.push_back(design.costs_path);
-    layers::check_outputs(outputs, inputs, out.overwrite);
+    check_outputs(outputs, inputs, out.overwrite, progress);
 
     layers::SiteReport site_report;
     const Areas sites = layers::read_sites(site_arg, site_id, request.ingest.working_crs, site_report, progress);
@@ -111,10 +111,9 @@ void SiteCommand::run() const {
                                             {"light_height_factor", design.light_rule.height_factor}, {"cctv_purpose", design.cctv_purpose}, {"cctv_range_m", design.cctv_range},
                                             {"gate_tolerance_m", design.gate_tolerance}, {"guard_distance_m", site::guard_distance}, {"pass_distance_m", site::pass_distance},
                                             {"street_distance_m", site::street_distance}};
-    layers::GeoPackageWriter writer(out.output, out.overwrite, study.working_crs);
+    layers::GeoPackageWriter writer(out.path(layers::OutputKind::geopackage, "site"), out.overwrite, study.working_crs, &progress);
     const size_t near = review_and_write(reviewer, writer, report, o, progress);
     writer.prefer_style_field("site_segments", "nkde");
-    progress.begin(fmt::format("writing {}", out.shown()), 1);
     writer.write_rejects(study.crimes.rejects, study.source_paths());
     writer.record(run_record(study, parameters.dump()));
     // The report and the GeoPackage are moved into place together: a failure (a full disk) leaves neither.
@@ -122,11 +121,12 @@ void SiteCommand::run() const {
     staged.stage(report_path, report.html());
     writer.commit();
     staged.commit();
-    progress.end();
     if (!chromium.empty()) layers::print_report_pdf(chromium, report_path, pdf, out.overwrite, progress);
     progress.info(fmt::format("{} site{}: {} incidents within {:g} m of a red line", sites.size(), sites.size() == 1 ? "" : "s", near, radii.back()));
-    progress.info(fmt::format("wrote {} (site, site_rings, site_incidents{}{}, rejects) and {}", out.shown(), review.paths ? ", site_paths" : "",
-                              review.streets && review.streets_error.empty() ? ", site_segments" : "", report_path));
+    progress.info(fmt::format("wrote {} ({}) and {}", out.shown(),
+                              out.holding("site", fmt::format("site, site_rings, site_incidents{}{}, rejects", review.paths ? ", site_paths" : "",
+                                                              review.streets && review.streets_error.empty() ? ", site_segments" : "")),
+                              report_path));
 }
 
 /// Reviews the sites a batch at a time, bounded up front by their incidents within the largest

@@ -116,9 +116,24 @@ CrimeSelection::Chosen CrimeSelection::choose(const CrimeTypes& table) const {
 
 std::string OutputOptions::shown() const { return layers::hide_passwords(output); }
 
+std::string OutputOptions::holding(const std::string& main_layer, const std::string& layers) const {
+    const layers::OutputFormat* f = layers::output_format(output, format);
+    return !f || f->several_layers ? layers : fmt::format("the {} layer only", main_layer);
+}
+
 CLI::Option* OutputOptions::add_to(CLI::App& app, const char* output_help) {
+    // The formats as layers::output_formats() lists them: the one-layer ones by name and
+    // extension, and every name --format takes.
+    std::vector<std::string> one_layer, names;
+    for (const layers::OutputFormat& f : layers::output_formats()) {
+        if (!f.several_layers) one_layer.push_back(fmt::format("{} ({})", f.name, f.extensions.front()));
+        names.push_back(f.names.front());
+    }
     CLI::Option* o = app.add_option("-o,--output", output,
-                                    std::string(output_help) + "; or a PostGIS database, PG:\"dbname=... host=... user=...\" (libpq keywords), written into --schema");
+                                    fmt::format("{}; or a PostGIS database, PG:\"dbname=... host=... user=...\" (libpq keywords), written into "
+                                                "--schema; or, for the main layer alone, {}. A GeoPackage gets a QGIS project (.qgz) beside it",
+                                                output_help, fmt::join(one_layer, ", ")));
+    app.add_option("--format", format, fmt::format("The format of -o, when its extension does not say: {} (or GDAL's driver name)", fmt::join(names, ", ")));
     app.add_option("--schema", schema, "With -o PG:...: the schema to write the layers into (created; replaced whole with --overwrite)")
         ->capture_default_str()
         // Checked before it joins the connection string: "x dbname=other" must not connect elsewhere.
@@ -140,11 +155,16 @@ CLI::Option* OutputOptions::add_to(CLI::App& app, const char* output_help) {
     return o;
 }
 
-void OutputOptions::check(const std::string& csv_path, const std::string& report_path, const std::vector<std::string>& inputs) const {
-    std::vector<layers::OutputPath> outputs{path()};
+void check_outputs(const std::vector<layers::OutputPath>& outputs, const std::vector<std::string>& inputs, bool overwrite, Progress& progress) {
+    for (const std::string& note : layers::check_outputs(outputs, inputs, overwrite)) progress.warn(note);
+}
+
+void OutputOptions::check(const layers::OutputPath& main, const std::string& csv_path, const std::string& report_path,
+                          const std::vector<std::string>& inputs, Progress& progress) const {
+    std::vector<layers::OutputPath> outputs{main};
     if (!csv_path.empty()) outputs.push_back({"--csv", csv_path, layers::OutputKind::csv});
     if (!report_path.empty()) outputs.push_back({"--report", report_path, layers::OutputKind::html});
-    layers::check_outputs(outputs, inputs, overwrite);
+    check_outputs(outputs, inputs, overwrite, progress);
 }
 
 layers::RunRecord run_record(const layers::Study& study, const std::string& parameters_json) {

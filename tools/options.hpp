@@ -58,20 +58,37 @@ struct CrimeSelection {
 };
 
 
-/// -o, --schema, --overwrite, -q. -o PG:"..." writes to PostGIS; --schema names the schema.
+/// -o, --format, --schema, --overwrite, -q. -o PG:"..." writes to PostGIS; --schema names the
+/// schema. The format follows -o's extension unless --format names one (layers::output_formats).
 struct OutputOptions {
     std::string output;
+    std::string format;
     std::string schema = "safer";
     bool overwrite = false;
     bool quiet = false;
     CLI::Option* add_to(CLI::App& app, const char* output_help);
     /// The output as messages show it: a PG: connection string without its password.
     std::string shown() const;
-    /// -o as an output to check (layers::check_outputs).
-    layers::OutputPath path(layers::OutputKind kind = layers::OutputKind::geopackage) const { return {"-o", output, kind}; }
-    /// Checks -o with an optional --csv and --report together (layers::check_outputs).
-    void check(const std::string& csv_path, const std::string& report_path, const std::vector<std::string>& inputs) const;
+    /// What -o holds, for "wrote ..." messages: `layers` (the layers written, as listed) in a
+    /// format of several layers, else "the `main_layer` layer only".
+    std::string holding(const std::string& main_layer, const std::string& layers) const;
+    /// -o as an output to check (layers::check_outputs) and write (layers::GeoPackageWriter):
+    /// `main_layer` is what a one-layer format (FlatGeobuf, GeoJSON, Shapefile, CSV) gets.
+    layers::OutputPath path(layers::OutputKind kind = layers::OutputKind::geopackage, std::string main_layer = {}) const {
+        layers::OutputPath p{"-o", output, kind};
+        p.format = format;
+        p.main_layer = std::move(main_layer);
+        return p;
+    }
+    /// Checks -o (`main`: path() with what it holds) with an optional --csv and --report together
+    /// (check_outputs below).
+    void check(const layers::OutputPath& main, const std::string& csv_path, const std::string& report_path, const std::vector<std::string>& inputs,
+               Progress& progress) const;
 };
+
+/// layers::check_outputs, before any work, with what the formats chosen cannot hold said as
+/// warnings.
+void check_outputs(const std::vector<layers::OutputPath>& outputs, const std::vector<std::string>& inputs, bool overwrite, Progress& progress);
 
 /// The command line as typed (passwords hidden), set by main().
 extern std::string g_command_line;

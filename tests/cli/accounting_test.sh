@@ -106,9 +106,11 @@ run_command() {
     check_run "$name" "$expected" "$out" "$dir/err1" "$kind" || return
     [ "$once" = 1 ] && return
     mv "$out" "$dir/first.gpkg"
+    mv "$dir/out.qgz" "$dir/first.qgz" # the QGIS project beside it is an output too
     if ! "$SAFER" "$kind" "$@" -o "$out" 2>"$dir/err2"; then fail "$name (second run): $(tail -n 3 "$dir/err2")"; return; fi
     local how
     if how=$(same_outputs "$dir/first.gpkg" "$out"); then pass "$name: two runs, identical outputs ($how)"; else fail "$name: two runs differ"; fi
+    cmp -s "$dir/first.qgz" "$dir/out.qgz" && pass "$name: two runs, byte-identical QGIS projects" || fail "$name: the QGIS projects of two runs differ"
 }
 
 # --- The town -----------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 # The real-client test: QGIS (Debian's python3-qgis, headless with QT_QPA_PLATFORM=offscreen)
 # loads every output of the demo's commands, and of the other commands, and every layer must load
 # valid, in EPSG:27700, with the feature count of its table, valid geometries and its default
-# style applied (tests/qgis/check_outputs.py walks every layer of every file it is given).
+# style applied (tests/qgis/check_outputs.py walks every layer of every file it is given), and
+# every QGIS project (.qgz) safer wrote beside them opens with every layer resolved and styled,
+# the layers by month with their temporal ranges; the maps are drawn to qgis-work/png.
 # Keep the first block in step with tools/demo.
 # Exits 77 (reported by CTest as skipped) only when QGIS cannot be imported, and says so loudly;
 # tools/test installs QGIS from tools/packages-qgis.txt first.
@@ -58,8 +60,26 @@ run segments --crimes "$T/crimes" --streets "$T/streets.geojson" --incidents -o 
 run site --site "$T/site.geojson" --crimes "$T/crimes" --areas "$T/lsoas.geojson" --population "$T/population.csv" \
     --lighting "$T/lights.csv" --cctv "$T/cctv.csv" --gates "$T/gates.geojson" --paths "$T/paths.geojson" --streets "$T/streets.geojson" \
     --report "$O/site.html" --no-pdf -o "$O/site.gpkg"
+run accuracy --crimes "$T/crimes" --areas "$T/lsoas.geojson" --train 2023-01:2023-09 --test 2023-10:2023-12 -o "$O/accuracy.gpkg"
+run nearrepeat --crimes "$T/crimes" --types Burglary --permutations 99 -o "$O/nearrepeat.gpkg"
 
-"$PY" "$CHECKER" "$O"/*.gpkg "$O"/*.tif 2>&1 | grep -v "XDG_RUNTIME_DIR"
+# Results by month or quarter, for QGIS's temporal controller; the main layer in the other formats.
+run kde --crimes "$T/crimes" --group neighbourhood --bandwidth 300 --cell 25 --by month -o "$O/kde-months.gpkg"
+run hotspots --crimes "$T/crimes" --grid 200 --permutations 99 --by month -o "$O/hotspots-months.gpkg"
+mkdir -p "$O/formats"
+run hotspots --crimes "$T/crimes" --grid 200 --permutations 99 -o "$O/formats/hotspots.fgb"
+run areas --crimes "$T/crimes" --areas "$T/lsoas.geojson" --population "$T/population.csv" -o "$O/formats/areas.geojson"
+run score --crimes "$T/crimes" --lighting "$T/lights.csv" --areas "$T/lsoas.geojson" -o "$O/formats/score.shp"
+run segments --crimes "$T/crimes" --streets "$T/streets.geojson" -o "$O/formats/segments.csv"
+run nearrepeat --crimes "$T/crimes" --types Burglary --permutations 99 -o "$O/formats/repeats.geojson"
+run accuracy --crimes "$T/crimes" --train 2023-01:2023-09 --test 2023-10:2023-12 --methods kde:250,counts -o "$O/formats/accuracy.csv"
+
+# Every GeoPackage and GeoTIFF; every QGIS project beside them (opened in QGIS: every layer
+# resolves, styled, grouped, timed, in view), each map drawn to a PNG to look at; and the
+# one-layer files with the .qml beside them.
+mkdir -p "$WORK/png"
+"$PY" "$CHECKER" --render "$WORK/png" "$O"/*.gpkg "$O"/*.tif "$O"/*.qgz "$O"/formats/*.fgb "$O"/formats/*.geojson "$O"/formats/*.shp \
+    "$O"/formats/*.csv 2>&1 | grep -v "XDG_RUNTIME_DIR"
 status=${PIPESTATUS[0]}
 [ "$status" -eq 77 ] && exit 77
 [ "$status" -eq 0 ] || failures=$((failures + 1))

@@ -38,7 +38,9 @@ fi
 
 # --- 18-20. Outputs checked together, before any work -------------------------------------------
 expect 2 "-o is required" "" "$SAFER" ingest --crimes "$D/good.csv"
-expect 2 "-o $WORK/out.fgb: '.fgb' is written as a GeoPackage (.gpkg)" "$WORK/out.fgb" "$SAFER" ingest --crimes "$D/good.csv" -o "$WORK/out.fgb"
+expect 2 "-o $WORK/out.gdb: '.gdb' is not a format safer writes; name it for one of GeoPackage (.gpkg)" "$WORK/out.gdb" \
+    "$SAFER" ingest --crimes "$D/good.csv" -o "$WORK/out.gdb"
+expect 2 "--format dxf: not a format safer writes" "$WORK/out.gpkg" "$SAFER" ingest --crimes "$D/good.csv" -o "$WORK/out.gpkg" --format dxf
 expect 2 "--csv $WORK/y.gpkg: '.gpkg' is written as a CSV file (.csv)" "$WORK/y.gpkg" \
     "$SAFER" areas --crimes "$D/good.csv" --areas "$D/area.geojson" -o "$WORK/y.gpkg" --csv "$WORK/y.gpkg" --overwrite
 cp "$D/good.csv" "$WORK/input-copy.csv"; before=$(sha256sum <"$WORK/input-copy.csv")

@@ -34,9 +34,9 @@ public:
 };
 
 qgis::LayerInfo layer(std::string name, qgis::Shape shape, std::vector<std::string> numeric, std::vector<std::string> text = {}) {
-    qgis::LayerInfo info{std::move(name), shape, {}, {}};
-    for (auto& f : numeric) info.fields.push_back(qgis::Field{f, true, f == "gi_bin" || f == "cell_id" || f == "top_pct"});
-    for (auto& f : text) info.fields.push_back(qgis::Field{f, false, false});
+    qgis::LayerInfo info{std::move(name), shape, {}, {}, {}};
+    for (auto& f : numeric) info.fields.push_back(qgis::Field{f, true, f == "gi_bin" || f == "cell_id" || f == "top_pct", {}});
+    for (auto& f : text) info.fields.push_back(qgis::Field{f, false, false, {}});
     return info;
 }
 

@@ -154,7 +154,7 @@ TEST_CASE("QML: a categorised style reads back with its field, values and labels
     FakeValues values;
     const std::string odd = "<&>\"' wardens";
     values.texts["intervention"] = {"cctv", "lighting", odd};
-    qgis::LayerInfo layer{"recommendations", qgis::Shape::point, {qgis::Field{"intervention", false, false}}, {}};
+    qgis::LayerInfo layer{"recommendations", qgis::Shape::point, {qgis::Field{"intervention", false, false, {}}}, {}, {}};
     const auto styles = qgis::vector_styles(layer, values);
     REQUIRE(styles.size() == 1);
     const Tree tree = parse(styles[0].qml);
@@ -179,7 +179,7 @@ TEST_CASE("QML: a categorised style reads back with its field, values and labels
 TEST_CASE("QML: a quantile style reads back with the range bounds and labels given", "[layers][xml][qgis]") {
     FakeValues values;
     values.numbers["neighbourhood_rate"] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
-    qgis::LayerInfo layer{"areas", qgis::Shape::polygon, {qgis::Field{"neighbourhood_rate", true, false}}, {}};
+    qgis::LayerInfo layer{"areas", qgis::Shape::polygon, {qgis::Field{"neighbourhood_rate", true, false, {}}}, {}, {}};
     const auto styles = qgis::vector_styles(layer, values);
     REQUIRE_FALSE(styles.empty());
     const Tree tree = parse(styles[0].qml);
@@ -189,9 +189,10 @@ TEST_CASE("QML: a quantile style reads back with the range bounds and labels giv
     CHECK(attr(r, "type") == "graduatedSymbol");
     CHECK(attr(r, "attr") == "neighbourhood_rate");
     // QGIS's quantiles of 1..10 in 5 classes: position (n - 1) i / 5 = 1.8, 3.6, 5.4, 7.2 between
-    // order statistics, so 2.8, 4.6, 6.4, 8.2, then the maximum 10; labels to 2 decimals (a span of 9).
+    // order statistics, so 2.8, 4.6, 6.4, 8.2, then the maximum 10; labels to three significant
+    // figures with trailing zeros dropped.
     const double bounds[6] = {1, 2.8, 4.6, 6.4, 8.2, 10};
-    const char* labels[5] = {"1.00 – 2.80", "2.80 – 4.60", "4.60 – 6.40", "6.40 – 8.20", "8.20 – 10.00"};
+    const char* labels[5] = {"1 – 2.8", "2.8 – 4.6", "4.6 – 6.4", "6.4 – 8.2", "8.2 – 10"};
     const auto ranges = children(CPLGetXMLNode(r, "ranges"), "range");
     REQUIRE(ranges.size() == 5);
     for (size_t i = 0; i < ranges.size(); ++i) {

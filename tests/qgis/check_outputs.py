@@ -3,8 +3,10 @@
 
 usage: /usr/bin/python3 check_outputs.py [--crs EPSG:27700] [--structure-only] SOURCE...
 
-SOURCE is a GeoPackage (every layer in it is checked), a GeoTIFF, or a PostGIS schema written
-by safer, given as "PG:host=... port=... dbname=... user=... schema=NAME".
+SOURCE is a GeoPackage (every layer in it is checked), a GeoTIFF, a QGIS project (.qgz) safer
+wrote beside one, a one-layer file (.fgb, .geojson, .shp, .csv) with its .qml beside it, or a
+PostGIS schema written by safer, given as "PG:host=... port=... dbname=... user=... schema=NAME".
+--render DIR draws each project's map canvas to DIR/<name>.png (for looking at it).
 
 Structure (Python's sqlite3, no QGIS needed), for GeoPackages:
   - every layer has a description in gpkg_contents and every field one in gpkg_data_columns;
@@ -19,6 +21,14 @@ Real client (PyQGIS, Debian's python3-qgis, QT_QPA_PLATFORM=offscreen): every la
 valid, in the expected CRS, with the feature count of the table, every geometry valid, and its
 default style applied: the renderer QGIS built has the type, attribute, classes, labels, colours
 and opacity of the stored style.
+
+Projects (PyQGIS): the project reads; it holds every layer of its GeoPackage (and the GeoTIFF
+beside it), each valid in the expected CRS, grouped (Plan, Hotspots, Results, Inputs); each
+vector layer's renderer is its default style from layer_styles and every field has an alias;
+rasters carry the density style (the .qml's colour stops); target areas are labelled by rank;
+layers by month or quarter have temporal properties (rasters a fixed range equal to their
+period, vector layers start and end expressions) and the project a temporal range covering
+them; the view is set and holds the study area.
 
 Prints "ok: ..." and "FAIL: ..." lines; exits 0 if everything passed, 1 on any failure, 77 when
 QGIS is needed but cannot be imported (the test then reports itself skipped, loudly).
@@ -346,6 +356,231 @@ def check_tif_qgis(path, expected_crs):
                  sidecar if os.path.exists(sidecar) else None)
 
 
+def period_range(name):
+    """(start, end) ISO dates of the period a layer name ends with (_2023_04, _2023_q2), or None."""
+    import re
+    m = re.search(r"_(\d{4})_(\d{2})$", name)
+    if m:
+        y, mo = int(m.group(1)), int(m.group(2))
+        return f"{y:04d}-{mo:02d}-01", f"{y + (mo == 12):04d}-{mo % 12 + 1:02d}-01"
+    m = re.search(r"_(\d{4})_q([1-4])$", name)
+    if m:
+        y, q = int(m.group(1)), int(m.group(2))
+        first = 3 * (q - 1) + 1
+        after = first + 3
+        return f"{y:04d}-{first:02d}-01", f"{y + (after > 12):04d}-{(after - 1) % 12 + 1:02d}-01"
+    return None
+
+
+def check_project(path, expected_crs, render_dir=None):
+    """A .qgz safer wrote: every layer of its data resolves, styled, grouped, timed and in view."""
+    from qgis.core import (QgsMapLayerType, QgsProject, QgsRasterLayerTemporalProperties, QgsVectorLayerTemporalProperties,
+                           QgsLayerTreeLayer)
+    name = os.path.basename(path)
+    project = QgsProject.instance()
+    project.clear()
+    if not project.read(path):
+        fail(f"{name}: QGIS cannot read the project: {project.error()}")
+        return
+    layers = list(project.mapLayers().values())
+    base = os.path.splitext(path)[0]
+    data = [p for p in (base + ".gpkg", base + "_classes.gpkg") if os.path.exists(p)]
+    expected = set()
+    styles = {}
+    for gpkg in data:
+        db = sqlite3.connect(f"file:{gpkg}?mode=ro", uri=True)
+        expected |= {l["name"] for l in gpkg_layers(db) if l["name"] != "layer_styles"}
+        if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'layer_styles'").fetchone():
+            styles.update({r[0]: r[1] for r in db.execute("SELECT f_table_name, styleQML FROM layer_styles WHERE useAsDefault")})
+        db.close()
+    tif = [p for p in (base + ".tif", base + ".tiff") if os.path.exists(p)]
+    got = {l.name() for l in layers}
+    missing = expected - got
+    if missing:
+        fail(f"{name}: the project lacks layers of its GeoPackage: {', '.join(sorted(missing))}")
+    invalid = [l.name() for l in layers if not l.isValid()]
+    if invalid:
+        fail(f"{name}: layers that do not resolve: {', '.join(invalid)}")
+        return
+    ok(f"{name}: {len(layers)} layers, every one valid ({len(expected)} from {', '.join(os.path.basename(d) for d in data) or 'no GeoPackage'}"
+       f"{', and ' + os.path.basename(tif[0]) if tif else ''})")
+    root = project.layerTreeRoot()
+    groups = [g.name() for g in root.children() if not isinstance(g, QgsLayerTreeLayer)]
+    if not groups or any(g not in ("Plan", "Hotspots", "Results", "Inputs") for g in groups):
+        fail(f"{name}: groups {groups}, expected some of Plan, Hotspots, Results, Inputs")
+    else:
+        ok(f"{name}: grouped {groups}")
+    timed = 0
+    for layer in layers:
+        where = f"{name}:{layer.name()}"
+        if layer.type() == QgsMapLayerType.VectorLayer:
+            if layer.isSpatial() and layer.crs().authid() != expected_crs:
+                fail(f"{where}: CRS {layer.crs().authid()}, not {expected_crs}")
+            qml = styles.get(layer.name())
+            if layer.isSpatial():
+                if qml is None:
+                    fail(f"{where}: no default style in layer_styles to compare with")
+                elif not compare_renderer(layer, qml, f"{where} (project)"):
+                    continue
+            bare = [f.name() for f in layer.fields() if f.name() != "fid" and not layer.attributeAlias(layer.fields().indexOf(f.name()))]
+            if bare:
+                fail(f"{where}: fields without an alias: {', '.join(bare)}")
+            abstract = layer.metadata().abstract()
+            undescribed = [f.name() for f in layer.fields() if f.name() != "fid" and f"({f.name()}): " not in abstract]
+            if undescribed:
+                fail(f"{where}: the Information tab describes no field {', '.join(undescribed[:5])}")
+            if layer.name() == "target_areas":
+                settings = layer.labeling().settings() if layer.labelsEnabled() and layer.labeling() else None
+                if not settings or "rank" not in settings.fieldName:
+                    fail(f"{where}: target areas are not labelled by rank")
+                else:
+                    ok(f"{where}: labelled by {settings.fieldName}")
+            props = layer.temporalProperties()
+            if any(f.name() == "period_start" for f in layer.fields()):
+                if not props.isActive() or props.mode() != QgsVectorLayerTemporalProperties.ModeFeatureDateTimeStartAndEndFromExpressions:
+                    fail(f"{where}: has period_start but no temporal properties")
+                else:
+                    timed += 1
+                    ok(f"{where}: temporal from {props.startExpression()} to {props.endExpression()}")
+        elif layer.type() == QgsMapLayerType.RasterLayer:
+            if layer.crs().authid() != expected_crs:
+                fail(f"{where}: CRS {layer.crs().authid()}, not {expected_crs}")
+            if layer.renderer().type() != "singlebandpseudocolor":
+                fail(f"{where}: rendered {layer.renderer().type()}, not with the density style")
+            else:
+                items = layer.renderer().shader().rasterShaderFunction().colorRampItemList()
+                ok(f"{where}: density style, {len(items)} stops, first '{items[0].label}', last '{items[-1].label}'")
+            want = period_range(layer.name())
+            props = layer.temporalProperties()
+            if want:
+                r = props.fixedTemporalRange()
+                # QGIS includes a fixed range's end, so it is the last millisecond of the period.
+                have = (r.begin().toString("yyyy-MM-dd"), r.end().addMSecs(1).toString("yyyy-MM-dd"))
+                if not props.isActive() or props.mode() != QgsRasterLayerTemporalProperties.ModeFixedTemporalRange or have != want:
+                    fail(f"{where}: temporal range {have if props.isActive() else 'none'}, expected {want}")
+                else:
+                    timed += 1
+                    ok(f"{where}: shown from {have[0]} until {have[1]}")
+    if timed:
+        t = project.timeSettings().temporalRange()
+        if not t.begin().isValid() or not t.end().isValid():
+            fail(f"{name}: {timed} temporal layers but the project has no temporal range")
+        else:
+            ok(f"{name}: temporal range {t.begin().toString('yyyy-MM-dd')} to {t.end().toString('yyyy-MM-dd')}, "
+               f"step {project.timeSettings().timeStep()} {project.timeSettings().timeStepUnit()}")
+            check_frames(project, name)
+    view = project.viewSettings().defaultViewExtent()
+    drawn = [l for l in layers if l.type() == QgsMapLayerType.RasterLayer or (l.type() == QgsMapLayerType.VectorLayer and l.isSpatial())]
+    if view.isEmpty() and not drawn:
+        ok(f"{name}: tables only ({', '.join(l.name() for l in layers)}), nothing to draw, so no view to open on")
+    elif view.isEmpty():
+        fail(f"{name}: no view extent: QGIS would open on nothing in particular")
+    else:
+        study = None
+        for layer in layers:
+            if layer.name() in ("areas", "score_areas", "hotspot_areas", "segments") or layer.type() == QgsMapLayerType.RasterLayer:
+                study = layer.extent() if study is None else study
+        if study is not None and not view.contains(study):
+            fail(f"{name}: the view {view.toString(0)} does not hold the study area {study.toString(0)}")
+        else:
+            ok(f"{name}: opens on {view.toString(0)}")
+    if render_dir:
+        render(project, os.path.join(render_dir, os.path.splitext(name)[0] + ".png"))
+
+
+def check_frames(project, name):
+    """Steps the temporal controller through the project's frames as QGIS does (by the project's
+    step): each frame shows exactly one period's raster, and of a vector layer by period exactly
+    the features of that period (counted through QGIS's own temporal filter)."""
+    from qgis.core import (QgsInterval, QgsMapLayerType, QgsTemporalNavigationObject, QgsUnitTypes, QgsFeatureRequest,
+                           QgsVectorLayerTemporalContext)
+    settings = project.timeSettings()
+    nav = QgsTemporalNavigationObject()
+    nav.setTemporalExtents(settings.temporalRange())
+    nav.setFrameDuration(QgsInterval(settings.timeStep(), settings.timeStepUnit()))
+    frames = nav.totalFrameCount()
+    layers = list(project.mapLayers().values())
+    problems, shown = [], 0
+    for k in range(frames):
+        frame = nav.dateTimeRangeForFrameNumber(k)
+        day = frame.begin().toString("yyyy-MM-dd")
+        rasters = [l.name() for l in layers if l.type() == QgsMapLayerType.RasterLayer and l.temporalProperties().isActive()
+                   and l.temporalProperties().isVisibleInTemporalRange(frame)]
+        if any(l.type() == QgsMapLayerType.RasterLayer and l.temporalProperties().isActive() for l in layers) and k < frames - 1 and len(rasters) != 1:
+            problems.append(f"frame {day}: rasters {rasters}")
+        for l in layers:
+            if l.type() != QgsMapLayerType.VectorLayer or not l.temporalProperties().isActive():
+                continue
+            context = QgsVectorLayerTemporalContext()
+            context.setLayer(l)
+            expression = l.temporalProperties().createFilterString(context, frame)
+            got = sum(1 for _ in l.getFeatures(QgsFeatureRequest().setFilterExpression(expression)))
+            want = sum(1 for f in l.getFeatures() if f["period_start"] == day)
+            if got != want:
+                problems.append(f"frame {day}: {l.name()} shows {got} features, its period has {want}")
+            shown += got
+    if problems:
+        fail(f"{name}: the temporal controller's frames: {'; '.join(problems[:4])}")
+    else:
+        ok(f"{name}: {frames} frames of the temporal controller, each showing one period ({shown} features in all)")
+
+
+def render(project, png):
+    """Draws the project's map as QGIS shows it on opening (the first time step, if any)."""
+    from qgis.core import QgsMapSettings, QgsMapRendererSequentialJob, QgsDateTimeRange
+    from qgis.PyQt.QtCore import QSize
+    from qgis.PyQt.QtGui import QColor
+    settings = QgsMapSettings()
+    root = project.layerTreeRoot()
+    settings.setLayers([l for l in root.layerOrder() if root.findLayer(l.id()).isVisible()])
+    settings.setDestinationCrs(project.crs())
+    settings.setExtent(project.viewSettings().defaultViewExtent())
+    settings.setOutputSize(QSize(1200, 900))
+    settings.setBackgroundColor(QColor(255, 255, 255))
+    t = project.timeSettings()
+    if t.temporalRange().begin().isValid():
+        start = t.temporalRange().begin()
+        settings.setIsTemporal(True)
+        settings.setTemporalRange(QgsDateTimeRange(start, start.addMonths(int(t.timeStep())), True, False))
+    job = QgsMapRendererSequentialJob(settings)
+    job.start()
+    job.waitForFinished()
+    job.renderedImage().save(png)
+    print(f"rendered {png}")
+
+
+def check_single_layer(path, expected_crs):
+    """A one-layer file (FlatGeobuf, GeoJSON, Shapefile, CSV) opens in QGIS with the .qml beside it."""
+    from qgis.core import QgsVectorLayer
+    name = os.path.basename(path)
+    uri = path
+    if path.lower().endswith(".csv"):
+        uri = path  # GDAL's CSV driver reads the WKT column as the geometry
+    layer = QgsVectorLayer(uri, name, "ogr")
+    if not layer.isValid():
+        fail(f"QGIS {name}: cannot load it: {layer.error().summary()}")
+        return
+    qml = os.path.splitext(path)[0] + ".qml"
+    if not layer.isSpatial():
+        # A result that is a table (safer accuracy -o NAME.csv): no geometry to draw, no style.
+        if os.path.exists(qml):
+            fail(f"QGIS {name}: a table without geometry, yet a style {os.path.basename(qml)} beside it")
+        elif layer.featureCount() < 1:
+            fail(f"QGIS {name}: a table without rows")
+        else:
+            ok(f"QGIS {name}: a table, {layer.featureCount()} rows, {len(layer.fields())} fields")
+        return
+    if not os.path.exists(qml):
+        fail(f"QGIS {name}: no {os.path.basename(qml)} beside it")
+        return
+    crs = layer.crs().authid()
+    if not path.lower().endswith(".csv") and crs != expected_crs:
+        fail(f"QGIS {name}: CRS {crs}, not {expected_crs}")
+        return
+    ok(f"QGIS {name}: valid, {layer.featureCount()} features, {crs or 'no CRS (CSV)'}")
+    compare_renderer(layer, open(qml, encoding="utf-8").read(), f"QGIS {name} style {os.path.basename(qml)}")
+
+
 def check_postgis_qgis(source, expected_crs):
     import psycopg2
     from qgis.core import QgsDataSourceUri, QgsRasterLayer, QgsVectorLayer
@@ -394,11 +629,16 @@ def check_postgis_qgis(source, expected_crs):
 def main(argv):
     crs = "EPSG:27700"
     structure_only = False
+    render_dir = None
     sources = []
     i = 0
     while i < len(argv):
         if argv[i] == "--crs":
             crs = argv[i + 1]
+            i += 2
+            continue
+        if argv[i] == "--render":
+            render_dir = argv[i + 1]
             i += 2
             continue
         if argv[i] == "--structure-only":
@@ -430,8 +670,12 @@ def main(argv):
             check_gpkg_qgis(s, crs)
         elif s.lower().endswith((".tif", ".tiff")):
             check_tif_qgis(s, crs)
+        elif s.lower().endswith(".qgz"):
+            check_project(s, crs, render_dir)
+        elif s.lower().endswith((".fgb", ".geojson", ".json", ".shp", ".csv")):
+            check_single_layer(s, crs)
         else:
-            fail(f"{s}: not a GeoPackage, GeoTIFF or PG: source")
+            fail(f"{s}: not a GeoPackage, GeoTIFF, QGIS project, one-layer file or PG: source")
     print(f"{failures} failure{'s' if failures != 1 else ''}")
     finish(1 if failures else 0)
 
