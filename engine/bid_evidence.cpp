@@ -78,7 +78,8 @@ BidEvidence bid_evidence(const Incidents& in, const CrimeTypes& types, const Are
     e.window = window;
     e.change = change_windows(window);
     e.group = o.group;
-    const std::vector<CrimeGroup> groups = builtin_crime_groups();
+    const std::vector<CrimeGroup>& groups = o.groups;
+    e.groups = o.groups;
     const GroupMembership membership(groups, types);
     const size_t G = o.group;
     const Month from = window.from, to = window.to;
@@ -290,7 +291,7 @@ TargetStudy top_target_study(const BidEvidence& e, const Incidents& in, const Ar
 TargetStreets target_streets(const BidEvidence& e, std::span<const FeatureRecord> streets, const Incidents& in, const CrimeTypes& types,
                              Progress* progress) {
     TargetStreets t;
-    const GroupMembership membership(builtin_crime_groups(), types);
+    const GroupMembership membership(e.groups, types);
     std::vector<uint8_t> selected(in.size(), 0);
     for (size_t i = 0; i < in.size(); ++i)
         selected[i] = membership.contains(e.group, in.type[i]) && in.month[i] >= e.window.from && in.month[i] <= e.window.to;

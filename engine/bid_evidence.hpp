@@ -24,7 +24,8 @@
 namespace safer::bid {
 
 struct BidOptions {
-    size_t group = 0;                       // index into builtin_crime_groups()
+    std::vector<CrimeGroup> groups = builtin_crime_groups(); // the built-in groups, and any a project file defines
+    size_t group = 0;                       // index into groups
     std::vector<std::string> compare_group; // per area: its comparison group ("" when none is given); empty: all areas
     TargetOptions targets;
     /// Areas whose crime looks like footfall rather than residents' risk (town-centre types over
@@ -78,7 +79,8 @@ struct MonthlySeries {
 struct BidEvidence {
     AnalysisWindow window;
     ChangeWindows change;
-    size_t group = 0;
+    std::vector<CrimeGroup> groups;           // as BidOptions::groups
+    size_t group = 0;                         // index into groups
     std::vector<GroupColumns> stats;          // every group, months analysed; the group's ratio to each area's comparison group
     std::vector<std::string> no_population;   // area codes with no (or zero) population
     std::vector<CrimeTypeId> group_types;     // the types of the group met in the data

@@ -25,10 +25,7 @@ namespace {
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
-const std::string& group_name(const BidOutputs& o) {
-    static const std::vector<CrimeGroup> groups = builtin_crime_groups();
-    return groups[o.evidence.group].name;
-}
+const std::string& group_name(const BidOutputs& o) { return o.evidence.groups[o.evidence.group].name; }
 
 std::string codes_of(const Areas& areas, const std::vector<size_t>& indexes, const char* separator) {
     std::vector<std::string> codes;
@@ -103,8 +100,7 @@ std::string rate_map(const BidOutputs& o) {
 
 /// The group's incidents in the months analysed, as points for the candidates' maps.
 std::vector<geos::Geometry> group_points(const BidOutputs& o) {
-    static const std::vector<CrimeGroup> groups = builtin_crime_groups();
-    const GroupMembership membership(groups, o.study.crimes.types);
+    const GroupMembership membership(o.evidence.groups, o.study.crimes.types);
     const Incidents& in = o.study.crimes.incidents;
     std::vector<geos::Geometry> points;
     for (size_t i = 0; i < in.size(); ++i)
@@ -325,8 +321,7 @@ TemplateData plan_data(const BidOutputs& o) {
 
 TemplateData methods_data(const BidOutputs& o, TemplateData& page) {
     const bid::BidEvidence& e = o.evidence;
-    static const std::vector<CrimeGroup> groups = builtin_crime_groups();
-    page.set("group_description", groups[e.group].description);
+    page.set("group_description", e.groups[e.group].description);
     page.set("span", std::to_string(e.window.span));
     page.set("data_from", e.window.data_first.str());
     page.set("data_to", e.window.data_last.str());

@@ -39,7 +39,14 @@ void write_density_geotiff(StagedFiles* staged, const std::string& path, bool ov
                            const std::string& description, const RunRecord& run) {
     const std::vector<float>& value = map.periods.front().value;
     write_geotiff(staged, path, overwrite, working_crs, map.surface.grid, value, kde::nodata,
-                  {{"SAFER_DESCRIPTION", description}, {"SAFER_COMMAND", run.command_line}, {"SAFER_PARAMETERS", run.parameters_json}});
+                  run.project_file.empty()
+                      ? std::vector<std::pair<std::string, std::string>>{{"SAFER_DESCRIPTION", description}, {"SAFER_COMMAND", run.command_line},
+                                                                         {"SAFER_PARAMETERS", run.parameters_json}}
+                      : std::vector<std::pair<std::string, std::string>>{{"SAFER_DESCRIPTION", description}, {"SAFER_COMMAND", run.command_line},
+                                                                         {"SAFER_PARAMETERS", run.parameters_json},
+                                                                         {"SAFER_PROJECT_FILE", run.project_file},
+                                                                         {"SAFER_PROJECT_SHA256", run.project_sha256},
+                                                                         {"SAFER_PROJECT_JOB", run.job}});
     // QGIS reads a raster file's default style from the .qml beside it.
     std::vector<float> sample;
     qgis::sample_cells(value, kde::nodata, 1u << 18, sample);

@@ -389,6 +389,12 @@ void GeoPackageWriter::record(const RunRecord& run) {
     set_metadata("SAFER_COMMAND", run.command_line);
     set_metadata("SAFER_PARAMETERS", run.parameters_json);
     set_metadata("SAFER_INPUT_SHA256", sha256.dump());
+    if (!run.project_file.empty()) { // safer run: the project file whole, so the run can be repeated from the output alone
+        set_metadata("SAFER_PROJECT_FILE", run.project_file);
+        set_metadata("SAFER_PROJECT_SHA256", run.project_sha256);
+        set_metadata("SAFER_PROJECT_JOB", run.job);
+        set_metadata("SAFER_PROJECT", run.project_text);
+    }
 }
 
 void GeoPackageWriter::commit() {

@@ -25,6 +25,8 @@ struct RunRecord {
     std::string command_line;                                 // as typed, passwords hidden
     std::vector<std::pair<std::string, std::string>> inputs; // each file read, with its SHA-256
     std::string parameters_json;
+    /// Under safer run: the project file (its path, SHA-256 and text) and the job's name.
+    std::string project_file, project_sha256, project_text, job;
 };
 
 class GeoPackageWriter {

@@ -24,18 +24,10 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.set_version_flag("--version", SAFER_VERSION);
     std::map<CLI::App*, Run> runs;
-    const auto add = [&](const char* name, const char* description, Run (*setup)(CLI::App&)) {
-        CLI::App* sub = app.add_subcommand(name, description);
-        runs[sub] = setup(*sub);
-    };
-    add("ingest", "Read incidents, reproject them and write the incidents and rejects layers", setup_ingest);
-    add("kde", "Kernel density surface of incidents (hotspot map), with its top 1/5/10 % hotspot areas", setup_kde);
-    add("hotspots", "Hotspot statistics on grid cells or areas: Gi*, local and global Moran's I, concentration, emerging hot spots", setup_hotspots);
-    add("score", "Guardianship coverage (lighting, CCTV, alley gates) and design-out-crime scores: unguarded crime, costed recommendations, a budget plan", setup_score);
-    add("bid", "Safer Streets bid evidence: LSOA rates, ratios, change, Gi*, target-area candidates, density, HTML evidence pack", setup_bid);
-    add("site", "Crime impact review of planning sites for Designing Out Crime Officers: rings, LSOAs, density, hot spots, CPTED findings, report", setup_site);
-    add("segments", "Street segments as units: counts and rates per 100 m, concentration, Gi* along the network, network kernel density on lixels", setup_segments);
-    add("areas", "Count incidents by area: counts, rates per 1,000 residents, ratios, ranks, monthly counts", setup_areas);
+    for (const CommandEntry& command : command_table()) {
+        CLI::App* sub = app.add_subcommand(command.name, command.description);
+        runs[sub] = command.setup(*sub);
+    }
 
     try {
         app.parse(argc, argv);
