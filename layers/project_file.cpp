@@ -47,7 +47,7 @@ bool plain_name(std::string_view name) {
 struct Reader {
     ProjectFile& p;
 
-    [[noreturn]] void fail(const SourcePlace& at, const std::string& what) const { throw InputError(fmt::format("{}: {}", p.where(at), what)); }
+    [[noreturn]] void fail(const SourcePlace& at, const std::string& what) const { throw UsageError(fmt::format("{}: {}", p.where(at), what)); }
 
     std::string scalar_text(const toml::node& n, const std::string& key) const {
         if (auto s = n.value_exact<std::string>()) return *s;
@@ -210,7 +210,7 @@ ProjectFile read_project_file(const std::string& path) {
     p.folder = fs::path(path).parent_path().string();
     {
         std::ifstream in(path, std::ios::binary);
-        if (!in) throw InputError(fmt::format("{}: cannot open the project file", path));
+        if (!in) throw UsageError(fmt::format("{}: cannot open the project file", path));
         std::ostringstream bytes;
         bytes << in.rdbuf();
         p.text = bytes.str();
@@ -220,7 +220,7 @@ ProjectFile read_project_file(const std::string& path) {
     try {
         doc = toml::parse(p.text, path);
     } catch (const toml::parse_error& e) {
-        throw InputError(fmt::format("{}: {}", p.where(place(e.source())), e.description()));
+        throw UsageError(fmt::format("{}: {}", p.where(place(e.source())), e.description()));
     }
     Reader r{p};
     bool has_jobs = false;

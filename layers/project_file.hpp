@@ -83,7 +83,7 @@ struct ProjectFile {
 extern const std::vector<std::string> input_file_keys;
 extern const std::vector<std::string> input_option_keys;
 
-/// Reads and checks a project file. Throws InputError naming the file, line and column of a
+/// Reads and checks a project file. Throws UsageError (it is the command line, written down) naming the file, line and column of a
 /// syntax error, an unknown key (with the keys allowed there), a value of the wrong kind, a
 /// month that is not YYYY-MM, a crime type police.uk does not publish, or a job or group name
 /// that is not a plain name.
