@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include "engine/geos.hpp"
 
 namespace safer::kde {
 
@@ -32,6 +33,10 @@ DensityMap density_map(const Incidents& in, const std::vector<uint8_t>& selected
     if (progress) progress->begin("estimating the density", 1);
     map.surface = estimate(all, options, study_area);
     if (progress) progress->end();
+    Extent extent;
+    if (study_area)
+        for (const GEOSGeometry* g : study_area->polygons) extent.add(geos::extent(g));
+    map.scale = bandwidth_scale(all, map.surface.bandwidth, extent);
     const Grid& grid = map.surface.grid;
     if (by == PeriodKind::none) {
         Hotspots hs = hotspot_classes(grid, map.surface.value, all);

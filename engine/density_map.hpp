@@ -24,6 +24,7 @@ struct DensityMap {
     std::vector<PeriodSurface> periods;
     size_t incidents = 0; // selected
     double total_weight = 0;
+    BandwidthScale scale; // the bandwidth against the incidents' spacing and the study area's size
 };
 
 /// The selected incidents' density (kde::estimate) and, by period, the same surface of each

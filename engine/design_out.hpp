@@ -29,6 +29,8 @@ enum class Pressure : uint8_t { count, kde };
 
 struct DesignOutModel {
     std::vector<plan::InterventionSpec> table; // lighting, cctv, gating, target_hardening (by key)
+    std::vector<plan::CrimeCost> crime_costs;  // --costs [crime_costs]: what a crime costs society, for the value of a plan
+    std::string crime_costs_source;
     guard::CameraRule camera_rule;
     guard::LightRule light_rule;
     double grid_cell = 100;

@@ -240,6 +240,7 @@ HotspotResult analyse_hotspots(const Incidents& in, const std::vector<uint8_t>& 
                                      n, o.permutations, work, max_permutation_work, outlying_text(r),
                                      r.grid_units && areas.geometry.empty() ? "give --areas (the LSOAs of the area studied) so the grid covers only it, " : "",
                                      r.grid_units ? ", or a larger --grid" : ""));
+    r.empty_units = static_cast<size_t>(std::count(r.count.begin(), r.count.end(), 0.0));
     // The analysed value: counts, or rates per 1,000 residents.
     std::vector<double> value = r.count;
     if (o.rates) {

@@ -75,6 +75,7 @@ struct HotspotResult {
     std::vector<size_t> off_grid_incidents;    // which they are (indexes into the incidents)
     size_t incidents = 0;                      // selected
     std::vector<double> count;                 // per unit: incidents (sum of weights)
+    size_t empty_units = 0;                    // units with no incident (zero inflation on fine grids)
     std::vector<double> rate;                  // per unit, with rates: per 1,000 residents (the value analysed)
     WeightsUsed weights;
     std::vector<int32_t> islands;              // units with no neighbour

@@ -118,6 +118,12 @@ void Incidents::append(const Incidents& other, const CrimeTypes& other_types, Cr
     source.insert(source.end(), other.source.begin(), other.source.end());
     line.insert(line.end(), other.line.begin(), other.line.end());
     weight.insert(weight.end(), other.weight.begin(), other.weight.end());
+    // Days: a source with dates appended to one without (or the reverse) leaves no_day beside them.
+    if (!other.day.empty() || !day.empty()) {
+        day.resize(x.size() - other.x.size(), no_day);
+        if (other.day.empty()) day.resize(x.size(), no_day);
+        else day.insert(day.end(), other.day.begin(), other.day.end());
+    }
 }
 
 namespace {
@@ -244,6 +250,7 @@ void Incidents::keep(const std::vector<uint8_t>& flags) {
     compact(source, flags);
     compact(line, flags);
     if (!weight.empty()) compact(weight, flags);
+    if (!day.empty()) compact(day, flags);
 }
 
 namespace {

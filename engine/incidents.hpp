@@ -97,9 +97,13 @@ struct Incidents {
     std::vector<uint64_t> line;
     /// From --weight FIELD; empty when no weight field was read (every incident weighs 1).
     std::vector<double> weight;
+    /// Day::index of each incident whose date column gave a day (YYYY-MM-DD), no_day where it
+    /// gave a month only (police.uk); empty when no incident has a day.
+    std::vector<int32_t> day;
 
     size_t size() const { return x.size(); }
     double weight_of(size_t i) const { return weight.empty() ? 1.0 : weight[i]; }
+    int32_t day_of(size_t i) const { return day.empty() ? no_day : day[i]; }
     /// Room for `rows` rows and `crime_id_chars` characters of Crime IDs, so appends do not
     /// reallocate (the weights are left to grow: most runs have none).
     void reserve(size_t rows, size_t crime_id_chars);

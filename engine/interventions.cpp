@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 #include <queue>
 #include <stdexcept>
@@ -54,6 +55,19 @@ double prevented(const std::vector<Candidate>& candidates, std::span<const size_
     double f = 0;
     for (const auto& [crime, s] : survive) f += 1 - s;
     return f;
+}
+
+std::vector<std::pair<CrimeTypeId, double>> prevented_by_type(const std::vector<Candidate>& candidates, std::span<const size_t> chosen,
+                                                              const std::vector<CrimeTypeId>& type_of) {
+    std::unordered_map<uint32_t, double> survive;
+    for (size_t i : chosen)
+        for (uint32_t c : candidates[i].crimes) {
+            auto [it, added] = survive.emplace(c, 1.0);
+            it->second *= 1 - candidates[i].p;
+        }
+    std::map<CrimeTypeId, double> by_type;
+    for (const auto& [crime, s] : survive) by_type[type_of[crime]] += 1 - s;
+    return {by_type.begin(), by_type.end()};
 }
 
 namespace {

@@ -28,6 +28,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/crime_types.hpp"
+
 namespace safer::plan {
 
 /// One intervention type: what it addresses and prevents, and what a unit of it costs.
@@ -56,6 +58,19 @@ struct Candidate {
 double prevented(const std::vector<Candidate>& candidates, std::span<const size_t> chosen);
 /// A candidate's value alone: p × |crimes|.
 inline double prevented_alone(const Candidate& c) { return c.p * static_cast<double>(c.crimes.size()); }
+
+/// The cost to society of one crime of a police.uk type, as a range (one police.uk type covers
+/// several of the Home Office's categories: vehicle crime is theft of and from vehicles).
+struct CrimeCost {
+    std::string type; // police.uk crime type
+    double low = 0, high = 0; // GBP
+};
+
+/// Expected crimes prevented by the `chosen` candidates, by the incident's crime type:
+/// sum over crimes of type t of 1 - prod (1 - p_i) over the chosen candidates addressing it (each
+/// crime once, as prevented() counts them). `type_of[c]` is crime c's type.
+std::vector<std::pair<CrimeTypeId, double>> prevented_by_type(const std::vector<Candidate>& candidates, std::span<const size_t> chosen,
+                                                              const std::vector<CrimeTypeId>& type_of);
 
 struct Plan {
     std::vector<size_t> chosen; // candidate indices, ascending

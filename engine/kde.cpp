@@ -11,11 +11,13 @@
 #include <bit>
 #include <cmath>
 #include <numbers>
+#include <limits>
 #include <numeric>
 #include <utility>
 
 #include "engine/errors.hpp"
 #include "engine/geos.hpp"
+#include "engine/spatial_weights.hpp"
 #include "engine/text.hpp"
 
 namespace safer::kde {
@@ -174,6 +176,30 @@ Points merge_identical(const Points& points) {
 
 // ---------------------------------------------------------------------------------------------
 // Bandwidth and cell
+
+BandwidthScale bandwidth_scale(const Points& points, double bandwidth, const Extent& extent) {
+    BandwidthScale s;
+    s.bandwidth = bandwidth;
+    const Extent e = extent.empty() ? points.extent() : extent;
+    s.extent_side = std::min(e.width(), e.height());
+    if (s.extent_side == 0) s.extent_side = std::max(e.width(), e.height());
+    const Points places = merge_identical(points);
+    s.spacing = std::numeric_limits<double>::quiet_NaN();
+    if (places.size() >= 2) {
+        const hotspots::SpatialWeights nearest = hotspots::knn(places.x, places.y, 1);
+        std::vector<double> d(places.size());
+        for (size_t i = 0; i < places.size(); ++i) {
+            const auto j = static_cast<size_t>(nearest.neighbours[static_cast<size_t>(nearest.offsets[i])]);
+            d[i] = std::hypot(places.x[j] - places.x[i], places.y[j] - places.y[i]);
+        }
+        std::sort(d.begin(), d.end());
+        const size_t n = d.size();
+        s.spacing = n % 2 ? d[n / 2] : (d[n / 2 - 1] + d[n / 2]) / 2;
+        s.broad_for_spacing = bandwidth > spacing_ratio_limit * s.spacing;
+    }
+    s.broad_for_extent = s.extent_side > 0 && bandwidth > extent_share_limit * s.extent_side;
+    return s;
+}
 
 double auto_bandwidth(const Points& points) {
     check_points(points);

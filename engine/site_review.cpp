@@ -33,7 +33,7 @@ const char* compass_side(double cx, double cy, double x, double y) {
 struct Guard {
     std::vector<guard::Shape> lights; // discs of the lights that reach near a site
     std::vector<guard::Shape> views;  // views of the cameras that reach near a site
-    paths::Network network;
+    const paths::Network* network = nullptr; // SiteStudy::network
     paths::GateAssignment gates;
     std::vector<Extent> segment_extent;
     // Neighbourhood crimes sorted by x, for counting those near a path.
@@ -42,8 +42,9 @@ struct Guard {
     bool lighting = false, cctv = false, paths = false, has_gates = false;
 };
 
-Guard prepare_guard(const Areas& sites, const Incidents& in, const CrimeTypes& types, const AssetSet& assets, const SiteOptions& o) {
+Guard prepare_guard(const Areas& sites, const Incidents& in, const CrimeTypes& types, const AssetSet& assets, const SiteOptions& o, paths::Network& network) {
     Guard g;
+    g.network = &network;
     g.lighting = assets.has_lighting, g.cctv = assets.has_cctv, g.paths = assets.has_paths, g.has_gates = assets.has_gates;
     std::vector<Extent> site_extent;
     for (const auto& s : sites.geometry) site_extent.push_back(geos::extent(s.get()).grown(guard_distance + 1));
@@ -60,9 +61,9 @@ Guard prepare_guard(const Areas& sites, const Incidents& in, const CrimeTypes& t
         g.views = guard::camera_shapes(cameras, occluders, o.quadrant_segments);
     }
     if (assets.has_paths) {
-        g.network = design::network_from(assets.paths);
-        for (const auto& s : g.network.segments) g.segment_extent.push_back(geos::extent(s.geometry.get()));
-        if (assets.has_gates) g.gates = design::gates_on(g.network, assets.gates, o.gate_tolerance);
+        network = design::network_from(assets.paths);
+        for (const auto& s : network.segments) g.segment_extent.push_back(geos::extent(s.geometry.get()));
+        if (assets.has_gates) g.gates = design::gates_on(network, assets.gates, o.gate_tolerance);
         const std::vector<CrimeGroup> groups = builtin_crime_groups();
         const GroupMembership membership(groups, types);
         const CrimeTypeId* burglary = types.find("Burglary");
@@ -104,9 +105,9 @@ SiteGuardianship review_guardianship(const GEOSGeometry* site, const Guard& asse
     std::vector<size_t> near_segments;
     std::vector<geos::Geometry> parts;
     if (assets.paths)
-        for (size_t s = 0; s < assets.network.segments.size(); ++s) {
+        for (size_t s = 0; s < assets.network->segments.size(); ++s) {
             if (!assets.segment_extent[s].overlaps(local)) continue;
-            geos::Geometry part = geos::checked(GEOSIntersection_r(ctx, assets.network.segments[s].geometry.get(), around.get()), "path within 100 m");
+            geos::Geometry part = geos::checked(GEOSIntersection_r(ctx, assets.network->segments[s].geometry.get(), around.get()), "path within 100 m");
             if (geos::length(part.get()) <= 0) continue;
             near_segments.push_back(s);
             parts.push_back(std::move(part));
@@ -168,7 +169,7 @@ SiteGuardianship review_guardianship(const GEOSGeometry* site, const Guard& asse
         };
         for (size_t k = 0; k < near_segments.size(); ++k) {
             const size_t s = near_segments[k];
-            const paths::Segment& seg = assets.network.segments[s];
+            const paths::Segment& seg = assets.network->segments[s];
             SitePath p;
             p.segment = s;
             p.enters = GEOSRelatePattern_r(ctx, site, seg.geometry.get(), "T********") == 1;
@@ -265,7 +266,7 @@ std::vector<Finding> findings_of(const SiteResult& r, const Guard& assets, const
     std::vector<size_t> open;
     for (size_t k = 0; k < gu.paths.size(); ++k) {
         const SitePath& p = gu.paths[k];
-        if (p.gating != Gating::gated && (assets.network.segments[p.segment].kind == "alley" || p.burglaries > 0)) open.push_back(k);
+        if (p.gating != Gating::gated && (assets.network->segments[p.segment].kind == "alley" || p.burglaries > 0)) open.push_back(k);
     }
     std::stable_sort(open.begin(), open.end(), [&](size_t a, size_t b) { return gu.paths[a].burglaries > gu.paths[b].burglaries; });
     constexpr size_t max_path_findings = 5;
@@ -278,22 +279,23 @@ std::vector<Finding> findings_of(const SiteResult& r, const Guard& assets, const
     return f;
 }
 
-/// Density at the site: the mean of the cells whose centre lies in it (else the cell holding its
-/// point on surface), and its percentile among the study area's cells (`valid`, sorted).
-void density_at(SiteResult& r, const kde::Surface& surface, const std::vector<float>& valid) {
+/// Density at the site: the mean of the cells (`value` on `grid`) whose centre lies in it (else the
+/// cell holding its point on surface), and its percentile among the study area's cells (`valid`,
+/// sorted).
+void density_at(SiteResult& r, const Grid& grid, const std::vector<float>& value, const std::vector<float>& valid) {
     GEOSContextHandle_t ctx = geos::context();
-    const std::vector<uint8_t> mask = kde::rasterize(surface.grid, std::vector<const GEOSGeometry*>{r.site});
+    const std::vector<uint8_t> mask = kde::rasterize(grid, std::vector<const GEOSGeometry*>{r.site});
     double sum = 0;
     size_t n = 0;
     for (size_t c = 0; c < mask.size(); ++c)
-        if (mask[c] && surface.value[c] != kde::nodata) sum += surface.value[c], ++n;
+        if (mask[c] && value[c] != kde::nodata) sum += value[c], ++n;
     if (n == 0) {
         geos::Geometry p = geos::checked(GEOSPointOnSurface_r(ctx, r.site), "point on surface");
         double px = 0, py = 0;
         GEOSGeomGetX_r(ctx, p.get(), &px);
         GEOSGeomGetY_r(ctx, p.get(), &py);
-        const int64_t row = surface.grid.row_of(py), col = surface.grid.col_of(px);
-        if (surface.grid.contains(row, col) && surface.value[surface.grid.index(row, col)] != kde::nodata) sum = surface.value[surface.grid.index(row, col)], n = 1;
+        const int64_t row = grid.row_of(py), col = grid.col_of(px);
+        if (grid.contains(row, col) && value[grid.index(row, col)] != kde::nodata) sum = value[grid.index(row, col)], n = 1;
     }
     r.kde = n ? sum / static_cast<double>(n) : nan;
     r.kde_pct = n && !valid.empty()
@@ -339,16 +341,38 @@ void hot_spot_status(SiteResult& r, const Grid& hgrid, const hotspots::GiStarRes
 
 } // namespace
 
-SiteReview review_sites(const Areas& sites, const Incidents& in, const CrimeTypes& types, const Areas& areas, const std::vector<int32_t>& area_of,
-                        const AssetSet& assets, Month from, Month to, const SiteOptions& o, Progress* progress) {
+struct SiteReviewer::Impl {
+    const Areas& sites;
+    const Incidents& in;
+    const CrimeTypes& types;
+    const Areas& areas;
+    SiteOptions options;
+    std::vector<CrimeGroup> groups = builtin_crime_groups();
+    GroupMembership membership;
+    SiteStudy study;
+    Guard guard;
+    std::vector<float> density;     // the density surface's values (study.density keeps its grid)
+    std::vector<float> valid;       // its cells with a value, sorted: percentiles
+    Grid hgrid;                     // the 100 m Gi* grid
+    hotspots::GiStarResult gi;
+    std::vector<size_t> hot_cells;  // hot at 95 %
+    std::vector<Extent> area_env;
+    std::vector<size_t> bound;      // each site's incidents within the largest ring, at most
+
+    Impl(const Areas& sites_, const Incidents& in_, const CrimeTypes& types_, const Areas& areas_, const SiteOptions& o)
+        : sites(sites_), in(in_), types(types_), areas(areas_), options(o), membership(groups, types_) {}
+};
+
+SiteReviewer::SiteReviewer(const Areas& sites, const Incidents& in, const CrimeTypes& types, const Areas& areas, const std::vector<int32_t>& area_of,
+                           const AssetSet& assets, Month from, Month to, const SiteOptions& o, Progress* progress)
+    : m_impl(std::make_unique<Impl>(sites, in, types, areas, o)) {
     check_radii(o.radii);
-    SiteReview review;
+    Impl& m = *m_impl;
+    SiteStudy& review = m.study;
     review.from = from, review.to = to, review.span = to.index - from.index + 1;
     review.radii = o.radii;
     review.lighting = assets.has_lighting, review.cctv = assets.has_cctv, review.paths = assets.has_paths, review.gates = assets.has_gates;
-    const std::vector<CrimeGroup> groups = builtin_crime_groups();
-    const GroupMembership membership(groups, types);
-    review.all_group = groups.size() - 1; // "all" is the last built-in group
+    review.all_group = m.groups.size() - 1; // "all" is the last built-in group
     Extent data_extent;
     for (size_t i = 0; i < in.size(); ++i) data_extent.add(in.x[i], in.y[i]);
     for (size_t s = 0; s < sites.size(); ++s)
@@ -357,7 +381,7 @@ SiteReview review_sites(const Areas& sites, const Incidents& in, const CrimeType
                                          "the site's coordinates and CRS, and that the crimes cover its area",
                                          sites.code[s].starts_with("site") ? "" : "site ", sites.code[s], data_extent.min_x, data_extent.min_y, data_extent.max_x,
                                          data_extent.max_y));
-    Guard guard_assets = prepare_guard(sites, in, types, assets, o);
+    m.guard = prepare_guard(sites, in, types, assets, o, review.network);
     if (assets.has_streets) {
         review.streets = true;
         try {
@@ -388,28 +412,28 @@ SiteReview review_sites(const Areas& sites, const Incidents& in, const CrimeType
     for (const auto& g : areas.geometry) study.polygons.push_back(g.get());
     if (surroundings) study.polygons.push_back(surroundings.get());
     review.density = kde::estimate(all, kopt, &study);
-    std::vector<float> valid;
-    for (float v : review.density.value)
-        if (v != kde::nodata) valid.push_back(v);
-    std::sort(valid.begin(), valid.end());
-    const Grid hgrid = Grid::covering(study_extent, 0, hotspot_cell);
+    m.density = std::move(review.density.value);
+    review.density.value.clear();
+    for (float v : m.density)
+        if (v != kde::nodata) m.valid.push_back(v);
+    std::sort(m.valid.begin(), m.valid.end());
+    m.hgrid = Grid::covering(study_extent, 0, hotspot_cell);
+    const Grid& hgrid = m.hgrid;
     const hotspots::CellGrid cells{static_cast<int32_t>(hgrid.nx), static_cast<int32_t>(hgrid.ny), hgrid.cell, {}};
     std::vector<double> cell_count(hgrid.cells(), 0);
     for (size_t i = 0; i < in.size(); ++i) {
         const int64_t r = hgrid.row_of(in.y[i]), c = hgrid.col_of(in.x[i]);
         if (hgrid.contains(r, c)) cell_count[hgrid.index(r, c)] += 1;
     }
-    hotspots::GiStarResult gi;
     try {
-        gi = hotspots::gi_star_grid(cells, cell_count, hotspot_band);
+        m.gi = hotspots::gi_star_grid(cells, cell_count, hotspot_band);
         review.have_gi = true;
     } catch (const InputError& e) {
         review.gi_error = e.what();
     }
     if (progress) progress->end();
-    std::vector<size_t> hot_cells; // hot at 95 %
-    for (size_t c = 0; c < gi.bin.size(); ++c)
-        if (gi.bin[c] >= 2) hot_cells.push_back(c);
+    for (size_t c = 0; c < m.gi.bin.size(); ++c)
+        if (m.gi.bin[c] >= 2) m.hot_cells.push_back(c);
 
     // LSOA rates (all crime) for the LSOAs a site lies in.
     review.area_count.assign(areas.size(), 0);
@@ -423,56 +447,107 @@ SiteReview review_sites(const Areas& sites, const Incidents& in, const CrimeType
             review.area_rate[a] = 1000 * review.area_count[a] / areas.population[a];
         }
     if (pop_total > 0) review.comparison_rate = 1000 * count_in_areas / pop_total;
-    std::vector<Extent> area_env;
-    for (const auto& g : areas.geometry) area_env.push_back(geos::extent(g.get()));
+    for (const auto& g : areas.geometry) m.area_env.push_back(geos::extent(g.get()));
 
-    GEOSContextHandle_t ctx = geos::context();
-    const size_t R = o.radii.size(), G = groups.size();
-    if (progress) progress->begin(fmt::format("reviewing {} site{}", sites.size(), sites.size() == 1 ? "" : "s"), sites.size());
-    review.sites.reserve(sites.size());
+    // Each site's incidents within the largest ring, at most: those in its envelope grown by the
+    // largest radius, found among the incidents ordered by x.
+    std::vector<size_t> order(in.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t p, size_t q) { return in.x[p] < in.x[q]; });
+    std::vector<double> by_x, y_by_x;
+    for (size_t i : order) by_x.push_back(in.x[i]), y_by_x.push_back(in.y[i]);
     for (size_t s = 0; s < sites.size(); ++s) {
-        SiteResult& r = review.sites.emplace_back();
-        r.site = sites.geometry[s].get();
-        r.id = sites.code[s];
-        r.area_ha = geos::area(r.site) / 1e4;
-        r.rings = site_rings(r.site, o.radii);
-        std::vector<double> distance;
-        const std::vector<int32_t> ring = ring_of_points(r.site, o.radii, in.x, in.y, &distance);
-        r.by_group.assign(R, std::vector<double>(G, 0));
-        r.by_type.assign(types.size(), {});
-        r.monthly.assign(static_cast<size_t>(review.span), 0);
-        for (size_t i = 0; i < in.size(); ++i) {
-            if (ring[i] < 0) continue;
-            const auto k = static_cast<size_t>(ring[i]);
-            for (size_t g = 0; g < G; ++g)
-                if (membership.contains(g, in.type[i])) r.by_group[k][g] += 1;
-            auto& t = r.by_type[in.type[i]];
-            if (t.empty()) t.assign(R, 0);
-            t[k] += 1;
-            r.monthly[static_cast<size_t>(in.month[i].index - from.index)] += 1;
-            r.incidents.push_back(i), r.incident_ring.push_back(ring[i]), r.incident_distance.push_back(distance[i]);
-        }
-        r.within.assign(R, std::vector<double>(G, 0));
-        for (size_t k = 0; k < R; ++k)
-            for (size_t g = 0; g < G; ++g) r.within[k][g] = r.by_group[k][g] + (k ? r.within[k - 1][g] : 0);
-        const Extent site_env = geos::extent(r.site);
-        for (size_t a = 0; a < areas.size(); ++a)
-            if (area_env[a].overlaps(site_env) && GEOSIntersects_r(ctx, r.site, areas.geometry[a].get()) == 1) r.lsoas.push_back(a);
-        density_at(r, review.density, valid);
-        if (review.have_gi) hot_spot_status(r, hgrid, gi, hot_cells);
-        r.trend = hotspots::mann_kendall(r.monthly);
-        r.guardianship = review_guardianship(r.site, guard_assets, o.quadrant_segments);
-        r.findings = findings_of(r, guard_assets, groups, types, static_cast<double>(review.all_group));
-        if (review.streets && review.streets_error.empty()) {
-            r.streets = segments::segments_near(review.street_segments, r.site, street_distance);
-            std::sort(r.streets.begin(), r.streets.end(),
-                      [&](const auto& a, const auto& b) { return segments::busier(review.street_segments, a.first, b.first); });
-        }
+        const Extent e = geos::extent(sites.geometry[s].get()).grown(o.radii.back());
+        const auto lo = static_cast<size_t>(std::lower_bound(by_x.begin(), by_x.end(), e.min_x) - by_x.begin());
+        const auto hi = static_cast<size_t>(std::upper_bound(by_x.begin(), by_x.end(), e.max_x) - by_x.begin());
+        size_t n = 0;
+        for (size_t i = lo; i < hi; ++i) n += y_by_x[i] >= e.min_y && y_by_x[i] <= e.max_y;
+        m.bound.push_back(n);
+    }
+}
+
+SiteReviewer::~SiteReviewer() = default;
+SiteReviewer::SiteReviewer(SiteReviewer&&) noexcept = default;
+SiteReviewer& SiteReviewer::operator=(SiteReviewer&&) noexcept = default;
+
+size_t SiteReviewer::size() const { return m_impl->sites.size(); }
+const SiteStudy& SiteReviewer::study() const& { return m_impl->study; }
+SiteStudy SiteReviewer::study() && { return std::move(m_impl->study); }
+
+SiteResult SiteReviewer::review(size_t s) const {
+    const Impl& m = *m_impl;
+    const SiteStudy& review = m.study;
+    const SiteOptions& o = m.options;
+    const Incidents& in = m.in;
+    const Areas& areas = m.areas;
+    GEOSContextHandle_t ctx = geos::context();
+    const size_t R = o.radii.size(), G = m.groups.size();
+    SiteResult r;
+    r.site = m.sites.geometry[s].get();
+    r.id = m.sites.code[s];
+    r.area_ha = geos::area(r.site) / 1e4;
+    r.rings = site_rings(r.site, o.radii);
+    std::vector<double> distance;
+    const std::vector<int32_t> ring = ring_of_points(r.site, o.radii, in.x, in.y, &distance);
+    r.by_group.assign(R, std::vector<double>(G, 0));
+    r.by_type.assign(m.types.size(), {});
+    r.monthly.assign(static_cast<size_t>(review.span), 0);
+    for (size_t i = 0; i < in.size(); ++i) {
+        if (ring[i] < 0) continue;
+        const auto k = static_cast<size_t>(ring[i]);
+        for (size_t g = 0; g < G; ++g)
+            if (m.membership.contains(g, in.type[i])) r.by_group[k][g] += 1;
+        auto& t = r.by_type[in.type[i]];
+        if (t.empty()) t.assign(R, 0);
+        t[k] += 1;
+        r.monthly[static_cast<size_t>(in.month[i].index - review.from.index)] += 1;
+        r.incidents.push_back(i), r.incident_ring.push_back(ring[i]), r.incident_distance.push_back(distance[i]);
+    }
+    r.within.assign(R, std::vector<double>(G, 0));
+    for (size_t k = 0; k < R; ++k)
+        for (size_t g = 0; g < G; ++g) r.within[k][g] = r.by_group[k][g] + (k ? r.within[k - 1][g] : 0);
+    const Extent site_env = geos::extent(r.site);
+    for (size_t a = 0; a < areas.size(); ++a)
+        if (m.area_env[a].overlaps(site_env) && GEOSIntersects_r(ctx, r.site, areas.geometry[a].get()) == 1) r.lsoas.push_back(a);
+    density_at(r, review.density.grid, m.density, m.valid);
+    if (review.have_gi) hot_spot_status(r, m.hgrid, m.gi, m.hot_cells);
+    r.trend = hotspots::mann_kendall(r.monthly);
+    r.guardianship = review_guardianship(r.site, m.guard, o.quadrant_segments);
+    r.findings = findings_of(r, m.guard, m.groups, m.types, static_cast<double>(review.all_group));
+    if (review.streets && review.streets_error.empty()) {
+        r.streets = segments::segments_near(review.street_segments, r.site, street_distance);
+        std::sort(r.streets.begin(), r.streets.end(), [&](const auto& a, const auto& b) { return segments::busier(review.street_segments, a.first, b.first); });
+    }
+    return r;
+}
+
+size_t SiteReviewer::incidents_bound(size_t s) const { return m_impl->bound[s]; }
+
+std::vector<SiteBatch> SiteReviewer::batches(size_t max_rows, size_t max_sites) const {
+    std::vector<SiteBatch> out;
+    size_t rows = 0;
+    for (size_t s = 0; s < size(); ++s) {
+        const size_t n = incidents_bound(s);
+        if (out.empty() || rows + n > max_rows || out.back().end - out.back().begin >= max_sites) out.push_back({s, s}), rows = 0;
+        out.back().end = s + 1, rows += n;
+    }
+    return out;
+}
+
+SiteReview review_sites(const Areas& sites, const Incidents& in, const CrimeTypes& types, const Areas& areas, const std::vector<int32_t>& area_of,
+                        const AssetSet& assets, Month from, Month to, const SiteOptions& o, Progress* progress) {
+    SiteReviewer reviewer(sites, in, types, areas, area_of, assets, from, to, o, progress);
+    std::vector<SiteResult> results;
+    results.reserve(sites.size());
+    if (progress) progress->begin(fmt::format("reviewing {} site{}", sites.size(), sites.size() == 1 ? "" : "s"), sites.size());
+    for (size_t s = 0; s < sites.size(); ++s) {
+        results.push_back(reviewer.review(s));
         if (progress) progress->advance(1);
     }
     if (progress) progress->end();
-    review.density.value.clear();
-    review.network = std::move(guard_assets.network);
+    SiteReview review;
+    static_cast<SiteStudy&>(review) = std::move(reviewer).study();
+    review.sites = std::move(results);
     return review;
 }
 

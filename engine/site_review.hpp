@@ -6,6 +6,7 @@
 // and maps are layers/site_output's.
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -134,7 +135,10 @@ struct SiteResult {
     size_t nearby() const { return incidents.size(); }
 };
 
-struct SiteReview {
+/// What the review of every site shares, worked out once for all of them: the months and rings,
+/// the density of all crime over the study area, whether Gi* could be computed, the areas' rates,
+/// which assets were given, the path network and the street segments.
+struct SiteStudy {
     Month from, to;
     int span = 0;
     std::vector<double> radii;
@@ -153,12 +157,54 @@ struct SiteReview {
     segments::SegmentOptions street_options;
     segments::SegmentResult street_segments;
     std::string streets_error;
+};
+
+/// Every site reviewed at once.
+struct SiteReview : SiteStudy {
     std::vector<SiteResult> sites;
 };
 
-/// Reviews every site. `in` are the incidents of the months reviewed (from..to), `area_of` their
-/// areas (or empty without areas; no_area outside). Throws InputError for a site outside the
-/// incidents' extent.
+/// Consecutive sites [begin, end) reviewed and written together.
+struct SiteBatch {
+    size_t begin = 0, end = 0;
+};
+
+/// Reviews sites one at a time, so that a caller can write each batch of results and let it go:
+/// memory then grows with the largest batch, not with the number of sites. The constructor does
+/// the study-wide work once (every site checked against the crimes' extent, the density surface,
+/// Gi* on the 100 m grid, the areas' rates, the guardianship assets near any site); review(s)
+/// does the rest for site s alone. `in` are the incidents of the months reviewed (from..to),
+/// `area_of` their areas (or empty without areas; no_area outside). Throws InputError for a site
+/// outside the incidents' extent. Every argument must outlive the reviewer, and `sites` every
+/// result (SiteResult::site points into it).
+class SiteReviewer {
+public:
+    SiteReviewer(const Areas& sites, const Incidents& in, const CrimeTypes& types, const Areas& areas, const std::vector<int32_t>& area_of,
+                 const AssetSet& assets, Month from, Month to, const SiteOptions& options, Progress* progress);
+    ~SiteReviewer();
+    SiteReviewer(SiteReviewer&&) noexcept;
+    SiteReviewer& operator=(SiteReviewer&&) noexcept;
+
+    size_t size() const; // sites
+    const SiteStudy& study() const&;
+    /// The study-wide part, moved out of a reviewer that is done.
+    SiteStudy study() &&;
+    /// The review of site s (in the order of `sites`): the same whichever sites were reviewed before.
+    SiteResult review(size_t s) const;
+    /// An upper bound, worked out up front, of site s's incidents within the largest ring (its rows
+    /// in site_incidents, the memory a review holds): the incidents in its envelope grown by the
+    /// largest radius.
+    size_t incidents_bound(size_t s) const;
+    /// The sites cut into consecutive batches of at most `max_sites` sites whose bounds add up to at
+    /// most `max_rows` incidents (a site above it alone), from incidents_bound.
+    std::vector<SiteBatch> batches(size_t max_rows, size_t max_sites) const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+/// Reviews every site at once (SiteReviewer over all of them).
 SiteReview review_sites(const Areas& sites, const Incidents& in, const CrimeTypes& types, const Areas& areas, const std::vector<int32_t>& area_of,
                         const AssetSet& assets, Month from, Month to, const SiteOptions& options, Progress* progress);
 

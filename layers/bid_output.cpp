@@ -226,6 +226,47 @@ std::string trend_charts(const BidOutputs& o) {
     return charts;
 }
 
+/// The plan's value to society, an estimate: the crimes it is expected to prevent in a year, by
+/// type, times what one crime of that type costs (--costs [crime_costs]), against its cost.
+TemplateData value_for_money(const BidOutputs& o, const plan::Plan& pl) {
+    const design::DesignOutPlan& d = *o.plan;
+    const design::DesignOutModel& m = *o.model;
+    TemplateData v;
+    if (m.crime_costs.empty()) {
+        v.set("missing", true);
+        return v;
+    }
+    const CrimeTypes& types = o.study.crimes.types;
+    const auto by_type = plan::prevented_by_type(d.candidates, pl.chosen, o.top->incidents.type);
+    const double year = 12.0 / o.evidence.window.span; // the months analysed, as a year
+    std::vector<std::vector<std::string>> rows;
+    double low = 0, high = 0, uncosted = 0;
+    std::vector<std::string> without;
+    for (const auto& [type, n] : by_type) {
+        const std::string name(types.name(type));
+        const auto c = std::find_if(m.crime_costs.begin(), m.crime_costs.end(), [&](const plan::CrimeCost& x) { return x.type == name; });
+        const double per_year = n * year;
+        if (c == m.crime_costs.end()) {
+            uncosted += per_year;
+            without.push_back(name);
+            rows.push_back({name, fmt::format("{:.2f}", per_year), "no cost given", "not counted"});
+            continue;
+        }
+        low += per_year * c->low, high += per_year * c->high;
+        rows.push_back({name, fmt::format("{:.2f}", per_year), c->low == c->high ? money(c->low) : money(c->low) + " to " + money(c->high),
+                        c->low == c->high ? money(per_year * c->low) : money(per_year * c->low) + " to " + money(per_year * c->high)});
+    }
+    rows.push_back({"all", fmt::format("{:.2f}", pl.prevented * year), "", low == high ? money(low) : money(low) + " to " + money(high)});
+    v.set("value_table", table_data({"crime type", "crimes prevented a year (expected)", "cost of one crime", "value a year"}, rows,
+                              "The plan's value to society a year, an estimate"));
+    v.set("benefit", low == high ? money(low) : money(low) + " to " + money(high));
+    v.set("cost", money(pl.cost));
+    v.set("ratio", pl.cost > 0 ? (low == high ? fmt::format("{:.2f}", low / pl.cost) : fmt::format("{:.2f} to {:.2f}", low / pl.cost, high / pl.cost)) : "");
+    v.set("source", m.crime_costs_source.empty() ? "the --costs file (no source given)" : m.crime_costs_source);
+    if (!without.empty()) v.set("without", fmt::format("{} ({:.2f} crimes a year)", and_list(without), uncosted));
+    return v;
+}
+
 TemplateData plan_data(const BidOutputs& o) {
     const design::DesignOutPlan& d = *o.plan;
     const Areas& top = o.top->areas;
@@ -279,6 +320,7 @@ TemplateData plan_data(const BidOutputs& o) {
                                      !pl.exact && pl.upper_bound > 0 ? fmt::format(" No plan can prevent more than {:.1f}, so this one is within {:.1f} % of the best.",
                                                                                    pl.upper_bound, 100 * (1 - pl.prevented / pl.upper_bound))
                                                                      : ""));
+        b.set("value", value_for_money(o, pl));
         p.set("budget", b);
     }
     std::vector<std::vector<std::string>> rows;

@@ -1,6 +1,7 @@
 #include "layers/density_output.hpp"
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 #include "engine/text.hpp"
 #include "layers/qgis_styles.hpp"
@@ -59,6 +60,47 @@ std::string hotspot_classes_text(const kde::Hotspots& hotspots) {
         line += fmt::format("  top {}% of cells ({:.2f} km2) hold {:.1f} % of incidents;", c.percent, c.area_m2 / 1e6, 100 * c.share);
     if (!line.empty()) line.pop_back();
     return line;
+}
+
+namespace {
+std::string metres_text(double m) { return grouped(m); }
+std::string percent_number(double share) { return fmt::format("{:.10g}", 100 * share); }
+} // namespace
+
+std::string broad_bandwidth_warning(const kde::BandwidthScale& s, const std::string& what) {
+    if (!s.broad_for_spacing && !s.broad_for_extent) return "";
+    std::vector<std::string> facts;
+    if (!std::isnan(s.spacing))
+        facts.push_back(fmt::format("{:.0f} times the typical distance between incident locations ({} m, the median distance from each to the nearest other)",
+                                    s.bandwidth / s.spacing, metres_text(s.spacing)));
+    if (s.extent_side > 0)
+        facts.push_back(fmt::format("{:.0f} % of the study area's shorter side ({:.1f} km)", 100 * s.bandwidth / s.extent_side, s.extent_side / 1000));
+    return fmt::format("{} of {} m is {}: the surface shows a few broad blobs that cover whole neighbourhoods, and small places can vanish into "
+                       "them (a kernel reaches {} m in every direction). A bandwidth a few times the typical distance, or --bandwidth predictive "
+                       "(the candidate that best predicts the last month), shows where crime concentrates",
+                       what, metres_text(s.bandwidth), fmt::join(facts, " and "), metres_text(s.bandwidth));
+}
+
+std::vector<std::string> bandwidth_choice_text(const accuracy::BandwidthChoice& c, Month holdout_from, Month holdout_to) {
+    const accuracy::CoverageScore& s = c.scores[c.chosen];
+    const std::string held = holdout_from == holdout_to ? holdout_from.str() : holdout_from.str() + " to " + holdout_to.str();
+    std::vector<std::string> lines;
+    lines.push_back(fmt::format("bandwidth {} m chosen by prediction: fitted on the {} incidents before {}, it put {:.1f} % of the {} incidents of {} "
+                                "(held out of the fitting) in its top {} % of cells, PAI {:.2f}, the best of {} candidates",
+                                metres_text(c.bandwidth()), grouped(static_cast<double>(c.fit_incidents)), holdout_from.str(), 100 * s.hit_rate,
+                                grouped(static_cast<double>(c.holdout_incidents)), held, percent_number(c.coverage), s.pai, c.candidates.size()));
+    std::vector<std::string> each;
+    for (size_t k = 0; k < c.candidates.size(); ++k) each.push_back(fmt::format("{} m {:.2f}", metres_text(c.candidates[k]), c.scores[k].pai));
+    lines.push_back(fmt::format("PAI at {} % of each candidate: {}", percent_number(c.coverage), fmt::join(each, ", ")));
+    return lines;
+}
+
+std::string saturated_choice_warning(const accuracy::BandwidthChoice& c) {
+    const accuracy::CoverageScore& s = c.scores[c.chosen];
+    if (s.hit_rate < 0.9) return "";
+    return fmt::format("the top {} % of cells held {:.1f} % of the held-out incidents, so the candidates can hardly be told apart there (police.uk's "
+                       "incidents sit at few map points); a smaller --predictive-coverage compares them where they differ",
+                       percent_number(c.coverage), 100 * s.hit_rate);
 }
 
 } // namespace safer::layers

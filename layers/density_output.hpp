@@ -2,7 +2,9 @@
 // Writing density surfaces (safer kde): raster layers (or a GeoTIFF with its QGIS style beside
 // it), the polygons of their hotspot classes, and the words that describe them.
 #include <string>
+#include <vector>
 
+#include "engine/accuracy.hpp"
 #include "engine/density_map.hpp"
 #include "layers/geopackage.hpp"
 
@@ -22,6 +24,14 @@ void write_density(GeoPackageWriter& writer, const kde::DensityMap& map, const s
 /// other outputs), with its QGIS style (.qml) beside it.
 void write_density_geotiff(StagedFiles* staged, const std::string& path, bool overwrite, const std::string& working_crs, const kde::DensityMap& map,
                            const std::string& description, const RunRecord& run);
+/// The broad-bandwidth warning of a density surface, or "" when the bandwidth is not broad
+/// (kde::BandwidthScale's limits). `what` names it: "the bandwidth", "kde:auto's bandwidth".
+std::string broad_bandwidth_warning(const kde::BandwidthScale& s, const std::string& what);
+/// What kde --bandwidth predictive chose and why, one line each.
+std::vector<std::string> bandwidth_choice_text(const accuracy::BandwidthChoice& c, Month holdout_from, Month holdout_to);
+/// A warning when the chosen candidate's flagged cells held nearly every held-out incident (90 %
+/// or more), so that the candidates could hardly be told apart; "" otherwise.
+std::string saturated_choice_warning(const accuracy::BandwidthChoice& c);
 /// "top 1% of cells (0.12 km2) hold 10.5 % of incidents; ..." for each class of `hotspots`.
 std::string hotspot_classes_text(const kde::Hotspots& hotspots);
 

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <stdexcept>
 
@@ -86,6 +87,7 @@ struct GeoPackageWriter::Impl {
     GeoPackageExtras extras;              // field descriptions, style hints and the run's metadata, added at commit()
     std::vector<float> raster_sample;     // cells of every raster layer, for the rasters' QGIS style
     std::string raster_units;
+    std::map<std::string, std::string> appended; // layers written by append_table, with the shape of their table
 
     OGRLayer* create(const char* name, OGRwkbGeometryType type, const char* description) {
         char** options = nullptr;
@@ -107,6 +109,11 @@ struct GeoPackageWriter::Impl {
         std::string text = description.empty() ? qgis::known_field_description(name) : description;
         if (!text.empty()) extras.fields.push_back(FieldNote{layer->GetName(), name, std::move(text)});
     }
+
+    /// A layer for `table`, with its fields and their descriptions.
+    OGRLayer* create_table(const Table& table);
+    /// The rows of `table`, in one transaction (committed every 200,000 features).
+    void add_rows(OGRLayer* layer, const Table& table);
 
     void add(OGRLayer* layer, OGRFeature& feature, Transaction& tx) {
         if (layer->CreateFeature(&feature) != OGRERR_NONE)
@@ -309,25 +316,87 @@ void GeoPackageWriter::write_kde_classes(const std::string& name, const std::str
     tx.commit();
 }
 
-void GeoPackageWriter::write_table(const Table& t) {
-    Impl& w = *m_impl;
+namespace {
+
+OGRwkbGeometryType layer_type(const Table& t) {
+    return t.geometry_kind == GeometryKind::point ? wkbPoint
+           : t.geometry_kind == GeometryKind::line ? wkbMultiLineString
+           : t.geometry_kind == GeometryKind::polygon ? wkbMultiPolygon
+                                                      : wkbNone;
+}
+
+void check_table(const Table& t) {
     const size_t rows = t.rows();
     for (const Column& c : t.columns)
         if (c.size() != rows) throw std::logic_error(fmt::format("table {}: column {} has {} rows, not {}", t.name, c.name, c.size(), rows));
     if (t.geometry_kind != GeometryKind::none && t.geometry.size() != rows)
         throw std::logic_error(fmt::format("table {}: {} geometries for {} rows", t.name, t.geometry.size(), rows));
-    const OGRwkbGeometryType type = t.geometry_kind == GeometryKind::point ? wkbPoint
-                                    : t.geometry_kind == GeometryKind::line ? wkbMultiLineString
-                                    : t.geometry_kind == GeometryKind::polygon ? wkbMultiPolygon
-                                                                               : wkbNone;
-    OGRLayer* layer = w.create(t.name.c_str(), type, t.description.c_str());
+}
+
+/// The shape of a table's layer: its geometry and its columns' names and types, in order.
+std::string table_signature(const Table& t) {
+    std::string s = fmt::format("{}", static_cast<int>(t.geometry_kind));
+    for (const Column& c : t.columns) s += fmt::format(",{}:{}", c.name, static_cast<int>(c.type));
+    return s;
+}
+
+} // namespace
+
+OGRLayer* GeoPackageWriter::Impl::create_table(const Table& t) {
+    OGRLayer* layer = create(t.name.c_str(), layer_type(t), t.description.c_str());
     for (const Column& c : t.columns)
-        w.field(layer, c.name.c_str(), c.type == Column::Type::integer ? OFTInteger64 : c.type == Column::Type::real ? OFTReal : OFTString,
-                c.description);
-    if (type == wkbNone) {
+        field(layer, c.name.c_str(), c.type == Column::Type::integer ? OFTInteger64 : c.type == Column::Type::real ? OFTReal : OFTString, c.description);
+    return layer;
+}
+
+void GeoPackageWriter::Impl::add_rows(OGRLayer* layer, const Table& t) {
+    const OGRwkbGeometryType type = layer_type(t);
+    Transaction tx(layer, path);
+    OGRFeature feature(layer->GetLayerDefn());
+    GEOSContextHandle_t ctx = geos::context();
+    for (size_t i = 0; i < t.rows(); ++i) {
+        feature.SetFID(OGRNullFID);
+        for (size_t k = 0; k < t.columns.size(); ++k) {
+            const Column& c = t.columns[k];
+            const int f = static_cast<int>(k);
+            if (c.is_null(i)) feature.SetFieldNull(f);
+            else if (c.type == Column::Type::integer) feature.SetField(f, static_cast<GIntBig>(c.integers[i]));
+            else if (c.type == Column::Type::real) feature.SetField(f, c.reals[i]);
+            else feature.SetField(f, to_utf8(c.texts[i]).c_str());
+        }
+        OGRGeometry* geometry = nullptr;
+        if (type == wkbNone) {
+            // an attribute table: no geometry
+        } else if (const GEOSGeometry* g = t.geometry[i]; g && type == wkbPoint && GEOSGeomTypeId_r(ctx, g) == GEOS_POINT && !GEOSisEmpty_r(ctx, g)) {
+            // Points straight from their coordinates, without the WKB round trip below
+            // (site_incidents can hold millions).
+            double x = 0, y = 0;
+            GEOSGeomGetX_r(ctx, g, &x);
+            GEOSGeomGetY_r(ctx, g, &y);
+            geometry = new OGRPoint(x, y);
+        } else if (g) {
+            size_t size = 0;
+            unsigned char* wkb = GEOSGeomToWKB_buf_r(ctx, g, &size);
+            OGRGeometryFactory::createFromWkb(wkb, nullptr, &geometry, size);
+            GEOSFree_r(ctx, wkb);
+            if (!geometry) throw IoError(fmt::format("{}: cannot convert the geometry of row {} of {}", path, i + 1, t.name));
+            if (type == wkbMultiPolygon) geometry = OGRGeometryFactory::forceToMultiPolygon(geometry);
+            else if (type == wkbMultiLineString) geometry = OGRGeometryFactory::forceToMultiLineString(geometry);
+        }
+        feature.SetGeometryDirectly(geometry);
+        add(layer, feature, tx);
+    }
+    tx.commit();
+}
+
+void GeoPackageWriter::write_table(const Table& t) {
+    Impl& w = *m_impl;
+    check_table(t);
+    OGRLayer* layer = w.create_table(t);
+    if (t.geometry_kind == GeometryKind::none) {
         std::vector<std::string> names;
         for (const Column& c : t.columns) names.push_back(c.name);
-        w.bulk.push_back(BulkRows{t.name, names, rows, [columns = t.columns](size_t i, RowValues& v) {
+        w.bulk.push_back(BulkRows{t.name, names, t.rows(), [columns = t.columns](size_t i, RowValues& v) {
                                       for (size_t k = 0; k < columns.size(); ++k) {
                                           const Column& c = columns[k];
                                           const int f = static_cast<int>(k);
@@ -339,40 +408,25 @@ void GeoPackageWriter::write_table(const Table& t) {
                                   }});
         return;
     }
-    Transaction tx(layer, w.path);
-    OGRFeature feature(layer->GetLayerDefn());
-    GEOSContextHandle_t ctx = geos::context();
-    for (size_t i = 0; i < rows; ++i) {
-        feature.SetFID(OGRNullFID);
-        for (size_t k = 0; k < t.columns.size(); ++k) {
-            const Column& c = t.columns[k];
-            const int f = static_cast<int>(k);
-            if (c.is_null(i)) feature.SetFieldNull(f);
-            else if (c.type == Column::Type::integer) feature.SetField(f, static_cast<GIntBig>(c.integers[i]));
-            else if (c.type == Column::Type::real) feature.SetField(f, c.reals[i]);
-            else feature.SetField(f, to_utf8(c.texts[i]).c_str());
-        }
-        OGRGeometry* geometry = nullptr;
-        if (const GEOSGeometry* g = t.geometry[i]; g && type == wkbPoint && GEOSGeomTypeId_r(ctx, g) == GEOS_POINT && !GEOSisEmpty_r(ctx, g)) {
-            // Points straight from their coordinates, without the WKB round trip below
-            // (site_incidents can hold hundreds of thousands).
-            double x = 0, y = 0;
-            GEOSGeomGetX_r(ctx, g, &x);
-            GEOSGeomGetY_r(ctx, g, &y);
-            geometry = new OGRPoint(x, y);
-        } else if (g) {
-            size_t size = 0;
-            unsigned char* wkb = GEOSGeomToWKB_buf_r(ctx, g, &size);
-            OGRGeometryFactory::createFromWkb(wkb, nullptr, &geometry, size);
-            GEOSFree_r(ctx, wkb);
-            if (!geometry) throw IoError(fmt::format("{}: cannot convert the geometry of row {} of {}", w.path, i + 1, t.name));
-            if (type == wkbMultiPolygon) geometry = OGRGeometryFactory::forceToMultiPolygon(geometry);
-            else if (type == wkbMultiLineString) geometry = OGRGeometryFactory::forceToMultiLineString(geometry);
-        }
-        feature.SetGeometryDirectly(geometry);
-        w.add(layer, feature, tx);
+    w.add_rows(layer, t);
+}
+
+void GeoPackageWriter::append_table(const Table& t) {
+    Impl& w = *m_impl;
+    check_table(t);
+    const std::string signature = table_signature(t);
+    OGRLayer* layer = nullptr;
+    if (const auto it = w.appended.find(t.name); it != w.appended.end()) {
+        if (it->second != signature)
+            throw std::logic_error(fmt::format("table {}: appended with other columns or geometry than its layer has", t.name));
+        layer = w.ds->GetLayerByName(t.name.c_str()); // looked up each time: adding a raster reopens the dataset
+        if (!layer) throw IoError(fmt::format("{}: layer {} is no longer there: {}", w.path, t.name, gdal_message()));
+    } else {
+        if (w.ds->GetLayerByName(t.name.c_str())) throw std::logic_error(fmt::format("table {}: written already, not by append_table", t.name));
+        layer = w.create_table(t);
+        w.appended.emplace(t.name, signature);
     }
-    tx.commit();
+    w.add_rows(layer, t);
 }
 
 void GeoPackageWriter::prefer_style_field(const std::string& layer, const std::string& field) { m_impl->extras.style_fields[layer] = field; }

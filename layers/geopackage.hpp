@@ -55,6 +55,12 @@ public:
     /// Any result table: features (point, line or polygon layers, written as multi-geometries for
     /// polygons and lines) through OGR, attribute-only tables by bulk SQLite insert.
     void write_table(const Table& table);
+    /// Adds the rows of `table` to its layer: the first call for a name creates the layer (its
+    /// description, fields and field descriptions, once), later calls add rows, and must bring the
+    /// same columns (std::logic_error otherwise, and for a name written by write_table). A command
+    /// can so write a layer in batches and let each go once written (safer site). Rows go through
+    /// OGR, each call in its own transaction, attribute tables included.
+    void append_table(const Table& table);
     /// The field the default QGIS style of `layer` shows (the chooser in qgis_styles decides the
     /// style's kind from the field and puts its own choices after it).
     void prefer_style_field(const std::string& layer, const std::string& field);

@@ -5,6 +5,8 @@
 
 #include <map>
 
+#include "engine/text.hpp"
+
 namespace safer::layers {
 
 using namespace safer::hotspots;
@@ -167,6 +169,12 @@ std::vector<std::string> hotspot_warnings(const HotspotResult& r, const Areas& a
                                 r.outlying, r.outlying_x, r.outlying_y, r.grid.extent().width() * r.grid.extent().height() / 1e6,
                                 r.core_extent.width() * r.core_extent.height() / 1e6));
     for (const std::string& m : r.gi.warnings) w.push_back(m);
+    if (r.grid_units)
+        if (const std::string e = empty_grid_warning(r.units(), r.empty_units, r.grid.cell, areas.size() > 0,
+                                                     "give --areas or --study-area (cells whose centre is outside them are left out), or analyse the areas "
+                                                     "themselves (--areas without --grid)");
+            !e.empty())
+            w.push_back(fmt::format("{} ({} of the {} cells are hot at 95 %)", e, grouped(static_cast<double>(r.hot95)), grouped(static_cast<double>(r.units()))));
     for (size_t t : r.constant_periods) w.push_back(fmt::format("{} {}: every unit has the same count, so Gi* is 0 there", period_name(o.by), r.periods[t]));
     return w;
 }
@@ -196,6 +204,17 @@ std::vector<std::string> hotspot_summary(const HotspotResult& r, const HotspotOp
         lines.push_back(fmt::format("emerging hot spots over {} {}s: {}", r.periods.size(), period_name(o.by), line.empty() ? "no pattern anywhere" : line));
     }
     return lines;
+}
+
+std::string empty_grid_warning(size_t units, size_t empty_units, double cell, bool masked, const std::string& how_to_mask) {
+    if (units == 0 || empty_units * 2 <= units) return "";
+    return fmt::format("{} of the {} cells of {} m ({:.0f} %) hold no incident: Gi* compares each cell's neighbourhood with the mean of all cells, "
+                       "which the empty cells pull towards 0, so any place with crime can come out hot (zero inflation). {}",
+                       grouped(static_cast<double>(empty_units)), grouped(static_cast<double>(units)), grouped(cell),
+                       100.0 * static_cast<double>(empty_units) / static_cast<double>(units),
+                       masked ? "The grid is already limited to the areas; limit it to where people live and crime can happen (a study area of "
+                                "built-up or populated places), use larger cells, or analyse the areas themselves"
+                              : "Mask the grid to where crime can happen: " + how_to_mask);
 }
 
 } // namespace safer::layers

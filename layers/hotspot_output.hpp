@@ -27,4 +27,8 @@ std::vector<std::string> hotspot_warnings(const hotspots::HotspotResult& r, cons
 /// The summary lines printed at the end of a run.
 std::vector<std::string> hotspot_summary(const hotspots::HotspotResult& r, const hotspots::HotspotOptions& o, const std::string& selection);
 
+/// The zero-inflation warning of a Gi* grid, or "" unless most of its cells are empty. `masked`:
+/// the grid is already limited to the areas; `how_to_mask` is the command's own advice otherwise.
+std::string empty_grid_warning(size_t units, size_t empty_units, double cell, bool masked, const std::string& how_to_mask);
+
 } // namespace safer::layers

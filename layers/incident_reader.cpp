@@ -57,13 +57,6 @@ Coord parse_coordinate(std::string_view text, double& value) {
     return Coord::ok;
 }
 
-// "YYYY-MM", or a date that starts with it ("YYYY-MM-DD", "YYYY-MM-DDThh:mm").
-std::optional<Month> parse_month_prefix(std::string_view text) {
-    text = trim(text);
-    if (text.size() > 7 && (text[7] == '-' || text[7] == 'T' || text[7] == ' ')) text = text.substr(0, 7);
-    return Month::parse(text);
-}
-
 // A row's fingerprint for the duplicate check: each field hashed eight bytes at a time
 // (std::hash, MurmurHash2 in libstdc++), combined in order. A byte-at-a-time hash took most of
 // the reading time of a national year. Rows whose fingerprints match are then compared whole.
@@ -127,11 +120,17 @@ struct RowSink {
     bool take(uint64_t line, std::string_view month_text, bool month_is_date, std::string_view x_text,
               std::string_view y_text, std::string_view type, std::string_view id, std::string_view location,
               std::string_view lsoa, std::string_view outcome, uint64_t row_hash, std::string_view weight_text) {
+        // police.uk's Month is YYYY-MM; a point CSV's month or date column may also hold YYYY-MM-DD.
         row_month = Month{};
-        const std::optional<Month> month = month_is_date ? parse_month_prefix(month_text) : Month::parse(trim(month_text));
-        if (!month) return reject(line, RejectReason::bad_month, fmt::format("Month '{}'", clip(month_text)));
-        row_month = *month;
-        if (!options.window.contains(*month)) return reject(line, RejectReason::outside_window, month->str());
+        std::optional<DateValue> date;
+        if (month_is_date) date = parse_date_value(month_text);
+        else if (const std::optional<Month> m = Month::parse(trim(month_text))) date = DateValue{*m, no_day};
+        if (!date)
+            return reject(line, RejectReason::bad_month,
+                          fmt::format("{} '{}'{}", month_is_date ? "date" : "Month", clip(month_text),
+                                      month_is_date ? ": expected YYYY-MM or a calendar date YYYY-MM-DD" : ""));
+        row_month = date->month;
+        if (!options.window.contains(date->month)) return reject(line, RejectReason::outside_window, date->month.str());
         double x = 0, y = 0;
         const Coord cx = parse_coordinate(x_text, x);
         const Coord cy = parse_coordinate(y_text, y);
@@ -140,7 +139,7 @@ struct RowSink {
             return reject(line, RejectReason::not_a_number, fmt::format("'{}', '{}'", clip(x_text), clip(y_text)));
         double weight = 1;
         if (!options.weight_field.empty() && !parse_weight(line, weight_text, weight)) return false;
-        return take_point(line, *month, x, y, type, id, location, lsoa, outcome, row_hash, weight);
+        return take_point(line, date->month, x, y, type, id, location, lsoa, outcome, row_hash, weight, date->day);
     }
 
     bool parse_weight(uint64_t line, std::string_view text, double& weight) {
@@ -152,7 +151,7 @@ struct RowSink {
 
     bool take_point(uint64_t line, Month month, double x, double y, std::string_view type, std::string_view id,
                     std::string_view location, std::string_view lsoa, std::string_view outcome, uint64_t row_hash,
-                    double weight = 1) {
+                    double weight = 1, int32_t day = no_day) {
         if (x == 0 && y == 0) return reject(line, RejectReason::zero_coordinates, {});
         if (lonlat && (x < -180 || x > 180 || y < -90 || y > 90))
             return reject(line, RejectReason::out_of_range, fmt::format("longitude {}, latitude {}", x, y));
@@ -176,6 +175,10 @@ struct RowSink {
         in.source.push_back(source);
         in.line.push_back(line);
         if (!options.weight_field.empty()) in.weight.push_back(weight);
+        if (day != no_day || !in.day.empty()) { // the day column starts with the first dated row
+            in.day.resize(in.x.size() - 1, no_day);
+            in.day.push_back(day);
+        }
         chunk.row_hash.push_back(row_hash);
         return true;
     }
@@ -336,21 +339,22 @@ void read_ogr_source(const SourceFile& file, uint32_t source, const IngestOption
     for (auto& feature : *layer) {
         ++chunk.rows;
         const uint64_t line = ++number;
-        std::optional<Month> month;
+        std::optional<DateValue> date;
         if (month_is_date && feature->IsFieldSetAndNotNull(static_cast<int>(*gm))) {
             int year = 0, mon = 0, day = 0, hour = 0, minute = 0, tz = 0;
             float second = 0;
             if (feature->GetFieldAsDateTime(static_cast<int>(*gm), &year, &mon, &day, &hour, &minute, &second, &tz) &&
-                year >= 1900 && year <= 2999 && mon >= 1 && mon <= 12)
-                month = Month::from(year, mon);
+                year >= 1900 && year <= 2999 && mon >= 1 && mon <= 12 && day >= 1 && day <= Day::days_in_month(year, mon))
+                date = DateValue{Month::from(year, mon), Day::from(year, mon, day).index};
         } else {
-            month = parse_month_prefix(text(*feature, gm));
+            date = parse_date_value(text(*feature, gm));
         }
-        sink.row_month = month.value_or(Month{});
-        if (!month) {
-            sink.reject(line, RejectReason::bad_month, fmt::format("{} '{}'", names[*gm], text(*feature, gm)));
+        sink.row_month = date ? date->month : Month{};
+        if (!date) {
+            sink.reject(line, RejectReason::bad_month, fmt::format("{} '{}': expected YYYY-MM or a calendar date YYYY-MM-DD", names[*gm], text(*feature, gm)));
             continue;
         }
+        const std::optional<Month> month = date->month;
         if (!options.window.contains(*month)) {
             sink.reject(line, RejectReason::outside_window, month->str());
             continue;
@@ -371,10 +375,10 @@ void read_ogr_source(const SourceFile& file, uint32_t source, const IngestOption
         }
         const std::string type = text(*feature, gt), id = text(*feature, gid), loc = text(*feature, gloc),
                           lsoa = text(*feature, glsoa), outcome = text(*feature, gout);
-        const uint64_t h = hash_fields({month->str(), fmt::format("{:.17g},{:.17g}", p->getX(), p->getY()), type, id, loc, lsoa, outcome});
+        const uint64_t h = hash_fields({month->str(), std::to_string(date->day), fmt::format("{:.17g},{:.17g}", p->getX(), p->getY()), type, id, loc, lsoa, outcome});
         double weight = 1;
         if (gweight && !sink.parse_weight(line, text(*feature, gweight), weight)) continue;
-        sink.take_point(line, *month, p->getX(), p->getY(), type, id, loc, lsoa, outcome, h, weight);
+        sink.take_point(line, *month, p->getX(), p->getY(), type, id, loc, lsoa, outcome, h, weight, date->day);
     }
     if (CPLGetLastErrorType() >= CE_Failure)
         throw InputError(fmt::format("{}: reading features failed: {}", file.display, gdal_message()));
@@ -384,7 +388,7 @@ void read_ogr_source(const SourceFile& file, uint32_t source, const IngestOption
 bool same_row(const Incidents& in, size_t a, size_t b) {
     return in.crime_id[a] == in.crime_id[b] && in.month[a] == in.month[b] && in.x[a] == in.x[b] && in.y[a] == in.y[b] &&
            in.type[a] == in.type[b] && in.location[a] == in.location[b] &&
-           in.lsoa_code_source[a] == in.lsoa_code_source[b] && in.outcome[a] == in.outcome[b];
+           in.lsoa_code_source[a] == in.lsoa_code_source[b] && in.outcome[a] == in.outcome[b] && in.day_of(a) == in.day_of(b);
 }
 
 } // namespace

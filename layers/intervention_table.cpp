@@ -22,6 +22,7 @@ void read_interventions(const std::string& path, std::vector<plan::InterventionS
     }
     for (const auto& [name, node] : doc) {
         const std::string key(name.str());
+        if (key == "crime_costs") continue; // read_crime_costs
         auto it = std::find_if(table.begin(), table.end(), [&](const plan::InterventionSpec& s) { return s.key == key; });
         if (it == table.end()) {
             std::vector<std::string> keys;
@@ -92,6 +93,43 @@ std::string interventions_toml(const std::vector<plan::InterventionSpec>& table)
         out += fmt::format("[{}]\n{}\n\n", s.key, os.str());
     }
     return out;
+}
+
+std::vector<plan::CrimeCost> read_crime_costs(const std::string& path, std::string& source) {
+    toml::table doc;
+    try {
+        doc = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+        const auto& where = e.source().begin;
+        throw InputError(fmt::format("{}: line {}, column {}: {}", path, where.line, where.column, e.description()));
+    }
+    std::vector<plan::CrimeCost> costs;
+    const toml::table* t = doc["crime_costs"].as_table();
+    if (!t) return costs;
+    const CrimeTypes known;
+    for (const auto& [name, value] : *t) {
+        const std::string key(name.str());
+        const auto where = fmt::format("{}: line {}: crime_costs.\"{}\"", path, value.source().begin.line, key);
+        if (key == "source") {
+            if (auto v = value.value<std::string>()) source = *v;
+            else throw InputError(fmt::format("{}: expected a string in quotes", where));
+            continue;
+        }
+        if (!known.find(key)) throw InputError(fmt::format("{}: '{}' is not a police.uk crime type (for example \"Burglary\", \"Vehicle crime\")", where, key));
+        plan::CrimeCost c;
+        c.type = key;
+        if (auto v = value.value<double>()) {
+            c.low = c.high = *v;
+        } else if (const toml::array* a = value.as_array(); a && a->size() == 2 && a->get(0)->value<double>() && a->get(1)->value<double>()) {
+            c.low = *a->get(0)->value<double>(), c.high = *a->get(1)->value<double>();
+        } else {
+            throw InputError(fmt::format("{}: expected a cost in GBP, or [low, high]", where));
+        }
+        if (!(c.low >= 0 && c.high >= c.low && std::isfinite(c.high)))
+            throw InputError(fmt::format("{}: costs must be 0 or more GBP, the low one first", where));
+        costs.push_back(std::move(c));
+    }
+    return costs;
 }
 
 } // namespace safer::layers

@@ -567,9 +567,17 @@ std::vector<Style> vector_styles(const LayerInfo& layer, const LayerValues& valu
         styles.push_back(intervention_style(layer, values, intervention));
     } else if (has("crime_group")) {
         styles.push_back(crime_group_style(layer, values));
+    } else if (has("role")) {
+        // An evaluation's places: target red, buffer orange, control blue.
+        styles.push_back(categories_style(layer, values, "role", {{"target", {215, 48, 31}}, {"buffer", {253, 141, 60}}, {"control", {44, 127, 184}}}, "Roles",
+                                          "Target, buffer and control of an evaluation (role)", 0.6));
+    } else if (layer.name == "synthetic_control_weights" && has("weight")) {
+        add(quantile_style(layer, values, "weight", "weight (share of the synthetic control)"));
     } else if (layer.name == "target_areas") {
         styles.push_back(outline_style(layer, {197, 27, 138}, 0.8, "Target areas", "Target-area candidates as bold outlines over the map"));
         if (!rate.empty()) add(quantile_style(layer, values, rate, describe_rate(rate)));
+    } else if (layer.name == "repeat_locations" && has("incidents")) {
+        add(quantile_style(layer, values, "incidents", "incidents at the map point"));
     } else if (layer.name == "site") {
         styles.push_back(outline_style(layer, {227, 26, 28}, 0.8, "Red line", "The planning application's red-line boundary"));
     } else if (layer.name == "site_rings") {

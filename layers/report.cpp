@@ -232,7 +232,7 @@ std::string svg_map(const std::vector<MapShape>& shapes, double width, const std
 }
 
 std::string svg_line_chart(const std::string& title, const std::vector<std::string>& x_labels, const std::vector<ChartSeries>& series,
-                           const std::string& y_label, double width, double height) {
+                           const std::string& y_label, double width, double height, std::optional<size_t> marker, const std::string& marker_label) {
     const double left = 56, right = 12, top = 28, bottom = 46 + 18.0 * static_cast<double>(series.size());
     const double plot_w = width - left - right, plot_h = height - top - bottom;
     double max_v = 0;
@@ -259,6 +259,12 @@ std::string svg_line_chart(const std::string& title, const std::vector<std::stri
     svg += fmt::format("<text transform=\"translate(12 {:.1f}) rotate(-90)\" text-anchor=\"middle\">{}</text>", top + plot_h / 2, html_escape(y_label));
     svg += fmt::format("<line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1:.1f}\" y2=\"{2:.1f}\" stroke=\"#333\"/>", left, top, top + plot_h);
     svg += fmt::format("<line x1=\"{0:.1f}\" x2=\"{1:.1f}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\" stroke=\"#333\"/>", left, left + plot_w, top + plot_h);
+    if (marker && *marker > 0 && *marker < n) {
+        const double x = 0.5 * (px(*marker - 1) + px(*marker));
+        svg += fmt::format("<line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1:.1f}\" y2=\"{2:.1f}\" stroke=\"#555\" stroke-dasharray=\"4 3\"/>"
+                           "<text x=\"{3:.1f}\" y=\"{4:.1f}\" fill=\"#555\">{5}</text>",
+                           x, top, top + plot_h, x + 4, top + 11, html_escape(marker_label));
+    }
     for (size_t k = 0; k < series.size(); ++k) {
         const ChartSeries& s = series[k];
         std::string d;
@@ -275,6 +281,51 @@ std::string svg_line_chart(const std::string& title, const std::vector<std::stri
         const double ly = top + plot_h + 32 + 18.0 * static_cast<double>(k);
         svg += fmt::format("<line x1=\"{:.0f}\" x2=\"{:.0f}\" y1=\"{:.0f}\" y2=\"{:.0f}\" stroke=\"{}\" stroke-width=\"2\"{}/><text x=\"{:.0f}\" y=\"{:.0f}\">{}</text>",
                            left, left + 24, ly, ly, s.colour, s.dashed ? " stroke-dasharray=\"5 3\"" : "", left + 30, ly + 4, html_escape(s.name));
+    }
+    return svg + "</svg></figure>";
+}
+
+std::string svg_bar_chart(const std::string& title, const std::vector<std::string>& groups, const std::vector<BarSeries>& series, const std::string& y_label,
+                          double width, double height, int decimals) {
+    const double left = 56, right = 12, top = 28, bottom = 40 + 18.0 * static_cast<double>(series.size());
+    const double plot_w = width - left - right, plot_h = height - top - bottom;
+    double max_v = 0;
+    for (const BarSeries& s : series)
+        for (double v : s.values)
+            if (std::isfinite(v)) max_v = std::max(max_v, v);
+    if (max_v <= 0) max_v = 1;
+    const double step = nice_value(max_v / 4);
+    const double top_v = std::ceil(max_v * 1.08 / step) * step;
+    const auto py = [&](double v) { return top + plot_h * (1 - v / top_v); };
+    std::string svg = fmt::format("<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{:.0f}\" height=\"{:.0f}\" viewBox=\"0 0 {:.0f} {:.0f}\" "
+                                  "role=\"img\" font-family=\"sans-serif\" font-size=\"11\" style=\"background:#fff\">"
+                                  "<text x=\"{:.0f}\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{}</text>",
+                                  width, height, width, height, left, html_escape(title));
+    for (double v = 0; v <= top_v + step / 2; v += step)
+        svg += fmt::format("<line x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#ddd\"/><text x=\"{:.1f}\" y=\"{:.1f}\" "
+                           "text-anchor=\"end\">{:g}</text>",
+                           left, left + plot_w, py(v), py(v), left - 4, py(v) + 4, v);
+    svg += fmt::format("<text transform=\"translate(12 {:.1f}) rotate(-90)\" text-anchor=\"middle\">{}</text>", top + plot_h / 2, html_escape(y_label));
+    const double group_w = plot_w / static_cast<double>(std::max<size_t>(1, groups.size()));
+    const double bar_w = group_w * 0.8 / static_cast<double>(std::max<size_t>(1, series.size()));
+    for (size_t g = 0; g < groups.size(); ++g) {
+        const double x0 = left + group_w * static_cast<double>(g) + group_w * 0.1;
+        for (size_t k = 0; k < series.size(); ++k) {
+            const double v = g < series[k].values.size() ? series[k].values[g] : std::nan("");
+            if (!std::isfinite(v)) continue;
+            const double x = x0 + bar_w * static_cast<double>(k);
+            svg += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\"/><text x=\"{:.1f}\" y=\"{:.1f}\" "
+                               "text-anchor=\"middle\">{:.{}f}</text>",
+                               x, py(v), bar_w * 0.92, top + plot_h - py(v), series[k].colour, x + bar_w * 0.46, py(v) - 3, v, decimals);
+        }
+        svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>", left + group_w * (static_cast<double>(g) + 0.5), top + plot_h + 14,
+                           html_escape(groups[g]));
+    }
+    svg += fmt::format("<line x1=\"{0:.1f}\" x2=\"{1:.1f}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\" stroke=\"#333\"/>", left, left + plot_w, top + plot_h);
+    for (size_t k = 0; k < series.size(); ++k) {
+        const double ly = top + plot_h + 30 + 18.0 * static_cast<double>(k);
+        svg += fmt::format("<rect x=\"{:.0f}\" y=\"{:.0f}\" width=\"14\" height=\"10\" fill=\"{}\"/><text x=\"{:.0f}\" y=\"{:.0f}\">{}</text>", left, ly - 8,
+                           series[k].colour, left + 20, ly + 1, html_escape(series[k].name));
     }
     return svg + "</svg></figure>";
 }

@@ -70,10 +70,21 @@ struct ChartSeries {
     bool dashed = false;
 };
 
-/// An SVG line chart with labelled axes and a legend.
+/// An SVG line chart with labelled axes and a legend. With `marker` (an x label's position), a
+/// dashed vertical line is drawn just before it, labelled `marker_label` (an intervention's start).
 std::string svg_line_chart(const std::string& title, const std::vector<std::string>& x_labels,
                            const std::vector<ChartSeries>& series, const std::string& y_label, double width = 520,
-                           double height = 260);
+                           double height = 260, std::optional<size_t> marker = std::nullopt, const std::string& marker_label = {});
+
+/// An SVG chart of bars in groups: for each group (x label), one bar for each series, each bar
+/// labelled with its value as `value_format` formats it.
+struct BarSeries {
+    std::string name;
+    std::string colour;
+    std::vector<double> values; // one per group; NaN leaves no bar
+};
+std::string svg_bar_chart(const std::string& title, const std::vector<std::string>& groups, const std::vector<BarSeries>& series,
+                          const std::string& y_label, double width = 520, double height = 280, int decimals = 1);
 
 /// A Float32 grid rendered to PNG with GDAL's colour relief (gdaldem color-relief): `ramp` pairs
 /// a value with an RGBA colour ("r g b a", 0-255), interpolated between; nodata is transparent.

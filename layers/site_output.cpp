@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/errors.hpp"
+#include "engine/text.hpp"
 #include "layers/geopackage.hpp"
 #include "layers/report.hpp"
 #include "layers/segments_output.hpp"
@@ -91,7 +93,7 @@ std::string site_map(const SiteOutputs& o, const SiteResult& r, const std::vecto
 /// The guardianship map: coverage, lights, path parts coloured by gating, the red line.
 std::string guardianship_map(const SiteOutputs& o, const SiteResult& r, std::vector<geos::Geometry>& owned) {
     const SiteGuardianship& gu = r.guardianship;
-    const SiteReview& v = o.review;
+    const SiteStudy& v = o.review;
     std::vector<MapShape> shapes;
     owned.push_back(geos::checked(GEOSBuffer_r(geos::context(), r.site, guard_distance, 64), "buffer"));
     shapes.push_back({owned.back().get(), "none", "#999", 0.8, fmt::format("{:g} m", guard_distance)});
@@ -126,7 +128,7 @@ std::string guardianship_map(const SiteOutputs& o, const SiteResult& r, std::vec
 
 TemplateData guardianship_data(const SiteOutputs& o, const SiteResult& r, std::vector<geos::Geometry>& owned) {
     const SiteGuardianship& gu = r.guardianship;
-    const SiteReview& v = o.review;
+    const SiteStudy& v = o.review;
     TemplateData g;
     const auto pct = [](double x) { return std::isnan(x) ? std::string("not assessed") : fmt::format("{:.1f} %", 100 * x); };
     std::vector<std::vector<std::string>> rows;
@@ -168,7 +170,7 @@ TemplateData guardianship_data(const SiteOutputs& o, const SiteResult& r, std::v
 /// The street segments within street_distance of the red line (with --streets): the busiest in a
 /// sentence and up to ten in a table.
 TemplateData streets_data(const SiteOutputs& o, const SiteResult& r) {
-    const SiteReview& v = o.review;
+    const SiteStudy& v = o.review;
     TemplateData d;
     d.set("distance", fmt::format("{:g}", street_distance));
     if (!v.streets_error.empty()) {
@@ -197,7 +199,7 @@ TemplateData streets_data(const SiteOutputs& o, const SiteResult& r) {
 }
 
 TemplateData site_data(const SiteOutputs& o, const SiteResult& r, const std::vector<std::string>& label, std::vector<geos::Geometry>& owned) {
-    const SiteReview& v = o.review;
+    const SiteStudy& v = o.review;
     const std::vector<double>& radii = v.radii;
     const size_t R = radii.size(), all_g = v.all_group;
     TemplateData s;
@@ -285,7 +287,7 @@ const char* principle_name(Principle p) {
     return "";
 }
 
-std::string gi_status_text(const SiteReview& review, const SiteResult& r) {
+std::string gi_status_text(const SiteStudy& review, const SiteResult& r) {
     if (!review.have_gi) return "not computed";
     if (r.best_bin >= 1) return fmt::format("hot spot at {} (Gi*, 100 m cells)", confidence_text(r.best_bin));
     if (r.best_bin <= -1) return fmt::format("cold spot at {} (Gi*, 100 m cells)", confidence_text(r.best_bin));
@@ -298,7 +300,7 @@ std::string trend_text(const hotspots::MannKendall& t) {
 }
 
 std::string finding_text(const SiteOutputs& o, const SiteResult& r, const Finding& f) {
-    const SiteReview& v = o.review;
+    const SiteStudy& v = o.review;
     const std::vector<double>& radii = v.radii;
     const size_t R = radii.size(), r2 = std::min<size_t>(1, R - 1);
     const std::string first = fmt::format("{:g} m", radii[0]), second = fmt::format("{:g} m", radii[r2]);
@@ -377,8 +379,8 @@ std::string finding_text(const SiteOutputs& o, const SiteResult& r, const Findin
     return {};
 }
 
-std::vector<Table> site_tables(const SiteOutputs& o, std::vector<geos::Geometry>& owned) {
-    const SiteReview& v = o.review;
+std::vector<Table> site_tables(const SiteOutputs& o, std::span<const SiteResult> sites, std::vector<geos::Geometry>& owned) {
+    const SiteStudy& v = o.review;
     const std::vector<double>& radii = v.radii;
     const size_t R = radii.size(), all_g = v.all_group;
     const std::vector<CrimeGroup> groups = builtin_crime_groups();
@@ -411,7 +413,7 @@ std::vector<Table> site_tables(const SiteOutputs& o, std::vector<geos::Geometry>
     std::vector<int64_t> p_segment, p_gates, p_needed, p_burglaries, p_neighbourhood;
     std::vector<uint8_t> p_gates_null;
     std::vector<double> p_length, p_inside, p_near, p_distance, p_lit, p_cctv;
-    for (const SiteResult& r : v.sites) {
+    for (const SiteResult& r : sites) {
         for (size_t j = 0; j < r.incidents.size(); ++j) {
             const size_t i = r.incidents[j];
             owned.push_back(geos::point(in.x[i], in.y[i]));
@@ -530,7 +532,7 @@ std::vector<Table> site_tables(const SiteOutputs& o, std::vector<geos::Geometry>
         std::vector<std::string> id;
         std::vector<double> distance;
         std::vector<size_t> chosen;
-        for (const SiteResult& r : v.sites)
+        for (const SiteResult& r : sites)
             for (const auto& [seg, d] : r.streets) id.push_back(r.id), distance.push_back(d), chosen.push_back(seg);
         t.columns.push_back(Column::text("site_id", "Site", id));
         t.columns.push_back(Column::real("distance_m", "Distance from the red line, m (0 when it touches or crosses it)", distance));
@@ -540,14 +542,82 @@ std::vector<Table> site_tables(const SiteOutputs& o, std::vector<geos::Geometry>
     return tables;
 }
 
-std::string site_report_html(const SiteOutputs& o) {
-    const SiteReview& v = o.review;
+namespace {
+
+/// "hot spot at 99 %", for the summary table (whose header says Gi* on 100 m cells).
+std::string gi_short(const SiteStudy& review, const SiteResult& r) {
+    if (!review.have_gi) return "not computed";
+    if (r.best_bin >= 1) return fmt::format("hot spot at {}", confidence_text(r.best_bin));
+    if (r.best_bin <= -1) return fmt::format("cold spot at {}", confidence_text(r.best_bin));
+    return "not significant";
+}
+
+/// Findings that call for a measure: all but the two that only describe the crime around the site.
+size_t measures(const SiteResult& r) {
+    return static_cast<size_t>(std::count_if(r.findings.begin(), r.findings.end(), [](const Finding& f) {
+        return f.kind != FindingKind::nothing_recorded && f.kind != FindingKind::low_crime;
+    }));
+}
+
+} // namespace
+
+double site_section_bytes(size_t incidents) { return 60e3 + 150.0 * static_cast<double>(incidents); }
+
+size_t report_sites(size_t requested, bool given, const site::SiteReviewer& reviewer, Progress& progress) {
+    const size_t n = std::min(requested, reviewer.size());
+    double bytes = 0;
+    size_t fit = 0, incidents = 0;
+    for (size_t s = 0; s < n; ++s) {
+        const size_t bound = reviewer.incidents_bound(s);
+        bytes += site_section_bytes(bound), incidents += bound;
+        if (bytes <= report_budget_bytes) fit = s + 1;
+    }
+    if (fit == n) return n;
+    const std::string why = fmt::format("the detailed sections of the first {} sites would take up to {:.0f} MB of HTML (each draws the incidents within {:g} m "
+                                        "of its red line on a map: up to {} here), over the report's {:.0f} MB",
+                                        grouped(static_cast<double>(n)), bytes / 1e6, reviewer.study().radii.back(), grouped(static_cast<double>(incidents)),
+                                        report_budget_bytes / 1e6);
+    if (given)
+        throw UsageError(fmt::format("--report-sites {}: {}; give --report-sites {} or fewer (every site keeps its row in the summary table and in the "
+                                     "layers), or smaller --radii",
+                                     requested, why, fit));
+    progress.warn(fmt::format("{}: the report details the first {} (every site keeps its row in the summary table and in the layers)", why, fit));
+    return fit;
+}
+
+SiteReportBuilder::SiteReportBuilder(const SiteOutputs& o, size_t sites, size_t detailed)
+    : m_o(o), m_sites(sites), m_detailed(std::min(detailed, sites)), m_label(label_groups(builtin_crime_groups(), o.study.crimes.types)) {}
+
+void SiteReportBuilder::add(const SiteResult& r) {
+    const SiteStudy& v = m_o.review;
+    const size_t R = v.radii.size(), all_g = v.all_group, number = ++m_added;
+    const bool detailed = number <= m_detailed;
+    if (detailed) {
+        std::vector<geos::Geometry> owned; // the maps' shapes, drawn by the time site_data returns
+        TemplateData s = site_data(m_o, r, m_label, owned);
+        s.set("number", std::to_string(number));
+        m_sections.push_back(s);
+    }
+    TemplateData row;
+    row.set("number", std::to_string(number));
+    row.set("id", r.id);
+    if (detailed) row.set("detailed", true);
+    row.set("area", fmt::format("{:.2f}", r.area_ha));
+    row.set("near", grouped(r.within[0][all_g]));
+    row.set("total", grouped(r.within[R - 1][all_g]));
+    row.set("density", percentile_words(r.kde_pct));
+    row.set("gi", gi_short(v, r));
+    row.set("measures", std::to_string(measures(r)));
+    m_summary.push_back(row);
+}
+
+std::string SiteReportBuilder::html() const {
+    const SiteStudy& v = m_o.review;
     const std::vector<double>& radii = v.radii;
-    const std::vector<std::string> label = label_groups(builtin_crime_groups(), o.study.crimes.types);
-    std::vector<geos::Geometry> owned;
     TemplateData page;
-    page.set("title", fmt::format("Crime impact review: {} site{}, {} to {}", v.sites.size(), v.sites.size() == 1 ? "" : "s", v.from.str(), v.to.str()));
+    page.set("title", fmt::format("Crime impact review: {} site{}, {} to {}", grouped(static_cast<double>(m_sites)), m_sites == 1 ? "" : "s", v.from.str(), v.to.str()));
     page.set("radii", fmt::format("{}", fmt::join(radii, ", ")));
+    page.set("first_radius", fmt::format("{:g}", radii.front()));
     page.set("last_radius", fmt::format("{:g}", radii.back()));
     page.set("from", v.from.str());
     page.set("to", v.to.str());
@@ -557,38 +627,54 @@ std::string site_report_html(const SiteOutputs& o) {
     if (!v.paths) not_given.push_back("--paths (paths and alleys)");
     if (!v.gates) not_given.push_back("--gates (alley gates)");
     if (!not_given.empty()) page.set("not_given", fmt::format("{}", fmt::join(not_given, ", ")));
-    TemplateData sites = TemplateData::type::list;
-    for (const SiteResult& r : v.sites) sites.push_back(site_data(o, r, label, owned));
-    page.set("sites", sites);
+    if (m_detailed < m_sites) {
+        std::vector<std::string> names{"site", "site_rings", "site_incidents"};
+        if (v.paths) names.push_back("site_paths");
+        if (v.streets && v.streets_error.empty()) names.push_back("site_segments");
+        const std::string last = names.back();
+        names.pop_back();
+        const std::string layers = fmt::format("{} and {}", fmt::join(names, ", "), last);
+        page.set("partial", m_detailed == 0 ? fmt::format("{} sites were reviewed. This report details none of them (--report-sites 0); the summary table gives each "
+                                                          "site one row, and the GeoPackage layers {} hold all {} sites.",
+                                                          grouped(static_cast<double>(m_sites)), layers, grouped(static_cast<double>(m_sites)))
+                                            : fmt::format("{} sites were reviewed. This report details the first {} (in the order of --site; --report-sites sets "
+                                                          "how many); the summary table gives each of the {} sites one row, and the GeoPackage layers {} hold "
+                                                          "all of them.",
+                                                          grouped(static_cast<double>(m_sites)),
+                                                          m_detailed == 1 ? std::string("site") : grouped(static_cast<double>(m_detailed)),
+                                                          grouped(static_cast<double>(m_sites)), layers));
+    }
+    if (m_sites > 1) page.set("has_summary", true), page.set("summary", m_summary);
+    page.set("sites", m_sections);
     // Methods.
     page.set("bandwidth", fmt::format("{:.0f}", v.density.bandwidth));
     page.set("bandwidth_rule", v.density.bandwidth_fallback ? "fixed, as the incidents are all at one place" : "by ArcGIS's rule");
     page.set("cell", fmt::format("{:g}", v.density.grid.cell));
     page.set("hotspot_cell", fmt::format("{:g}", hotspot_cell));
     page.set("hotspot_band", fmt::format("{:g}", hotspot_band));
-    page.set("crs", o.study.working_crs);
-    page.set("height_factor", fmt::format("{:g}", o.options.light_rule.height_factor));
-    page.set("light_radius", fmt::format("{:g}", o.options.light_rule.default_radius));
-    page.set("quadrant_segments", std::to_string(o.options.quadrant_segments));
+    page.set("crs", m_o.study.working_crs);
+    page.set("height_factor", fmt::format("{:g}", m_o.options.light_rule.height_factor));
+    page.set("light_radius", fmt::format("{:g}", m_o.options.light_rule.default_radius));
+    page.set("quadrant_segments", std::to_string(m_o.options.quadrant_segments));
     page.set("guard_distance", fmt::format("{:g}", guard_distance));
     page.set("pass_distance", fmt::format("{:g}", pass_distance));
-    page.set("camera_range", fmt::format("{:.1f}", guard::camera_range(std::nullopt, std::nullopt, o.options.camera_rule)));
-    page.set("gate_tolerance", fmt::format("{:g}", o.options.gate_tolerance));
-    page.set("lighting_source", effect_of(o, "lighting").effect_source);
-    page.set("cctv_source", effect_of(o, "cctv").effect_source);
-    page.set("gating_source", effect_of(o, "gating").effect_source);
+    page.set("camera_range", fmt::format("{:.1f}", guard::camera_range(std::nullopt, std::nullopt, m_o.options.camera_rule)));
+    page.set("gate_tolerance", fmt::format("{:g}", m_o.options.gate_tolerance));
+    page.set("lighting_source", effect_of(m_o, "lighting").effect_source);
+    page.set("cctv_source", effect_of(m_o, "cctv").effect_source);
+    page.set("gating_source", effect_of(m_o, "gating").effect_source);
     if (v.streets) page.set("streets_method", segments_method_sentence(v.street_options));
-    page.set("sites_source", o.site_report.source);
-    page.set("sites_id_field", o.site_report.id_field);
-    page.set("sites_repaired", o.site_report.repaired.empty() ? "all valid" : fmt::format("repaired: {}", fmt::join(o.site_report.repaired, ", ")));
-    std::vector<std::vector<std::string>> rows{{"rows read", std::to_string(o.study.crimes.rows_read)},
-                                               {"rows used", std::to_string(o.study.crimes.incidents.size())}};
+    page.set("sites_source", m_o.site_report.source);
+    page.set("sites_id_field", m_o.site_report.id_field);
+    page.set("sites_repaired", m_o.site_report.repaired.empty() ? "all valid" : fmt::format("repaired: {}", fmt::join(m_o.site_report.repaired, ", ")));
+    std::vector<std::vector<std::string>> rows{{"rows read", std::to_string(m_o.study.crimes.rows_read)},
+                                               {"rows used", std::to_string(m_o.study.crimes.incidents.size())}};
     for (size_t r = 0; r < reject_reason_count; ++r)
-        if (const uint64_t n = o.study.crimes.rejects.count(static_cast<RejectReason>(r)))
+        if (const uint64_t n = m_o.study.crimes.rejects.count(static_cast<RejectReason>(r)))
             rows.push_back({fmt::format("rejected: {}", reason_text(static_cast<RejectReason>(r))), std::to_string(n)});
     page.set("accounting", table_data({"rows", "count"}, rows, "Every row read, used or rejected"));
     page.set("version", SAFER_VERSION);
-    page.set("command_line", o.command_line);
+    page.set("command_line", m_o.command_line);
     return render_template("site_report", page);
 }
 

@@ -33,7 +33,7 @@ bool within_lonlat(const OGRGeometry& g) {
 } // namespace
 
 Areas read_sites(const std::string& argument, const std::string& id_field, const std::string& working_crs, SiteReport& report,
-                 Progress& progress) {
+                 Progress& progress, const char* option) {
     ensure_gdal();
     AreaOptions options;
     options.working_crs = working_crs;
@@ -41,7 +41,7 @@ Areas read_sites(const std::string& argument, const std::string& id_field, const
     options.code_field = id_field;
     if (!looks_like_text(argument)) {
         if (!std::filesystem::exists(argument))
-            throw InputError(fmt::format("{}: no such file (--site takes a polygon file, WKT such as 'POLYGON((...))', or a GeoJSON geometry)", argument));
+            throw InputError(fmt::format("{}: no such file ({} takes a polygon file, WKT such as 'POLYGON((...))', or a GeoJSON geometry)", argument, option));
         report.source = argument;
         AreaReport ar;
         Areas sites = read_areas(argument, options, ar, progress);
@@ -59,10 +59,10 @@ Areas read_sites(const std::string& argument, const std::string& id_field, const
         raw = nullptr;
     }
     std::unique_ptr<OGRGeometry> g(raw);
-    if (!g) throw InputError(fmt::format("--site: cannot parse '{}' as {}", argument.substr(0, 80), json ? "a GeoJSON geometry" : "WKT"));
+    if (!g) throw InputError(fmt::format("{}: cannot parse '{}' as {}", option, argument.substr(0, 80), json ? "a GeoJSON geometry" : "WKT"));
     const auto type = wkbFlatten(g->getGeometryType());
     if (type != wkbPolygon && type != wkbMultiPolygon)
-        throw InputError(fmt::format("--site: the geometry is a {}, not a polygon", g->getGeometryName()));
+        throw InputError(fmt::format("{}: the geometry is a {}, not a polygon", option, g->getGeometryName()));
     report.crs = within_lonlat(*g) ? "EPSG:4326" : working_crs;
     // Through a one-feature GeoJSON in memory, so the site is read, reprojected and repaired
     // exactly as a site file is.

@@ -20,7 +20,8 @@ struct SiteReport {
 /// (WKT starting POLYGON/MULTIPOLYGON, or a GeoJSON geometry) is taken as lon/lat (EPSG:4326)
 /// when every coordinate is within ±180, ±90, else as the working CRS. Sites are named by
 /// `id_field` (or a detected code/name field), else numbered "000001", ... in reading order.
+/// `option` names the option in messages (--site, --target, ...).
 Areas read_sites(const std::string& argument, const std::string& id_field, const std::string& working_crs, SiteReport& report,
-                 Progress& progress);
+                 Progress& progress, const char* option = "--site");
 
 } // namespace safer::layers

@@ -358,6 +358,14 @@ Study read_study(const StudyRequest& r, Progress& progress) {
         located_none = read_used > 0 && std::all_of(s.area_of.begin(), s.area_of.end(), [](int32_t a) { return a == no_area; });
     }
 
+    if (!r.month_windows.empty()) {
+        std::vector<uint8_t> keep(in.size());
+        for (size_t i = 0; i < in.size(); ++i)
+            keep[i] = std::any_of(r.month_windows.begin(), r.month_windows.end(), [&](const MonthWindow& w) { return w.contains(in.month[i]); });
+        keep_only(s, keep, RejectReason::outside_window,
+                  [&](size_t i) { return fmt::format("{}: between the windows analysed", in.month[i].str()); });
+    }
+
     // The months analysed, resolved over the data's months (of the incidents in the areas). The
     // month is checked before the location, as when --from/--to are applied while reading, so the
     // counts by reason are the same however the months are given.

@@ -42,6 +42,10 @@ struct StudyRequest {
     /// With last_months: the months analysed are resolved over the data and the rest rejected
     /// (outside_window). Without: --from/--to as the reader applied them.
     WindowRule window;
+    /// When not empty, the months analysed are these windows (safer accuracy's training and test
+    /// months): incidents read within --from/--to but in none of them are rejected
+    /// (outside_window), so every row stays accounted for.
+    std::vector<MonthWindow> month_windows;
     AssetPaths assets;
 
     /// Every file or folder the request names, for checking that no output overwrites one.

@@ -82,4 +82,36 @@ std::string percentile_words(double pct) {
     return fmt::format("at the {} percentile", ordinal(pct, 0));
 }
 
+namespace {
+std::string percent_of(double relative) {
+    const double v = std::fabs(100 * relative);
+    return v > 0 && v < 1 ? fmt::format("{:.1f} %", v) : fmt::format("{:.0f} %", v);
+}
+} // namespace
+
+std::string change_words(double relative) {
+    if (!std::isfinite(relative)) return relative > 0 ? "an unbounded rise" : "no estimate";
+    if (std::fabs(relative) < 0.0005) return "no change";
+    return fmt::format("{} {}", relative < 0 ? "a fall of" : "a rise of", percent_of(relative));
+}
+
+std::string signed_percent(double relative) {
+    if (!std::isfinite(relative)) return relative > 0 ? "+inf" : "n/a";
+    if (std::fabs(relative) < 0.0005) return "0 %";
+    return fmt::format("{}{}", relative < 0 ? "-" : "+", percent_of(relative));
+}
+
+std::string change_interval_words(double low, double high) {
+    if (std::isnan(low) || std::isnan(high)) return "no interval";
+    if (!std::isfinite(high)) return low <= -1 ? "any change at all" : fmt::format("from {} upwards, with no upper limit", change_words(low));
+    return fmt::format("from {} to {}", change_words(low), change_words(high));
+}
+
+std::string p_words(double p) {
+    if (std::isnan(p)) return "no p";
+    if (p < 0.0001) return "p < 0.0001";
+    if (p < 0.001) return fmt::format("p = {:.4f}", p);
+    return fmt::format("p = {:.3f}", p);
+}
+
 } // namespace safer::layers

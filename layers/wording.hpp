@@ -27,4 +27,15 @@ std::string percentile_words(double percentile);
 /// "1st", "2nd", "3rd", "11th", "99.7th".
 std::string ordinal(double n, int decimals = 0);
 
+/// A relative change in words: "a fall of 22 %", "a rise of 8 %", "no change" (-0.22, 0.08, 0);
+/// below 1 % to one decimal ("a fall of 0.4 %"); "a fall of 100 %" at -1.
+std::string change_words(double relative);
+/// A relative change as a signed percent: "-22 %", "+8 %", "0 %" (to one decimal below 1 %).
+std::string signed_percent(double relative);
+/// An interval of relative changes: "from a fall of 44 % to a fall of 2 %", "from a fall of 10 %
+/// to a rise of 5 %"; "from a fall of 30 % upwards, with no upper limit" when it has none.
+std::string change_interval_words(double low, double high);
+/// A p-value: "p = 0.031", "p = 0.0004", "p < 0.0001".
+std::string p_words(double p);
+
 } // namespace safer::layers

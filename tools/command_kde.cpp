@@ -1,10 +1,12 @@
 // safer kde: kernel density surfaces of incidents, with their top 1/5/10 % hotspot classes.
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "engine/accuracy.hpp"
 #include "engine/density_map.hpp"
 #include "engine/errors.hpp"
 #include "layers/density_output.hpp"
@@ -37,12 +39,23 @@ struct KdeCommand {
     std::string areas_path;
     std::string by;
     bool edge_correct = false;
+    // --bandwidth predictive
+    std::vector<std::string> candidate_texts;
+    int holdout = 1;
+    double predictive_coverage = 1;
+
+    bool predictive() const { return bandwidth == "predictive"; }
 
     kde::Options options() const {
         kde::Options o;
         o.kernel = *kde::parse_kernel(kernel);
         o.units = *kde::parse_units(units);
-        o.bandwidth = parse_length(bandwidth, "--bandwidth");
+        o.bandwidth = predictive() ? std::nullopt : parse_length(bandwidth, "--bandwidth");
+        if (predictive() && (holdout < 1 || holdout > 24)) throw UsageError(fmt::format("--holdout {}: expected 1 to 24 months", holdout));
+        if (predictive() && !(predictive_coverage > 0 && predictive_coverage <= 100))
+            throw UsageError(fmt::format("--predictive-coverage {}: expected a percentage, more than 0 and at most 100", predictive_coverage));
+        if (!predictive() && (!candidate_texts.empty()))
+            throw UsageError("--candidates: give --bandwidth predictive to choose among them");
         o.cell = parse_length(cell, "--cell");
         o.edge_correct = edge_correct;
         // Parameters a grid cannot be built from are refused before any reading.
@@ -54,9 +67,38 @@ struct KdeCommand {
         return o;
     }
 
+    /// --bandwidth predictive: the candidate whose surface, fitted on every month but the last
+    /// --holdout, best predicts those months (PAI at --predictive-coverage).
+    accuracy::BandwidthChoice choose_bandwidth(const layers::Study& study, const std::vector<uint8_t>& selected, const kde::Options& kopt,
+                                               Month& from, Month& to) const {
+        const Incidents& in = study.crimes.incidents;
+        Month last{-1};
+        for (size_t i = 0; i < in.size(); ++i)
+            if (selected[i]) last = std::max(last, in.month[i]);
+        to = last;
+        from = Month{last.index - holdout + 1};
+        kde::Points fit, held;
+        Extent extent;
+        for (size_t i = 0; i < in.size(); ++i) {
+            if (!selected[i]) continue;
+            kde::Points& p = in.month[i] >= from ? held : fit;
+            p.x.push_back(in.x[i]), p.y.push_back(in.y[i]);
+            if (!in.weight.empty()) p.w.push_back(in.weight[i]);
+            extent.add(in.x[i], in.y[i]);
+        }
+        if (fit.size() == 0)
+            throw InputError(fmt::format("--bandwidth predictive: every incident selected is in the {} month(s) held out ({} to {}); the fitting needs earlier "
+                                         "months (give more months, or a smaller --holdout)",
+                                         holdout, from.str(), to.str()));
+        const double cell_m = kopt.cell ? *kopt.cell : kde::auto_cell(study.areas.size() ? study.areas.extent() : extent);
+        const accuracy::EvaluationGrid grid = accuracy::evaluation_grid(extent, cell_m, study.areas);
+        const std::vector<double> candidates = candidate_texts.empty() ? accuracy::default_candidates : parse_lengths(candidate_texts, "--candidates");
+        return accuracy::choose_bandwidth(grid, fit, held, candidates, predictive_coverage / 100, kopt.kernel);
+    }
+
     void run() const {
         Progress progress(out.quiet);
-        const kde::Options kopt = options();
+        kde::Options kopt = options();
         const PeriodKind period = by == "month" ? PeriodKind::month : by == "quarter" ? PeriodKind::quarter : PeriodKind::none;
         layers::StudyRequest request = crimes.request();
         request.ingest.weight_field = weight_field;
@@ -79,6 +121,16 @@ struct KdeCommand {
         if (std::find(selected.begin(), selected.end(), 1) == selected.end())
             throw InputError(fmt::format("no incidents left after filtering: none of the {} incidents used are of {}{}", in.size(), chosen.description,
                                          crimes.from.empty() && crimes.to.empty() ? "" : " in the months asked for"));
+        std::optional<accuracy::BandwidthChoice> choice;
+        Month held_from, held_to;
+        if (predictive()) {
+            progress.begin("choosing the bandwidth that best predicts the last month", 1);
+            choice = choose_bandwidth(study, selected, kopt, held_from, held_to);
+            progress.end();
+            kopt.bandwidth = choice->bandwidth();
+            for (const std::string& line : layers::bandwidth_choice_text(*choice, held_from, held_to)) progress.info(line);
+            if (const std::string w = layers::saturated_choice_warning(*choice); !w.empty()) progress.warn(w);
+        }
         kde::StudyArea study_area;
         for (const auto& g : study.areas.geometry) study_area.polygons.push_back(g.get());
         const kde::DensityMap map = kde::density_map(in, selected, period, kopt, study.areas.size() ? &study_area : nullptr, &progress);
@@ -91,11 +143,14 @@ struct KdeCommand {
                                   surface.cell_auto ? " (auto: shorter side / 250)" : "", grid.nx, grid.ny, static_cast<double>(grid.nx) * grid.cell / 1000,
                                   static_cast<double>(grid.ny) * grid.cell / 1000, surface.incidents, surface.locations));
         for (const std::string& w : surface.warnings) progress.warn(w);
+        if (const std::string w = layers::broad_bandwidth_warning(map.scale, "the bandwidth"); !w.empty()) progress.warn(w);
 
         const nlohmann::ordered_json parameters{
             {"command", "kde"}, {"from", crimes.from}, {"to", crimes.to}, {"working_crs", study.working_crs},
             {"selection", chosen.description}, {"kernel", kde::name(kopt.kernel)}, {"bandwidth_m", surface.bandwidth},
-            {"bandwidth_rule", surface.bandwidth_auto ? "auto: h = 0.9 min(SD, sqrt(1/ln 2) Dm) n^(-1/5) (ArcGIS)" : "given"},
+            {"bandwidth_rule", choice ? fmt::format("predictive: {}", fmt::join(layers::bandwidth_choice_text(*choice, held_from, held_to), "; "))
+                              : surface.bandwidth_auto ? "auto: h = 0.9 min(SD, sqrt(1/ln 2) Dm) n^(-1/5) (ArcGIS)" : "given"},
+            {"bandwidth_spacing_m", map.scale.spacing},
             {"cell_m", grid.cell}, {"cell_rule", surface.cell_auto ? "auto: shorter side of the extent / 250, rounded" : "given"},
             {"units", kde::name(kopt.units)}, {"weight_field", weight_field}, {"study_area", request.areas_path},
             {"edge_correct", edge_correct}, {"by", by}, {"grid", {{"x0", grid.x0}, {"y0", grid.y0}, {"nx", grid.nx}, {"ny", grid.ny}}},
@@ -132,7 +187,15 @@ Run setup_kde(CLI::App& app) {
     app.add_option("--kernel", command->kernel, "Kernel")
         ->check(CLI::IsMember({"quartic", "epanechnikov", "triangular", "uniform", "gaussian"}))
         ->capture_default_str();
-    app.add_option("--bandwidth", command->bandwidth, "Bandwidth (search radius) in metres, or auto")->capture_default_str();
+    app.add_option("--bandwidth", command->bandwidth,
+                   "Bandwidth (search radius) in metres, auto (ArcGIS's rule), or predictive (the candidate that best predicts the last month)")
+        ->capture_default_str();
+    app.add_option("--candidates", command->candidate_texts, "With --bandwidth predictive: the bandwidths to choose from, metres, comma-separated "
+                                                             "(default 100,150,200,250,300,400,500,750,1000,1500,2000)")
+        ->delimiter(',');
+    app.add_option("--holdout", command->holdout, "With --bandwidth predictive: the last months held out of the fitting and predicted")->capture_default_str();
+    app.add_option("--predictive-coverage", command->predictive_coverage, "With --bandwidth predictive: the percent of the study area whose PAI is compared")
+        ->capture_default_str();
     app.add_option("--cell", command->cell, "Cell size in metres, or auto")->capture_default_str();
     app.add_option("--units", command->units, "Units of the surface")
         ->check(CLI::IsMember({"per-km2", "raw", "probability"}))
@@ -147,6 +210,10 @@ Run setup_kde(CLI::App& app) {
     app.footer(kde::formulas() +
                "Bandwidth auto (ArcGIS): h = 0.9 * min(SD, sqrt(1/ln 2) * Dm) * n^(-1/5); SD the standard distance, Dm the median\n"
                "distance from the mean centre, n the number (total weight) of incidents.\n"
+               "Bandwidth predictive: each candidate's surface is fitted on every month but the last --holdout and scored by its PAI\n"
+               "(Chainey, Tompson & Uhlig 2008) on those months at --predictive-coverage; the best is used on every month (ties: larger).\n"
+               "A bandwidth over 8 times the median distance between incident locations or over 10 % of the study area's shorter\n"
+               "side is warned about.\n"
                "Cell auto: the shorter side of the study area (or of the incidents' extent) / 250, rounded to 1, 2, 2.5 or 5 x 10^k.\n"
                "Extent: the study area, or the incidents, grown by the kernel's support. Density is evaluated at cell centres from\n"
                "the exact incident coordinates. Incidents outside the study area are rejected (outside_areas).\n"

@@ -6,14 +6,14 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
-#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "engine/errors.hpp"
 #include "engine/site_review.hpp"
+#include "engine/text.hpp"
 #include "layers/browser.hpp"
-#include "layers/interrupt.hpp"
+#include "layers/geopackage.hpp"
 #include "layers/site_output.hpp"
 #include "layers/site_reader.hpp"
 #include "tools/commands.hpp"
@@ -24,7 +24,8 @@ namespace safer::tools {
 
 namespace {
 
-namespace fs = std::filesystem;
+/// Sites in a batch at most: each holds its ring polygons and guardianship, whatever its incidents.
+constexpr size_t max_batch_sites = 500;
 
 struct SiteCommand {
     CrimeOptions crimes;
@@ -34,12 +35,17 @@ struct SiteCommand {
     PopulationInput population;
     std::vector<double> radii{100, 250, 500, 1000};
     int months = 12;
+    int report_sites = 50;       // sites detailed in the report; every site gets a summary row
+    bool report_sites_given = false;
+    size_t batch_rows = 200000;  // site-incident rows held at once, before they are written
     bool no_pdf = false;
     // Guardianship assets and the coverage options, as safer score takes them (no grid, pressure,
     // costs or budget here).
     DesignOutOptions design;
 
     void run() const;
+    size_t review_and_write(const site::SiteReviewer& reviewer, layers::GeoPackageWriter& writer, layers::SiteReportBuilder& report, const layers::SiteOutputs& o,
+                            Progress& progress) const;
 };
 
 void SiteCommand::run() const {
@@ -82,11 +88,13 @@ void SiteCommand::run() const {
     options.camera_rule = model.camera_rule;
     options.gate_tolerance = model.gate_tolerance;
     options.quadrant_segments = model.quadrant_segments;
-    const site::SiteReview review = site::review_sites(sites, study.crimes.incidents, study.crimes.types, study.areas, study.area_of, study.assets, w.from, w.to,
-                                                       options, &progress);
+    const site::SiteReviewer reviewer(sites, study.crimes.incidents, study.crimes.types, study.areas, study.area_of, study.assets, w.from, w.to, options, &progress);
+    const site::SiteStudy& review = reviewer.study();
     for (const std::string& m : review.density.warnings) progress.warn(m);
     if (!review.have_gi) progress.warn("Gi* on the 100 m grid could not be computed: " + review.gi_error);
     if (!review.streets_error.empty()) progress.warn("the street segments could not be made: " + review.streets_error);
+    const layers::SiteOutputs o{study, review, options, model.table, site_report, g_command_line};
+    layers::SiteReportBuilder report(o, sites.size(), layers::report_sites(static_cast<size_t>(report_sites), report_sites_given, reviewer, progress));
 
     const nlohmann::ordered_json parameters{{"command", "site"}, {"site", site_arg}, {"from", w.from.str()}, {"to", w.to.str()},
                                             {"radii_m", radii}, {"working_crs", study.working_crs}, {"areas", areas.path},
@@ -96,26 +104,55 @@ void SiteCommand::run() const {
                                             {"light_height_factor", design.light_rule.height_factor}, {"cctv_purpose", design.cctv_purpose}, {"cctv_range_m", design.cctv_range},
                                             {"gate_tolerance_m", design.gate_tolerance}, {"guard_distance_m", site::guard_distance}, {"pass_distance_m", site::pass_distance},
                                             {"street_distance_m", site::street_distance}};
-    const layers::SiteOutputs o{study, review, options, model.table, site_report, g_command_line};
-    progress.begin(fmt::format("writing {}", out.shown()), 1);
-    std::vector<geos::Geometry> points;
     layers::GeoPackageWriter writer(out.output, out.overwrite, study.working_crs);
-    for (const layers::Table& t : layers::site_tables(o, points)) writer.write_table(t);
+    const size_t near = review_and_write(reviewer, writer, report, o, progress);
     writer.prefer_style_field("site_segments", "nkde");
+    progress.begin(fmt::format("writing {}", out.shown()), 1);
     writer.write_rejects(study.crimes.rejects, study.source_paths());
     writer.record(run_record(study, parameters.dump()));
     // The report and the GeoPackage are moved into place together: a failure (a full disk) leaves neither.
     layers::StagedFiles staged(out.overwrite);
-    staged.stage(report_path, layers::site_report_html(o));
+    staged.stage(report_path, report.html());
     writer.commit();
     staged.commit();
     progress.end();
     if (!chromium.empty()) layers::print_report_pdf(chromium, report_path, pdf, out.overwrite, progress);
-    size_t near = 0;
-    for (const auto& r : review.sites) near += r.nearby();
     progress.info(fmt::format("{} site{}: {} incidents within {:g} m of a red line", sites.size(), sites.size() == 1 ? "" : "s", near, radii.back()));
     progress.info(fmt::format("wrote {} (site, site_rings, site_incidents{}{}, rejects) and {}", out.shown(), review.paths ? ", site_paths" : "",
                               review.streets && review.streets_error.empty() ? ", site_segments" : "", report_path));
+}
+
+/// Reviews the sites a batch at a time, bounded up front by their incidents within the largest
+/// ring, and writes each batch's layers and report rows before the next: memory holds one batch,
+/// not every site. Returns the site-incident rows written.
+size_t SiteCommand::review_and_write(const site::SiteReviewer& reviewer, layers::GeoPackageWriter& writer, layers::SiteReportBuilder& report,
+                                     const layers::SiteOutputs& o, Progress& progress) const {
+    const std::vector<site::SiteBatch> batches = reviewer.batches(batch_rows, max_batch_sites);
+    size_t bound = 0;
+    for (size_t s = 0; s < reviewer.size(); ++s) bound += reviewer.incidents_bound(s);
+    progress.info(fmt::format("site_incidents will hold at most {} rows (the incidents within {:g} m of {}): reviewed and written {}",
+                              grouped(static_cast<double>(bound)), radii.back(),
+                              reviewer.size() == 1 ? std::string("the red line") : fmt::format("each of the {} red lines", grouped(static_cast<double>(reviewer.size()))),
+                              batches.size() == 1 ? std::string("in one batch")
+                                                  : fmt::format("in {} batches, each of at most {} rows or a single site", batches.size(),
+                                                                grouped(static_cast<double>(batch_rows)))));
+    progress.begin(reviewer.size() == 1 ? std::string("reviewing 1 site and writing its layers")
+                                        : fmt::format("reviewing {} sites and writing their layers", reviewer.size()),
+                   reviewer.size());
+    size_t near = 0;
+    for (const site::SiteBatch& batch : batches) {
+        std::vector<site::SiteResult> results;
+        for (size_t s = batch.begin; s < batch.end; ++s) {
+            results.push_back(reviewer.review(s));
+            report.add(results.back());
+            near += results.back().nearby();
+            progress.advance(1);
+        }
+        std::vector<geos::Geometry> points;
+        for (const layers::Table& t : layers::site_tables(o, results, points)) writer.append_table(t);
+    }
+    progress.end();
+    return near;
 }
 
 } // namespace
@@ -130,6 +167,13 @@ Run setup_site(CLI::App& app) {
     app.add_option("--radii", command->radii, "Ring distances from the red line, metres, increasing")->delimiter(',')->capture_default_str();
     app.add_option("--months", command->months, "Months reviewed: the last N of the data (12 or 36)")->capture_default_str();
     app.add_option("--report", command->report_path, "The HTML report (one printable file; a PDF beside it where Chromium is installed)")->required();
+    app.add_option("--report-sites", command->report_sites, "Sites detailed in the report (maps, tables, findings), the first N; every site has a row of its summary table")
+        ->check(CLI::Range(0, 1000000))
+        ->capture_default_str()
+        ->each([command](const std::string&) { command->report_sites_given = true; });
+    app.add_option("--batch-rows", command->batch_rows, "Site-incident rows reviewed and held in memory before they are written (fewer: less memory)")
+        ->check(CLI::Range(size_t{1000}, size_t{100000000}))
+        ->capture_default_str();
     app.add_flag("--no-pdf", command->no_pdf, "Do not print the report to PDF with headless Chromium");
     command->design.add_asset_options(app);
     command->design.add_coverage_options(app);

@@ -14,6 +14,12 @@ const std::vector<CommandEntry>& command_table() {
          setup_site},
         {"segments", "Street segments as units: counts and rates per 100 m, concentration, Gi* along the network, network kernel density on lixels",
          setup_segments},
+        {"evaluate",
+         "Did it work? Crime in a target area before and after an intervention against its buffer and control areas: exact tests, WDQ, WDD, "
+         "difference-in-differences, synthetic control, report",
+         setup_evaluate},
+        {"accuracy", "How well hotspot methods predict: train on some months, score hit rate, PAI, PEI and RRI on later months", setup_accuracy},
+        {"nearrepeat", "Near repeats (the Knox test of Ratcliffe's Near Repeat Calculator) and repeat locations", setup_nearrepeat},
         {"areas", "Count incidents by area: counts, rates per 1,000 residents, ratios, ranks, monthly counts", setup_areas},
         {"run", "Run the jobs of a project file (TOML): every input read once, every output in one folder", setup_run},
     };

@@ -29,5 +29,8 @@ Run setup_bid(CLI::App& app);
 Run setup_site(CLI::App& app);
 Run setup_segments(CLI::App& app);
 Run setup_run(CLI::App& app);
+Run setup_evaluate(CLI::App& app);
+Run setup_nearrepeat(CLI::App& app);
+Run setup_accuracy(CLI::App& app);
 
 } // namespace safer::tools

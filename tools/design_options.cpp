@@ -90,7 +90,10 @@ design::DesignOutModel DesignOutOptions::model() const {
     m.tile = tile;
     m.only_layers_given = only_layers_given;
     m.table = plan::default_interventions();
-    if (!costs_path.empty()) layers::read_interventions(costs_path, m.table);
+    if (!costs_path.empty()) {
+        layers::read_interventions(costs_path, m.table);
+        m.crime_costs = layers::read_crime_costs(costs_path, m.crime_costs_source);
+    }
     const CrimeTypes known;
     for (const auto& spec : m.table)
         for (const std::string& t : spec.crime_types)

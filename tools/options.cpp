@@ -4,8 +4,12 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include "engine/errors.hpp"
+#include "layers/browser.hpp"
+#include "layers/interrupt.hpp"
+#include "layers/output_files.hpp"
 #include "layers/postgis.hpp"
 
 namespace safer::tools {
@@ -151,6 +155,13 @@ CLI::Option* OutputOptions::add_to(CLI::App& app, const char* output_help) {
         if (layers::is_postgis_target(output) && output.find("active_schema") == std::string::npos) output += " active_schema=" + schema;
     });
     return o;
+}
+
+void OutputOptions::check(const std::string& csv_path, const std::string& report_path, const std::vector<std::string>& inputs) const {
+    std::vector<layers::OutputPath> outputs{path()};
+    if (!csv_path.empty()) outputs.push_back({"--csv", csv_path, layers::OutputKind::csv});
+    if (!report_path.empty()) outputs.push_back({"--report", report_path, layers::OutputKind::html});
+    layers::check_outputs(outputs, inputs, overwrite);
 }
 
 layers::RunRecord run_record(const layers::Study& study, const std::string& parameters_json) {

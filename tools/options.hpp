@@ -75,6 +75,8 @@ struct OutputOptions {
     std::string shown() const;
     /// -o as an output to check (layers::check_outputs).
     layers::OutputPath path(layers::OutputKind kind = layers::OutputKind::geopackage) const { return {"-o", output, kind}; }
+    /// Checks -o with an optional --csv and --report together (layers::check_outputs).
+    void check(const std::string& csv_path, const std::string& report_path, const std::vector<std::string>& inputs) const;
 };
 
 /// The command line as typed (passwords hidden), set by main(); under safer run, the job's own

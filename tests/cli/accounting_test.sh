@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every input row accounted for, and the same outputs on every run, for each command that reads
-# incidents (ingest, areas, kde, hotspots, bid, score, site, segments; add run_command lines for each new one).
+# incidents (ingest, areas, kde, hotspots, bid, score, site, segments, accuracy, nearrepeat; add
+# run_command lines for each new one).
 #
 # Accounting: for each input, the rows in the files (counted here independently, by Python's csv
 # module) = the "read N rows" printed = used + rejected; the printed rejects by reason add up to
@@ -66,9 +67,10 @@ check_run() {
         hotspots) local total off; total=$(q "$out" "SELECT CAST(value AS INTEGER) FROM concentration WHERE measure = 'incidents'")
                   off=$(sed -n 's/^safer: \([0-9]*\) incidents lie in the study area but in edge cells.*/\1/p' "$err"); seen=$((total + ${off:-0})) ;;
         segments) seen=$(q "$out" "SELECT CAST(SUM(count) AS INTEGER) FROM segments") ;;
+        nearrepeat) seen=$(q "$out" "SELECT SUM(incidents) FROM repeat_locations") ;;
     esac
-    # bid, score and site keep only aggregates or the incidents near a site: no total to compare.
-    case "$kind" in bid|score|site) ;; *) [ "$seen" = "$u" ] || problems+=("the $kind output holds $seen incidents, not the $u used") ;; esac
+    # bid, score, site and accuracy keep only aggregates or the incidents near a site: no total to compare.
+    case "$kind" in bid|score|site|accuracy) ;; *) [ "$seen" = "$u" ] || problems+=("the $kind output holds $seen incidents, not the $u used") ;; esac
     if [ ${#problems[@]} -gt 0 ]; then fail "$name: $(IFS='; '; echo "${problems[*]}")"; return 1; fi
     pass "$name: $n rows = $u used + $r rejected ($(echo $printed | tr ' ' ':' | sed 's/:\([a-z]\)/, \1/g'))"
 }
@@ -119,6 +121,9 @@ run_command town-kde kde "$town_rows" --crimes "$T/crimes" --group all --areas "
 run_command town-hotspots-grid hotspots "$town_rows" --crimes "$T/crimes" --group all --grid 250 --permutations 99 --seed 3
 run_command town-hotspots-areas hotspots "$town_rows" --crimes "$T/crimes" --group all --areas "$T/lsoas.geojson" --permutations 99 --seed 3 --by quarter
 run_command town-window ingest "$town_rows" --crimes "$T/crimes" --from 2023-03 --to 2023-05
+# Training and test months with two months between them, rejected as outside_window.
+run_command town-accuracy accuracy "$town_rows" --crimes "$T/crimes" --areas "$T/lsoas.geojson" --train 2023-01:2023-06 --test 2023-09:2023-12
+run_command town-nearrepeat nearrepeat "$town_rows" --crimes "$T/crimes" --group all --permutations 99
 ASSETS=(--lighting "$T/lights.csv" --cctv "$T/cctv.csv" --paths "$T/paths.geojson" --gates "$T/gates.geojson" --streets "$T/streets.geojson")
 run_command town-bid bid "$town_rows" --crimes "$T/crimes" --areas "$T/lsoas.geojson" --population "$T/population.csv" \
     --min-population 1500 --max-population 8000 "${ASSETS[@]}" --budget 431185 --report "$WORK/town-bid.html" --overwrite

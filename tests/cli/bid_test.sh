@@ -257,6 +257,23 @@ expect 0 "no intervention plan is made" "" "$SAFER" bid --crimes "$AS/crime/stre
 expect 2 "--gates needs --paths" "$WORK/gates.gpkg" "$SAFER" bid --crimes "$AS/crime/street" --areas "$AS/boundaries/lsoa_2011_avon_and_somerset.geojson" \
     --population "$POP" --gates "$LIGHTS" -o "$WORK/gates.gpkg" --report "$WORK/gates.html"
 
+
+# Value for money: with a [crime_costs] table of GBP 1,000 for every crime type lighting addresses,
+# the plan's value a year is GBP 1,000 x the crimes it prevents; lighting candidates are cells of
+# their own crimes, so that is the sum of the planned candidates' prevented crimes (12 months).
+printf '[crime_costs]\nsource = "a test table"\n"Robbery" = 1000\n"Theft from the person" = 1000\n"Violence and sexual offences" = 1000\n"Anti-social behaviour" = 1000\n"Vehicle crime" = [1000, 1000]\n' >"$WORK/crime-costs.toml"
+"$SAFER" bid -q --crimes "$AS/crime/street" --areas "$AS/boundaries/lsoa_2011_avon_and_somerset.geojson" --population "$POP" \
+    --lighting "$LIGHTS" --budget 431185 --costs "$WORK/crime-costs.toml" --no-pdf -o "$WORK/vfm.gpkg" --report "$WORK/vfm.html" 2>/dev/null || fail "bid --costs with crime costs"
+want=$(sqlite3 "$WORK/vfm.gpkg" "SELECT printf('%d', round(1000 * SUM(prevented))) FROM target_interventions WHERE in_plan = 1")
+cost=$(sqlite3 "$WORK/vfm.gpkg" "SELECT SUM(cost_gbp) FROM target_interventions WHERE in_plan = 1")
+got=$(sed 's/<[^>]*>//g' "$WORK/vfm.html" | grep -o "worth £[0-9,]* a year" | head -1 | tr -dc '0-9')
+[ -n "$want" ] && [ "${got:-x}" -ge $((want - 1)) ] 2>/dev/null && [ "$got" -le $((want + 1)) ] && grep -qF "a test table" "$WORK/vfm.html" \
+    && pass "value for money: GBP $got a year = 1,000 x the plan's prevented crimes (GBP $want), its source named" || fail "value for money: report $got, expected $want"
+grep -qF "Value for money.</strong> Not estimated" "$WORK/plan.html" && pass "without crime costs the report says how to add them" || fail "no value-for-money note"
+expect 1 "crime_costs.\"Burglar\": 'Burglar' is not a police.uk crime type" "" "$SAFER" bid --crimes "$AS/crime/street" \
+    --areas "$AS/boundaries/lsoa_2011_avon_and_somerset.geojson" --population "$POP" --lighting "$LIGHTS" --budget 1000 \
+    --costs "$(printf '[crime_costs]\n"Burglar" = 1000\n' >"$WORK/bad-costs.toml"; echo "$WORK/bad-costs.toml")" -o "$WORK/bad.gpkg" --report "$WORK/bad.html" --no-pdf
+
 # --- The report in headless Chromium --------------------------------------------------------------
 CHROMIUM=$(command -v chromium || true)
 if [ -z "$CHROMIUM" ]; then

@@ -31,6 +31,12 @@ run hotspots-grid hotspots --crimes "$T/crimes" --grid 200 --permutations 99 -o 
 run hotspots-areas hotspots --crimes "$T/crimes" --areas "$T/lsoas.geojson" --population "$T/population.csv" --by quarter \
     --permutations 99 -o "$O/hotspots-areas.gpkg"
 run segments segments --crimes "$T/crimes" --streets "$T/streets.geojson" --incidents -o "$O/segments.gpkg"
+"$TOWN_BIN" --seed 1 --intervention 2023-07 -o "$WORK/town-intervention" -q || fail "safer-town --intervention"
+TI="$WORK/town-intervention"
+run evaluate evaluate --crimes "$TI/crimes" --areas "$TI/lsoas.geojson" --target "$TI/intervention.geojson" --start 2023-07 --placebos 99 \
+    --report "$O/evaluate.html" --csv "$O/evaluate.csv" --no-pdf -o "$O/evaluate.gpkg"
+run accuracy accuracy --crimes "$T/crimes" --areas "$T/lsoas.geojson" --train 2023-01:2023-09 --test 2023-10:2023-12 -o "$O/accuracy.gpkg"
+run nearrepeat nearrepeat --crimes "$T/crimes" --types Burglary --permutations 99 -o "$O/nearrepeat.gpkg"
 
 # --- GDAL's validator and the structure QGIS needs -------------------------------------------------
 for f in "$O"/*.gpkg; do
@@ -65,6 +71,9 @@ n=$(sqlite3 "$O/hotspots-areas.gpkg" "SELECT count(*) FROM layer_styles WHERE f_
 [ "$(style "$O/areas.gpkg" areas)" = "neighbourhood_rate quantiles" ] && pass "areas: neighbourhood rate in quantiles by default" || fail "areas style: $(style "$O/areas.gpkg" areas)"
 [ "$(style "$O/areas.gpkg" incidents)" = "Crime groups" ] && pass "incidents: by crime group" || fail "incidents style"
 [ "$(style "$O/kde.gpkg" kde_neighbourhood_classes)" = "Density hotspot classes" ] && pass "density classes: nested classes" || fail "classes style"
+[ "$(style "$O/evaluate.gpkg" evaluation_areas)" = "Roles" ] && pass "evaluation_areas: by role (target, buffer, control)" || fail "evaluation_areas style: $(style "$O/evaluate.gpkg" evaluation_areas)"
+[ "$(style "$O/evaluate.gpkg" synthetic_control_weights)" = "weight quantiles" ] && pass "synthetic_control_weights: weight in quantiles" || fail "weights style"
+style "$O/nearrepeat.gpkg" repeat_locations | grep -q "^incidents" && pass "repeat_locations: by incidents at the point" || fail "repeat_locations style: $(style "$O/nearrepeat.gpkg" repeat_locations)"
 
 # --- Raster styles: a .qml beside the data --------------------------------------------------------------
 for q in "$O/kde.qml" "$O/kde-quarters.qml" "$O/burglary.qml"; do

@@ -41,6 +41,10 @@ ASSETS=(--lighting "$T/lights.csv" --cctv "$T/cctv.csv" --paths "$T/paths.geojso
 run bid --crimes "$T/crimes" --areas "$T/lsoas.geojson" --population "$T/population.csv" --min-population 1500 --max-population 8000 \
     "${ASSETS[@]}" --budget 431185 -o "$O/demo-bid.gpkg" --report "$O/demo-report.html"
 run score --crimes "$T/crimes" --areas "$T/lsoas.geojson" "${ASSETS[@]}" --budget 50000 -o "$O/demo-score.gpkg"
+"$TOWN_BIN" --seed 1 --months 24 --start 2022-01 --incidents 60000 --intervention 2023-01 -o "$WORK/town-evaluate" -q || { echo "FAIL: safer-town --intervention"; exit 1; }
+TE="$WORK/town-evaluate"
+run evaluate --crimes "$TE/crimes" --areas "$TE/lsoas.geojson" --target "$TE/intervention.geojson" --start 2023-01 \
+    --report "$O/demo-evaluate.html" --csv "$O/demo-evaluate.csv" --no-pdf -o "$O/demo-evaluate.gpkg"
 # The other commands and variants.
 run ingest --crimes "$T/crimes" -o "$O/ingest.gpkg"
 run kde --crimes "$T/crimes" --group neighbourhood --bandwidth 300 --cell 25 --by quarter -o "$O/kde-quarters.gpkg"

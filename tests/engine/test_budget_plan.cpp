@@ -160,3 +160,20 @@ TEST_CASE("Every default effect is a share below 1, stated in a dated source, on
         CHECK_FALSE(s.cost_source.empty());
     }
 }
+
+TEST_CASE("Crimes prevented by type: each crime once, 1 - prod (1 - p) over the chosen candidates", "[budget]") {
+    // Crimes 0, 1 are burglaries (type 2), crime 2 a robbery (type 9). Candidate A addresses 0 and 1
+    // with p = 0.5; B addresses 1 and 2 with p = 0.2. Both chosen: crime 0 prevented with 0.5,
+    // crime 1 with 1 - 0.5 x 0.8 = 0.6, crime 2 with 0.2: burglary 1.1, robbery 0.2.
+    const std::vector<Candidate> c{{0, {0, 1}, 0.5, 100}, {1, {1, 2}, 0.2, 100}};
+    const std::vector<safer::CrimeTypeId> type_of{2, 2, 9};
+    const std::vector<size_t> both{0, 1};
+    const auto by_type = prevented_by_type(c, both, type_of);
+    REQUIRE(by_type.size() == 2);
+    CHECK(by_type[0].first == 2);
+    CHECK(by_type[0].second == Approx(1.1));
+    CHECK(by_type[1].first == 9);
+    CHECK(by_type[1].second == Approx(0.2));
+    // The total is prevented()'s.
+    CHECK(by_type[0].second + by_type[1].second == Approx(prevented(c, both)));
+}

@@ -19,6 +19,33 @@ TEST_CASE("Months parse only as YYYY-MM and order as calendar months", "[engine]
     CHECK_FALSE(window.contains(*Month::parse("2021-06")));
 }
 
+TEST_CASE("Dates are days since 1970-01-01 and parse only as calendar dates", "[engine][month]") {
+    // Python: (date(y, m, d) - date(1970, 1, 1)).days
+    CHECK(Day::from(1970, 1, 1).index == 0);
+    CHECK(Day::from(2021, 3, 14).index == 18700);
+    CHECK(Day::from(2000, 2, 29).index == 11016);
+    CHECK(Day::from(1900, 1, 1).index == -25567);
+    CHECK(Day::from(2024, 12, 31).index == 20088);
+    CHECK(Day{18718}.str() == "2021-04-01");
+    CHECK(Day{-25567}.str() == "1900-01-01");
+    CHECK(Day{11016}.month().str() == "2000-02");
+    for (int d = -30000; d < 30000; d += 7) { // civil() inverts from()
+        const Day::Civil c = Day{d}.civil();
+        CHECK(Day::from(c.year, c.month, c.day).index == d);
+    }
+    const auto v = parse_date_value("2021-03-14");
+    REQUIRE(v);
+    CHECK(v->month.str() == "2021-03");
+    CHECK(v->day == 18700);
+    CHECK(parse_date_value(" 2021-03 ")->day == no_day);
+    CHECK(parse_date_value("2021-03-14T23:59:00Z")->day == 18700);
+    CHECK(parse_date_value("2021-03-14 08:30:00")->day == 18700);
+    CHECK(parse_date_value("2024-02-29")->day == Day::from(2024, 2, 29).index);
+    for (const char* bad : {"2021-02-29", "2021-02-30", "2021-04-31", "2021-03-00", "2021-03-1", "14/03/2021", "2021-03-14x", "2021/03/14",
+                            "1899-12-31", "", "2021-13-01"})
+        CHECK_FALSE(parse_date_value(bad));
+}
+
 TEST_CASE("Crime types match case-insensitively and unknown types are kept", "[engine][types]") {
     CrimeTypes types;
     CHECK(types.size() == 15);

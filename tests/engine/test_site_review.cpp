@@ -131,3 +131,48 @@ TEST_CASE("Site review: a site outside the crimes' extent is refused, and so are
                                        test::month("2021-12"), o, nullptr),
                     InputError);
 }
+
+TEST_CASE("Site review: a reviewer reviews each site alone, in any order, as review_sites does", "[site][site_review]") {
+    const Fixture f;
+    const site::SiteReview together = f.review();
+    site::SiteOptions o;
+    o.radii = {50, 100};
+    const site::SiteReviewer reviewer(f.sites, f.l.incidents, f.l.types, f.areas, f.area_of, AssetSet{}, test::month("2021-01"), test::month("2021-12"), o, nullptr);
+    REQUIRE(reviewer.size() == 2);
+    CHECK(reviewer.study().area_count == together.area_count);
+    for (size_t s : {1, 0, 1}) { // Q first, then S, then Q again: nothing carries over
+        const site::SiteResult r = reviewer.review(s);
+        const site::SiteResult& t = together.sites[s];
+        CHECK(r.id == t.id);
+        CHECK(r.incidents == t.incidents);
+        CHECK(r.incident_ring == t.incident_ring);
+        CHECK(r.incident_distance == t.incident_distance);
+        CHECK(r.by_group == t.by_group);
+        CHECK(r.monthly == t.monthly);
+        CHECK(r.lsoas == t.lsoas);
+        CHECK(r.findings.size() == t.findings.size());
+    }
+}
+
+TEST_CASE("Site review: each site's incidents are bounded up front, and batches cut by the bound", "[site][site_review]") {
+    const Fixture f;
+    site::SiteOptions o;
+    o.radii = {50, 100};
+    const site::SiteReviewer reviewer(f.sites, f.l.incidents, f.l.types, f.areas, f.area_of, AssetSet{}, test::month("2021-01"), test::month("2021-12"), o, nullptr);
+    // S's envelope grown by 100 m is 900..1200 x 900..1200: the two burglaries at (1050, 1050),
+    // the four other incidents within 100 m and the burglary at (900, 900) on its corner, 141 m
+    // from the red line: 7, one more than the 6 within 100 m. Q's, 1400..1620 square, holds none
+    // ((1700, 1700) is beyond it).
+    CHECK(reviewer.incidents_bound(0) == 7);
+    CHECK(reviewer.incidents_bound(1) == 0);
+    CHECK(reviewer.review(0).nearby() <= reviewer.incidents_bound(0));
+    const auto ranges = [](const std::vector<site::SiteBatch>& b) {
+        std::vector<std::pair<size_t, size_t>> v;
+        for (const auto& x : b) v.emplace_back(x.begin, x.end);
+        return v;
+    };
+    using Ranges = std::vector<std::pair<size_t, size_t>>;
+    CHECK(ranges(reviewer.batches(7, 10)) == Ranges{{0, 2}});         // 7 + 0 fit in 7
+    CHECK(ranges(reviewer.batches(6, 10)) == Ranges{{0, 1}, {1, 2}}); // S alone is over 6: a batch of its own
+    CHECK(ranges(reviewer.batches(100, 1)) == Ranges{{0, 1}, {1, 2}}); // one site a batch
+}

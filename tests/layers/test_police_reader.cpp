@@ -139,6 +139,32 @@ TEST_CASE("Point CSV: named x/y/month/type columns in British National Grid", "[
     std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("Point CSV: a date column gives each incident its day; months stay months, and impossible dates are rejected", "[layers][points]") {
+    const std::string dir = temp_dir("dates");
+    std::ofstream(dir + "/dated.csv") << "x,y,date,type\n"
+                                         "375100,165000,2021-03-14,Burglary\n"
+                                         "375100,165000,2021-03-15T22:10:00,Burglary\n"
+                                         "375100,165000,2021-02-30,Burglary\n"
+                                         "375100,165000,14/03/2021,Burglary\n";
+    std::ofstream(dir + "/months.csv") << "x,y,month,type\n375200,165000,2021-04,Burglary\n";
+    const IngestResult r = read({dir + "/dated.csv", dir + "/months.csv"});
+    CHECK(r.rows_read == 5);
+    REQUIRE(r.incidents.size() == 3);
+    REQUIRE(r.incidents.day.size() == 3);
+    CHECK(r.incidents.day[0] == 18700); // (date(2021, 3, 14) - date(1970, 1, 1)).days
+    CHECK(r.incidents.day[1] == 18701);
+    CHECK(r.incidents.day[2] == no_day); // a month only
+    CHECK(r.incidents.month[2].str() == "2021-04");
+    CHECK(r.rejects.count(RejectReason::bad_month) == 2);
+    for (const Reject& j : r.rejects.items()) CHECK(j.detail.find("calendar date YYYY-MM-DD") != std::string::npos);
+    // Without any dated row there is no day column at all.
+    CHECK(read({dir + "/months.csv"}).incidents.day.empty());
+    // Two rows with one Crime ID, one month and different days are two incidents, not duplicates.
+    std::ofstream(dir + "/ids.csv") << "crime id,x,y,date,type\nA1,375100,165000,2021-03-14,Burglary\nA1,375100,165000,2021-03-16,Burglary\n";
+    CHECK(read({dir + "/ids.csv"}).incidents.size() == 2);
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("OGR point layer: GeoJSON incidents are read with their CRS", "[layers][points]") {
     const std::string dir = temp_dir("ogr");
     std::ofstream(dir + "/points.geojson") << R"({"type":"FeatureCollection","features":[

@@ -92,7 +92,7 @@ TEST_CASE("Templates: every value a template shows is HTML-escaped, except the d
     // Every {{name}}, {{#section}} and {{^inverted}} of every template is given a hostile string:
     // a section renders once with it, and names inside resolve to it through the context stack.
     // {{{name}}} inserts trusted HTML: only the SVG maps and charts the code draws may use it.
-    const std::set<std::string> trusted{"map", "chart", "charts", "density_map", "rate_map"};
+    const std::set<std::string> trusted{"map", "chart", "charts", "density_map", "rate_map", "displacement_chart", "displacement_map", "overview_map", "hit_chart", "pai_chart"};
     const std::string hostile = "<script>alert('x')</script>&\"";
     const std::string escaped = "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;";
     const std::regex tag(R"(\{\{(\{|[#^/>&]?)\s*([A-Za-z0-9_.]+)\s*\}?\}\})");
