@@ -57,6 +57,10 @@ struct Target {
     std::vector<size_t> areas; // area indexes
     geos::Geometry geometry;   // their union
     double comparison_rate = 0;
+    /// Where its rate stands among the areas of the whole input: 100 x (areas with residents whose
+    /// rate is at or below the cluster's) / (areas with residents), as GroupColumns::pct ranks an
+    /// area. A PCC's cluster against every LSOA of England and Wales, when the input is national.
+    double input_percentile = std::nan("");
     int best_bin = 0;          // the strongest Gi* hot bin among its areas (0: none)
     size_t at_best_bin = 0;    // areas at that bin
     /// Where its incidents of the group were recorded in the months analysed: police.uk's
