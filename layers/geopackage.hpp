@@ -36,7 +36,8 @@ public:
     GeoPackageWriter(const GeoPackageWriter&) = delete;
     GeoPackageWriter& operator=(const GeoPackageWriter&) = delete;
 
-    /// `area_of` may be empty (ingest: no areas); `areas` then may be null.
+    /// `area_of` may be empty (ingest: no areas); `areas` then may be null. The rows are written
+    /// at commit(), so `incidents`, `area_of` and `areas` must live until then.
     void write_incidents(const Incidents& incidents, const CrimeTypes& types, const std::vector<CrimeGroup>& groups,
                          const std::vector<int32_t>& area_of, const Areas* areas);
     void write_rejects(const Rejects& rejects, const std::vector<std::string>& sources);
