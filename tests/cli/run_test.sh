@@ -256,4 +256,43 @@ EOF
 expect 1 "job density (bad-runtime.toml: line 8, column 13): --bandwidth -5: must be more than 0 m (the jobs before it finished: areas)" "bad-out/density.gpkg" \
     "$SAFER" run bad-runtime.toml
 [ -f bad-out/areas.gpkg ] && pass "the job before the failing one wrote its output" || fail "areas.gpkg missing after a later job failed"
+
+# --- main's newer commands as jobs: evaluate, accuracy and nearrepeat, against each alone -------------
+"$TOWN_BIN" --seed 5 --intervention 2023-07 -o town-int -q || fail "safer-town --intervention"
+cat >later.toml <<'EOF'
+output = "later"
+[inputs]
+crimes = ["town-int/crimes"]
+areas = "town-int/lsoas.geojson"
+population = "town-int/population.csv"
+[jobs.evaluate]
+target = "town-int/intervention.geojson"
+start = "2023-07"
+placebos = 99
+no_pdf = true
+csv = true
+[jobs.accuracy]
+train = "2023-01:2023-09"
+test = "2023-10:2023-12"
+csv = true
+[jobs.nearrepeat]
+types = "Burglary"
+permutations = 99
+csv = true
+EOF
+if "$SAFER" run -q later.toml 2>later.err; then pass "safer run: evaluate, accuracy and nearrepeat as jobs"; else fail "later jobs: $(tail -5 later.err)"; fi
+"$SAFER" run --dry-run later.toml | sed 's# later/# later-one/#g' >later.txt
+mkdir -p later-one
+while read -r line; do
+    eval "\"$SAFER\" ${line#safer } -q" 2>>later-one.err || fail "one by one: $line: $(tail -2 later-one.err)"
+done <later.txt
+for g in later/*.gpkg; do
+    name=$(basename "$g")
+    if out=$("$PY" "$SAME" "$g" "later-one/$name" 2>&1); then pass "$name: the same tables as the command alone ($(tail -1 <<<"$out"))"
+    else fail "$name differs from the command alone: $out"; fi
+done
+for c in later/*.csv; do
+    cmp -s "$c" "later-one/$(basename "$c")" && pass "$(basename "$c"): byte for byte the command's own" || fail "$(basename "$c") differs"
+done
+[ "$(ls later/*.gpkg | wc -l)" -eq 3 ] && pass "three GeoPackages from the newer commands" || fail "later outputs: $(ls later)"
 finish
