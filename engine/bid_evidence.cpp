@@ -70,6 +70,14 @@ void streets_of_targets(BidEvidence& e, const Incidents& in, const std::vector<i
     }
 }
 
+/// 100 x (values at or below `value`) / values, over ascending `sorted`: GroupColumns::pct's
+/// percentile for a value that need not be one of them.
+double percentile_among(const std::vector<double>& sorted, double value) {
+    if (sorted.empty() || std::isnan(value)) return std::nan("");
+    const auto at_or_below = std::upper_bound(sorted.begin(), sorted.end(), value) - sorted.begin();
+    return 100.0 * static_cast<double>(at_or_below) / static_cast<double>(sorted.size());
+}
+
 } // namespace
 
 BidEvidence bid_evidence(const Incidents& in, const CrimeTypes& types, const Areas& areas, const std::vector<int32_t>& area_of,
@@ -78,7 +86,8 @@ BidEvidence bid_evidence(const Incidents& in, const CrimeTypes& types, const Are
     e.window = window;
     e.change = change_windows(window);
     e.group = o.group;
-    const std::vector<CrimeGroup> groups = builtin_crime_groups();
+    const std::vector<CrimeGroup>& groups = o.groups;
+    e.groups = o.groups;
     const GroupMembership membership(groups, types);
     const size_t G = o.group;
     const Month from = window.from, to = window.to;
@@ -203,6 +212,10 @@ BidEvidence bid_evidence(const Incidents& in, const CrimeTypes& types, const Are
         throw InputError(fmt::format("no cluster of up to {} contiguous areas has between {} and {} residents: widen --min-population, "
                                      "--max-population or --max-areas",
                                      o.targets.max_areas, grouped(o.targets.min_population), grouped(o.targets.max_population)));
+    std::vector<double> sorted_rates; // every area's rate of the group, for where a cluster's stands among them
+    for (double r : gs.rate)
+        if (!std::isnan(r)) sorted_rates.push_back(r);
+    std::sort(sorted_rates.begin(), sorted_rates.end());
     GEOSContextHandle_t ctx = geos::context();
     for (const TargetCandidate& cand : candidates) {
         Target t;
@@ -218,6 +231,7 @@ BidEvidence bid_evidence(const Incidents& in, const CrimeTypes& types, const Are
             geos::checked(GEOSGeom_createCollection_r(ctx, GEOS_GEOMETRYCOLLECTION, parts.data(), static_cast<unsigned>(parts.size())), "collection");
         t.geometry = geos::checked(GEOSUnaryUnion_r(ctx, collection.get()), "union of target areas");
         t.comparison_rate = o.compare_group.empty() ? gs.comparison_rate : compare_rate(t.areas.front());
+        t.input_percentile = percentile_among(sorted_rates, cand.rate);
         t.at_best_bin = static_cast<size_t>(std::count_if(t.areas.begin(), t.areas.end(), [&](size_t a) { return e.gi_bin[a] == t.best_bin; }));
         for (size_t& grown : t.candidate.grown) grown = unit_area[grown]; // units to area indexes
         for (size_t a : t.areas) t.before += e.before[a], t.after += e.after[a];
@@ -291,7 +305,7 @@ TargetStudy top_target_study(const BidEvidence& e, const Incidents& in, const Ar
 TargetStreets target_streets(const BidEvidence& e, std::span<const FeatureRecord> streets, const Incidents& in, const CrimeTypes& types,
                              Progress* progress) {
     TargetStreets t;
-    const GroupMembership membership(builtin_crime_groups(), types);
+    const GroupMembership membership(e.groups, types);
     std::vector<uint8_t> selected(in.size(), 0);
     for (size_t i = 0; i < in.size(); ++i)
         selected[i] = membership.contains(e.group, in.type[i]) && in.month[i] >= e.window.from && in.month[i] <= e.window.to;

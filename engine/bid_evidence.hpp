@@ -24,7 +24,8 @@
 namespace safer::bid {
 
 struct BidOptions {
-    size_t group = 0;                       // index into builtin_crime_groups()
+    std::vector<CrimeGroup> groups = builtin_crime_groups(); // the built-in groups, and any a project file defines
+    size_t group = 0;                       // index into groups
     std::vector<std::string> compare_group; // per area: its comparison group ("" when none is given); empty: all areas
     TargetOptions targets;
     /// Areas whose crime looks like footfall rather than residents' risk (town-centre types over
@@ -56,6 +57,10 @@ struct Target {
     std::vector<size_t> areas; // area indexes
     geos::Geometry geometry;   // their union
     double comparison_rate = 0;
+    /// Where its rate stands among the areas of the whole input: 100 x (areas with residents whose
+    /// rate is at or below the cluster's) / (areas with residents), as GroupColumns::pct ranks an
+    /// area. A PCC's cluster against every LSOA of England and Wales, when the input is national.
+    double input_percentile = std::nan("");
     int best_bin = 0;          // the strongest Gi* hot bin among its areas (0: none)
     size_t at_best_bin = 0;    // areas at that bin
     /// Where its incidents of the group were recorded in the months analysed: police.uk's
@@ -78,7 +83,8 @@ struct MonthlySeries {
 struct BidEvidence {
     AnalysisWindow window;
     ChangeWindows change;
-    size_t group = 0;
+    std::vector<CrimeGroup> groups;           // as BidOptions::groups
+    size_t group = 0;                         // index into groups
     std::vector<GroupColumns> stats;          // every group, months analysed; the group's ratio to each area's comparison group
     std::vector<std::string> no_population;   // area codes with no (or zero) population
     std::vector<CrimeTypeId> group_types;     // the types of the group met in the data

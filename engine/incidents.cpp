@@ -153,6 +153,91 @@ void StringColumn::keep(const std::vector<uint8_t>& flags) {
     m_ends.resize(out);
 }
 
+namespace {
+/// Inserts `removed[k]` at `positions[k]` (ascending, places in the restored vector), moving
+/// the present elements up from the back so nothing is copied twice.
+template <typename T>
+void put_back_values(std::vector<T>& v, const std::vector<T>& removed, const std::vector<size_t>& positions) {
+    if (removed.empty()) return;
+    size_t src = v.size(), r = removed.size();
+    v.resize(v.size() + removed.size());
+    for (size_t dst = v.size(); dst-- > 0 && r > 0;) v[dst] = positions[r - 1] == dst ? removed[--r] : v[--src];
+}
+} // namespace
+
+void StringColumn::put_back(const StringColumn& removed, const std::vector<size_t>& positions) {
+    if (removed.size() == 0) return;
+    const size_t kept = m_ends.size(), total = kept + removed.size();
+    // The ends of the restored column, front to back.
+    std::vector<uint64_t> ends(total);
+    uint64_t at = 0;
+    for (size_t dst = 0, src = 0, r = 0; dst < total; ++dst) {
+        if (r < positions.size() && positions[r] == dst) {
+            at += removed.m_ends[r] - (r == 0 ? 0 : removed.m_ends[r - 1]);
+            ++r;
+        } else {
+            at += m_ends[src] - (src == 0 ? 0 : m_ends[src - 1]);
+            ++src;
+        }
+        ends[dst] = at;
+    }
+    // Characters back to front: a kept string only moves up, past strings already moved.
+    m_chars.resize(at);
+    size_t src = kept, r = removed.size();
+    for (size_t dst = total; dst-- > 0 && r > 0;) {
+        const uint64_t begin = dst == 0 ? 0 : ends[dst - 1], length = ends[dst] - begin;
+        if (positions[r - 1] == dst) {
+            --r;
+            std::memcpy(m_chars.data() + begin, removed.m_chars.data() + (r == 0 ? 0 : removed.m_ends[r - 1]), length);
+        } else {
+            --src;
+            const uint64_t old_begin = src == 0 ? 0 : m_ends[src - 1];
+            if (old_begin != begin) std::memmove(m_chars.data() + begin, m_chars.data() + old_begin, length);
+        }
+    }
+    m_ends = std::move(ends);
+}
+
+void InternedColumn::put_back(const std::vector<uint32_t>& removed, const std::vector<size_t>& positions) {
+    put_back_values(m_index, removed, positions);
+}
+
+RemovedRows Incidents::take_out(const std::vector<uint8_t>& flags) {
+    RemovedRows r;
+    for (size_t i = 0; i < size(); ++i) {
+        if (flags[i]) continue;
+        r.positions.push_back(i);
+        r.x.push_back(x[i]);
+        r.y.push_back(y[i]);
+        if (!weight.empty()) r.weight.push_back(weight[i]);
+        r.month.push_back(month[i]);
+        r.type.push_back(type[i]);
+        r.crime_id.push_back(crime_id[i]);
+        r.location.push_back(location.id(i));
+        r.lsoa_code_source.push_back(lsoa_code_source.id(i));
+        r.outcome.push_back(outcome.id(i));
+        r.source.push_back(source[i]);
+        r.line.push_back(line[i]);
+    }
+    keep(flags);
+    return r;
+}
+
+void Incidents::put_back(RemovedRows&& r) {
+    put_back_values(x, r.x, r.positions);
+    put_back_values(y, r.y, r.positions);
+    if (!weight.empty() || !r.weight.empty()) put_back_values(weight, r.weight, r.positions);
+    put_back_values(month, r.month, r.positions);
+    put_back_values(type, r.type, r.positions);
+    crime_id.put_back(r.crime_id, r.positions);
+    location.put_back(r.location, r.positions);
+    lsoa_code_source.put_back(r.lsoa_code_source, r.positions);
+    outcome.put_back(r.outcome, r.positions);
+    put_back_values(source, r.source, r.positions);
+    put_back_values(line, r.line, r.positions);
+    r = RemovedRows{};
+}
+
 void Incidents::keep(const std::vector<uint8_t>& flags) {
     compact(x, flags);
     compact(y, flags);

@@ -32,6 +32,9 @@ public:
     void append(const StringColumn& other);
     /// Keeps the strings whose flag is set, in order, compacting in place.
     void keep(const std::vector<uint8_t>& flags);
+    /// Puts back strings taken out (see Incidents::take_out): `removed[k]` goes to position
+    /// `positions[k]` (ascending) of the restored column.
+    void put_back(const StringColumn& removed, const std::vector<size_t>& positions);
     void clear() {
         m_chars.clear();
         m_ends.clear();
@@ -57,6 +60,9 @@ public:
     void append(const InternedColumn& other);
     /// Keeps the rows whose flag is set, in order (their strings stay stored).
     void keep(const std::vector<uint8_t>& flags);
+    /// The stored-string numbers of rows (for setting rows aside and putting them back).
+    uint32_t id(size_t i) const { return m_index[i]; }
+    void put_back(const std::vector<uint32_t>& removed, const std::vector<size_t>& positions);
     void clear();
     /// Distinct strings stored.
     size_t distinct() const { return m_values.size(); }
@@ -72,6 +78,8 @@ private:
     std::vector<uint32_t> m_slots; // open addressing over m_values: value + 1, 0 empty
     bool m_plain = false;          // too many distinct strings: no lookups any more
 };
+
+struct RemovedRows;
 
 /// One row per incident used. Coordinates are in the working CRS (metres) once the reader has
 /// reprojected them. `source` indexes the run's list of input files; `line` is the 1-based line
@@ -103,6 +111,26 @@ struct Incidents {
     void append(const Incidents& other, const CrimeTypes& other_types, CrimeTypes& types);
     /// Keeps the rows whose flag is set, in order.
     void keep(const std::vector<uint8_t>& flags);
+    /// As keep(), but returns the rows left out, with their places, so that put_back() can
+    /// restore the table exactly. Costs a copy of the rows left out only: several analyses with
+    /// their own months and areas share one table this way (safer run).
+    RemovedRows take_out(const std::vector<uint8_t>& flags);
+    /// Undoes one take_out() (the last one not yet undone).
+    void put_back(RemovedRows&& removed);
+};
+
+/// Rows set aside by Incidents::take_out: each column's values of the rows, and their places
+/// (ascending) in the table they were taken from.
+struct RemovedRows {
+    std::vector<size_t> positions;
+    std::vector<double> x, y, weight;
+    std::vector<Month> month;
+    std::vector<CrimeTypeId> type;
+    StringColumn crime_id;
+    std::vector<uint32_t> location, lsoa_code_source, outcome; // stored-string numbers of the table's columns
+    std::vector<uint32_t> source;
+    std::vector<uint64_t> line;
+    size_t size() const { return positions.size(); }
 };
 
 /// Distinct incident locations with how many incidents stand at each. police.uk snaps incidents

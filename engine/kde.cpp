@@ -355,35 +355,51 @@ Prepared prepare(const Points& points, const Grid& g, double radius, double fact
                           : no_key;
         }
     });
-    constexpr int digit = 11;
-    constexpr uint32_t radix = uint32_t{1} << digit;
-    const int bits = std::max(1, static_cast<int>(std::bit_width(static_cast<uint64_t>(rows * cols - 1))));
-    const int passes = (bits + digit - 1) / digit;
-    std::vector<size_t> histogram(static_cast<size_t>(passes) * radix, 0);
+    std::vector<Record> a;
     size_t m = 0;
-    for (uint32_t key : keys)
-        if (key != no_key) {
-            ++m;
-            for (int q = 0; q < passes; ++q) ++histogram[static_cast<size_t>(q) * radix + ((key >> (q * digit)) & (radix - 1))];
-        }
-    for (int q = 0; q < passes; ++q) {
-        size_t sum = 0;
-        for (uint32_t d = 0; d < radix; ++d) sum += std::exchange(histogram[static_cast<size_t>(q) * radix + d], sum);
-    }
-    std::vector<Record> a(m), b(passes > 1 ? m : 0);
-    {
-        size_t* next = histogram.data();
+    const uint64_t key_space = static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols);
+    if (key_space <= 2 * static_cast<uint64_t>(n)) {
+        // Few cells for the points (a national year on a 100 m grid: 1.5 million cells, 6
+        // million points): one counting pass over every key puts each point in place, with no
+        // second array of records to sort through.
+        std::vector<size_t> next(static_cast<size_t>(key_space) + 1, 0);
+        for (uint32_t key : keys)
+            if (key != no_key) ++m, ++next[key + 1];
+        std::partial_sum(next.begin(), next.end(), next.begin());
+        a.resize(m);
         for (size_t i = 0; i < n; ++i)
-            if (keys[i] != no_key)
-                a[next[keys[i] & (radix - 1)]++] = {keys[i], static_cast<uint32_t>(i), points.x[i], points.y[i], points.weight(i)};
+            if (keys[i] != no_key) a[next[keys[i]]++] = {keys[i], static_cast<uint32_t>(i), points.x[i], points.y[i], points.weight(i)};
+        std::vector<uint32_t>().swap(keys);
+    } else {
+        constexpr int digit = 11;
+        constexpr uint32_t radix = uint32_t{1} << digit;
+        const int bits = std::max(1, static_cast<int>(std::bit_width(static_cast<uint64_t>(rows * cols - 1))));
+        const int passes = (bits + digit - 1) / digit;
+        std::vector<size_t> histogram(static_cast<size_t>(passes) * radix, 0);
+        for (uint32_t key : keys)
+            if (key != no_key) {
+                ++m;
+                for (int q = 0; q < passes; ++q) ++histogram[static_cast<size_t>(q) * radix + ((key >> (q * digit)) & (radix - 1))];
+            }
+        for (int q = 0; q < passes; ++q) {
+            size_t sum = 0;
+            for (uint32_t d = 0; d < radix; ++d) sum += std::exchange(histogram[static_cast<size_t>(q) * radix + d], sum);
+        }
+        a.resize(m);
+        std::vector<Record> b(passes > 1 ? m : 0);
+        {
+            size_t* next = histogram.data();
+            for (size_t i = 0; i < n; ++i)
+                if (keys[i] != no_key)
+                    a[next[keys[i] & (radix - 1)]++] = {keys[i], static_cast<uint32_t>(i), points.x[i], points.y[i], points.weight(i)};
+        }
+        std::vector<uint32_t>().swap(keys);
+        for (int q = 1; q < passes; ++q) {
+            size_t* next = histogram.data() + static_cast<size_t>(q) * radix;
+            for (const Record& r : a) b[next[(r.key >> (q * digit)) & (radix - 1)]++] = r;
+            a.swap(b);
+        }
     }
-    for (int q = 1; q < passes; ++q) {
-        size_t* next = histogram.data() + static_cast<size_t>(q) * radix;
-        for (const Record& r : a) b[next[(r.key >> (q * digit)) & (radix - 1)]++] = r;
-        a.swap(b);
-    }
-    std::vector<uint32_t>().swap(keys);
-    std::vector<Record>().swap(b);
 
     // Merge runs of identical points within a cell. A cell's points are in input order (the sort
     // is stable), so when they all stand at one place (the usual case for snapped data) their

@@ -52,4 +52,14 @@ void Rejects::move_outside_window(Month from, Month to) {
         }
 }
 
+void Rejects::move_outside_read_window(const MonthWindow& window) {
+    for (Reject& r : m_items)
+        if (r.month.valid() && r.reason > RejectReason::outside_window && !window.contains(r.month)) {
+            --m_counts[static_cast<size_t>(r.reason)];
+            ++m_counts[static_cast<size_t>(RejectReason::outside_window)];
+            r.reason = RejectReason::outside_window;
+            r.detail = r.month.str();
+        }
+}
+
 } // namespace safer

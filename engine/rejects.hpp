@@ -54,6 +54,10 @@ public:
     /// month lies outside `from`..`to` become outside_window, as if the window had been applied
     /// while reading: the counts by reason do not depend on how the months were chosen.
     void move_outside_window(Month from, Month to);
+    /// The same for `window` as a reader applies --from/--to: the detail is the month alone, as
+    /// for a row the reader itself rejects for its month (so a table read once for several
+    /// windows gives each window the rejects a reading of its own would).
+    void move_outside_read_window(const MonthWindow& window);
     void append(const Rejects& other);
     uint64_t count(RejectReason reason) const { return m_counts[static_cast<size_t>(reason)]; }
     uint64_t total() const { return m_items.size(); }

@@ -29,7 +29,7 @@ Table areas_table(const Areas& areas, const std::vector<GroupColumns>& stats, st
         t.columns.push_back(Column::integer(
             G + "_rank", fmt::format("Rank of {}_rate, 1 = highest (of the count when no population is given); ties share the best rank", G), rank,
             unranked));
-        t.columns.push_back(Column::real(G + "_pct", fmt::format("Percentile of {}_rate: 100 x areas at or below it / areas ranked", G), g.pct));
+        t.columns.push_back(Column::real(G + "_pct", fmt::format("Percentile of {}_rate among every area of the input with residents: 100 x areas whose rate is at or below it / those areas", G), g.pct));
     }
     return t;
 }

@@ -23,12 +23,15 @@ namespace safer::layers {
 
 namespace {
 
+/// Areas of the input with a rate of the group (with residents): what a percentile is among.
+size_t ranked_areas(const bid::BidEvidence& e) {
+    const std::vector<double>& rate = e.group_stats().rate;
+    return static_cast<size_t>(std::count_if(rate.begin(), rate.end(), [](double r) { return !std::isnan(r); }));
+}
+
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
-const std::string& group_name(const BidOutputs& o) {
-    static const std::vector<CrimeGroup> groups = builtin_crime_groups();
-    return groups[o.evidence.group].name;
-}
+const std::string& group_name(const BidOutputs& o) { return o.evidence.groups[o.evidence.group].name; }
 
 std::string codes_of(const Areas& areas, const std::vector<size_t>& indexes, const char* separator) {
     std::vector<std::string> codes;
@@ -103,8 +106,7 @@ std::string rate_map(const BidOutputs& o) {
 
 /// The group's incidents in the months analysed, as points for the candidates' maps.
 std::vector<geos::Geometry> group_points(const BidOutputs& o) {
-    static const std::vector<CrimeGroup> groups = builtin_crime_groups();
-    const GroupMembership membership(groups, o.study.crimes.types);
+    const GroupMembership membership(o.evidence.groups, o.study.crimes.types);
     const Incidents& in = o.study.crimes.incidents;
     std::vector<geos::Geometry> points;
     for (size_t i = 0; i < in.size(); ++i)
@@ -367,8 +369,7 @@ TemplateData plan_data(const BidOutputs& o) {
 
 TemplateData methods_data(const BidOutputs& o, TemplateData& page) {
     const bid::BidEvidence& e = o.evidence;
-    static const std::vector<CrimeGroup> groups = builtin_crime_groups();
-    page.set("group_description", groups[e.group].description);
+    page.set("group_description", e.groups[e.group].description);
     page.set("span", std::to_string(e.window.span));
     page.set("data_from", e.window.data_first.str());
     page.set("data_to", e.window.data_last.str());
@@ -559,6 +560,12 @@ std::string comparison_words(const BidOutputs& o, size_t k) {
     if (district) parts.push_back(fmt::format("{} {} ({})", times(rate / t.comparison_rate), compare_name(o, t.areas.front()), grouped(annual_rate(e, t.comparison_rate), 1)));
     parts.push_back(fmt::format("{} the rate across all {} areas of the input ({})", times(rate / e.input_rate), grouped(static_cast<double>(o.study.areas.size())),
                                 grouped(annual_rate(e, e.input_rate), 1)));
+    const std::string ranked = grouped(static_cast<double>(ranked_areas(e)));
+    if (t.input_percentile >= 100)
+        parts.push_back(fmt::format("a rate at or above that of every one of the {} areas of the input with residents", ranked));
+    else if (std::isfinite(t.input_percentile))
+        parts.push_back(fmt::format("a rate {} among the {} areas of the input with residents ({:.1f} % of them have a rate at or below it)",
+                                    percentile_words(t.input_percentile), ranked, t.input_percentile));
     if (o.national_rate)
         parts.push_back(fmt::format("{} the {} rate ({}, as given with --national-rate)", times(annual_rate(e, rate) / *o.national_rate), o.national_label,
                                     grouped(*o.national_rate, 1)));
@@ -625,7 +632,7 @@ Table target_areas_table(const BidOutputs& o) {
                                 grouped(o.options.targets.min_population), grouped(o.options.targets.max_population), group_name(o));
     t.geometry_kind = GeometryKind::polygon;
     std::vector<int64_t> rank_rate, rank_count, n_areas;
-    std::vector<double> pop, count, rate, ratio;
+    std::vector<double> pop, count, rate, ratio, pct;
     std::vector<std::string> codes, reason;
     for (size_t k = 0; k < e.targets.size(); ++k) {
         const bid::Target& x = e.targets[k];
@@ -634,6 +641,7 @@ Table target_areas_table(const BidOutputs& o) {
         rank_count.push_back(static_cast<int64_t>(x.candidate.rank_by_count));
         n_areas.push_back(static_cast<int64_t>(x.areas.size()));
         pop.push_back(x.candidate.population), count.push_back(x.candidate.count), rate.push_back(x.candidate.rate), ratio.push_back(x.candidate.rate / x.comparison_rate);
+        pct.push_back(x.input_percentile);
         codes.push_back(codes_of(o.study.areas, x.areas, ","));
         reason.push_back(target_reason(o, k));
     }
@@ -645,6 +653,9 @@ Table target_areas_table(const BidOutputs& o) {
     t.columns.push_back(Column::real("count", fmt::format("{} incidents, {} to {}", group_name(o), e.window.from.str(), e.window.to.str()), count));
     t.columns.push_back(Column::real("rate", "Per 1,000 residents", rate));
     t.columns.push_back(Column::real("ratio", "Rate / comparison area's rate", ratio));
+    t.columns.push_back(Column::real("rate_pct", fmt::format("Percentile of the rate among the {} areas of the input with residents: 100 x areas whose rate is at or below it / those areas",
+                                                             ranked_areas(e)),
+                                     pct));
     t.columns.push_back(Column::text("reason", "Why it is a candidate", reason));
     return t;
 }
@@ -782,11 +793,11 @@ std::string bid_report_html(const BidOutputs& o) {
         if (std::isfinite(e.change_p[a])) change += e.change_p[a] < 0.001 ? " (p < 0.001)" : fmt::format(" (p = {:.2f})", e.change_p[a]);
         if (e.before[a] < bid::small_count || e.after[a] < bid::small_count) change += ", small counts";
         rows.push_back({std::to_string(gs.rank[a]), areas.code[a], areas.name[a], grouped(areas.population[a]), grouped(static_cast<double>(gs.count[a])),
-                        grouped(annual_rate(e, gs.rate[a]), 1), fmt::format("{:.2f}", gs.ratio[a]), change,
+                        grouped(annual_rate(e, gs.rate[a]), 1), fmt::format("{:.2f}", gs.ratio[a]), fmt::format("{:.2f}", gs.pct[a]), change,
                         e.gi_null[a] ? "" : (e.gi_bin[a] > 0 ? "hot " : e.gi_bin[a] < 0 ? "cold " : "") + confidence_text(static_cast<int>(e.gi_bin[a])),
                         a < o.imd_decile.size() ? o.imd_decile[a] : ""});
     }
-    page.set("top20", table_data({"rank", "code", "name", "residents", "incidents", "per 1,000 a year", "ratio", "change (exact test)", "Gi*", "IMD decile"}, rows));
+    page.set("top20", table_data({"rank", "code", "name", "residents", "incidents", "per 1,000 a year", "ratio", "percentile among the input's areas", "change (exact test)", "Gi*", "IMD decile"}, rows));
     page.set("model", methods_data(o, page));
     if (!o.plan && o.budget) page.set("budget_without_assets", TemplateData{"budget", money(*o.budget)});
     rows.clear();

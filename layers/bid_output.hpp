@@ -38,8 +38,9 @@ std::string target_streets(const bid::Target& t, size_t n = 3);
 double annual_rate(const bid::BidEvidence& e, double rate);
 /// "per 1,000 residents a year", or with "(annualised from the 6 months analysed)".
 std::string annual_words(const bid::BidEvidence& e);
-/// "4.2 times the Bristol, City of rate (29.4) and 12.5 times the rate across all 1,005 areas of
-/// the input (9.8)", and the national rate where given.
+/// "4.2 times the Bristol, City of rate (29.4), 12.5 times the rate across all 1,005 areas of the
+/// input (9.8) and a rate in the top 0.2 % (99.8th percentile) of the 1,005 areas of the input with
+/// residents (99.8 % of them have a rate at or below it)", and the national rate where given.
 std::string comparison_words(const BidOutputs& o, size_t k);
 /// "Bristol 032B (E01014540), around Broadmead, Union Street and The Horsefair: 3,941 residents,
 /// 486 neighbourhood crimes in 12 months (123.3 per 1,000 residents a year), 4.2 times ...; hot at

@@ -8,6 +8,8 @@
 #include <tbb/parallel_for.h>
 
 #include <cmath>
+#include <map>
+#include <mutex>
 #include <limits>
 
 #include "engine/errors.hpp"
@@ -128,12 +130,22 @@ void check_working_crs(const std::string& crs) {
 }
 
 bool is_geographic(const std::string& crs) {
+    // Asked once per input file: a national year is 516 files, and building a CRS from proj.db
+    // costs about a millisecond. The answer for a name never changes within a run.
+    static std::mutex mutex;
+    static std::map<std::string, bool> known;
+    {
+        const std::lock_guard<std::mutex> lock(mutex);
+        if (const auto it = known.find(crs); it != known.end()) return it->second;
+    }
     ContextPtr ctx(proj_context_create());
     proj_log_level(ctx.get(), PJ_LOG_NONE);
     PjPtr pj = make_crs(ctx.get(), crs);
-    if (!pj) return false;
-    const PJ_TYPE type = proj_get_type(pj.get());
-    return type == PJ_TYPE_GEOGRAPHIC_2D_CRS || type == PJ_TYPE_GEOGRAPHIC_3D_CRS;
+    const PJ_TYPE type = pj ? proj_get_type(pj.get()) : PJ_TYPE_UNKNOWN;
+    const bool geographic = type == PJ_TYPE_GEOGRAPHIC_2D_CRS || type == PJ_TYPE_GEOGRAPHIC_3D_CRS;
+    const std::lock_guard<std::mutex> lock(mutex);
+    known.emplace(crs, geographic);
+    return geographic;
 }
 
 AreaOfUse area_of_use(const std::string& crs) {

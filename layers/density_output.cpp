@@ -47,7 +47,15 @@ std::string write_density_geotiff(StagedFiles* staged, const std::string& path, 
     const std::vector<float>& value = map.periods.front().value;
     if (progress) progress->begin(fmt::format("writing {} ({} x {} cells)", path, map.surface.grid.nx, map.surface.grid.ny), 1000);
     write_geotiff(staged, path, overwrite, working_crs, map.surface.grid, value, kde::nodata,
-                  {{"SAFER_DESCRIPTION", description}, {"SAFER_COMMAND", run.command_line}, {"SAFER_PARAMETERS", run.parameters_json}}, progress);
+                  run.project_file.empty()
+                      ? std::vector<std::pair<std::string, std::string>>{{"SAFER_DESCRIPTION", description}, {"SAFER_COMMAND", run.command_line},
+                                                                         {"SAFER_PARAMETERS", run.parameters_json}}
+                      : std::vector<std::pair<std::string, std::string>>{{"SAFER_DESCRIPTION", description}, {"SAFER_COMMAND", run.command_line},
+                                                                         {"SAFER_PARAMETERS", run.parameters_json},
+                                                                         {"SAFER_PROJECT_FILE", run.project_file},
+                                                                         {"SAFER_PROJECT_SHA256", run.project_sha256},
+                                                                         {"SAFER_PROJECT_JOB", run.job}},
+                  progress);
     if (progress) progress->end();
     // QGIS reads a raster file's default style from the .qml beside it.
     std::vector<float> sample;

@@ -27,6 +27,8 @@ struct RunRecord {
     std::string command_line;                                 // as typed, passwords hidden
     std::vector<std::pair<std::string, std::string>> inputs; // each file read, with its SHA-256
     std::string parameters_json;
+    /// Under safer run: the project file (its path, SHA-256 and text) and the job's name.
+    std::string project_file, project_sha256, project_text, job;
 };
 
 /// The layers go to `output.path` in its format (output_format: a GeoPackage, PostGIS, or a
@@ -43,7 +45,8 @@ public:
     GeoPackageWriter(const GeoPackageWriter&) = delete;
     GeoPackageWriter& operator=(const GeoPackageWriter&) = delete;
 
-    /// `area_of` may be empty (ingest: no areas); `areas` then may be null.
+    /// `area_of` may be empty (ingest: no areas); `areas` then may be null. The rows are written
+    /// at commit(), so `incidents`, `area_of` and `areas` must live until then.
     void write_incidents(const Incidents& incidents, const CrimeTypes& types, const std::vector<CrimeGroup>& groups,
                          const std::vector<int32_t>& area_of, const Areas* areas);
     void write_rejects(const Rejects& rejects, const std::vector<std::string>& sources);

@@ -17,6 +17,7 @@
 #include "layers/sources.hpp"
 
 #include <cpl_vsi.h>
+#include "layers/shared_inputs.hpp"
 
 namespace safer::layers {
 
@@ -37,38 +38,28 @@ std::string some(const std::vector<std::string>& items, size_t most = 10) {
 }
 
 /// Keeps the incidents flagged and rejects the rest for their reason, so rows read = used +
-/// rejected still holds; `area_of`, if not empty, is compacted alongside.
-void keep_only(IngestResult& result, const std::vector<uint8_t>& keep, std::vector<int32_t>& area_of,
-               const std::function<RejectReason(size_t)>& reason, const std::function<std::string(size_t)>& detail) {
+/// rejected still holds; `area_of`, if not empty, is compacted alongside. Incidents on loan
+/// (safer run) are set aside to be put back when the study ends, not dropped.
+void keep_only(Study& s, const std::vector<uint8_t>& keep, const std::function<RejectReason(size_t)>& reason,
+               const std::function<std::string(size_t)>& detail) {
+    IngestResult& result = s.crimes;
     const Incidents& in = result.incidents;
+    std::vector<int32_t>& area_of = s.area_of;
     std::vector<int32_t> kept_area;
     for (size_t i = 0; i < keep.size(); ++i) {
         if (!keep[i]) result.rejects.add(in.source[i], in.line[i], reason(i), detail(i));
         else if (!area_of.empty()) kept_area.push_back(area_of[i]);
     }
-    result.incidents.keep(keep);
+    if (s.loan && s.loan->incidents)
+        s.loan->set_aside.push_back(result.incidents.take_out(keep));
+    else
+        result.incidents.keep(keep);
     result.rejects.sort();
     if (!area_of.empty()) area_of = std::move(kept_area);
 }
 
-/// Areas that overlap would share incidents that each is counted in only one of them, and which
-/// one is a matter of code order: a force outline among its LSOAs takes every incident.
-void refuse_overlapping_areas(const AreaIndex& index, const Areas& areas, const std::string& path) {
-    size_t total = 0;
-    const std::vector<AreaOverlap> pairs = index.overlaps(3, &total);
-    if (pairs.empty()) return;
-    std::vector<std::string> named;
-    for (const AreaOverlap& o : pairs)
-        named.push_back(fmt::format("{} covers {:.0f} % of {} ({:.0f} m2)", areas.code[o.outer], 100 * o.inner_share, areas.code[o.inner], o.area_m2));
-    throw InputError(fmt::format("{}: {} pair{} of areas overlap (more than slivers between boundaries): {}{}. An incident in both would be counted "
-                                 "in only one; give one set of areas that do not overlap (an outline of the whole district, or 2011 and 2021 "
-                                 "boundaries together, would do this)",
-                                 path, total, total == 1 ? "" : "s", fmt::join(named, "; "), total > pairs.size() ? fmt::format("; and {} more", total - pairs.size()) : ""));
-}
-
-void keep_only(IngestResult& result, const std::vector<uint8_t>& keep, std::vector<int32_t>& area_of, RejectReason reason,
-               const std::function<std::string(size_t)>& detail) {
-    keep_only(result, keep, area_of, [&](size_t) { return reason; }, detail);
+void keep_only(Study& s, const std::vector<uint8_t>& keep, RejectReason reason, const std::function<std::string(size_t)>& detail) {
+    keep_only(s, keep, [&](size_t) { return reason; }, detail);
 }
 
 void print_ingest_summary(const IngestResult& result, Progress& progress) {
@@ -168,53 +159,6 @@ std::vector<FeatureRecord> read_features(const std::string& path, const AssetOpt
     return records;
 }
 
-AssetSet read_assets(const AssetPaths& p, const std::string& working_crs, Progress& progress, Study& study) {
-    AssetSet a;
-    AssetOptions o = p.options;
-    o.working_crs = working_crs;
-    if (!p.lighting.empty()) {
-        AssetReport& report = study.lighting_report;
-        a.lights = read_lights(p.lighting, o, report);
-        report_asset(progress, report, "street lights");
-        a.has_lighting = true;
-        study.add_input(p.lighting);
-    }
-    if (!p.cctv.empty()) {
-        AssetReport& report = study.cctv_report;
-        a.cameras = read_cameras(p.cctv, o, report);
-        report_asset(progress, report, "CCTV cameras");
-        a.has_cctv = true;
-        study.add_input(p.cctv);
-    }
-    if (!p.occluders.empty()) {
-        a.occluders = read_features(p.occluders, o, "building footprints (occluders)", read_occluders, progress);
-        a.has_occluders = true;
-        study.add_input(p.occluders);
-    }
-    if (!p.streets.empty()) {
-        a.streets = read_features(p.streets, o, "streets", read_streets, progress);
-        a.has_streets = true;
-        study.add_input(p.streets);
-    }
-    if (!p.paths.empty()) {
-        a.paths = read_features(p.paths, o, "paths", read_paths, progress);
-        a.has_paths = true;
-        study.add_input(p.paths);
-        for (const FeatureRecord& f : a.streets) { // streets make the paths' junctions
-            FeatureRecord copy;
-            copy.geometry = geos::clone(f.geometry.get());
-            copy.kind = f.kind, copy.name = f.name, copy.id = f.id, copy.is_path = false, copy.feature = f.feature;
-            a.paths.push_back(std::move(copy));
-        }
-    }
-    if (!p.gates.empty()) {
-        a.gates = read_features(p.gates, o, "alley gates", read_gates, progress);
-        a.has_gates = true;
-        study.add_input(p.gates);
-    }
-    return a;
-}
-
 /// Households by area: a column named like "households" (Census 2021 TS041, "Number of
 /// households"), else KS401's "Household spaces with at least one usual resident" (Census 2011),
 /// each as the ONS downloads them by LSOA ("geography code").
@@ -249,7 +193,7 @@ void reject_incidents(Study& s, const std::vector<LateReject>& rejects) {
     std::vector<uint8_t> keep(s.crimes.incidents.size(), 1);
     std::vector<const LateReject*> of(keep.size(), nullptr);
     for (const LateReject& r : rejects) keep[r.incident] = 0, of[r.incident] = &r;
-    keep_only(s.crimes, keep, s.area_of, [&](size_t i) { return of[i]->reason; }, [&](size_t i) { return of[i]->detail; });
+    keep_only(s, keep, [&](size_t i) { return of[i]->reason; }, [&](size_t i) { return of[i]->detail; });
     if (s.crimes.incidents.size() == 0)
         throw InputError(fmt::format("nothing left to count: every incident was rejected, the last {} of them for {}", rejects.size(),
                                      reason_text(rejects.back().reason)));
@@ -264,7 +208,7 @@ std::vector<std::string> Study::source_paths() const {
 void Study::reject(const std::vector<size_t>& indexes, RejectReason reason, const std::function<std::string(size_t)>& detail) {
     std::vector<uint8_t> keep(crimes.incidents.size(), 1);
     for (size_t i : indexes) keep[i] = 0;
-    keep_only(crimes, keep, area_of, reason, detail);
+    keep_only(*this, keep, reason, detail);
 }
 
 void Study::add_input(const std::string& path) {
@@ -279,14 +223,123 @@ void Study::add_input(const std::string& path) {
         return;
     }
     if (std::any_of(inputs.begin(), inputs.end(), [&](const auto& f) { return f.first == path; })) return;
-    inputs.emplace_back(path, sha256_file(path));
+    inputs.emplace_back(path, loan && loan->lender ? loan->lender->sha256(path) : sha256_file(path));
+}
+
+namespace detail {
+
+Areas read_study_areas(const StudyRequest& r, AreaReport& report, Progress& progress) {
+    AreaOptions ao = r.area_options;
+    ao.working_crs = r.ingest.working_crs;
+    ao.input_crs = r.ingest.input_crs;
+    Areas areas = read_areas(r.areas_path, ao, report, progress);
+    progress.info(fmt::format("{} areas from {} (code field {}{})", areas.size(), r.areas_path,
+                              report.code_field.empty() ? "none: numbered" : report.code_field,
+                              report.name_field.empty() ? "" : ", name field " + report.name_field));
+    if (!report.repaired.empty())
+        progress.warn(fmt::format("{} invalid polygon(s) repaired with GEOS MakeValid: {}", report.repaired.size(), fmt::join(report.repaired, ", ")));
+    return areas;
+}
+
+void join_study_denominators(const StudyRequest& r, Areas& areas, PopulationReport& pr, Progress& progress) {
+    if (!r.population_path.empty()) {
+        join_population(areas, r.population_path, r.population_options, pr);
+        progress.info(fmt::format("population from {} (column '{}'): {} of {} areas matched; {} codes in the file name no area", r.population_path,
+                                  pr.population_column.empty() ? pr.households_column : pr.population_column, pr.matched, areas.size(),
+                                  pr.codes_not_in_areas));
+    }
+    if (!r.households_path.empty()) read_households(areas, r.households_path);
+}
+
+void refuse_overlapping_areas(const AreaIndex& index, const Areas& areas, const std::string& path) {
+    size_t total = 0;
+    const std::vector<AreaOverlap> pairs = index.overlaps(3, &total);
+    if (pairs.empty()) return;
+    std::vector<std::string> named;
+    for (const AreaOverlap& o : pairs)
+        named.push_back(fmt::format("{} covers {:.0f} % of {} ({:.0f} m2)", areas.code[o.outer], 100 * o.inner_share, areas.code[o.inner], o.area_m2));
+    throw InputError(fmt::format("{}: {} pair{} of areas overlap (more than slivers between boundaries): {}{}. An incident in both would be counted "
+                                 "in only one; give one set of areas that do not overlap (an outline of the whole district, or 2011 and 2021 "
+                                 "boundaries together, would do this)",
+                                 path, total, total == 1 ? "" : "s", fmt::join(named, "; "), total > pairs.size() ? fmt::format("; and {} more", total - pairs.size()) : ""));
+}
+
+AssetSet read_study_assets(const AssetPaths& p, const std::string& working_crs, Progress& progress, AssetReport& lighting, AssetReport& cctv) {
+    AssetSet a;
+    AssetOptions o = p.options;
+    o.working_crs = working_crs;
+    if (!p.lighting.empty()) {
+        a.lights = read_lights(p.lighting, o, lighting);
+        report_asset(progress, lighting, "street lights");
+        a.has_lighting = true;
+    }
+    if (!p.cctv.empty()) {
+        a.cameras = read_cameras(p.cctv, o, cctv);
+        report_asset(progress, cctv, "CCTV cameras");
+        a.has_cctv = true;
+    }
+    if (!p.occluders.empty()) {
+        a.occluders = read_features(p.occluders, o, "building footprints (occluders)", read_occluders, progress);
+        a.has_occluders = true;
+    }
+    if (!p.streets.empty()) {
+        a.streets = read_features(p.streets, o, "streets", read_streets, progress);
+        a.has_streets = true;
+    }
+    if (!p.paths.empty()) {
+        a.paths = read_features(p.paths, o, "paths", read_paths, progress);
+        a.has_paths = true;
+        for (const FeatureRecord& f : a.streets) { // streets make the paths' junctions
+            FeatureRecord copy;
+            copy.geometry = geos::clone(f.geometry.get());
+            copy.kind = f.kind, copy.name = f.name, copy.id = f.id, copy.is_path = false, copy.feature = f.feature;
+            a.paths.push_back(std::move(copy));
+        }
+    }
+    if (!p.gates.empty()) {
+        a.gates = read_features(p.gates, o, "alley gates", read_gates, progress);
+        a.has_gates = true;
+    }
+    return a;
+}
+
+} // namespace detail
+
+Study::Study() = default;
+Study::Study(Study&&) noexcept = default;
+Study& Study::operator=(Study&& other) noexcept {
+    if (this != &other) {
+        if (loan && loan->lender) loan->lender->give_back(*this);
+        crimes = std::move(other.crimes);
+        areas = std::move(other.areas);
+        area_report = std::move(other.area_report);
+        population_report = std::move(other.population_report);
+        area_of = std::move(other.area_of);
+        codes = std::move(other.codes);
+        window = other.window;
+        assets = std::move(other.assets);
+        lighting_report = std::move(other.lighting_report);
+        cctv_report = std::move(other.cctv_report);
+        inputs = std::move(other.inputs);
+        working_crs = std::move(other.working_crs);
+        loan = std::move(other.loan);
+    }
+    return *this;
+}
+Study::~Study() {
+    if (loan && loan->lender) loan->lender->give_back(*this);
 }
 
 Study read_study(const StudyRequest& r, Progress& progress) {
+    SharedInputs* shared = SharedInputs::active();
     Study s;
     s.working_crs = r.ingest.working_crs;
-    s.crimes = read_incidents(r.crimes, r.ingest, progress);
-    s.inputs = s.crimes.file_checksums();
+    if (shared) {
+        shared->lend_incidents(r, s, progress);
+    } else {
+        s.crimes = read_incidents(r.crimes, r.ingest, progress);
+        s.inputs = s.crimes.file_checksums();
+    }
     Incidents& in = s.crimes.incidents;
     const uint64_t read_used = in.size();
     Extent incident_extent;
@@ -296,24 +349,17 @@ Study read_study(const StudyRequest& r, Progress& progress) {
     const bool lsoa_units = with_areas && !r.area_options.codes_optional;
     bool located_none = false;
     if (with_areas) {
-        AreaOptions ao = r.area_options;
-        ao.working_crs = r.ingest.working_crs;
-        ao.input_crs = r.ingest.input_crs;
-        s.areas = read_areas(r.areas_path, ao, s.area_report, progress);
-        s.add_input(r.areas_path);
-        progress.info(fmt::format("{} areas from {} (code field {}{})", s.areas.size(), r.areas_path,
-                                  s.area_report.code_field.empty() ? "none: numbered" : s.area_report.code_field,
-                                  s.area_report.name_field.empty() ? "" : ", name field " + s.area_report.name_field));
-        if (!s.area_report.repaired.empty())
-            progress.warn(fmt::format("{} invalid polygon(s) repaired with GEOS MakeValid: {}", s.area_report.repaired.size(),
-                                      fmt::join(s.area_report.repaired, ", ")));
+        if (shared) {
+            shared->lend_areas(r, s, progress);
+        } else {
+            s.areas = detail::read_study_areas(r, s.area_report, progress);
+            detail::join_study_denominators(r, s.areas, s.population_report, progress);
+            const AreaIndex index(s.areas);
+            if (lsoa_units) detail::refuse_overlapping_areas(index, s.areas, r.areas_path);
+            s.area_of = index.locate(in.x, in.y, &progress);
+        }
+        for (const std::string* path : {&r.areas_path, &r.population_path, &r.households_path}) s.add_input(*path);
         if (!r.population_path.empty()) {
-            PopulationReport& pr = s.population_report;
-            join_population(s.areas, r.population_path, r.population_options, pr);
-            s.add_input(r.population_path);
-            progress.info(fmt::format("population from {} (column '{}'): {} of {} areas matched; {} codes in the file name no area",
-                                      r.population_path, pr.population_column.empty() ? pr.households_column : pr.population_column,
-                                      pr.matched, s.areas.size(), pr.codes_not_in_areas));
             std::vector<std::string> without;
             for (size_t a = 0; a < s.areas.size(); ++a)
                 if (!(s.areas.population[a] > 0)) without.push_back(s.areas.code[a]);
@@ -321,13 +367,6 @@ Study read_study(const StudyRequest& r, Progress& progress) {
                 progress.warn(fmt::format("{} of {} areas have no (or zero) population in {}, so no rate: {}", without.size(), s.areas.size(),
                                           r.population_path, some(without)));
         }
-        if (!r.households_path.empty()) {
-            read_households(s.areas, r.households_path);
-            s.add_input(r.households_path);
-        }
-        const AreaIndex index(s.areas);
-        if (lsoa_units) refuse_overlapping_areas(index, s.areas, r.areas_path);
-        s.area_of = index.locate(in.x, in.y, &progress);
         located_none = read_used > 0 && std::all_of(s.area_of.begin(), s.area_of.end(), [](int32_t a) { return a == no_area; });
     }
 
@@ -335,7 +374,7 @@ Study read_study(const StudyRequest& r, Progress& progress) {
         std::vector<uint8_t> keep(in.size());
         for (size_t i = 0; i < in.size(); ++i)
             keep[i] = std::any_of(r.month_windows.begin(), r.month_windows.end(), [&](const MonthWindow& w) { return w.contains(in.month[i]); });
-        keep_only(s.crimes, keep, s.area_of, RejectReason::outside_window,
+        keep_only(s, keep, RejectReason::outside_window,
                   [&](size_t i) { return fmt::format("{}: between the windows analysed", in.month[i].str()); });
     }
 
@@ -350,7 +389,8 @@ Study read_study(const StudyRequest& r, Progress& progress) {
         const Month from = s.window->keep_from(), to = s.window->to;
         std::vector<uint8_t> keep(in.size());
         for (size_t i = 0; i < in.size(); ++i) keep[i] = in.month[i] >= from && in.month[i] <= to;
-        keep_only(s.crimes, keep, s.area_of, RejectReason::outside_window, [&](size_t i) { return fmt::format("{}: outside the months analysed", in.month[i].str()); });
+        if (std::find(keep.begin(), keep.end(), 0) != keep.end())
+            keep_only(s, keep, RejectReason::outside_window, [&](size_t i) { return fmt::format("{}: outside the months analysed", in.month[i].str()); });
         s.crimes.rejects.move_outside_window(from, to);
         s.crimes.rejects.sort();
     }
@@ -358,14 +398,20 @@ Study read_study(const StudyRequest& r, Progress& progress) {
     if (with_areas && !r.keep_outside_areas) {
         std::vector<uint8_t> inside(in.size());
         for (size_t i = 0; i < in.size(); ++i) inside[i] = s.area_of[i] != no_area;
-        keep_only(s.crimes, inside, s.area_of, RejectReason::outside_areas, [&](size_t i) { return fmt::format("x {:.1f}, y {:.1f}", in.x[i], in.y[i]); });
+        if (std::find(inside.begin(), inside.end(), 0) != inside.end())
+            keep_only(s, inside, RejectReason::outside_areas, [&](size_t i) { return fmt::format("x {:.1f}, y {:.1f}", in.x[i], in.y[i]); });
     }
     print_ingest_summary(s.crimes, progress);
     if (lsoa_units) report_source_codes(s.codes, s.area_report, progress);
     const bool none_in_areas = !s.area_of.empty() && std::all_of(s.area_of.begin(), s.area_of.end(), [](int32_t a) { return a == no_area; });
     if (in.size() == 0 || none_in_areas) nothing_to_count(s, r, read_used, incident_extent, located_none);
 
-    s.assets = read_assets(r.assets, r.ingest.working_crs, progress, s);
+    if (shared)
+        shared->lend_assets(r, s, progress);
+    else
+        s.assets = detail::read_study_assets(r.assets, r.ingest.working_crs, progress, s.lighting_report, s.cctv_report);
+    const AssetPaths& a = r.assets;
+    for (const std::string* path : {&a.lighting, &a.cctv, &a.occluders, &a.streets, &a.paths, &a.gates}) s.add_input(*path);
     return s;
 }
 

@@ -6,11 +6,13 @@
 // file with its SHA-256.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "engine/area_index.hpp"
 #include "engine/areas.hpp"
 #include "engine/assets.hpp"
 #include "engine/lsoa_codes.hpp"
@@ -52,6 +54,8 @@ struct StudyRequest {
 
 using FileChecksums = std::vector<std::pair<std::string, std::string>>;
 
+struct StudyLoan; // layers/shared_inputs.hpp
+
 struct Study {
     IngestResult crimes;   // the incidents used, the rejects, the sources and crime types
     Areas areas;           // empty without --areas
@@ -73,6 +77,15 @@ struct Study {
     /// Records one more input file (an IMD table, a costs file, a site layer) with its SHA-256,
     /// if it is a file and not recorded already.
     void add_input(const std::string& path);
+
+    /// Under safer run, the incidents, areas and assets are lent by the run's SharedInputs (read
+    /// once for every job) and given back, whole, when the study ends: rows the study leaves
+    /// out are set aside, not copied, and put back then.
+    std::unique_ptr<StudyLoan> loan;
+    Study();
+    Study(Study&&) noexcept;
+    Study& operator=(Study&&) noexcept;
+    ~Study();
 };
 
 /// Reads and checks everything `request` names, printing what was read on `progress`. Throws
@@ -92,5 +105,15 @@ void reject_incidents(Study& study, const std::vector<LateReject>& rejects);
 
 /// Prints what an asset reader read: the file, its format and CRS, what was used and left out.
 void report_asset(Progress& progress, const AssetReport& report, const char* what);
+
+namespace detail {
+// The reading steps of read_study, which SharedInputs runs once for many studies.
+Areas read_study_areas(const StudyRequest& r, AreaReport& report, Progress& progress);
+/// r's population and households joined to `areas`, printing what matched.
+void join_study_denominators(const StudyRequest& r, Areas& areas, PopulationReport& report, Progress& progress);
+/// InputError naming the pairs when areas that should be units overlap by more than slivers.
+void refuse_overlapping_areas(const AreaIndex& index, const Areas& areas, const std::string& path);
+AssetSet read_study_assets(const AssetPaths& paths, const std::string& working_crs, Progress& progress, AssetReport& lighting, AssetReport& cctv);
+} // namespace detail
 
 } // namespace safer::layers

@@ -35,7 +35,7 @@ struct AreasCommand {
         check_outputs(outputs, request.input_paths(), out.overwrite, progress);
         const layers::Study study = layers::read_study(request, progress);
 
-        const std::vector<CrimeGroup> groups = builtin_crime_groups();
+        const std::vector<CrimeGroup>& groups = crime_groups();
         const GroupMembership membership(groups, study.crimes.types);
         const std::vector<GroupColumns> stats = summarise_areas(study.areas, groups, membership, study.crimes.incidents, study.area_of);
         const std::vector<AreaMonthCount> months = count_area_months(study.crimes.incidents, study.area_of, membership);

@@ -130,7 +130,7 @@ BidCommand::Paths BidCommand::check_outputs(const layers::StudyRequest& request,
 
 void BidCommand::run() const {
     Progress progress(out.quiet);
-    const std::vector<CrimeGroup> groups = builtin_crime_groups();
+    const std::vector<CrimeGroup>& groups = crime_groups();
     const auto g = std::find_if(groups.begin(), groups.end(), [&](const CrimeGroup& c) { return c.name == group; });
     if (g == groups.end()) throw UsageError(fmt::format("--group {}: no such crime group", group));
     const design::DesignOutModel model = design.model();
@@ -144,6 +144,7 @@ void BidCommand::run() const {
     const Paths paths = check_outputs(request, progress);
     layers::Study study = layers::read_study(request, progress);
     bid::BidOptions options;
+    options.groups = groups;
     options.group = static_cast<size_t>(g - groups.begin());
     options.targets = targets;
     options.residential_only = residential_only;

@@ -103,6 +103,9 @@ const std::map<std::string, std::string> examples = {
     {"nearrepeat",
      "  safer nearrepeat --crimes out/town/crimes --types Burglary -o nearrepeat.gpkg --csv knox.csv --report nearrepeat.html\n"
      "  safer nearrepeat --crimes burglaries.csv --time-bands 7 --time-count 4 --distance-bands 100 -o repeats.geojson   # a CSV with dates"},
+    {"run",
+     "  safer run out/demo.toml --overwrite            # the demo's project: areas, kde, bid, score and site on the town\n"
+     "  safer run national.toml --dry-run              # print each job's command line and stop"},
 };
 
 } // namespace
@@ -120,24 +123,13 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", version_text());
     std::map<CLI::App*, Run> runs;
     std::vector<std::string> names;
-    const auto add = [&](const char* name, const char* description, Run (*setup)(CLI::App&)) {
-        CLI::App* sub = app.add_subcommand(name, description);
-        runs[sub] = setup(*sub);
+    for (const CommandEntry& command : command_table()) {
+        CLI::App* sub = app.add_subcommand(command.name, command.description);
+        runs[sub] = command.setup(*sub);
         const std::string footer = sub->get_footer();
-        sub->footer(footer + (footer.empty() ? "" : "\n\n") + "Examples (out/town is the synthetic town ./tools/demo makes):\n" + examples.at(name));
-        names.emplace_back(name);
-    };
-    add("ingest", "Read incidents, reproject them and write the incidents and rejects layers", setup_ingest);
-    add("kde", "Kernel density surface of incidents (hotspot map), with its top 1/5/10 % hotspot areas", setup_kde);
-    add("hotspots", "Hotspot statistics on grid cells or areas: Gi*, local and global Moran's I, concentration, emerging hot spots", setup_hotspots);
-    add("score", "Guardianship coverage (lighting, CCTV, alley gates) and design-out-crime scores: unguarded crime, costed recommendations, a budget plan", setup_score);
-    add("bid", "Safer Streets bid evidence: LSOA rates, ratios, change, Gi*, target-area candidates, density, HTML evidence pack", setup_bid);
-    add("site", "Crime impact review of planning sites for Designing Out Crime Officers: rings, LSOAs, density, hot spots, CPTED findings, report", setup_site);
-    add("segments", "Street segments as units: counts and rates per 100 m, concentration, Gi* along the network, network kernel density on lixels", setup_segments);
-    add("evaluate", "Did it work? Crime in a target area before and after an intervention against its buffer and control areas: exact tests, WDQ, WDD, difference-in-differences, synthetic control, report", setup_evaluate);
-    add("accuracy", "How well hotspot methods predict: train on some months, score hit rate, PAI, PEI and RRI on later months", setup_accuracy);
-    add("nearrepeat", "Near repeats (the Knox test of Ratcliffe's Near Repeat Calculator) and repeat locations", setup_nearrepeat);
-    add("areas", "Count incidents by area: counts, rates per 1,000 residents, ratios, ranks, monthly counts", setup_areas);
+        sub->footer(footer + (footer.empty() ? "" : "\n\n") + "Examples (out/town is the synthetic town ./tools/demo makes):\n" + examples.at(command.name));
+        names.emplace_back(command.name);
+    }
     app.footer("Examples:\n  ./tools/demo                      # builds safer and runs the main jobs on a synthetic town (out/)\n"
                "  safer areas --help                # each command's manual\n"
                "  safer --version                   # with the GDAL, GEOS and PROJ versions it runs on");

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "engine/errors.hpp"
@@ -14,6 +15,22 @@
 namespace safer::tools {
 
 std::string g_command_line;
+ProjectRun g_project;
+
+namespace {
+std::vector<CrimeGroup>& groups_of_run() {
+    static std::vector<CrimeGroup> groups = builtin_crime_groups();
+    return groups;
+}
+} // namespace
+
+const std::vector<CrimeGroup>& crime_groups() { return groups_of_run(); }
+
+void set_project_groups(const std::vector<CrimeGroup>& groups) {
+    std::vector<CrimeGroup>& all = groups_of_run();
+    all = builtin_crime_groups();
+    all.insert(all.end(), groups.begin(), groups.end());
+}
 
 void CrimeOptions::add_to(CLI::App& app) {
     app.add_option("--crimes", crimes,
@@ -99,7 +116,7 @@ CrimeSelection::Chosen CrimeSelection::choose(const CrimeTypes& table) const {
         c.description = fmt::format("crime types {}", fmt::join(names, ", "));
         return c;
     }
-    const std::vector<CrimeGroup> groups = builtin_crime_groups();
+    const std::vector<CrimeGroup>& groups = crime_groups();
     size_t g = 0;
     while (g < groups.size() && groups[g].name != group) ++g;
     if (g == groups.size()) {
@@ -168,7 +185,14 @@ void OutputOptions::check(const layers::OutputPath& main, const std::string& csv
 }
 
 layers::RunRecord run_record(const layers::Study& study, const std::string& parameters_json) {
-    return layers::RunRecord{g_command_line, study.inputs, parameters_json};
+    layers::RunRecord record{g_command_line, study.inputs, parameters_json, {}, {}, {}, {}};
+    if (!g_project.file.empty()) {
+        record.project_file = g_project.file, record.project_sha256 = g_project.sha256;
+        record.project_text = g_project.text, record.job = g_project.job;
+        if (std::none_of(record.inputs.begin(), record.inputs.end(), [](const auto& f) { return f.first == g_project.file; }))
+            record.inputs.insert(record.inputs.begin(), {g_project.file, g_project.sha256});
+    }
+    return record;
 }
 
 } // namespace safer::tools

@@ -14,6 +14,12 @@
 
 namespace safer::tools {
 
+/// The crime groups a command can name: the built-in ones (neighbourhood, acquisitive, violence,
+/// asb, damage, all), then those of the project file of safer run ([groups]).
+const std::vector<CrimeGroup>& crime_groups();
+/// Adds a project file's groups (safer run) after the built-in ones.
+void set_project_groups(const std::vector<CrimeGroup>& groups);
+
 /// --crimes, --from/--to, --crs, --working-crs, --x/--y, --month-field, --type-field.
 struct CrimeOptions {
     std::vector<std::string> crimes;
@@ -90,8 +96,15 @@ struct OutputOptions {
 /// warnings.
 void check_outputs(const std::vector<layers::OutputPath>& outputs, const std::vector<std::string>& inputs, bool overwrite, Progress& progress);
 
-/// The command line as typed (passwords hidden), set by main().
+/// The command line as typed (passwords hidden), set by main(); under safer run, the job's own
+/// command line.
 extern std::string g_command_line;
+
+/// Under safer run: the project file and the job running, for the outputs' metadata.
+struct ProjectRun {
+    std::string file, sha256, text, job;
+};
+extern ProjectRun g_project;
 
 /// The record of this run for the outputs' metadata.
 layers::RunRecord run_record(const layers::Study& study, const std::string& parameters_json);

@@ -114,6 +114,46 @@ words = f"{r1:,.0f} crimes of all kinds per 1,000 residents, {r1 / median:.0f} t
 check(words in text, "footfall " + words)
 sys.exit(0 if ok else 1)
 PY
+# Percentiles among every area of the input (issue 21): each LSOA's and each candidate's rate
+# against the rates of all 1,005 LSOAs, worked out here from the IoD populations (100 x LSOAs at or
+# below / LSOAs), and the report's sentence for the top candidate.
+$PY - "$WORK/as.html" "$WORK/as_areas.csv" "$WORK/as_target_areas.csv" "$POP" <<'PY' \
+    && pass "real data: every LSOA's and candidate's rate percentile among the input's areas, and the report's sentence, as computed here" \
+    || fail "real data: percentiles"
+import csv, gzip, html, re, sys
+page, areas_csv, targets_csv, pop_path = sys.argv[1:5]
+text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", open(page).read())))
+pop = {}
+with gzip.open(pop_path, "rt", encoding="utf-8-sig", newline="") as f:
+    for row in csv.DictReader(f):
+        pop[row["LSOA code (2011)"]] = float(row["Total population: mid 2015 (excluding prisoners)"].replace(",", ""))
+areas = {a["code"]: a for a in csv.DictReader(open(areas_csv, newline=""))}
+rate = {k: 1000 * float(a["neighbourhood_count"]) / pop[k] for k, a in areas.items()}
+values = list(rate.values())
+def percentile(r): return 100 * sum(1 for v in values if v <= r * (1 + 1e-12)) / len(values)
+bad = [k for k, a in areas.items() if abs(float(a["neighbourhood_pct"]) - percentile(rate[k])) > 1e-9]
+for k in bad[:5]: print("LSOA", k, areas[k]["neighbourhood_pct"], percentile(rate[k]), file=sys.stderr)
+targets = list(csv.DictReader(open(targets_csv, newline="")))
+for t in targets:
+    codes = t["codes"].split(",")
+    r = 1000 * sum(float(areas[c]["neighbourhood_count"]) for c in codes) / sum(pop[c] for c in codes)
+    if abs(float(t["rate_pct"]) - percentile(r)) > 1e-9: bad.append(t["codes"]); print("candidate", t["codes"], t["rate_pct"], percentile(r), file=sys.stderr)
+# Each candidate's reason, and the report for the top one: its place among the input's LSOAs.
+for k, t in enumerate(targets):
+    codes = t["codes"].split(",")
+    p = percentile(1000 * sum(float(areas[c]["neighbourhood_count"]) for c in codes) / sum(pop[c] for c in codes))
+    if p >= 100: wanted = ["a rate at or above that of every one of the 1,005 areas of the input with residents"]
+    else:
+        wanted = [f"among the 1,005 areas of the input with residents ({p:.1f} % of them have a rate at or below it)"]
+        top_share = 100 - p
+        shown = f"{top_share:.1f}" if float(f"{top_share:.1f}") < 1 else f"{top_share:.0f}" # one decimal below 1 %
+        if p >= 75: wanted.append(f"a rate in the top {shown} % (")
+    for w in wanted:
+        if w not in t["reason"] or (k == 0 and w not in text): bad.append(t["codes"]); print("reason:", t["reason"], "lacks", w, file=sys.stderr)
+p = float(targets[0]["rate_pct"])
+print(f"top candidate at the {p:.2f}th percentile of {len(values)} LSOAs; {len(targets)} candidates", file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
 used=$(sed -n 's/.*2021-04 to 2022-03: \([0-9]*\) neighbourhood incidents.*/\1/p' "$WORK/as.err")
 "$SAFER" areas -q --crimes "$AS/crime/street" --areas "$AS/boundaries/lsoa_2011_avon_and_somerset.geojson" --from 2021-04 --to 2022-03 -o "$WORK/as-areas.gpkg" 2>/dev/null
 other=$(sqlite3 "$WORK/as-areas.gpkg" "SELECT SUM(neighbourhood_count) FROM areas")
