@@ -58,6 +58,20 @@ Envelope envelope(const GEOSGeometry* g) {
     return e;
 }
 
+void cache_envelopes(const GEOSGeometry* g) {
+    GEOSContextHandle_t ctx = context();
+    if (!g || GEOSisEmpty_r(ctx, g) == 1) return;
+    double v = 0;
+    GEOSGeom_getXMin_r(ctx, g, &v);
+    const int type = GEOSGeomTypeId_r(ctx, g);
+    if (type == GEOS_POLYGON) {
+        GEOSGeom_getXMin_r(ctx, GEOSGetExteriorRing_r(ctx, g), &v);
+        for (int i = 0, n = GEOSGetNumInteriorRings_r(ctx, g); i < n; ++i) GEOSGeom_getXMin_r(ctx, GEOSGetInteriorRingN_r(ctx, g, i), &v);
+    } else if (type == GEOS_MULTIPOLYGON || type == GEOS_MULTILINESTRING || type == GEOS_GEOMETRYCOLLECTION || type == GEOS_MULTIPOINT) {
+        for (int i = 0, n = GEOSGetNumGeometries_r(ctx, g); i < n; ++i) cache_envelopes(GEOSGetGeometryN_r(ctx, g, i));
+    }
+}
+
 Extent extent(const GEOSGeometry* g) {
     if (GEOSisEmpty_r(context(), g) == 1) return {};
     const Envelope e = envelope(g);

@@ -36,6 +36,11 @@ struct Envelope {
     double min_x, min_y, max_x, max_y;
 };
 Envelope envelope(const GEOSGeometry* g);
+/// Makes GEOS compute and keep the envelope of `g`, of each of its parts and of each of their
+/// rings. GEOS 3.11 computes them lazily on first use, and two threads doing so at once on a
+/// shared geometry race (one envelope leaks, as AddressSanitizer saw): call this before threads
+/// read a geometry.
+void cache_envelopes(const GEOSGeometry* g);
 /// The envelope as an Extent (empty for an empty geometry).
 Extent extent(const GEOSGeometry* g);
 double area(const GEOSGeometry* g);

@@ -527,7 +527,8 @@ std::vector<double> polygon_shares(const Coverage& coverage, std::span<const GEO
     };
     std::vector<Pair> pairs;
     for (size_t i = 0; i < polygons.size(); ++i) {
-        area[i] = geos::area(polygons[i]); // also makes GEOS cache the envelope before threads read it
+        area[i] = geos::area(polygons[i]);
+        geos::cache_envelopes(polygons[i]); // before threads read it
         extent[i] = geos::extent(polygons[i]);
         int64_t c0, c1, r0, r1;
         if (!tiling.range(extent[i], c0, c1, r0, r1)) continue;
@@ -538,6 +539,7 @@ std::vector<double> polygon_shares(const Coverage& coverage, std::span<const GEO
                     pairs.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(t)});
             }
     }
+    for (const auto& piece : coverage.piece) geos::cache_envelopes(piece.get()); // shared by the threads below
     std::vector<double> covered(pairs.size(), 0.0);
     if (progress) progress->begin(fmt::format("coverage of {} areas ({} area-tile pairs)", polygons.size(), pairs.size()), pairs.size());
     if (!coverage.convex.empty()) {
@@ -601,7 +603,9 @@ std::vector<double> line_shares(const Coverage& coverage, std::span<const GEOSGe
     for (size_t i = 0; i < lines.size(); ++i) {
         length[i] = geos::length(lines[i]);
         extent[i] = geos::extent(lines[i]);
+        geos::cache_envelopes(lines[i]);
     }
+    for (const auto& piece : coverage.piece) geos::cache_envelopes(piece.get()); // shared by the threads below
     std::vector<double> share(lines.size(), 0.0);
     tbb::parallel_for(size_t{0}, lines.size(), [&](size_t i) {
         if (!(length[i] > 0)) return;

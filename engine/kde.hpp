@@ -106,6 +106,9 @@ struct BandwidthScale {
 };
 inline constexpr double spacing_ratio_limit = 8;
 inline constexpr double extent_share_limit = 0.10;
+/// For each point, the distance to the nearest other point (infinity for a lone point): exact, on
+/// a uniform grid searched outward (points at the same place are at distance 0 from each other).
+std::vector<double> nearest_other_distance(const std::vector<double>& x, const std::vector<double>& y);
 /// The scale of `bandwidth` for `points` over `extent` (the study area's or, if empty, the
 /// points').
 BandwidthScale bandwidth_scale(const Points& points, double bandwidth, const Extent& extent);

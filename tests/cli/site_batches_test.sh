@@ -29,7 +29,19 @@ $PY "$FIX/make_sites.py" 40 3 "$WORK/sites-40.geojson" "${TOWN_BOX[@]}"
     --batch-rows 1000 --no-pdf -o "$WORK/golden.gpkg" --report "$WORK/golden.html" 2>"$WORK/golden.err" || fail "40 sites: $(cat "$WORK/golden.err")"
 batches=$(sed -n 's/.*reviewed and written in \([0-9]*\) batches.*/\1/p' "$WORK/golden.err")
 [ -n "$batches" ] && [ "$batches" -gt 10 ] && pass "40 sites written in $batches batches" || fail "batches: $(grep 'reviewed and written' "$WORK/golden.err")"
-if diff <(grep -v '^#' "$FIX/expected/site-town-40-sites.digest") <($PY "$HERE/site_digest.py" "$WORK/golden.gpkg"); then
+if [ "$MODE" = quick ]; then
+    # The sanitizer build (clang) may place a camera view's edge an ulp from gcc's, so one site
+    # can see one camera more than the stored digest says: compare the streamed layers with the
+    # same build's run in one batch instead.
+    "$SAFER" site --site "$WORK/sites-40.geojson" --site-id ref --crimes "$T/crimes" --areas "$T/lsoas.geojson" --population "$T/population.csv" \
+        --lighting "$T/lights.csv" --cctv "$T/cctv.csv" --paths "$T/paths.geojson" --gates "$T/gates.geojson" --streets "$T/streets.geojson" \
+        --batch-rows 100000000 --no-pdf -o "$WORK/one-batch.gpkg" --report "$WORK/one-batch.html" 2>"$WORK/one-batch.err" || fail "40 sites in one batch: $(cat "$WORK/one-batch.err")"
+    if diff <($PY "$HERE/site_digest.py" "$WORK/one-batch.gpkg") <($PY "$HERE/site_digest.py" "$WORK/golden.gpkg"); then
+        pass "site, site_rings, site_incidents, site_paths, site_segments, their descriptions and styles equal the same build's run in one batch"
+    else
+        fail "the site layers written in batches differ from those written in one batch"
+    fi
+elif diff <(grep -v '^#' "$FIX/expected/site-town-40-sites.digest") <($PY "$HERE/site_digest.py" "$WORK/golden.gpkg"); then
     pass "site, site_rings, site_incidents, site_paths, site_segments, their descriptions and styles equal what main wrote in one go"
 else
     fail "the site layers differ from fixtures/expected/site-town-40-sites.digest"

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "engine/accuracy.hpp"
@@ -180,4 +181,40 @@ TEST_CASE("Bandwidth scale: the median distance to the nearest other location an
     CHECK(kde::bandwidth_scale(p, 121, area).broad_for_spacing);
     // Without a study area: the points' own extent, 60 x 0 m, whose shorter side is 0, so the longer.
     CHECK(kde::bandwidth_scale(p, 5, Extent{}).extent_side == Approx(60));
+}
+
+TEST_CASE("Nearest other point on the grid equals a brute force over every pair", "[engine][kde]") {
+    // Clustered points (most within 50 m of ten centres, a few scattered over 20 km, two on one
+    // place), points on a line (an extent of height 0), and two far apart: the grid search against
+    // the distance to every other point.
+    std::mt19937_64 rng(7);
+    std::uniform_real_distribution<double> u(0, 20000), near(-50, 50);
+    const auto check = [](const std::vector<double>& x, const std::vector<double>& y) {
+        const std::vector<double> got = kde::nearest_other_distance(x, y);
+        REQUIRE(got.size() == x.size());
+        size_t wrong = 0;
+        for (size_t i = 0; i < x.size(); ++i) {
+            double best = std::numeric_limits<double>::infinity();
+            for (size_t j = 0; j < x.size(); ++j)
+                if (j != i) best = std::min(best, std::hypot(x[j] - x[i], y[j] - y[i]));
+            wrong += !(got[i] == Approx(best).margin(1e-9));
+        }
+        CHECK(wrong == 0);
+    };
+    std::vector<double> x, y;
+    std::vector<std::pair<double, double>> centres;
+    for (int c = 0; c < 10; ++c) centres.emplace_back(u(rng), u(rng));
+    for (int i = 0; i < 3000; ++i) {
+        const auto& [cx, cy] = centres[static_cast<size_t>(i) % centres.size()];
+        x.push_back(cx + near(rng)), y.push_back(cy + near(rng));
+    }
+    for (int i = 0; i < 200; ++i) x.push_back(u(rng)), y.push_back(u(rng));
+    x.push_back(x[5]), y.push_back(y[5]); // two incidents at one place: 0 apart
+    check(x, y);
+    CHECK(kde::nearest_other_distance(x, y)[5] == 0);
+    std::vector<double> lx, ly;
+    for (int i = 0; i < 500; ++i) lx.push_back(u(rng)), ly.push_back(100);
+    check(lx, ly);
+    check({0, 1e6}, {0, 0});
+    CHECK(std::isinf(kde::nearest_other_distance({3}, {4})[0]));
 }
