@@ -28,6 +28,11 @@ const char* use_name(SiteUse use) {
 bool has_homes(const std::vector<SiteUse>& uses) {
     return std::any_of(uses.begin(), uses.end(), [](SiteUse u) { return u == SiteUse::residential || u == SiteUse::mixed; });
 }
+double SiteResult::in_first_ring(const CrimeTypes& types, const char* type) const {
+    const CrimeTypeId* t = types.find(type);
+    return t && !by_type[*t].empty() ? by_type[*t][0] : 0.0;
+}
+
 bool has_commerce(const std::vector<SiteUse>& uses) {
     return std::any_of(uses.begin(), uses.end(), [](SiteUse u) { return u == SiteUse::commercial || u == SiteUse::mixed; });
 }
@@ -269,10 +274,7 @@ std::vector<Finding> findings_of(const SiteResult& r, const Guard& assets, const
         return static_cast<size_t>(all_g);
     };
     const size_t R = r.rings.radii.size(), r2 = std::min<size_t>(1, R - 1);
-    const auto near = [&](const char* type) {
-        const CrimeTypeId* t = types.find(type);
-        return t && !r.by_type[*t].empty() ? r.by_type[*t][0] : 0.0;
-    };
+    const auto near = [&](const char* type) { return r.in_first_ring(types, type); };
     const bool car_park = std::find(uses.begin(), uses.end(), SiteUse::car_park) != uses.end();
     const SiteGuardianship& gu = r.guardianship;
     std::vector<Finding> f;

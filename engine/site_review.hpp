@@ -155,6 +155,8 @@ struct SiteResult {
     std::vector<std::pair<size_t, double>> streets;
 
     size_t nearby() const { return incidents.size(); }
+    /// Incidents of the police.uk type `type` within the first ring (0 for a type not in the data).
+    double in_first_ring(const CrimeTypes& types, const char* type) const;
 };
 
 /// What the review of every site shares, worked out once for all of them: the months and rings,

@@ -215,16 +215,7 @@ std::string accuracy_report_html(const AccuracyOutputs& o) {
     page.set("pai_chart", svg_line_chart("PAI by coverage", x, pai, "PAI", 560, 300));
     page.set("hit_chart", svg_line_chart("Hit rate by coverage", x, hits, "% of test incidents", 560, 300));
 
-    std::vector<std::vector<std::string>> acc{{"rows read", std::to_string(o.study.crimes.rows_read)}, {"rows used", std::to_string(o.study.crimes.incidents.size())}};
-    for (size_t k = 0; k < reject_reason_count; ++k)
-        if (const uint64_t n = o.study.crimes.rejects.count(static_cast<RejectReason>(k)))
-            acc.push_back({fmt::format("rejected: {}", reason_text(static_cast<RejectReason>(k))), std::to_string(n)});
-    page.set("accounting", table_data({"rows", "count"}, acc, "Every row read, used or rejected"));
-    std::vector<std::vector<std::string>> sources;
-    for (const auto& [file, sha] : o.study.inputs) sources.push_back({file, sha});
-    page.set("sources", table_data({"input file", "SHA-256"}, sources));
-    page.set("version", SAFER_VERSION);
-    page.set("command_line", o.command_line);
+    set_provenance(page, o.study, o.command_line);
     return render_template("accuracy_report", page);
 }
 

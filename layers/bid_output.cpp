@@ -800,19 +800,7 @@ std::string bid_report_html(const BidOutputs& o) {
     page.set("top20", table_data({"rank", "code", "name", "residents", "incidents", "per 1,000 a year", "ratio", "percentile among the input's areas", "change (exact test)", "Gi*", "IMD decile"}, rows));
     page.set("model", methods_data(o, page));
     if (!o.plan && o.budget) page.set("budget_without_assets", TemplateData{"budget", money(*o.budget)});
-    rows.clear();
-    for (const auto& [file, digest] : o.study.inputs) rows.push_back({file, digest});
-    page.set("sources", table_data({"input file", "SHA-256"}, rows, "Data sources"));
-    rows.clear();
-    const IngestResult& c = o.study.crimes;
-    rows.push_back({"rows read", grouped(static_cast<double>(c.rows_read))});
-    rows.push_back({"rows used", grouped(static_cast<double>(c.incidents.size()))});
-    for (size_t r = 0; r < reject_reason_count; ++r)
-        if (const uint64_t n = c.rejects.count(static_cast<RejectReason>(r)))
-            rows.push_back({fmt::format("rejected: {}", reason_text(static_cast<RejectReason>(r))), grouped(static_cast<double>(n))});
-    page.set("accounting", table_data({"rows", "count"}, rows, "Every row read, used or rejected (the rejects layer lists each with its file and line)"));
-    page.set("version", SAFER_VERSION);
-    page.set("command_line", o.command_line);
+    set_provenance(page, o.study, o.command_line);
     return render_template("bid_report", page);
 }
 

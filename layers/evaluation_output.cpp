@@ -541,16 +541,7 @@ std::string evaluation_report_html(const EvaluationOutputs& o) {
     page.set("crs", o.study.working_crs);
     page.set("confidence", conf);
     page.set("placebos_asked", std::to_string(o.options.placebos));
-    std::vector<std::vector<std::string>> sources;
-    for (const auto& [path, sum] : o.study.inputs) sources.push_back({path, sum});
-    page.set("sources", table_data({"input file", "SHA-256"}, sources, "Data sources"));
-    std::vector<std::vector<std::string>> accounting{{"rows read", std::to_string(o.study.crimes.rows_read)}, {"rows used", std::to_string(o.study.crimes.incidents.size())}};
-    for (size_t r = 0; r < reject_reason_count; ++r)
-        if (const uint64_t n = o.study.crimes.rejects.count(static_cast<RejectReason>(r)))
-            accounting.push_back({fmt::format("rejected: {}", reason_text(static_cast<RejectReason>(r))), std::to_string(n)});
-    page.set("accounting", table_data({"rows", "count"}, accounting, "Every row read, used or rejected (the rejects layer lists each with its file and line)"));
-    page.set("version", SAFER_VERSION);
-    page.set("command_line", o.command_line);
+    set_provenance(page, o.study, o.command_line);
     return render_template("evaluation_report", page);
 }
 

@@ -7,6 +7,7 @@
 
 #include "engine/text.hpp"
 #include "layers/csv_writer.hpp"
+#include "layers/report.hpp"
 #include "layers/templates.hpp"
 #include "layers/wording.hpp"
 
@@ -321,18 +322,7 @@ std::string near_repeat_report_html(const NearRepeatOutputs& o) {
         page.set("top", table_data({"", "incidents", "map point", "first", "last"}, top,
                                    fmt::format("The {} map points with most incidents", top.size())));
 
-    std::vector<std::vector<std::string>> acc{{"rows read", std::to_string(o.study.crimes.rows_read)},
-                                              {"rows used", std::to_string(in.size())},
-                                              {"incidents analysed (" + o.selection + ")", std::to_string(r.incidents)}};
-    for (size_t k = 0; k < reject_reason_count; ++k)
-        if (const uint64_t n = o.study.crimes.rejects.count(static_cast<RejectReason>(k)))
-            acc.push_back({fmt::format("rejected: {}", reason_text(static_cast<RejectReason>(k))), std::to_string(n)});
-    page.set("accounting", table_data({"rows", "count"}, acc, "Every row read, used or rejected"));
-    std::vector<std::vector<std::string>> sources;
-    for (const auto& [file, sha] : o.study.inputs) sources.push_back({file, sha});
-    page.set("sources", table_data({"input file", "SHA-256"}, sources));
-    page.set("version", SAFER_VERSION);
-    page.set("command_line", o.command_line);
+    set_provenance(page, o.study, o.command_line, {{"incidents analysed (" + o.selection + ")", grouped(static_cast<double>(r.incidents))}});
     return render_template("nearrepeat_report", page);
 }
 

@@ -13,13 +13,30 @@
 
 #include "engine/errors.hpp"
 #include "engine/geos.hpp"
+#include "engine/text.hpp"
 #include "layers/gdal_session.hpp"
 #include "layers/geopackage.hpp"
 #include "layers/interrupt.hpp"
+#include "layers/study.hpp"
 
 namespace safer::layers {
 
 namespace fs = std::filesystem;
+
+void set_provenance(TemplateData& page, const Study& study, const std::string& command_line, const std::vector<std::vector<std::string>>& extra) {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& [file, digest] : study.inputs) rows.push_back({file, digest});
+    page.set("sources", table_data({"input file", "SHA-256"}, rows, "Data sources"));
+    const IngestResult& c = study.crimes;
+    rows = {{"rows read", grouped(static_cast<double>(c.rows_read))}, {"rows used", grouped(static_cast<double>(c.incidents.size()))}};
+    rows.insert(rows.end(), extra.begin(), extra.end());
+    for (size_t r = 0; r < reject_reason_count; ++r)
+        if (const uint64_t n = c.rejects.count(static_cast<RejectReason>(r)))
+            rows.push_back({fmt::format("rejected: {}", reason_text(static_cast<RejectReason>(r))), grouped(static_cast<double>(n))});
+    page.set("accounting", table_data({"rows", "count"}, rows, "Every row read, used or rejected (the rejects layer lists each with its file and line)"));
+    page.set("version", SAFER_VERSION);
+    page.set("command_line", command_line);
+}
 
 std::string html_escape(std::string_view text) {
     std::string out;
@@ -231,6 +248,23 @@ std::string svg_map(const std::vector<MapShape>& shapes, double width, const std
     return svg + "</figure>";
 }
 
+namespace {
+/// A chart's opening: the SVG element, its title, and the horizontal grid lines with their values
+/// from 0 to `top_v` every `step` (at heights `py(value)`).
+template <class Y>
+std::string chart_frame(const std::string& title, double width, double height, double left, double plot_w, double top_v, double step, const Y& py) {
+    std::string svg = fmt::format("<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{:.0f}\" height=\"{:.0f}\" viewBox=\"0 0 {:.0f} {:.0f}\" "
+                                  "role=\"img\" font-family=\"sans-serif\" font-size=\"11\" style=\"background:#fff\">"
+                                  "<text x=\"{:.0f}\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{}</text>",
+                                  width, height, width, height, left, html_escape(title));
+    for (double v = 0; v <= top_v + step / 2; v += step)
+        svg += fmt::format("<line x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#ddd\"/><text x=\"{:.1f}\" y=\"{:.1f}\" "
+                           "text-anchor=\"end\">{:g}</text>",
+                           left, left + plot_w, py(v), py(v), left - 4, py(v) + 4, v);
+    return svg;
+}
+} // namespace
+
 std::string svg_line_chart(const std::string& title, const std::vector<std::string>& x_labels, const std::vector<ChartSeries>& series,
                            const std::string& y_label, double width, double height, std::optional<size_t> marker, const std::string& marker_label) {
     const double left = 56, right = 12, top = 28, bottom = 46 + 18.0 * static_cast<double>(series.size());
@@ -245,14 +279,7 @@ std::string svg_line_chart(const std::string& title, const std::vector<std::stri
     const size_t n = x_labels.size();
     const auto px = [&](size_t i) { return left + (n > 1 ? plot_w * static_cast<double>(i) / static_cast<double>(n - 1) : plot_w / 2); };
     const auto py = [&](double v) { return top + plot_h * (1 - v / top_v); };
-    std::string svg = fmt::format("<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{:.0f}\" height=\"{:.0f}\" viewBox=\"0 0 {:.0f} {:.0f}\" "
-                                  "role=\"img\" font-family=\"sans-serif\" font-size=\"11\" style=\"background:#fff\">"
-                                  "<text x=\"{:.0f}\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{}</text>",
-                                  width, height, width, height, left, html_escape(title));
-    for (double v = 0; v <= top_v + step / 2; v += step)
-        svg += fmt::format("<line x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#ddd\"/><text x=\"{:.1f}\" y=\"{:.1f}\" "
-                           "text-anchor=\"end\">{:g}</text>",
-                           left, left + plot_w, py(v), py(v), left - 4, py(v) + 4, v);
+    std::string svg = chart_frame(title, width, height, left, plot_w, top_v, step, py);
     const size_t every = std::max<size_t>(1, (n + 7) / 8);
     for (size_t i = 0; i < n; i += every)
         svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>", px(i), top + plot_h + 14, html_escape(x_labels[i]));
@@ -297,14 +324,7 @@ std::string svg_bar_chart(const std::string& title, const std::vector<std::strin
     const double step = nice_value(max_v / 4);
     const double top_v = std::ceil(max_v * 1.08 / step) * step;
     const auto py = [&](double v) { return top + plot_h * (1 - v / top_v); };
-    std::string svg = fmt::format("<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{:.0f}\" height=\"{:.0f}\" viewBox=\"0 0 {:.0f} {:.0f}\" "
-                                  "role=\"img\" font-family=\"sans-serif\" font-size=\"11\" style=\"background:#fff\">"
-                                  "<text x=\"{:.0f}\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{}</text>",
-                                  width, height, width, height, left, html_escape(title));
-    for (double v = 0; v <= top_v + step / 2; v += step)
-        svg += fmt::format("<line x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#ddd\"/><text x=\"{:.1f}\" y=\"{:.1f}\" "
-                           "text-anchor=\"end\">{:g}</text>",
-                           left, left + plot_w, py(v), py(v), left - 4, py(v) + 4, v);
+    std::string svg = chart_frame(title, width, height, left, plot_w, top_v, step, py);
     svg += fmt::format("<text transform=\"translate(12 {:.1f}) rotate(-90)\" text-anchor=\"middle\">{}</text>", top + plot_h / 2, html_escape(y_label));
     const double group_w = plot_w / static_cast<double>(std::max<size_t>(1, groups.size()));
     const double bar_w = group_w * 0.8 / static_cast<double>(std::max<size_t>(1, series.size()));

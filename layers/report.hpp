@@ -12,8 +12,16 @@
 
 #include "engine/grid.hpp"
 #include "layers/output_files.hpp"
+#include "layers/templates.hpp"
 
 namespace safer::layers {
+
+struct Study;
+
+/// What every report ends with, set on `page` for its template: `sources` (each input file with
+/// its SHA-256), `accounting` (rows read, used, `extra` rows after those, and each reject reason
+/// with its count), `version` and `command_line`.
+void set_provenance(TemplateData& page, const Study& study, const std::string& command_line, const std::vector<std::vector<std::string>>& extra = {});
 
 std::string html_escape(std::string_view text);
 std::string base64(std::string_view bytes);

@@ -386,13 +386,13 @@ std::string finding_text(const SiteOutputs& o, const SiteResult& r, const Findin
     const std::string first = fmt::format("{:g} m", radii[0]), second = fmt::format("{:g} m", radii[r2]);
     const SiteGuardianship& gu = r.guardianship;
     const plan::InterventionSpec &lighting = effect_of(o, "lighting"), &cctv = effect_of(o, "cctv"), &gating = effect_of(o, "gating");
-    const CrimeTypeId* burglary_type = o.study.crimes.types.find("Burglary");
+    const CrimeTypes& types = o.study.crimes.types;
     const std::vector<SiteUse>& uses = o.options.uses;
     switch (f.kind) {
     case FindingKind::nothing_recorded:
         return fmt::format("No incident was recorded within {:g} m of the site from {} to {}.", radii.back(), v.from.str(), v.to.str());
     case FindingKind::burglary: {
-        const double n = burglary_type && !r.by_type[*burglary_type].empty() ? r.by_type[*burglary_type][0] : 0;
+        const double n = r.in_first_ring(types, "Burglary");
         std::string advice;
         if (has_homes(uses))
             advice += fmt::format(" Limit access to the rear of homes (gate or close rear alleys: burglary {:.0f} % lower, {}) and build to Secured by Design "
@@ -404,11 +404,7 @@ std::string finding_text(const SiteOutputs& o, const SiteResult& r, const Findin
         return fmt::format("{:.0f} burglar{} within {} of the red line in {} months.{}", n, n == 1 ? "y" : "ies", first, v.span, advice);
     }
     case FindingKind::retail_theft: {
-        const auto near = [&](const char* type) {
-            const CrimeTypeId* t = o.study.crimes.types.find(type);
-            return t && !r.by_type[*t].empty() ? r.by_type[*t][0] : 0.0;
-        };
-        const double shop = near("Shoplifting"), person = near("Theft from the person");
+        const double shop = r.in_first_ring(types, "Shoplifting"), person = r.in_first_ring(types, "Theft from the person");
         return fmt::format("{} and {} within {} of the red line in {} months. Give shop floors and entrances "
                            "clear sightlines from tills and from the street, and place seating, cash machines and cycle parking where they are overlooked "
                            "(Secured by Design Commercial 2023).",
@@ -416,8 +412,7 @@ std::string finding_text(const SiteOutputs& o, const SiteResult& r, const Findin
                            plural(static_cast<size_t>(person), "theft from the person", "thefts from the person"), first, v.span);
     }
     case FindingKind::vehicle: {
-        const CrimeTypeId* t = o.study.crimes.types.find("Vehicle crime");
-        const double n = t && !r.by_type[*t].empty() ? r.by_type[*t][0] : 0;
+        const double n = r.in_first_ring(types, "Vehicle crime");
         return fmt::format("{} within {} of the red line in {} months. Design the car park to the Safer Parking Scheme's Park Mark standard (British "
                            "Parking Association): controlled entry and exit, even lighting, open sightlines and no hiding places; public-area CCTV cut "
                            "crime most in car parks (crime {:.0f} % lower overall, {}).",
@@ -804,14 +799,7 @@ std::string SiteReportBuilder::html() const {
     page.set("months_note", months_note(m_o));
     page.set("crime_cells", grouped(static_cast<double>(v.crime_cells)));
     page.set("sites_repaired", m_o.site_report.repaired.empty() ? "all valid" : fmt::format("repaired: {}", fmt::join(m_o.site_report.repaired, ", ")));
-    std::vector<std::vector<std::string>> rows{{"rows read", std::to_string(m_o.study.crimes.rows_read)},
-                                               {"rows used", std::to_string(m_o.study.crimes.incidents.size())}};
-    for (size_t r = 0; r < reject_reason_count; ++r)
-        if (const uint64_t n = m_o.study.crimes.rejects.count(static_cast<RejectReason>(r)))
-            rows.push_back({fmt::format("rejected: {}", reason_text(static_cast<RejectReason>(r))), std::to_string(n)});
-    page.set("accounting", table_data({"rows", "count"}, rows, "Every row read, used or rejected"));
-    page.set("version", SAFER_VERSION);
-    page.set("command_line", m_o.command_line);
+    set_provenance(page, m_o.study, m_o.command_line);
     return render_template("site_report", page);
 }
 

@@ -96,6 +96,38 @@ struct KdeCommand {
         return accuracy::choose_bandwidth(grid, fit, held, candidates, predictive_coverage / 100, kopt.kernel);
     }
 
+    /// The surface in a few lines on stderr: what was counted, the kernel and grid, the warnings.
+    void report_surface(const kde::DensityMap& map, const CrimeSelection::Chosen& chosen, const kde::Options& kopt, bool weighted, Progress& progress) const {
+        const kde::Surface& surface = map.surface;
+        const Grid& grid = surface.grid;
+        progress.info(fmt::format("{} incidents of {}{}", map.incidents, chosen.description,
+                                  weighted ? fmt::format(", total weight {:.6g} (--weight {})", map.total_weight, weight_field) : ""));
+        progress.info(fmt::format("kernel {}, bandwidth {:.1f} m{}, cell {:g} m{}, grid {} x {} cells ({:.1f} x {:.1f} km), {} incidents at {} distinct locations",
+                                  kde::name(kopt.kernel), surface.bandwidth, surface.bandwidth_auto ? " (auto: ArcGIS rule)" : "", grid.cell,
+                                  surface.cell_auto ? " (auto: shorter side / 250)" : "", grid.nx, grid.ny, static_cast<double>(grid.nx) * grid.cell / 1000,
+                                  static_cast<double>(grid.ny) * grid.cell / 1000, surface.incidents, surface.locations));
+        for (const std::string& w : surface.warnings) progress.warn(w);
+        if (const std::string w = layers::broad_bandwidth_warning(map.scale, "the bandwidth"); !w.empty()) progress.warn(w);
+    }
+
+    /// The parameters recorded in the output's metadata.
+    nlohmann::ordered_json run_parameters(const layers::Study& study, const kde::DensityMap& map, const CrimeSelection::Chosen& chosen, const kde::Options& kopt,
+                                          const std::optional<accuracy::BandwidthChoice>& choice, Month held_from, Month held_to,
+                                          const std::string& study_area) const {
+        const kde::Surface& surface = map.surface;
+        const Grid& grid = surface.grid;
+        return nlohmann::ordered_json{
+            {"command", "kde"}, {"from", crimes.from}, {"to", crimes.to}, {"working_crs", study.working_crs},
+            {"selection", chosen.description}, {"kernel", kde::name(kopt.kernel)}, {"bandwidth_m", surface.bandwidth},
+            {"bandwidth_rule", choice ? fmt::format("predictive: {}", fmt::join(layers::bandwidth_choice_text(*choice, held_from, held_to), "; "))
+                              : surface.bandwidth_auto ? "auto: h = 0.9 min(SD, sqrt(1/ln 2) Dm) n^(-1/5) (ArcGIS)" : "given"},
+            {"bandwidth_spacing_m", map.scale.spacing},
+            {"cell_m", grid.cell}, {"cell_rule", surface.cell_auto ? "auto: shorter side of the extent / 250, rounded" : "given"},
+            {"units", kde::name(kopt.units)}, {"weight_field", weight_field}, {"study_area", study_area},
+            {"edge_correct", edge_correct}, {"by", by}, {"grid", {{"x0", grid.x0}, {"y0", grid.y0}, {"nx", grid.nx}, {"ny", grid.ny}}},
+            {"incidents", map.incidents}, {"nodata", kde::nodata}};
+    }
+
     void run() const {
         Progress progress(out.quiet);
         kde::Options kopt = options();
@@ -138,28 +170,8 @@ struct KdeCommand {
         kde::StudyArea study_area;
         for (const auto& g : study.areas.geometry) study_area.polygons.push_back(g.get());
         const kde::DensityMap map = kde::density_map(in, selected, period, kopt, study.areas.size() ? &study_area : nullptr, &progress);
-        const kde::Surface& surface = map.surface;
-        const Grid& grid = surface.grid;
-        progress.info(fmt::format("{} incidents of {}{}", map.incidents, chosen.description,
-                                  in.weight.empty() ? "" : fmt::format(", total weight {:.6g} (--weight {})", map.total_weight, weight_field)));
-        progress.info(fmt::format("kernel {}, bandwidth {:.1f} m{}, cell {:g} m{}, grid {} x {} cells ({:.1f} x {:.1f} km), {} incidents at {} distinct locations",
-                                  kde::name(kopt.kernel), surface.bandwidth, surface.bandwidth_auto ? " (auto: ArcGIS rule)" : "", grid.cell,
-                                  surface.cell_auto ? " (auto: shorter side / 250)" : "", grid.nx, grid.ny, static_cast<double>(grid.nx) * grid.cell / 1000,
-                                  static_cast<double>(grid.ny) * grid.cell / 1000, surface.incidents, surface.locations));
-        for (const std::string& w : surface.warnings) progress.warn(w);
-        if (const std::string w = layers::broad_bandwidth_warning(map.scale, "the bandwidth"); !w.empty()) progress.warn(w);
-
-        const nlohmann::ordered_json parameters{
-            {"command", "kde"}, {"from", crimes.from}, {"to", crimes.to}, {"working_crs", study.working_crs},
-            {"selection", chosen.description}, {"kernel", kde::name(kopt.kernel)}, {"bandwidth_m", surface.bandwidth},
-            {"bandwidth_rule", choice ? fmt::format("predictive: {}", fmt::join(layers::bandwidth_choice_text(*choice, held_from, held_to), "; "))
-                              : surface.bandwidth_auto ? "auto: h = 0.9 min(SD, sqrt(1/ln 2) Dm) n^(-1/5) (ArcGIS)" : "given"},
-            {"bandwidth_spacing_m", map.scale.spacing},
-            {"cell_m", grid.cell}, {"cell_rule", surface.cell_auto ? "auto: shorter side of the extent / 250, rounded" : "given"},
-            {"units", kde::name(kopt.units)}, {"weight_field", weight_field}, {"study_area", request.areas_path},
-            {"edge_correct", edge_correct}, {"by", by}, {"grid", {{"x0", grid.x0}, {"y0", grid.y0}, {"nx", grid.nx}, {"ny", grid.ny}}},
-            {"incidents", map.incidents}, {"nodata", kde::nodata}};
-        const layers::RunRecord record = run_record(study, parameters.dump());
+        report_surface(map, chosen, kopt, !in.weight.empty(), progress);
+        const layers::RunRecord record = run_record(study, run_parameters(study, map, chosen, kopt, choice, held_from, held_to, request.areas_path).dump());
         const std::string description = layers::density_description(map, chosen.description, edge_correct);
         const std::string layer = "kde_" + chosen.label;
         layers::StagedFiles staged(out.overwrite); // the GeoTIFF moves into place with its classes GeoPackage
@@ -167,7 +179,7 @@ struct KdeCommand {
         if (tif) {
             const std::string qml = layers::write_density_geotiff(&staged, out.output, out.overwrite, study.working_crs, map, description, record, &progress);
             writer.set_project_path(layers::project_path(out.output));
-            writer.add_project_raster(out.output, layer, description, qml, grid.extent());
+            writer.add_project_raster(out.output, layer, description, qml, map.surface.grid.extent());
         }
         layers::write_density(writer, map, layer, description, chosen.description, period, !tif);
         writer.write_rejects(study.crimes.rejects, study.source_paths());

@@ -117,7 +117,8 @@ std::string output_file(const ProjectFile& p, const ProjectJob& job, const Proje
     return (fs::path(p.output) / name).string();
 }
 
-PreparedJob RunCommand::prepare(const ProjectFile& p, const ProjectJob& job) const {
+/// The command a job names (any but run itself), or the refusal listing them.
+const CommandEntry& command_of(const ProjectFile& p, const ProjectJob& job) {
     const std::vector<CommandEntry>& table = command_table();
     const auto entry = std::find_if(table.begin(), table.end(), [&](const CommandEntry& c) { return job.command == c.name; });
     if (entry == table.end() || job.command == "run") {
@@ -127,6 +128,29 @@ PreparedJob RunCommand::prepare(const ProjectFile& p, const ProjectJob& job) con
         refuse(p, job.command_at, fmt::format("[jobs.{}]: no command '{}' (say which with command = \"...\"); the commands are {}", job.name, job.command,
                                               fmt::join(names, ", ")));
     }
+    return *entry;
+}
+
+/// The job's command line (passwords hidden) and its arguments parsed by its command's own
+/// options; a parse error is refused at the project-file line that gave the option.
+void parse_job(PreparedJob& j, const ProjectFile& p, const ProjectJob& job, const CommandEntry& entry) {
+    std::string line = "safer " + std::string(entry.name);
+    for (const std::string& a : j.arguments) line += " " + shell_word(a);
+    j.command_line = layers::hide_passwords(line);
+    std::vector<std::string> reversed(j.arguments.rbegin(), j.arguments.rend()); // CLI11 takes them last first
+    try {
+        j.app->parse(reversed);
+    } catch (const CLI::ParseError& e) {
+        const std::string message = e.what();
+        for (const auto& [name, at] : j.placed)
+            if (message.find(name) != std::string::npos) refuse(p, at, fmt::format("[jobs.{}] {}", job.name, message));
+        refuse(p, job.at, fmt::format("[jobs.{}]: safer {}: {}{}", job.name, job.command, message,
+                                      message.find("is required") != std::string::npos ? "; name it in [inputs] or in the job's table" : ""));
+    }
+}
+
+PreparedJob RunCommand::prepare(const ProjectFile& p, const ProjectJob& job) const {
+    const CommandEntry* entry = &command_of(p, job);
     PreparedJob j;
     j.job = &job;
     j.app = std::make_unique<CLI::App>(entry->description, entry->name);
@@ -183,21 +207,7 @@ PreparedJob RunCommand::prepare(const ProjectFile& p, const ProjectJob& job) con
     if (!csv.empty()) add_output("--csv", csv == "true" ? (fs::path(p.output) / (job.name + ".csv")).string() : csv, layers::OutputKind::csv);
     if (overwrite) j.arguments.push_back("--overwrite");
     if (quiet) j.arguments.push_back("--quiet");
-
-    std::string line = "safer " + std::string(entry->name);
-    for (const std::string& a : j.arguments) line += " " + shell_word(a);
-    j.command_line = layers::hide_passwords(line);
-
-    std::vector<std::string> reversed(j.arguments.rbegin(), j.arguments.rend()); // CLI11 takes them last first
-    try {
-        j.app->parse(reversed);
-    } catch (const CLI::ParseError& e) {
-        const std::string message = e.what();
-        for (const auto& [name, at] : j.placed)
-            if (message.find(name) != std::string::npos) refuse(p, at, fmt::format("[jobs.{}] {}", job.name, message));
-        refuse(p, job.at, fmt::format("[jobs.{}]: safer {}: {}{}", job.name, job.command, message,
-                                      message.find("is required") != std::string::npos ? "; name it in [inputs] or in the job's table" : ""));
-    }
+    parse_job(j, p, job, *entry);
     return j;
 }
 

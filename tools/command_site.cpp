@@ -46,6 +46,8 @@ struct SiteCommand {
     DesignOutOptions design;
 
     void run() const;
+    layers::StudyRequest study_request() const;
+    site::SiteOptions site_options(const design::DesignOutModel& model) const;
     size_t review_and_write(const site::SiteReviewer& reviewer, layers::GeoPackageWriter& writer, layers::SiteReportBuilder& report, const layers::SiteOutputs& o,
                             Progress& progress) const;
 };
@@ -55,14 +57,7 @@ void SiteCommand::run() const {
     check_radii(radii);
     if (months < 0 || months > 120) throw UsageError("--months: give 12 or 36 (or 1 to 120)");
     const design::DesignOutModel model = design.model(); // the asset options checked as safer score checks them, and the evidence table
-    layers::StudyRequest request = crimes.request();
-    request.areas_path = areas.path, request.area_options = areas.options;
-    request.population_path = population.path, request.population_options = population.options;
-    request.keep_outside_areas = true; // crimes across an area's edge still count near a site
-    request.window.last_months = months ? months : 36;
-    if (!months) request.window.short_data_months = 12;
-    request.window.clamp_to_data = true;
-    request.assets = design.assets();
+    const layers::StudyRequest request = study_request();
     // The PDF beside the report (printed where Chromium is installed) is an output too.
     const std::string pdf = layers::pdf_beside(report_path);
     const std::string chromium = no_pdf ? "" : layers::find_chromium();
@@ -85,16 +80,7 @@ void SiteCommand::run() const {
     if (months && w.span < months && !request.window.from)
         progress.warn(fmt::format("--months {}: the data covers only {} months ({} to {}); the review uses those", months, w.span, w.from.str(), w.to.str()));
 
-    site::SiteOptions options;
-    options.radii = radii;
-    options.uses.clear();
-    for (const std::string& u : uses)
-        for (site::SiteUse use : site::all_site_uses)
-            if (u == site::use_name(use) && std::find(options.uses.begin(), options.uses.end(), use) == options.uses.end()) options.uses.push_back(use);
-    options.light_rule = model.light_rule;
-    options.camera_rule = model.camera_rule;
-    options.gate_tolerance = model.gate_tolerance;
-    options.quadrant_segments = model.quadrant_segments;
+    const site::SiteOptions options = site_options(model);
     const site::SiteReviewer reviewer(sites, study.crimes.incidents, study.crimes.types, study.areas, study.area_of, study.assets, w.from, w.to, options, &progress);
     const site::SiteStudy& review = reviewer.study();
     for (const std::string& m : review.density.warnings) progress.warn(m);
@@ -127,6 +113,32 @@ void SiteCommand::run() const {
                               out.holding("site", fmt::format("site, site_rings, site_incidents{}{}, rejects", review.paths ? ", site_paths" : "",
                                                               review.streets && review.streets_error.empty() ? ", site_segments" : "")),
                               report_path));
+}
+
+layers::StudyRequest SiteCommand::study_request() const {
+    layers::StudyRequest request = crimes.request();
+    request.areas_path = areas.path, request.area_options = areas.options;
+    request.population_path = population.path, request.population_options = population.options;
+    request.keep_outside_areas = true; // crimes across an area's edge still count near a site
+    request.window.last_months = months ? months : 36;
+    if (!months) request.window.short_data_months = 12;
+    request.window.clamp_to_data = true;
+    request.assets = design.assets();
+    return request;
+}
+
+site::SiteOptions SiteCommand::site_options(const design::DesignOutModel& model) const {
+    site::SiteOptions options;
+    options.radii = radii;
+    options.uses.clear();
+    for (const std::string& u : uses)
+        for (site::SiteUse use : site::all_site_uses)
+            if (u == site::use_name(use) && std::find(options.uses.begin(), options.uses.end(), use) == options.uses.end()) options.uses.push_back(use);
+    options.light_rule = model.light_rule;
+    options.camera_rule = model.camera_rule;
+    options.gate_tolerance = model.gate_tolerance;
+    options.quadrant_segments = model.quadrant_segments;
+    return options;
 }
 
 /// Reviews the sites a batch at a time, bounded up front by their incidents within the largest
