@@ -24,6 +24,7 @@
 #include "engine/text.hpp"
 #include "layers/crs.hpp"
 #include "layers/gdal_session.hpp"
+#include "layers/coverage_tiles.hpp"
 #include "layers/gpkg_schema.hpp"
 #include "layers/interrupt.hpp"
 #include "layers/output_files.hpp"
@@ -313,11 +314,36 @@ void GeoPackageWriter::write_raster(const std::string& name, const std::string& 
     GDALDatasetUniquePtr raster(driver->Create(w.temp.c_str(), static_cast<int>(grid.nx), static_cast<int>(grid.ny), 1, GDT_Float32, options));
     CSLDestroy(options);
     if (!raster) throw IoError(fmt::format("{}: cannot add raster {}: {}", w.path, name, gdal_message()));
-    if (w.progress) w.progress->begin(fmt::format("writing raster {} ({} x {} cells)", name, grid.nx, grid.ny), 1000);
-    fill_float_band(*raster, grid, values, nodata, w.working_crs, fmt::format("{} (raster {})", w.path, name), w.progress);
+    const std::string where = fmt::format("{} (raster {})", w.path, name);
+    georeference_float_band(*raster, grid, nodata, w.working_crs, where);
     clear_gdal_error();
-    raster.reset();
+    raster.reset(); // the table and its tile matrix, with no tile yet
     if (CPLGetLastErrorType() >= CE_Failure) throw IoError(fmt::format("{}: writing raster {} failed: {}", w.path, name, write_failure(w.path)));
+    // The tiles in parallel (coverage_tiles), into the tile matrix GDAL made; should GDAL ever
+    // make one the grid does not fit, GDAL writes them itself.
+    const std::optional<TileMatrix> matrix = finest_tile_matrix(w.temp, name);
+    if (matrix && matrix->tiles == 0 && tiles_align(*matrix, grid)) {
+        const int64_t tiles_x = (grid.nx + matrix->tile_width - 1) / matrix->tile_width, tiles_y = (grid.ny + matrix->tile_width - 1) / matrix->tile_width;
+        if (w.progress) w.progress->begin(fmt::format("writing raster {} ({} x {} cells)", name, grid.nx, grid.ny), static_cast<uint64_t>(tiles_x * tiles_y));
+        const std::vector<CoverageTile> tiles = encode_coverage_tiles(grid, values, nodata, static_cast<int>(matrix->tile_width), w.progress);
+        insert_coverage_tiles(w.temp, name, matrix->zoom, tiles);
+    } else {
+        char** open_options = CSLSetNameValue(nullptr, "TABLE", name.c_str());
+        raster.reset(GDALDataset::Open(w.temp.c_str(), GDAL_OF_RASTER | GDAL_OF_UPDATE, nullptr, open_options));
+        CSLDestroy(open_options);
+        if (!raster) throw IoError(fmt::format("{}: cannot reopen raster {}: {}", w.path, name, gdal_message()));
+        if (w.progress) w.progress->begin(fmt::format("writing raster {} ({} x {} cells)", name, grid.nx, grid.ny), 1000);
+        GDALRasterIOExtraArg extra;
+        INIT_RASTERIO_EXTRA_ARG(extra);
+        extra.pfnProgress = gdal_progress;
+        extra.pProgressData = w.progress;
+        if (raster->GetRasterBand(1)->RasterIO(GF_Write, 0, 0, static_cast<int>(grid.nx), static_cast<int>(grid.ny), const_cast<float*>(values.data()),
+                                               static_cast<int>(grid.nx), static_cast<int>(grid.ny), GDT_Float32, 0, 0, &extra) != CE_None)
+            throw IoError(fmt::format("{}: writing the raster failed: {}", where, gdal_message()));
+        clear_gdal_error();
+        raster.reset();
+        if (CPLGetLastErrorType() >= CE_Failure) throw IoError(fmt::format("{}: writing raster {} failed: {}", w.path, name, write_failure(w.path)));
+    }
     w.end_layer();
     w.ds.reset(GDALDataset::Open(w.temp.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE));
     if (!w.ds) throw IoError(fmt::format("{}: cannot reopen the GeoPackage after adding raster {}: {}", w.path, name, gdal_message()));

@@ -621,27 +621,33 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
     // An exact repeat of a row with a Crime ID is a duplicate. Rows without one (all anti-social
     // behaviour) are kept: two reports at one map point in one month are indistinguishable, not
     // duplicates.
-    // Sorting (hash, row) pairs puts candidate repeats side by side with no allocation per row;
-    // within a run of equal hashes rows stay in reading order, so the first copy is the one kept.
-    std::vector<std::pair<uint64_t, size_t>> by_hash;
-    for (size_t r = 0; r < in.size(); ++r)
-        if (keep[r] && !in.crime_id[r].empty()) by_hash.emplace_back(row_hash[r], r);
-    std::sort(by_hash.begin(), by_hash.end());
-    for (size_t run = 0; run < by_hash.size();) {
-        size_t end = run + 1;
-        while (end < by_hash.size() && by_hash[end].first == by_hash[run].first) ++end;
-        for (size_t k = run + 1; k < end; ++k) {
-            const size_t r = by_hash[k].second;
-            for (size_t e = run; e < k; ++e) {
-                const size_t earlier = by_hash[e].second;
+    // Rows are looked up by fingerprint in reading order in an open-addressed table (a sort of
+    // the million fingerprints took as long as the density), each fingerprint chaining its rows.
+    // A repeat is compared with the kept rows of its fingerprint: at most one of them is the same
+    // row (a second copy is never kept), and it is the first copy, the one that stays.
+    {
+        constexpr uint32_t none = UINT32_MAX;
+        size_t eligible = 0;
+        for (size_t r = 0; r < in.size(); ++r) eligible += keep[r] && !in.crime_id[r].empty();
+        if (in.size() >= none) throw InputError(fmt::format("{} rows are more than safer can check for duplicates in one run", in.size()));
+        size_t capacity = 1024;
+        while (capacity < 2 * eligible) capacity *= 2;
+        std::vector<uint32_t> head(capacity, none), next(eligible ? in.size() : 0, none);
+        for (size_t r = 0; r < in.size(); ++r) {
+            if (!keep[r] || in.crime_id[r].empty()) continue;
+            const uint64_t h = row_hash[r];
+            size_t s = (h ^ (h >> 29)) & (capacity - 1);
+            while (head[s] != none && row_hash[head[s]] != h) s = (s + 1) & (capacity - 1);
+            for (uint32_t earlier = head[s]; earlier != none; earlier = next[earlier]) {
                 if (!keep[earlier] || !same_row(in, earlier, r)) continue;
                 keep[r] = 0;
                 result.rejects.add(in.source[r], in.line[r], RejectReason::duplicate_row,
                                    fmt::format("same as {} line {}", files[in.source[earlier]].display, in.line[earlier]), in.month[r]);
                 break;
             }
+            next[r] = head[s];
+            head[s] = static_cast<uint32_t>(r);
         }
-        run = end;
     }
     in.keep(keep);
     result.rejects.sort();

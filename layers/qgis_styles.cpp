@@ -742,13 +742,16 @@ std::string density_raster_qml(std::vector<float> values, const std::string& uni
     std::vector<float> positive;
     for (float v : values)
         if (v > 0 && std::isfinite(v)) positive.push_back(v);
-    std::sort(values.begin(), values.end());
-    std::sort(positive.begin(), positive.end());
+    // The i-th smallest (0-based) by selection, not a sort of every cell.
+    const auto nth = [](std::vector<float>& v, size_t i) {
+        std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v.end());
+        return v[i];
+    };
     // The value of the ceil(pN/100)-th highest cell, as the density classes define the top p %.
     const auto top = [&](double pct) -> double {
         if (values.empty()) return 0;
         const auto k = static_cast<size_t>(std::ceil(pct * static_cast<double>(values.size()) / 100.0));
-        return values[values.size() - std::clamp<size_t>(k, 1, values.size())];
+        return nth(values, values.size() - std::clamp<size_t>(k, 1, values.size()));
     };
     struct Stop {
         double value;
@@ -756,8 +759,8 @@ std::string density_raster_qml(std::vector<float> values, const std::string& uni
         std::string label;
     };
     std::vector<Stop> stops;
-    const double max = positive.empty() ? 1.0 : positive.back();
-    const double median = positive.empty() ? 0.5 : positive[positive.size() / 2];
+    const double max = positive.empty() ? 1.0 : *std::max_element(positive.begin(), positive.end());
+    const double median = positive.empty() ? 0.5 : nth(positive, positive.size() / 2);
     // The units in the legend, as people write them.
     const std::string unit = units.find("per km2") != std::string::npos ? " incidents per km²"
                              : units.find("per m2") != std::string::npos ? " per m²"

@@ -17,8 +17,7 @@ namespace safer::layers {
 
 namespace fs = std::filesystem;
 
-void fill_float_band(GDALDataset& ds, const Grid& grid, const std::vector<float>& values, float nodata,
-                     const std::string& working_crs, const std::string& where, Progress* progress) {
+void georeference_float_band(GDALDataset& ds, const Grid& grid, float nodata, const std::string& working_crs, const std::string& where) {
     double transform[6] = {grid.x0, grid.cell, 0, grid.y0, 0, -grid.cell};
     OGRSpatialReference srs;
     if (srs.SetFromUserInput(working_crs.c_str()) != OGRERR_NONE) throw UsageError(fmt::format("unknown working CRS '{}'", working_crs));
@@ -34,6 +33,12 @@ void fill_float_band(GDALDataset& ds, const Grid& grid, const std::vector<float>
     int has_nodata = 0;
     if (band->GetNoDataValue(&has_nodata) != static_cast<double>(nodata) || !has_nodata)
         throw IoError(fmt::format("{}: cannot set the raster's nodata value: {}", where, gdal_message()));
+}
+
+void fill_float_band(GDALDataset& ds, const Grid& grid, const std::vector<float>& values, float nodata,
+                     const std::string& working_crs, const std::string& where, Progress* progress) {
+    georeference_float_band(ds, grid, nodata, working_crs, where);
+    GDALRasterBand* band = ds.GetRasterBand(1);
     clear_gdal_error();
     GDALRasterIOExtraArg extra;
     INIT_RASTERIO_EXTRA_ARG(extra);

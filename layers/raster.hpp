@@ -21,6 +21,9 @@ class StagedFiles;
 
 using MetadataItems = std::vector<std::pair<std::string, std::string>>;
 
+/// Sets the geotransform, CRS and nodata of a Float32 raster of the grid's size (no values).
+void georeference_float_band(GDALDataset& ds, const Grid& grid, float nodata, const std::string& working_crs, const std::string& where);
+
 /// Writes one Float32 band (row 0 north) into `ds`, which must have the grid's size: geotransform,
 /// CRS, nodata and values. Throws IoError naming `where`. `progress`, if given, is told the share
 /// written through GDAL's progress callback (a stage of 1000 the caller began).

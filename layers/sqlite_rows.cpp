@@ -31,6 +31,9 @@ void RowValues::real(int column, double value) {
         sqlite3_bind_double(m_statement, m_base + column + 1, value);
 }
 void RowValues::null(int column) { sqlite3_bind_null(m_statement, m_base + column + 1); }
+void RowValues::blob(int column, const std::vector<unsigned char>& bytes) {
+    sqlite3_bind_blob64(m_statement, m_base + column + 1, bytes.data(), bytes.size(), SQLITE_STATIC);
+}
 void RowValues::point(int column, double x, double y) {
     // GeoPackage 1.2 section 2.1.3: "GP", version 0, flags 0x01 (little-endian, no envelope, not
     // empty, standard), srs_id; then WKB: byte order 1, type 1 (Point), x, y.

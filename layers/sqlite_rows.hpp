@@ -25,6 +25,8 @@ public:
     /// NaN is written as NULL: an unknown value, never a number.
     void real(int column, double value);
     void null(int column);
+    /// Bytes bound without a copy: they must outlive the insert.
+    void blob(int column, const std::vector<unsigned char>& bytes);
     /// A point as a GeoPackage geometry blob (standard binary, no envelope, little-endian WKB) in
     /// the CRS of the table's geometry column (BulkRows::rtree_column).
     void point(int column, double x, double y);
