@@ -1,14 +1,15 @@
 #include "layers/raster.hpp"
 
 #include <fmt/core.h>
-#include <gdal_alg.h>
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <stdexcept>
 
 #include "engine/errors.hpp"
+#include "engine/mask_polygons.hpp"
 #include "layers/gdal_session.hpp"
 #include "layers/geopackage.hpp"
 #include "layers/interrupt.hpp"
@@ -82,34 +83,28 @@ void write_geotiff(StagedFiles* staged, const std::string& path, bool overwrite,
     }
 }
 
+namespace {
+
+OGRLinearRing* ogr_ring(const CellRing& ring) {
+    // A closed ring of a rectangle has 5 points; fewer, or an open one, is a bug in the tracer.
+    if (ring.size() < 5 || ring.x.front() != ring.x.back() || ring.y.front() != ring.y.back())
+        throw std::logic_error("polygonise: a degenerate ring");
+    auto r = std::make_unique<OGRLinearRing>();
+    r->setPoints(static_cast<int>(ring.size()), ring.x.data(), ring.y.data());
+    return r.release();
+}
+
+} // namespace
+
 std::unique_ptr<OGRGeometry> polygonize(const Grid& grid, const std::vector<uint8_t>& mask) {
-    ensure_gdal();
-    GDALDriver* mem = GetGDALDriverManager()->GetDriverByName("MEM");
-    GDALDriver* memory = GetGDALDriverManager()->GetDriverByName("Memory");
-    if (!mem || !memory) throw IoError("GDAL's MEM and Memory drivers are not available");
-    GDALDatasetUniquePtr raster(mem->Create("", static_cast<int>(grid.nx), static_cast<int>(grid.ny), 1, GDT_Byte, nullptr));
-    GDALDatasetUniquePtr vector(memory->Create("", 0, 0, 0, GDT_Unknown, nullptr));
-    if (!raster || !vector) throw IoError(fmt::format("cannot make in-memory datasets to polygonise: {}", gdal_message()));
-    double transform[6] = {grid.x0, grid.cell, 0, grid.y0, 0, -grid.cell};
-    raster->SetGeoTransform(transform);
-    GDALRasterBand* band = raster->GetRasterBand(1);
-    if (band->RasterIO(GF_Write, 0, 0, static_cast<int>(grid.nx), static_cast<int>(grid.ny), const_cast<uint8_t*>(mask.data()),
-                       static_cast<int>(grid.nx), static_cast<int>(grid.ny), GDT_Byte, 0, 0, nullptr) != CE_None)
-        throw IoError(fmt::format("polygonise: cannot fill the mask: {}", gdal_message()));
-    OGRLayer* layer = vector->CreateLayer("cells", nullptr, wkbPolygon, nullptr);
-    OGRFieldDefn value("value", OFTInteger);
-    layer->CreateField(&value);
-    // The band is its own mask: cells of 0 make no polygon.
-    if (GDALPolygonize(band, band, layer, 0, nullptr, nullptr, nullptr) != CE_None)
-        throw IoError(fmt::format("polygonise failed: {}", gdal_message()));
+    const std::vector<CellPolygon> polygons = mask_polygons(grid, mask);
+    if (polygons.empty()) return nullptr;
     auto multi = std::make_unique<OGRMultiPolygon>();
-    for (auto& feature : *layer)
-        if (OGRGeometry* g = feature->StealGeometry()) multi->addGeometryDirectly(g);
-    if (multi->IsEmpty()) return nullptr;
-    if (!multi->IsValid()) {
-        std::unique_ptr<OGRGeometry> valid(multi->MakeValid());
-        if (!valid) throw IoError("polygonise: the cell polygons are invalid and cannot be repaired");
-        return std::unique_ptr<OGRGeometry>(OGRGeometryFactory::forceToMultiPolygon(valid.release()));
+    for (const CellPolygon& p : polygons) {
+        auto polygon = std::make_unique<OGRPolygon>();
+        polygon->addRingDirectly(ogr_ring(p.outer));
+        for (const CellRing& hole : p.holes) polygon->addRingDirectly(ogr_ring(hole));
+        multi->addGeometryDirectly(polygon.release());
     }
     return multi;
 }

@@ -36,8 +36,10 @@ void fill_float_band(GDALDataset& ds, const Grid& grid, const std::vector<float>
 void write_geotiff(StagedFiles* staged, const std::string& path, bool overwrite, const std::string& working_crs, const Grid& grid,
                    const std::vector<float>& values, float nodata, const MetadataItems& metadata, Progress* progress = nullptr);
 
-/// The cells whose `mask` is non-zero as one MultiPolygon (GDALPolygonize, 4-connected cells),
-/// valid, in the grid's CRS; null when no cell is set.
+/// The cells whose `mask` is non-zero as one MultiPolygon in the grid's CRS, one polygon per
+/// 4-connected component in row-major order of their first cells, valid by construction
+/// (engine/mask_polygons: exact, outer rings counter-clockwise, holes clockwise); null when no
+/// cell is set.
 std::unique_ptr<OGRGeometry> polygonize(const Grid& grid, const std::vector<uint8_t>& mask);
 
 } // namespace safer::layers
