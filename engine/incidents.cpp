@@ -1,4 +1,5 @@
 #include "engine/incidents.hpp"
+#include "engine/text_hash.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -18,7 +19,7 @@ uint32_t InternedColumn::intern(std::string_view s) {
     if (!m_plain) {
         if (m_slots.empty()) rehash(64);
         const size_t mask = m_slots.size() - 1;
-        size_t slot = std::hash<std::string_view>{}(s) & mask;
+        size_t slot = text_hash(s) & mask;
         for (; m_slots[slot] != 0; slot = (slot + 1) & mask)
             if (m_values[m_slots[slot] - 1] == s) return m_slots[slot] - 1;
     }
@@ -29,7 +30,7 @@ uint32_t InternedColumn::intern(std::string_view s) {
         rehash(m_slots.size() * 2); // keep the load under a half
     } else {
         const size_t mask = m_slots.size() - 1;
-        size_t slot = std::hash<std::string_view>{}(s) & mask;
+        size_t slot = text_hash(s) & mask;
         while (m_slots[slot] != 0) slot = (slot + 1) & mask;
         m_slots[slot] = id + 1;
     }
@@ -40,7 +41,7 @@ void InternedColumn::rehash(size_t capacity) {
     m_slots.assign(capacity, 0);
     const size_t mask = capacity - 1;
     for (uint32_t v = 0; v < m_values.size(); ++v) {
-        size_t slot = std::hash<std::string_view>{}(m_values[v]) & mask;
+        size_t slot = text_hash(m_values[v]) & mask;
         while (m_slots[slot] != 0) slot = (slot + 1) & mask;
         m_slots[slot] = v + 1;
     }

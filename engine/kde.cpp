@@ -236,17 +236,23 @@ std::vector<double> nearest_other_distance(const std::vector<double>& x, const s
 }
 
 BandwidthScale bandwidth_scale(const Points& points, double bandwidth, const Extent& extent) {
-    BandwidthScale s;
-    s.bandwidth = bandwidth;
-    const Extent e = extent.empty() ? points.extent() : extent;
-    s.extent_side = std::min(e.width(), e.height());
-    if (s.extent_side == 0) s.extent_side = std::max(e.width(), e.height());
     // The distinct places by hashing (the order does not matter to a median): sorting a
     // million incidents by place took a tenth of safer kde's time.
     const WeightedLocations places = unique_locations(points.x, points.y);
+    return bandwidth_scale_of_places(places.x, places.y, bandwidth, extent.empty() ? points.extent() : extent);
+}
+
+BandwidthScale bandwidth_scale_of_places(const std::vector<double>& x, const std::vector<double>& y, double bandwidth, const Extent& extent) {
+    BandwidthScale s;
+    s.bandwidth = bandwidth;
+    Extent e = extent;
+    if (e.empty())
+        for (size_t i = 0; i < x.size(); ++i) e.add(x[i], y[i]);
+    s.extent_side = std::min(e.width(), e.height());
+    if (s.extent_side == 0) s.extent_side = std::max(e.width(), e.height());
     s.spacing = std::numeric_limits<double>::quiet_NaN();
-    if (places.x.size() >= 2) {
-        std::vector<double> d = nearest_other_distance(places.x, places.y);
+    if (x.size() >= 2) {
+        std::vector<double> d = nearest_other_distance(x, y);
         const size_t n = d.size();
         const auto middle = d.begin() + static_cast<std::ptrdiff_t>(n / 2);
         std::nth_element(d.begin(), middle, d.end());
@@ -374,6 +380,7 @@ namespace {
 /// factor turning the inner loop's expression into the chosen units.
 struct Prepared {
     std::vector<double> x, y, f;
+    bool every_point = true; // every point reaches the grid (none was dropped)
     std::vector<size_t> start; // row bucket b holds [start[b], start[b+1]); bucket b is row b − pad
     int64_t pad = 0;
 };
@@ -502,6 +509,7 @@ Prepared prepare(const Points& points, const Grid& g, double radius, double fact
         k = e;
     }
     std::partial_sum(p.start.begin(), p.start.end(), p.start.begin());
+    p.every_point = m == n;
     return p;
 }
 
@@ -695,6 +703,7 @@ double point_factor(Kernel kernel, double h, Units units, double total_weight) {
 struct DensityResult {
     std::vector<float> value;
     size_t locations = 0;
+    std::vector<double> place_x, place_y; // the distinct places, when merged and every point reached the grid
 };
 
 DensityResult density_impl(const Points& points, const Grid& grid, Kernel kernel, double h, Units units, bool merge, Progress* progress = nullptr) {
@@ -707,6 +716,7 @@ DensityResult density_impl(const Points& points, const Grid& grid, Kernel kernel
     const Prepared p = prepare(points, grid, support_radius(kernel, h), point_factor(kernel, h, units, total), merge);
     DensityResult result;
     result.locations = p.x.size();
+    if (merge && p.every_point) result.place_x = p.x, result.place_y = p.y;
     result.value.resize(grid.cells()); // every band writes all of its rows
     run_bands(kernel, grid, p, h, result.value, progress);
     return result;
@@ -972,6 +982,7 @@ Surface estimate(const Points& points, const Options& options, const StudyArea* 
     DensityResult d = density_impl(points, s.grid, options.kernel, s.bandwidth, options.units, options.merge_identical, options.progress);
     s.value = std::move(d.value);
     s.locations = options.merge_identical ? d.locations : merge_identical(points).size();
+    s.place_x = std::move(d.place_x), s.place_y = std::move(d.place_y);
     if (study_area) {
         s.inside = rasterize(s.grid, study_area->polygons);
         std::vector<float> c;

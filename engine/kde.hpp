@@ -112,6 +112,8 @@ std::vector<double> nearest_other_distance(const std::vector<double>& x, const s
 /// The scale of `bandwidth` for `points` over `extent` (the study area's or, if empty, the
 /// points').
 BandwidthScale bandwidth_scale(const Points& points, double bandwidth, const Extent& extent);
+/// The same from the distinct places themselves (each once), e.g. Surface::place_x / place_y.
+BandwidthScale bandwidth_scale_of_places(const std::vector<double>& x, const std::vector<double>& y, double bandwidth, const Extent& extent);
 
 /// The nearest (by ratio) of 1, 2, 2.5 and 5 × 10^k to `target` (ties go to the larger figure).
 double nice_cell(double target);
@@ -199,6 +201,8 @@ struct Surface {
     double total_weight = 0;      // W, over all incidents given
     size_t incidents = 0;         // points given
     size_t locations = 0;         // distinct locations among them (those within reach of the grid)
+    // The distinct locations themselves, when every incident reached the grid (bandwidth_scale_of_places).
+    std::vector<double> place_x, place_y;
     std::vector<std::string> warnings;
 };
 

@@ -6,8 +6,10 @@
 #include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 
 #include <cmath>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <limits>
@@ -65,6 +67,20 @@ CrsTransform::CrsTransform(const std::string& from, const std::string& to) : m_i
     m_impl->from = from;
     m_impl->to = to;
     m_impl->per_thread.local(); // fails here, not in a worker, if PROJ cannot do it
+    // Every thread that transforms needs a PROJ object of its own, and making one takes as long
+    // as transforming tens of thousands of points: the others are made now, side by side.
+    std::exception_ptr failed;
+    tbb::parallel_for(
+        0, tbb::this_task_arena::max_concurrency(),
+        [&](int) {
+            try {
+                m_impl->per_thread.local();
+            } catch (...) {
+                failed = std::current_exception(); // as the first, so unreachable in practice
+            }
+        },
+        tbb::simple_partitioner());
+    if (failed) std::rethrow_exception(failed);
 }
 
 CrsTransform::~CrsTransform() = default;

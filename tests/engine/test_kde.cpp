@@ -635,3 +635,82 @@ TEST_CASE("KDE: incidents all at one place take the fallback bandwidth, if one i
     // √(1/ln 2) · 200 = 240.2 m, so SD is the smaller term.
     CHECK(measured.bandwidth == Approx(0.9 * std::sqrt(140000.0 / 3) * std::pow(3.0, -0.2)).epsilon(1e-12));
 }
+
+TEST_CASE("KDE: hotspot thresholds by radix selection equal the ceil(pN/100)-th highest by a full sort", "[kde]") {
+    // Surfaces of many sizes with ties, zeros and nodata: the threshold of each class is the
+    // value a descending sort of the positive cells puts at rank ceil(p N / 100), N the valid cells
+    // (or the smallest positive value when there are fewer positive cells than that).
+    std::mt19937 random(11);
+    for (int trial = 0; trial < 60; ++trial) {
+        Grid g;
+        g.x0 = 0, g.y0 = 1000, g.cell = 10;
+        g.nx = 1 + static_cast<int64_t>(random() % 300), g.ny = 1 + static_cast<int64_t>(random() % 200);
+        std::vector<float> v(g.cells());
+        const int kind = trial % 4;
+        for (float& x : v) {
+            const uint32_t r = random() % 100;
+            if (r < 10) x = nodata;
+            else if (r < 10 + 20 * (kind == 1)) x = 0;
+            else if (kind == 2) x = static_cast<float>(random() % 7); // heavy ties
+            else if (kind == 3) x = std::ldexp(static_cast<float>(random() % 1000 + 1), static_cast<int>(random() % 40) - 20); // wide range
+            else x = std::uniform_real_distribution<float>(0, 500)(random);
+        }
+        Points p;
+        const Hotspots h = hotspot_classes(g, v, p);
+        std::vector<float> positive;
+        size_t valid = 0;
+        for (float x : v) {
+            if (x == nodata) continue;
+            ++valid;
+            if (x > 0) positive.push_back(x);
+        }
+        std::sort(positive.begin(), positive.end(), std::greater<float>());
+        REQUIRE(h.valid_cells == valid);
+        const int percents[3] = {1, 5, 10};
+        for (int i = 0; i < 3; ++i) {
+            if (positive.empty()) continue;
+            const size_t k = std::max<size_t>(1, (static_cast<size_t>(percents[i]) * valid + 99) / 100);
+            const float expected = positive[std::min(k, positive.size()) - 1];
+            INFO("trial " << trial << " class " << percents[i] << " k " << k << " of " << positive.size());
+            CHECK(h.classes[static_cast<size_t>(i)].threshold == expected);
+            const size_t cells = static_cast<size_t>(std::count_if(v.begin(), v.end(), [&](float x) { return x != nodata && x > 0 && x >= expected; }));
+            CHECK(h.classes[static_cast<size_t>(i)].cells == cells);
+        }
+    }
+}
+
+TEST_CASE("KDE: the bandwidth scale from the places the density step merged equals the one from every incident", "[kde]") {
+    // Incidents snapped to a few hundred map points, many at the same one (as police.uk's are):
+    // the density step's merged places and a hash of every incident give one median spacing.
+    std::mt19937 random(5);
+    Points p;
+    std::vector<std::pair<double, double>> places;
+    for (int i = 0; i < 400; ++i)
+        places.emplace_back(std::uniform_real_distribution<double>(0, 5000)(random), std::uniform_real_distribution<double>(0, 4000)(random));
+    for (int i = 0; i < 20000; ++i) {
+        const auto& [x, y] = places[static_cast<size_t>(random() % places.size())];
+        p.x.push_back(x), p.y.push_back(y);
+    }
+    Options o;
+    o.bandwidth = 300;
+    o.cell = 50;
+    const Surface s = estimate(p, o);
+    REQUIRE(s.place_x.size() == s.locations);
+    const BandwidthScale a = bandwidth_scale(p, 300, Extent{});
+    const BandwidthScale b = bandwidth_scale_of_places(s.place_x, s.place_y, 300, p.extent());
+    CHECK(a.spacing == b.spacing);
+    CHECK(a.extent_side == b.extent_side);
+    // And by hand: the median over the places of the distance to the nearest other one.
+    std::vector<double> nearest;
+    std::sort(places.begin(), places.end());
+    places.erase(std::unique(places.begin(), places.end()), places.end());
+    for (size_t i = 0; i < places.size(); ++i) {
+        double best = 1e300;
+        for (size_t j = 0; j < places.size(); ++j)
+            if (j != i) best = std::min(best, std::hypot(places[i].first - places[j].first, places[i].second - places[j].second));
+        nearest.push_back(best);
+    }
+    std::sort(nearest.begin(), nearest.end());
+    const size_t n = nearest.size();
+    CHECK(a.spacing == Approx(n % 2 ? nearest[n / 2] : (nearest[n / 2 - 1] + nearest[n / 2]) / 2).epsilon(1e-12));
+}
