@@ -19,6 +19,10 @@ namespace fs = std::filesystem;
 
 const std::vector<std::string> input_file_keys = {"crimes", "areas", "population", "households", "imd", "lighting", "cctv",
                                                   "paths",  "streets", "gates",    "occluders",  "site", "costs"};
+// Options of a job that always name a file: the input files and the study area and buffer.
+const std::vector<std::string> job_file_keys = {"crimes",   "areas",   "population", "households", "imd",        "lighting",    "cctv",
+                                                "paths",    "streets", "gates",      "occluders",  "site",       "costs",       "study_area",
+                                                "buffer_area"};
 const std::vector<std::string> input_option_keys = {"area_id",   "area_name", "population_code", "population_field", "households_field",
                                                     "crs",       "working_crs", "x",             "y",                "month_field",
                                                     "type_field", "asset_crs", "asset_x",        "asset_y"};
@@ -186,7 +190,20 @@ struct Reader {
                     job.command_at = place(on.source());
                     continue;
                 }
-                job.options.push_back(ProjectKey{std::string(ok.str()), value(on, std::string(ok.str())), place(ok.source())});
+                ProjectKey pk{std::string(ok.str()), value(on, std::string(ok.str())), place(ok.source())};
+                // A job's files are found beside the project file, as [inputs]' are, whatever
+                // folder safer runs in. --target and --control also take LSOA codes or auto:
+                // those stay as written unless they name a file there.
+                const std::string key = normal_key(pk.key);
+                if (std::find(job_file_keys.begin(), job_file_keys.end(), key) != job_file_keys.end()) {
+                    for (std::string& path : pk.value.texts) path = resolve(path);
+                } else if (key == "target" || key == "control") {
+                    for (std::string& path : pk.value.texts) {
+                        std::error_code ec;
+                        if (const std::string there = resolve(path); there != path && fs::exists(there, ec)) path = there;
+                    }
+                }
+                job.options.push_back(std::move(pk));
             }
             p.jobs.push_back(std::move(job));
         }

@@ -295,4 +295,13 @@ for c in later/*.csv; do
     cmp -s "$c" "later-one/$(basename "$c")" && pass "$(basename "$c"): byte for byte the command's own" || fail "$(basename "$c") differs"
 done
 [ "$(ls later/*.gpkg | wc -l)" -eq 3 ] && pass "three GeoPackages from the newer commands" || fail "later outputs: $(ls later)"
+# A job's own files (evaluate's target) are found beside the project file, as [inputs]' are, from
+# any working folder; LSOA codes given as a target stay codes.
+mkdir -p elsewhere
+if (cd elsewhere && "$SAFER" run -q --overwrite ../later.toml 2>../later-elsewhere.err); then
+    pass "safer run from another folder: the job's target file is found beside the project file"
+else fail "run from another folder: $(tail -3 later-elsewhere.err)"; fi
+cmp -s later/evaluate.csv later-one/evaluate.csv && pass "evaluate from another folder: the same estimates, byte for byte" || fail "evaluate from another folder differs"
+sed 's#^target = .*#target = "E01000001"#' later.toml >codes.toml
+(cd elsewhere && "$SAFER" run --dry-run ../codes.toml) | grep -q -- "--target E01000001 " && pass "a target of LSOA codes stays codes" || fail "codes target: $(cd elsewhere && "$SAFER" run --dry-run ../codes.toml | grep evaluate)"
 finish
