@@ -15,6 +15,7 @@
 #include "engine/errors.hpp"
 #include "engine/progress.hpp"
 #include "layers/gdal_session.hpp"
+#include "layers/gpkg_schema.hpp"
 #include "layers/sqlite_rows.hpp"
 
 namespace safer::layers {
@@ -49,12 +50,6 @@ std::vector<unsigned char> encode_tiff(std::vector<float>& cells, int size) {
     return out;
 }
 
-struct CloseDb {
-    void operator()(sqlite3* db) const noexcept { sqlite3_close(db); }
-};
-struct Finalize {
-    void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
-};
 
 } // namespace
 
@@ -103,14 +98,14 @@ std::vector<CoverageTile> encode_coverage_tiles(const Grid& grid, const std::vec
 std::optional<TileMatrix> finest_tile_matrix(const std::string& path, const std::string& table) {
     sqlite3* raw = nullptr;
     const int opened = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
-    std::unique_ptr<sqlite3, CloseDb> db(raw);
+    SqliteConnection db(raw);
     if (opened != SQLITE_OK) throw IoError(fmt::format("{}: cannot open the GeoPackage: {}", path, db ? sqlite3_errmsg(db.get()) : "out of memory"));
     const auto query = [&](const char* sql) {
         sqlite3_stmt* q = nullptr;
         if (sqlite3_prepare_v2(db.get(), sql, -1, &q, nullptr) != SQLITE_OK)
             throw IoError(fmt::format("{}: reading the tile matrix of {} failed: {}", path, table, sqlite3_errmsg(db.get())));
         sqlite3_bind_text(q, 1, table.c_str(), -1, SQLITE_TRANSIENT);
-        return std::unique_ptr<sqlite3_stmt, Finalize>(q);
+        return SqliteStatement(q);
     };
     TileMatrix m;
     auto set = query("SELECT min_x, max_y FROM gpkg_tile_matrix_set WHERE lower(table_name) = lower(?)");
@@ -128,9 +123,9 @@ std::optional<TileMatrix> finest_tile_matrix(const std::string& path, const std:
     m.pixel_x = sqlite3_column_double(level.get(), 5);
     m.pixel_y = sqlite3_column_double(level.get(), 6);
     sqlite3_stmt* q = nullptr;
-    const std::string count = "SELECT count(*) FROM \"" + table + "\"";
-    if (table.find('"') != std::string::npos || sqlite3_prepare_v2(db.get(), count.c_str(), -1, &q, nullptr) != SQLITE_OK) return std::nullopt;
-    std::unique_ptr<sqlite3_stmt, Finalize> tiles(q);
+    const std::string count = "SELECT count(*) FROM " + sql_identifier(table);
+    if (sqlite3_prepare_v2(db.get(), count.c_str(), -1, &q, nullptr) != SQLITE_OK) return std::nullopt;
+    SqliteStatement tiles(q);
     if (sqlite3_step(q) != SQLITE_ROW) return std::nullopt;
     m.tiles = sqlite3_column_int64(q, 0);
     return m;

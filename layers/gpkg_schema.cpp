@@ -16,13 +16,17 @@
 namespace safer::layers {
 
 void SqliteClose::operator()(sqlite3* db) const noexcept { sqlite3_close(db); }
+void SqliteFinalize::operator()(sqlite3_stmt* statement) const noexcept { sqlite3_finalize(statement); }
+
+std::string sql_identifier(const std::string& name) {
+    std::string q = "\"";
+    for (char c : name) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
 
 namespace {
 
-struct Finalize {
-    void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
-};
-using Statement = std::unique_ptr<sqlite3_stmt, Finalize>;
+using Statement = SqliteStatement;
 
 /// Opens `path` read-write. The handle is owned even when the open fails (SQLite allocates one
 /// to carry the error message).
@@ -32,11 +36,6 @@ SqliteConnection open_connection(const std::string& path, int& rc) {
     return SqliteConnection(db);
 }
 
-std::string sql_name(const std::string& name) {
-    std::string q = "\"";
-    for (char c : name) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-}
 
 /// An open SQLite connection whose failures throw IoError naming the GeoPackage.
 class Db {
@@ -89,14 +88,14 @@ class SqliteValues : public qgis::LayerValues {
 public:
     SqliteValues(const Db& db, std::string table) : m_db(db), m_table(std::move(table)) {}
     std::vector<double> sorted_numbers(const std::string& field) const override {
-        Statement q = m_db.prepare(fmt::format("SELECT {0} FROM {1} WHERE typeof({0}) IN ('integer', 'real') ORDER BY {0}", sql_name(field), sql_name(m_table)));
+        Statement q = m_db.prepare(fmt::format("SELECT {0} FROM {1} WHERE typeof({0}) IN ('integer', 'real') ORDER BY {0}", sql_identifier(field), sql_identifier(m_table)));
         std::vector<double> v;
         while (sqlite3_step(q.get()) == SQLITE_ROW) v.push_back(sqlite3_column_double(q.get(), 0));
         return v;
     }
     std::vector<std::string> distinct(const std::string& field, size_t limit) const override {
         Statement q = m_db.prepare(fmt::format("SELECT DISTINCT CAST({0} AS TEXT) FROM {1} WHERE {0} IS NOT NULL ORDER BY 1 LIMIT {2}",
-                                               sql_name(field), sql_name(m_table), limit));
+                                               sql_identifier(field), sql_identifier(m_table), limit));
         std::vector<std::string> v;
         while (sqlite3_step(q.get()) == SQLITE_ROW) v.push_back(text_column(q.get(), 0));
         return v;
@@ -137,7 +136,7 @@ std::vector<LayerRow> vector_layers(const Db& db, const std::vector<FieldNote>& 
         layers.push_back(std::move(row));
     }
     for (LayerRow& row : layers) {
-        Statement columns = db.prepare(fmt::format("PRAGMA table_info({})", sql_name(row.info.name)));
+        Statement columns = db.prepare(fmt::format("PRAGMA table_info({})", sql_identifier(row.info.name)));
         while (sqlite3_step(columns.get()) == SQLITE_ROW) {
             qgis::Field f;
             f.name = text_column(columns.get(), 1);

@@ -18,6 +18,7 @@
 #include "layers/qgis_styles.hpp"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace safer::layers {
 
@@ -26,6 +27,13 @@ struct SqliteClose {
     void operator()(sqlite3* db) const noexcept;
 };
 using SqliteConnection = std::unique_ptr<sqlite3, SqliteClose>;
+/// Finalizes a prepared statement (sqlite3_finalize).
+struct SqliteFinalize {
+    void operator()(sqlite3_stmt* statement) const noexcept;
+};
+using SqliteStatement = std::unique_ptr<sqlite3_stmt, SqliteFinalize>;
+/// A table or column name quoted for SQL: "name", with any " doubled.
+std::string sql_identifier(const std::string& name);
 
 struct FieldNote {
     std::string table;

@@ -1,5 +1,7 @@
 #include "layers/postgis.hpp"
 
+#include "layers/gpkg_schema.hpp"
+
 #include <fmt/core.h>
 #include <gdal_priv.h>
 #include <libpq-fe.h>
@@ -417,15 +419,13 @@ struct GpkgContents {
 
 GpkgContents read_contents(const std::string& path) {
     sqlite3* raw = nullptr;
-    if (sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-        sqlite3_close(raw);
-        throw IoError(fmt::format("{}: cannot read the GeoPackage to copy it", path));
-    }
-    std::unique_ptr<sqlite3, int (*)(sqlite3*)> db(raw, sqlite3_close);
+    const int opened = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+    const SqliteConnection db(raw); // owned even when the open fails
+    if (opened != SQLITE_OK) throw IoError(fmt::format("{}: cannot read the GeoPackage to copy it", path));
     const auto query = [&](const char* sql, auto row) {
         sqlite3_stmt* s = nullptr;
         if (sqlite3_prepare_v2(db.get(), sql, -1, &s, nullptr) != SQLITE_OK) return; // an optional table that is not there
-        std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> statement(s, sqlite3_finalize);
+        const SqliteStatement statement(s);
         const auto text = [&](int i) {
             const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
             return std::string(t ? t : "");

@@ -1,5 +1,7 @@
 #include "layers/sqlite_rows.hpp"
 
+#include "layers/gpkg_schema.hpp"
+
 #include <fmt/core.h>
 #include <sqlite3.h>
 
@@ -50,18 +52,6 @@ void RowValues::point(int column, double x, double y) {
 
 namespace {
 
-struct CloseDb {
-    void operator()(sqlite3* db) const noexcept { sqlite3_close(db); }
-};
-struct Finalize {
-    void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
-};
-
-std::string quoted(const std::string& name) {
-    std::string q = "\"";
-    for (char c : name) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-}
 
 /// Position of cell (x, y) of a 65,536 x 65,536 grid along the Hilbert curve that fills it (the
 /// classic xy2d: quadrant by quadrant, each rotated into place).
@@ -98,7 +88,7 @@ float bound_up(double d) {
 template <class Exec, class Single, class Fail>
 void write_packed_rtree(sqlite3* db, const std::string& name, const std::vector<std::pair<double, double>>& at,
                         const std::vector<std::pair<uint64_t, uint32_t>>& order, int64_t first_fid, const Exec& exec, const Single& single, const Fail& fail) {
-    const int64_t node_size = single(fmt::format("SELECT length(data) FROM {} WHERE nodeno = 1", quoted(name + "_node")));
+    const int64_t node_size = single(fmt::format("SELECT length(data) FROM {} WHERE nodeno = 1", sql_identifier(name + "_node")));
     const size_t capacity = static_cast<size_t>((node_size - 4) / 24);
     if (node_size < 4 + 24 * 4) throw fail("unexpected node size of the R-tree " + name);
     struct Cell {
@@ -137,11 +127,11 @@ void write_packed_rtree(sqlite3* db, const std::string& name, const std::vector<
         for (Node& node : levels[l])
             for (Cell& c : node.cells) c.id = levels[l - 1][static_cast<size_t>(c.id)].number;
 
-    exec(fmt::format("DELETE FROM {}", quoted(name + "_node")).c_str());
+    exec(fmt::format("DELETE FROM {}", sql_identifier(name + "_node")).c_str());
     const auto prepared = [&](const std::string& sql) {
         sqlite3_stmt* raw = nullptr;
         if (sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) throw fail("cannot write the R-tree " + name);
-        return std::unique_ptr<sqlite3_stmt, Finalize>(raw);
+        return SqliteStatement(raw);
     };
     const auto step = [&](sqlite3_stmt* q) {
         if (sqlite3_step(q) != SQLITE_DONE) throw fail("writing the R-tree " + name + " failed");
@@ -154,9 +144,9 @@ void write_packed_rtree(sqlite3* db, const std::string& name, const std::vector<
     const auto put64 = [](unsigned char* p, uint64_t v) {
         for (int b = 0; b < 8; ++b) p[b] = static_cast<unsigned char>(v >> (56 - 8 * b));
     };
-    auto node_q = prepared(fmt::format("INSERT INTO {} (nodeno, data) VALUES (?, ?)", quoted(name + "_node")));
-    auto parent_q = prepared(fmt::format("INSERT INTO {} (nodeno, parentnode) VALUES (?, ?)", quoted(name + "_parent")));
-    auto rowid_q = prepared(fmt::format("INSERT INTO {} (rowid, nodeno) VALUES (?, ?)", quoted(name + "_rowid")));
+    auto node_q = prepared(fmt::format("INSERT INTO {} (nodeno, data) VALUES (?, ?)", sql_identifier(name + "_node")));
+    auto parent_q = prepared(fmt::format("INSERT INTO {} (nodeno, parentnode) VALUES (?, ?)", sql_identifier(name + "_parent")));
+    auto rowid_q = prepared(fmt::format("INSERT INTO {} (rowid, nodeno) VALUES (?, ?)", sql_identifier(name + "_rowid")));
     std::vector<unsigned char> blob(static_cast<size_t>(node_size));
     for (size_t l = levels.size(); l-- > 0;)
         for (const Node& node : levels[l]) {
@@ -191,7 +181,7 @@ void write_packed_rtree(sqlite3* db, const std::string& name, const std::vector<
 template <class Exec, class Single, class Fail>
 void build_rtree(sqlite3* db, const BulkRows& t, int64_t first_fid, const Exec& exec, const Single& single, const Fail& fail) {
     const std::string r = "rtree_" + t.table + "_" + t.rtree_column;
-    const std::string R = quoted(r), T = quoted(t.table), G = quoted(t.rtree_column);
+    const std::string R = sql_identifier(r), T = sql_identifier(t.table), G = sql_identifier(t.rtree_column);
     if (single(fmt::format("SELECT count(*) FROM sqlite_master WHERE name = '{}'", r)) != 0)
         throw std::logic_error("table " + t.table + ": an R-tree exists already (create the layer with SPATIAL_INDEX=NO)");
     if (single(fmt::format("SELECT count(*) FROM {} WHERE fid >= {}", T, first_fid)) != static_cast<int64_t>(t.rows) ||
@@ -214,23 +204,23 @@ void build_rtree(sqlite3* db, const BulkRows& t, int64_t first_fid, const Exec& 
         std::sort(order.begin(), order.end());
     }
     if (t.rows > 0) write_packed_rtree(db, r, at, order, first_fid, exec, single, fail);
-    const std::string box = fmt::format("VALUES (NEW.{0},ST_MinX(NEW.{1}), ST_MaxX(NEW.{1}),ST_MinY(NEW.{1}), ST_MaxY(NEW.{1}))", quoted("fid"), G);
+    const std::string box = fmt::format("VALUES (NEW.{0},ST_MinX(NEW.{1}), ST_MaxX(NEW.{1}),ST_MinY(NEW.{1}), ST_MaxY(NEW.{1}))", sql_identifier("fid"), G);
     exec(fmt::format("CREATE TRIGGER {0} AFTER INSERT ON {1} WHEN (new.{2} NOT NULL AND NOT ST_IsEmpty(NEW.{2})) BEGIN INSERT OR REPLACE INTO {3} {4}; END",
-                     quoted(r + "_insert"), T, G, R, box).c_str());
+                     sql_identifier(r + "_insert"), T, G, R, box).c_str());
     exec(fmt::format("CREATE TRIGGER {0} AFTER UPDATE OF {2} ON {1} WHEN OLD.\"fid\" = NEW.\"fid\" AND (NEW.{2} NOTNULL AND NOT ST_IsEmpty(NEW.{2})) BEGIN "
                      "INSERT OR REPLACE INTO {3} {4}; END",
-                     quoted(r + "_update1"), T, G, R, box).c_str());
+                     sql_identifier(r + "_update1"), T, G, R, box).c_str());
     exec(fmt::format("CREATE TRIGGER {0} AFTER UPDATE OF {2} ON {1} WHEN OLD.\"fid\" = NEW.\"fid\" AND (NEW.{2} ISNULL OR ST_IsEmpty(NEW.{2})) BEGIN "
                      "DELETE FROM {3} WHERE id = OLD.\"fid\"; END",
-                     quoted(r + "_update2"), T, G, R).c_str());
+                     sql_identifier(r + "_update2"), T, G, R).c_str());
     exec(fmt::format("CREATE TRIGGER {0} AFTER UPDATE ON {1} WHEN OLD.\"fid\" != NEW.\"fid\" AND (NEW.{2} NOTNULL AND NOT ST_IsEmpty(NEW.{2})) BEGIN "
                      "DELETE FROM {3} WHERE id = OLD.\"fid\"; INSERT OR REPLACE INTO {3} {4}; END",
-                     quoted(r + "_update3"), T, G, R, box).c_str());
+                     sql_identifier(r + "_update3"), T, G, R, box).c_str());
     exec(fmt::format("CREATE TRIGGER {0} AFTER UPDATE ON {1} WHEN OLD.\"fid\" != NEW.\"fid\" AND (NEW.{2} ISNULL OR ST_IsEmpty(NEW.{2})) BEGIN "
                      "DELETE FROM {3} WHERE id IN (OLD.\"fid\", NEW.\"fid\"); END",
-                     quoted(r + "_update4"), T, G, R).c_str());
+                     sql_identifier(r + "_update4"), T, G, R).c_str());
     exec(fmt::format("CREATE TRIGGER {0} AFTER DELETE ON {1} WHEN old.{2} NOT NULL BEGIN DELETE FROM {3} WHERE id = OLD.\"fid\"; END",
-                     quoted(r + "_delete"), T, G, R).c_str());
+                     sql_identifier(r + "_delete"), T, G, R).c_str());
     exec(fmt::format("INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) VALUES ('{}', '{}', 'gpkg_rtree_index', "
                      "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
                      t.table, t.rtree_column).c_str());
@@ -244,7 +234,7 @@ void build_rtree(sqlite3* db, const BulkRows& t, int64_t first_fid, const Exec& 
 void insert_rows(const std::string& path, const std::vector<BulkRows>& tables, Progress* progress) {
     sqlite3* raw = nullptr;
     const int opened = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
-    std::unique_ptr<sqlite3, CloseDb> db(raw);
+    SqliteConnection db(raw);
     const auto fail = [&](const std::string& what) {
         return IoError(fmt::format("{}: {}: {}", path, what, db ? sqlite3_errmsg(db.get()) : "cannot open"));
     };
@@ -260,11 +250,11 @@ void insert_rows(const std::string& path, const std::vector<BulkRows>& tables, P
     const auto single = [&](const std::string& sql) -> int64_t {
         sqlite3_stmt* q = nullptr;
         if (sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &q, nullptr) != SQLITE_OK) throw fail(sql);
-        std::unique_ptr<sqlite3_stmt, Finalize> query(q);
+        SqliteStatement query(q);
         return sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
     };
     for (const BulkRows& t : tables) {
-        const int64_t first_fid = t.rtree_column.empty() ? 0 : single("SELECT coalesce(max(fid), 0) + 1 FROM " + quoted(t.table));
+        const int64_t first_fid = t.rtree_column.empty() ? 0 : single("SELECT coalesce(max(fid), 0) + 1 FROM " + sql_identifier(t.table));
         const int32_t srs_id = t.rtree_column.empty() ? 0
                                                       : static_cast<int32_t>(single(fmt::format("SELECT srs_id FROM gpkg_geometry_columns WHERE lower(table_name) = "
                                                                                                 "lower('{}') AND lower(column_name) = lower('{}')",
@@ -278,18 +268,18 @@ void insert_rows(const std::string& path, const std::vector<BulkRows>& tables, P
             sqlite3_stmt* q = nullptr;
             if (sqlite3_prepare_v2(db.get(), "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", -1, &q, nullptr) != SQLITE_OK)
                 throw fail("cannot read the triggers");
-            std::unique_ptr<sqlite3_stmt, Finalize> query(q);
+            SqliteStatement query(q);
             sqlite3_bind_text(q, 1, trigger.c_str(), -1, SQLITE_TRANSIENT);
             if (sqlite3_step(q) == SQLITE_ROW) trigger_sql = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
         }
-        if (!trigger_sql.empty()) exec(("DROP TRIGGER " + quoted(trigger)).c_str());
+        if (!trigger_sql.empty()) exec(("DROP TRIGGER " + sql_identifier(trigger)).c_str());
         // Many rows per statement: the table's AUTOINCREMENT key costs an update of
         // sqlite_sequence per statement, not per row.
         const size_t columns = t.columns.size();
         const size_t batch = std::max<size_t>(1, std::min<size_t>(256, 32000 / std::max<size_t>(columns, 1)));
         const auto prepare = [&](size_t rows) {
-            std::string sql = "INSERT INTO " + quoted(t.table) + " (";
-            for (size_t c = 0; c < columns; ++c) sql += (c ? ", " : "") + quoted(t.columns[c]);
+            std::string sql = "INSERT INTO " + sql_identifier(t.table) + " (";
+            for (size_t c = 0; c < columns; ++c) sql += (c ? ", " : "") + sql_identifier(t.columns[c]);
             sql += ") VALUES ";
             for (size_t r = 0; r < rows; ++r) {
                 sql += r ? ", (" : "(";
@@ -299,13 +289,13 @@ void insert_rows(const std::string& path, const std::vector<BulkRows>& tables, P
             sqlite3_stmt* raw_statement = nullptr;
             if (sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &raw_statement, nullptr) != SQLITE_OK)
                 throw fail("cannot prepare rows for table " + t.table);
-            return std::unique_ptr<sqlite3_stmt, Finalize>(raw_statement);
+            return SqliteStatement(raw_statement);
         };
-        std::unique_ptr<sqlite3_stmt, Finalize> full = t.rows >= batch ? prepare(batch) : nullptr;
+        SqliteStatement full = t.rows >= batch ? prepare(batch) : nullptr;
         if (progress) progress->begin(fmt::format("writing layer {} ({} feature{})", t.table, t.rows, t.rows == 1 ? "" : "s"), t.rows);
         for (size_t first = 0; first < t.rows; first += batch) {
             const size_t n = std::min(batch, t.rows - first);
-            std::unique_ptr<sqlite3_stmt, Finalize> last = n == batch ? nullptr : prepare(n);
+            SqliteStatement last = n == batch ? nullptr : prepare(n);
             sqlite3_stmt* statement = n == batch ? full.get() : last.get();
             for (size_t r = 0; r < n; ++r) {
                 RowValues values(statement, static_cast<int>(r * columns), srs_id);
@@ -321,7 +311,7 @@ void insert_rows(const std::string& path, const std::vector<BulkRows>& tables, P
         if (!trigger_sql.empty()) {
             exec(trigger_sql.c_str());
             exec(fmt::format("UPDATE gpkg_ogr_contents SET feature_count = (SELECT count(*) FROM {}) WHERE lower(table_name) = lower('{}')",
-                             quoted(t.table), t.table)
+                             sql_identifier(t.table), t.table)
                      .c_str());
         }
     }

@@ -128,26 +128,67 @@ struct KdeCommand {
             {"incidents", map.incidents}, {"nodata", kde::nodata}};
     }
 
-    void run() const {
-        Progress progress(out.quiet);
-        kde::Options kopt = options();
-        const PeriodKind period = by == "month" ? PeriodKind::month : by == "quarter" ? PeriodKind::quarter : PeriodKind::none;
+    /// Where the surface goes: the GeoPackage, or a GeoTIFF with its classes in <name>_classes.gpkg.
+    struct Destinations {
+        bool tif = false;
+        layers::OutputPath main, classes;
+    };
+    Destinations destinations(PeriodKind period) const {
+        Destinations d;
+        d.tif = is_geotiff(out.output);
+        if (d.tif && period != PeriodKind::none) throw UsageError("--by writes one surface per period: use a GeoPackage output (.gpkg)");
+        d.main = out.path(layers::OutputKind::geopackage_tiff);
+        d.main.rasters = d.main.raster_main = true;
+        const std::string classes_path =
+            d.tif ? (fs::path(out.output).parent_path() / (fs::path(out.output).stem().string() + "_classes.gpkg")).string() : out.output;
+        d.classes = layers::OutputPath{"-o (its classes)", classes_path, layers::OutputKind::geopackage};
+        d.classes.project = false; // the project goes beside the GeoTIFF and shows both
+        return d;
+    }
+
+    layers::StudyRequest study_request() const {
         layers::StudyRequest request = crimes.request();
         request.ingest.weight_field = weight_field;
         // The study area: incidents outside it are rejected (outside_areas), as in `safer areas`.
         request.areas_path = !study_area_path.empty() ? study_area_path : areas_path;
         request.area_options.codes_optional = true;
         if (edge_correct && request.areas_path.empty()) throw UsageError("--edge-correct needs a study area: --study-area or --areas");
-        const bool tif = is_geotiff(out.output);
-        if (tif && period != PeriodKind::none) throw UsageError("--by writes one surface per period: use a GeoPackage output (.gpkg)");
-        const std::string classes_path =
-            tif ? (fs::path(out.output).parent_path() / (fs::path(out.output).stem().string() + "_classes.gpkg")).string() : out.output;
-        layers::OutputPath main = out.path(layers::OutputKind::geopackage_tiff);
-        main.rasters = main.raster_main = true;
-        std::vector<layers::OutputPath> outputs{main};
-        layers::OutputPath classes_output{"-o (its classes)", classes_path, layers::OutputKind::geopackage};
-        classes_output.project = false; // the project goes beside the GeoTIFF and shows both
-        if (tif) outputs.push_back(classes_output);
+        return request;
+    }
+
+    /// The rasters (or GeoTIFF), their classes, the rejects and the record, moved into place together.
+    void write_outputs(const Destinations& d, const layers::Study& study, const kde::DensityMap& map, const CrimeSelection::Chosen& chosen,
+                       const layers::RunRecord& record, PeriodKind period, Progress& progress) const {
+        const std::string description = layers::density_description(map, chosen.description, edge_correct);
+        const std::string layer = "kde_" + chosen.label;
+        layers::StagedFiles staged(out.overwrite); // the GeoTIFF moves into place with its classes GeoPackage
+        layers::GeoPackageWriter writer(d.tif ? d.classes : d.main, out.overwrite, study.working_crs, &progress);
+        if (d.tif) {
+            const std::string qml = layers::write_density_geotiff(&staged, out.output, out.overwrite, study.working_crs, map, description, record, &progress);
+            writer.set_project_path(layers::project_path(out.output));
+            writer.add_project_raster(out.output, layer, description, qml, map.surface.grid.extent());
+        }
+        layers::write_density(writer, map, layer, description, chosen.description, period, !d.tif);
+        writer.write_rejects(study.crimes.rejects, study.source_paths());
+        writer.record(record);
+        writer.commit();
+        staged.commit();
+        for (const kde::PeriodSurface& p : map.periods)
+            progress.info((period == PeriodKind::none ? "hotspot classes:" : fmt::format("{} ({} incidents):", p.period, p.incidents)) +
+                          layers::hotspot_classes_text(p.hotspots));
+        progress.info(d.tif ? fmt::format("wrote {} and {} ({}_classes, rejects)", out.shown(), d.classes.path, layer)
+                            : fmt::format("wrote {}: {} raster layer{} ({}{}), {}_classes, rejects", out.output, map.periods.size(),
+                                          map.periods.size() == 1 ? "" : "s", layer, period == PeriodKind::none ? "" : "_<period>", layer));
+    }
+
+    void run() const {
+        Progress progress(out.quiet);
+        kde::Options kopt = options();
+        const PeriodKind period = by == "month" ? PeriodKind::month : by == "quarter" ? PeriodKind::quarter : PeriodKind::none;
+        const layers::StudyRequest request = study_request();
+        const Destinations d = destinations(period);
+        std::vector<layers::OutputPath> outputs{d.main};
+        if (d.tif) outputs.push_back(d.classes);
         check_outputs(outputs, request.input_paths(), out.overwrite, progress);
         const layers::Study study = layers::read_study(request, progress);
 
@@ -172,27 +213,7 @@ struct KdeCommand {
         const kde::DensityMap map = kde::density_map(in, selected, period, kopt, study.areas.size() ? &study_area : nullptr, &progress);
         report_surface(map, chosen, kopt, !in.weight.empty(), progress);
         const layers::RunRecord record = run_record(study, run_parameters(study, map, chosen, kopt, choice, held_from, held_to, request.areas_path).dump());
-        const std::string description = layers::density_description(map, chosen.description, edge_correct);
-        const std::string layer = "kde_" + chosen.label;
-        layers::StagedFiles staged(out.overwrite); // the GeoTIFF moves into place with its classes GeoPackage
-        layers::GeoPackageWriter writer(tif ? classes_output : main, out.overwrite, study.working_crs, &progress);
-        if (tif) {
-            const std::string qml = layers::write_density_geotiff(&staged, out.output, out.overwrite, study.working_crs, map, description, record, &progress);
-            writer.set_project_path(layers::project_path(out.output));
-            writer.add_project_raster(out.output, layer, description, qml, map.surface.grid.extent());
-        }
-        layers::write_density(writer, map, layer, description, chosen.description, period, !tif);
-        writer.write_rejects(study.crimes.rejects, study.source_paths());
-        writer.record(record);
-        writer.commit();
-        staged.commit();
-
-        for (const kde::PeriodSurface& p : map.periods)
-            progress.info((period == PeriodKind::none ? "hotspot classes:" : fmt::format("{} ({} incidents):", p.period, p.incidents)) +
-                          layers::hotspot_classes_text(p.hotspots));
-        progress.info(tif ? fmt::format("wrote {} and {} ({}_classes, rejects)", out.shown(), classes_path, layer)
-                          : fmt::format("wrote {}: {} raster layer{} ({}{}), {}_classes, rejects", out.output, map.periods.size(),
-                                        map.periods.size() == 1 ? "" : "s", layer, period == PeriodKind::none ? "" : "_<period>", layer));
+        write_outputs(d, study, map, chosen, record, period, progress);
     }
 };
 

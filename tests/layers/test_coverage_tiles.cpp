@@ -138,7 +138,7 @@ TEST_CASE("GeoPackage raster: tiles encoded in parallel are GDAL's own, and read
     std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("GeoPackage raster: a tile matrix the grid does not fit is left to GDAL", "[geopackage][raster]") {
+TEST_CASE("GeoPackage raster: tiles_align takes only a tile matrix whose cells are the grid's (others are left to GDAL)", "[geopackage][raster]") {
     Grid grid;
     grid.x0 = 1000, grid.y0 = 2000, grid.cell = 10, grid.nx = 300, grid.ny = 200;
     TileMatrix m;
