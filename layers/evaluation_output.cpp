@@ -307,8 +307,8 @@ std::vector<std::string> verdict_sentences(const EvaluationOutputs& o) {
     }
     const std::string C = o.crimes;
     if (n == 0) out.push_back("None of the methods could give an estimate with an interval.");
-    else if (falls == n) out.push_back(fmt::format("It worked: {} in the target fell by more than chance and the trend in the control explain; all {} methods that compare the target with other areas agree.", C, n));
-    else if (rises == n) out.push_back(fmt::format("{} in the target rose by more than chance and the trend in the control explain; all {} methods agree.", capitalised(C), n));
+    else if (falls == n) out.push_back(fmt::format("It worked: {} in the target fell by more than chance and the trend in the control can explain; all {} methods that compare the target with other areas agree.", C, n));
+    else if (rises == n) out.push_back(fmt::format("{} in the target rose by more than chance and the trend in the control can explain; all {} methods agree.", capitalised(C), n));
     else if (falls > 0 && rises == 0)
         out.push_back(fmt::format("Some evidence that it worked: {} of the {} methods {} {} in the target fell by more than chance would explain; {} cannot tell the change from chance.",
                                   falls, n, falls == 1 ? "finds" : "find", C, n - falls == 1 ? "the other" : fmt::format("the other {}", n - falls)));
@@ -316,7 +316,7 @@ std::vector<std::string> verdict_sentences(const EvaluationOutputs& o) {
         out.push_back(fmt::format("Some evidence of a rise: {} of the {} methods {} {} in the target rose by more than chance would explain; the others cannot tell the change from chance.",
                                   rises, n, rises == 1 ? "finds" : "find", C));
     else if (falls > 0 && rises > 0) out.push_back(fmt::format("The methods disagree: {} find a fall and {} a rise; read each method below.", falls, rises));
-    else out.push_back(fmt::format("No change that can be told from chance: none of the {} methods finds {} in the target changed by more than chance and the trend in the control explain.", n, C));
+    else out.push_back(fmt::format("No change that can be told from chance: none of the {} methods finds {} in the target changed by more than chance and the trend in the control can explain.", n, C));
     out.push_back(fmt::format("In the target, {} {} were recorded in the {} before the start ({} to {}), {} a month, and {} in the {} from it ({} to {}), {} a month: {}.",
                               count_text(e.target.before), o.crimes_noun, months_text(p.before), p.first.str(), Month{p.start.index - 1}.str(), rate_text(e.target.before, p.before),
                               count_text(e.target.after), months_text(p.after), p.start.str(), p.end.str(), rate_text(e.target.after, p.after),

@@ -54,7 +54,17 @@ TemplateData table_data(const std::vector<std::string>& header, const std::vecto
     if (!caption.empty()) t.set("caption", caption);
     t.set("header", text_list(header));
     TemplateData body = TemplateData::type::list;
-    for (const auto& row : rows) body.push_back(TemplateData{"cells", text_list(row)});
+    for (const auto& row : rows) {
+        // A short cell with no space (a count, "£19,076", an LSOA code) is never broken across
+        // lines; long ones (paths, checksums) may break anywhere to keep the table on the page.
+        TemplateData cells = TemplateData::type::list;
+        for (const std::string& text : row) {
+            TemplateData cell{"text", text};
+            if (text.size() <= 24 && text.find(' ') == std::string::npos) cell.set("token", true);
+            cells.push_back(cell);
+        }
+        body.push_back(TemplateData{"cells", cells});
+    }
     t.set("rows", body);
     return t;
 }

@@ -54,11 +54,11 @@ std::string ordinal(double n, int decimals) {
 }
 
 namespace {
-/// A share in percent: whole below 1 % only to two decimals, trailing zeros dropped ("0.25",
-/// "0.3"), else whole ("10").
+/// A share in percent, trailing zeros dropped: to a tenth from 1 % ("2.5", "10"; the top 2.5 % of
+/// 40 areas is not their top 2 %), to a hundredth below ("0.25", "0.3").
 std::string share_text(double v) {
-    if (v >= 1 || v == 0) return fmt::format("{:.0f}", v);
-    std::string t = fmt::format("{:.2f}", v);
+    if (v == 0) return "0";
+    std::string t = v >= 1 ? fmt::format("{:.1f}", v) : fmt::format("{:.2f}", v);
     while (t.back() == '0') t.pop_back();
     if (t.back() == '.') t.pop_back();
     return t == "0" ? "0.01" : t;

@@ -146,7 +146,7 @@ for k, t in enumerate(targets):
     else:
         wanted = [f"among the 1,005 areas of the input with residents ({p:.1f} % of them have a rate at or below it)"]
         top_share = 100 - p
-        shown = f"{top_share:.1f}" if float(f"{top_share:.1f}") < 1 else f"{top_share:.0f}" # one decimal below 1 %
+        shown = (f"{top_share:.2f}" if top_share < 1 else f"{top_share:.1f}").rstrip("0").rstrip(".") # a hundredth below 1 %, a tenth above
         if p >= 75: wanted.append(f"a rate in the top {shown} % (")
     for w in wanted:
         if w not in t["reason"] or (k == 0 and w not in text): bad.append(t["codes"]); print("reason:", t["reason"], "lacks", w, file=sys.stderr)

@@ -25,6 +25,17 @@ TEST_CASE("Changes are worded as falls and rises that cannot be misread", "[eval
     CHECK(p_words(0.00001) == "p < 0.0001");
 }
 
+TEST_CASE("Percentiles are worded with the share above them as it is, never a tighter one", "[wording]") {
+    // 39 of 40 areas at or below: the top 2.5 %, not the top 2 % (the bid summary's case).
+    CHECK(percentile_words(97.5) == "in the top 2.5 % (97.5th percentile)");
+    CHECK(percentile_words(99.75) == "in the top 0.25 % (99.75th percentile)");
+    CHECK(percentile_words(90) == "in the top 10 % (90th percentile)");
+    CHECK(percentile_words(87.6) == "in the top 12.4 % (87.6th percentile)");
+    CHECK(percentile_words(100) == "the highest (100th percentile)");
+    CHECK(percentile_words(2.5) == "in the bottom 2.5 % (2.5th percentile)");
+    CHECK(percentile_words(50) == "at the 50th percentile");
+}
+
 namespace {
 
 /// An evaluation with the four methods' intervals as given, the rest plausible.
@@ -55,7 +66,7 @@ TEST_CASE("The verdict says it worked only when every method finds a fall, and n
     const std::vector<std::string> v = verdict_sentences(o);
     REQUIRE(v.size() == 4);
     // Three methods (the synthetic control did not run) and all three find a fall.
-    CHECK(v[0] == "It worked: burglary in the target fell by more than chance and the trend in the control explain; all 3 methods that compare the target with other areas agree.");
+    CHECK(v[0] == "It worked: burglary in the target fell by more than chance and the trend in the control can explain; all 3 methods that compare the target with other areas agree.");
     CHECK(v[1] == "In the target, 120 burglary offences were recorded in the 12 months before the start (2022-01 to 2022-12), 10.0 a month, and 72 in the 12 months "
                   "from it (2023-01 to 2023-12), 6.0 a month: a fall of 40 %.");
     CHECK(v[2].find("Against it, the target's change was a fall of 35 % (95 % interval from a fall of 50 % to a fall of 20 %; p = 0.010).") != std::string::npos);
@@ -64,7 +75,7 @@ TEST_CASE("The verdict says it worked only when every method finds a fall, and n
 
     const evaluation::Evaluation unclear = methods_at(-0.3, 0.1);
     const EvaluationOutputs u{study, unclear, options, "burglary", "burglary offences", "crime types Burglary", "LSOAs", "auto", "250 m", "safer evaluate"};
-    CHECK(verdict_sentences(u)[0] == "No change that can be told from chance: none of the 3 methods finds burglary in the target changed by more than chance and the trend in the control explain.");
+    CHECK(verdict_sentences(u)[0] == "No change that can be told from chance: none of the 3 methods finds burglary in the target changed by more than chance and the trend in the control can explain.");
     // Few crimes: the smallest fall that could be told from chance, 1 - exp(-1.96 sqrt(1/120 + 1/72 + 1/480 + 1/480))
     // = 1 - exp(-1.96 x 0.16243) = 0.273, said when it is 20 % or more.
     const std::vector<std::string> c = caveats(u);
