@@ -91,15 +91,17 @@ void InternedColumn::clear() {
     m_plain = false;
 }
 
-void Incidents::reserve(size_t rows, size_t crime_id_chars) {
+void Incidents::reserve(size_t rows, size_t crime_id_chars, bool text) {
     x.reserve(rows);
     y.reserve(rows);
     month.reserve(rows);
     type.reserve(rows);
-    crime_id.reserve(rows, crime_id_chars);
-    location.reserve(rows);
-    lsoa_code_source.reserve(rows);
-    outcome.reserve(rows);
+    if (text) {
+        crime_id.reserve(rows, crime_id_chars);
+        location.reserve(rows);
+        lsoa_code_source.reserve(rows);
+        outcome.reserve(rows);
+    }
     source.reserve(rows);
     line.reserve(rows);
 }

@@ -89,6 +89,7 @@ struct Incidents {
     std::vector<double> y;
     std::vector<Month> month;
     std::vector<CrimeTypeId> type;
+    // The text columns are empty (size 0) when the reader was asked for none (has_text()).
     StringColumn crime_id; // unique to a crime: kept as text
     InternedColumn location;
     InternedColumn lsoa_code_source;
@@ -102,11 +103,15 @@ struct Incidents {
     std::vector<int32_t> day;
 
     size_t size() const { return x.size(); }
+    /// The Crime ID, location, LSOA code and outcome columns are held (not left out by a reader
+    /// whose command uses none of them).
+    bool has_text() const { return crime_id.size() == x.size(); }
     double weight_of(size_t i) const { return weight.empty() ? 1.0 : weight[i]; }
     int32_t day_of(size_t i) const { return day.empty() ? no_day : day[i]; }
     /// Room for `rows` rows and `crime_id_chars` characters of Crime IDs, so appends do not
-    /// reallocate (the weights are left to grow: most runs have none).
-    void reserve(size_t rows, size_t crime_id_chars);
+    /// reallocate (the weights are left to grow: most runs have none); the text columns only
+    /// with `text`.
+    void reserve(size_t rows, size_t crime_id_chars, bool text = true);
     /// Appends `other`, whose type ids refer to `other_types`, re-interning them into `types`.
     void append(const Incidents& other, const CrimeTypes& other_types, CrimeTypes& types);
     /// Keeps the rows whose flag is set, in order.

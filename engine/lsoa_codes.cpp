@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <stdexcept>
 #include <unordered_map>
 
 namespace safer {
@@ -15,6 +16,7 @@ bool is_lsoa2021_only(std::string_view code) {
 }
 
 SourceCodeCheck check_source_codes(const Incidents& incidents, const std::vector<int32_t>& area_of, const Areas& areas) {
+    if (!incidents.has_text()) throw std::logic_error("check_source_codes: the incidents were read without their LSOA codes");
     SourceCodeCheck check;
     std::unordered_map<std::string_view, int32_t> index;
     for (size_t a = 0; a < areas.size(); ++a) index.emplace(areas.code[a], static_cast<int32_t>(a));

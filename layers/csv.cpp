@@ -18,6 +18,7 @@ bool CsvReader::fill() {
     if (m_eof) return false;
     if (m_pos > 0) {
         std::memmove(m_buffer.data(), m_buffer.data() + m_pos, m_end - m_pos);
+        m_consumed += m_pos;
         m_end -= m_pos;
         m_pos = 0;
     }
@@ -129,6 +130,7 @@ bool CsvReader::next(std::vector<std::string_view>& fields) {
             char* content_end = record_end;
             if (content_end > start && content_end[-1] == '\r') --content_end;
             m_record_line = m_line++;
+            m_record_offset = m_consumed + static_cast<uint64_t>(start - data);
             m_pos = static_cast<size_t>((newline ? newline + 1 : limit) - data);
             if (content_end == start) {
                 fields.clear();
@@ -193,6 +195,7 @@ bool CsvReader::next(std::vector<std::string_view>& fields) {
         char* content_end = p;
         if (content_end > start && content_end[-1] == '\r') --content_end;
         m_record_line = m_line;
+        m_record_offset = m_consumed + static_cast<uint64_t>(start - data);
         m_line += newlines + 1;
         m_pos = static_cast<size_t>((p < limit ? p + 1 : limit) - data);
         split_quoted(start, content_end, fields);

@@ -22,6 +22,8 @@ public:
 
     /// 1-based line on which the last record started.
     uint64_t line() const { return m_record_line; }
+    /// Byte offset in the input at which the last record started (for reading it again).
+    uint64_t record_offset() const { return m_record_offset; }
     /// The last record opened a quoted field that was never closed (by the end of the input, or
     /// within max_record_bytes). Such a record is its first line alone; reading goes on with the
     /// next line. A quote that does not start a field is an ordinary character.
@@ -45,6 +47,8 @@ private:
     bool m_started = false;
     uint64_t m_line = 1;
     uint64_t m_record_line = 0;
+    uint64_t m_consumed = 0; // bytes of the input moved out of the buffer
+    uint64_t m_record_offset = 0;
     bool m_unclosed_quote = false;
 };
 

@@ -222,6 +222,7 @@ std::vector<std::string> label_groups(const std::vector<CrimeGroup>& groups, con
 
 void GeoPackageWriter::write_incidents(const Incidents& in, const CrimeTypes& types, const std::vector<CrimeGroup>& groups,
                                        const std::vector<int32_t>& area_of, const Areas* areas) {
+    if (!in.has_text()) throw std::logic_error("write_incidents: the incidents were read without their text columns");
     Impl& w = *m_impl;
     OGRLayer* layer = w.create("incidents", wkbPoint, "Incidents used, in the working CRS, one per police.uk row", false);
     w.field(layer, "month", OFTString, "Month of the incident, YYYY-MM");

@@ -43,6 +43,10 @@ struct Chunk {
     CrimeTypes types;
     Rejects rejects;
     std::vector<uint64_t> row_hash; // per used row, for the duplicate check
+    // Without text columns (IngestOptions::text_columns false), per used row: where the row
+    // starts in its file, and whether it has a Crime ID (so is checked for duplicates).
+    std::vector<uint64_t> row_offset;
+    std::vector<uint8_t> has_id;
     uint64_t rows = 0;
     std::string crs;
     std::string format;
@@ -116,7 +120,8 @@ struct RowSink {
     uint32_t source;
     bool lonlat;
     const std::string& display;
-    Month row_month{}; // of the row being read, once known
+    Month row_month{};       // of the row being read, once known
+    uint64_t row_offset = 0; // byte offset of the row being read in its file
 
     // Applies the per-row checks shared by every format; true when the row is used.
     bool take(uint64_t line, std::string_view month_text, bool month_is_date, std::string_view x_text,
@@ -170,10 +175,15 @@ struct RowSink {
                                          "Name it with --type-field",
                                          display, line, max_crime_types, clip(type)));
         in.type.push_back(chunk.types.intern(type));
-        in.crime_id.push_back(trim(id));
-        in.location.push_back(location);
-        in.lsoa_code_source.push_back(trim(lsoa));
-        in.outcome.push_back(outcome);
+        if (options.text_columns) {
+            in.crime_id.push_back(trim(id));
+            in.location.push_back(location);
+            in.lsoa_code_source.push_back(trim(lsoa));
+            in.outcome.push_back(outcome);
+        } else {
+            chunk.row_offset.push_back(row_offset);
+            chunk.has_id.push_back(!trim(id).empty());
+        }
         in.source.push_back(source);
         in.line.push_back(line);
         if (!options.weight_field.empty()) in.weight.push_back(weight);
@@ -207,8 +217,9 @@ void read_csv_source(const SourceFile& file, uint32_t source, const IngestOption
         // Room for the rows a plain file can hold (police.uk rows are over 100 bytes), so the
         // columns are not copied as they grow; memory reserved and not used costs nothing.
         const auto rows = static_cast<size_t>(file.expected_bytes / 100);
-        chunk.incidents.reserve(rows, rows * 64);
+        chunk.incidents.reserve(rows, options.text_columns ? rows * 64 : 0, options.text_columns);
         chunk.row_hash.reserve(rows);
+        if (!options.text_columns) chunk.row_offset.reserve(rows), chunk.has_id.reserve(rows);
     }
     auto input = ByteReader::open(file, progress);
     CsvReader csv(*input, file.display);
@@ -267,6 +278,7 @@ void read_csv_source(const SourceFile& file, uint32_t source, const IngestOption
     while (csv.next(fields)) {
         ++chunk.rows;
         sink.row_month = Month{};
+        sink.row_offset = csv.record_offset();
         const uint64_t line = csv.line();
         if (csv.unclosed_quote()) {
             sink.reject(line, RejectReason::malformed_row, "a quoted field is never closed");
@@ -400,6 +412,31 @@ bool same_row(const Incidents& in, size_t a, size_t b) {
            in.lsoa_code_source[a] == in.lsoa_code_source[b] && in.outcome[a] == in.outcome[b] && in.day_of(a) == in.day_of(b);
 }
 
+// A row of a plain CSV file read again from its byte offset, as the reader split it. Its
+// fingerprint must be the one taken while reading: otherwise the file changed in between.
+struct RecordAgain {
+    std::unique_ptr<ByteReader> input;
+    std::unique_ptr<CsvReader> csv;
+    std::vector<std::string_view> fields;
+};
+void read_record_again(const SourceFile& file, uint64_t offset, uint64_t line, uint64_t fingerprint, RecordAgain& out) {
+    out.input = ByteReader::open_at(file, offset);
+    out.csv = std::make_unique<CsvReader>(*out.input, file.display);
+    if (!out.csv->next(out.fields) || hash_fields(out.fields) != fingerprint)
+        throw InputError(fmt::format("{}: line {}: the file changed while safer read it (the row is not the one read); run again", file.display, line));
+}
+
+// Same row, field for field, read again from the files (without text columns): every field of
+// the two CSV rows equal, so every column the reader takes from them is equal too.
+bool same_record(const std::vector<SourceFile>& files, const Incidents& in, const std::vector<uint64_t>& offset,
+                 const std::vector<uint64_t>& fingerprint, size_t a, size_t b) {
+    if (in.month[a] != in.month[b] || in.x[a] != in.x[b] || in.y[a] != in.y[b] || in.type[a] != in.type[b]) return false;
+    RecordAgain ra, rb;
+    read_record_again(files[in.source[a]], offset[a], in.line[a], fingerprint[a], ra);
+    read_record_again(files[in.source[b]], offset[b], in.line[b], fingerprint[b], rb);
+    return ra.fields == rb.fields;
+}
+
 } // namespace
 
 std::vector<std::pair<std::string, std::string>> IngestResult::file_checksums() const {
@@ -482,11 +519,19 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
     const std::vector<SourceFile> files = expand_sources(arguments);
     refuse_repeated_files(files);
     IngestResult result;
+    // Without text columns a duplicate is confirmed by reading both rows again: plain files only.
+    IngestOptions reading = options;
+    reading.text_columns = options.text_columns || !std::all_of(files.begin(), files.end(), [](const SourceFile& f) {
+        return f.is_csv && f.kind == SourceFile::Kind::plain;
+    });
+    const bool text = reading.text_columns;
 
     // Read the sources in parallel and merge each, in source order, as soon as it and those
     // before it are read: the result does not depend on timing, one core merges while the other
     // parses, and only a few sources' rows are held twice at any time.
     std::vector<uint64_t> row_hash;
+    std::vector<uint64_t> row_offset; // without text columns: where each row starts in its file
+    std::vector<uint8_t> has_id;      // without text columns: the row has a Crime ID
     std::vector<std::string> row_crs_of_source(files.size());
     {
         // Room for the rows the plain files can hold (police.uk rows are over 100 bytes), so the
@@ -497,8 +542,9 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
             if (f.kind == SourceFile::Kind::plain) bytes += std::filesystem::file_size(f.path, ec);
         }
         const size_t rows = static_cast<size_t>(bytes / 100);
-        result.incidents.reserve(rows, rows * 64);
+        result.incidents.reserve(rows, text ? rows * 64 : 0, text);
         row_hash.reserve(rows);
+        if (!text) row_offset.reserve(rows), has_id.reserve(rows);
     }
     // Progress by bytes read where the sizes are known (plain, gzip and zip members), by file
     // otherwise; a stage's share never passes 100 % if a file gives more than expected.
@@ -525,9 +571,9 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
                     const bool by_bytes = files[i].is_csv && files[i].expected_bytes > 0;
                     try {
                         if (files[i].is_csv)
-                            read_csv_source(files[i], static_cast<uint32_t>(i), options, *chunk, by_bytes ? &progress : nullptr);
+                            read_csv_source(files[i], static_cast<uint32_t>(i), reading, *chunk, by_bytes ? &progress : nullptr);
                         else
-                            read_ogr_source(files[i], static_cast<uint32_t>(i), options, *chunk);
+                            read_ogr_source(files[i], static_cast<uint32_t>(i), reading, *chunk);
                     } catch (...) {
                         chunk->error = std::current_exception();
                     }
@@ -548,6 +594,8 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
                 result.incidents.append(c.incidents, c.types, result.types);
                 result.rejects.append(c.rejects);
                 row_hash.insert(row_hash.end(), c.row_hash.begin(), c.row_hash.end());
+                row_offset.insert(row_offset.end(), c.row_offset.begin(), c.row_offset.end());
+                has_id.insert(has_id.end(), c.has_id.begin(), c.has_id.end());
                 row_crs_of_source[i] = c.crs;
             }));
     progress.end();
@@ -639,18 +687,19 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
     {
         constexpr uint32_t none = UINT32_MAX;
         size_t eligible = 0;
-        for (size_t r = 0; r < in.size(); ++r) eligible += keep[r] && !in.crime_id[r].empty();
+        const auto with_id = [&](size_t r) { return text ? !in.crime_id[r].empty() : has_id[r] != 0; };
+        for (size_t r = 0; r < in.size(); ++r) eligible += keep[r] && with_id(r);
         if (in.size() >= none) throw InputError(fmt::format("{} rows are more than safer can check for duplicates in one run", in.size()));
         size_t capacity = 1024;
         while (capacity < 2 * eligible) capacity *= 2;
         std::vector<uint32_t> head(capacity, none), next(eligible ? in.size() : 0, none);
         for (size_t r = 0; r < in.size(); ++r) {
-            if (!keep[r] || in.crime_id[r].empty()) continue;
+            if (!keep[r] || !with_id(r)) continue;
             const uint64_t h = row_hash[r];
             size_t s = (h ^ (h >> 29)) & (capacity - 1);
             while (head[s] != none && row_hash[head[s]] != h) s = (s + 1) & (capacity - 1);
             for (uint32_t earlier = head[s]; earlier != none; earlier = next[earlier]) {
-                if (!keep[earlier] || !same_row(in, earlier, r)) continue;
+                if (!keep[earlier] || !(text ? same_row(in, earlier, r) : same_record(files, in, row_offset, row_hash, earlier, r))) continue;
                 keep[r] = 0;
                 result.rejects.add(in.source[r], in.line[r], RejectReason::duplicate_row,
                                    fmt::format("same as {} line {}", files[in.source[earlier]].display, in.line[earlier]), in.month[r]);

@@ -24,6 +24,11 @@ struct IngestOptions {
     std::string x_field, y_field, month_field, type_field; // override column detection
     /// A numeric column weighting each incident (point CSVs and OGR layers); empty: none.
     std::string weight_field;
+    /// false: the Crime ID, location, LSOA code and outcome columns are not kept (Incidents'
+    /// text columns stay empty), for commands that use none of them: a fifth less reading time
+    /// and 80 bytes less per row. It holds when every source is a plain CSV file, whose rows a
+    /// duplicate check can read again by their byte offset; otherwise the text is kept.
+    bool text_columns = true;
 };
 
 struct SourceSummary {

@@ -124,6 +124,7 @@ void SharedInputs::lend_incidents(const StudyRequest& r, Study& s, Progress& pro
         if (m->incidents && m->incidents->lent) throw std::logic_error("the incidents are lent to another study");
         IngestOptions options = r.ingest;
         options.window = m->read_window;
+        options.text_columns = true; // one table for every job of the run, whatever each uses
         m->incidents.reset(); // the previous table's memory first
         Impl::IncidentEntry e;
         e.key = key;

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <stdexcept>
 
 #include "engine/errors.hpp"
 #include "engine/progress.hpp"
@@ -463,6 +464,38 @@ private:
 };
 
 } // namespace
+
+namespace {
+class PlainRangeReader final : public ByteReader {
+public:
+    PlainRangeReader(const SourceFile& s, uint64_t offset) : m_offset(offset) {
+        m_fd = ::open(s.path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (m_fd < 0) throw InputError(fmt::format("{}: cannot open: {}", s.display, std::strerror(errno)));
+        m_name = s.display;
+    }
+    ~PlainRangeReader() override { ::close(m_fd); }
+    size_t read(char* buffer, size_t size) override {
+        for (;;) {
+            const ssize_t n = ::pread(m_fd, buffer, size, static_cast<off_t>(m_offset));
+            if (n >= 0) {
+                m_offset += static_cast<uint64_t>(n);
+                return static_cast<size_t>(n);
+            }
+            if (errno != EINTR) throw InputError(fmt::format("{}: read failed: {}", m_name, std::strerror(errno)));
+        }
+    }
+
+private:
+    int m_fd = -1;
+    uint64_t m_offset;
+    std::string m_name;
+};
+} // namespace
+
+std::unique_ptr<ByteReader> ByteReader::open_at(const SourceFile& source, uint64_t offset) {
+    if (source.kind != SourceFile::Kind::plain) throw std::logic_error("open_at: only a plain file can be read from an offset");
+    return std::make_unique<PlainRangeReader>(source, offset);
+}
 
 std::unique_ptr<ByteReader> ByteReader::open(const SourceFile& source, Progress* progress) {
     std::unique_ptr<ByteReader> reader = open(source);

@@ -60,6 +60,8 @@ public:
     static std::unique_ptr<ByteReader> open(const SourceFile& source);
     /// As open(), with every byte read counted on `progress` (null: not counted).
     static std::unique_ptr<ByteReader> open(const SourceFile& source, Progress* progress);
+    /// A plain file's bytes from `offset` on (to read one row again); no checksum.
+    static std::unique_ptr<ByteReader> open_at(const SourceFile& source, uint64_t offset);
 };
 
 /// Largest decompressed size accepted from one compressed member; beyond it the input is refused

@@ -337,7 +337,10 @@ Study read_study(const StudyRequest& r, Progress& progress) {
     if (shared) {
         shared->lend_incidents(r, s, progress);
     } else {
-        s.crimes = read_incidents(r.crimes, r.ingest, progress);
+        IngestOptions ingest = r.ingest;
+        // police.uk's own LSOA codes are checked against the areas the incidents fall in.
+        if (!r.areas_path.empty() && !r.area_options.codes_optional) ingest.text_columns = true;
+        s.crimes = read_incidents(r.crimes, ingest, progress);
         s.inputs = s.crimes.file_checksums();
     }
     Incidents& in = s.crimes.incidents;

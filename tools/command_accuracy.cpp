@@ -55,6 +55,7 @@ struct AccuracyCommand {
         Progress progress(out.quiet);
         const accuracy::AccuracyOptions o = checked();
         layers::StudyRequest request = crimes.request();
+        request.ingest.text_columns = false; // no Crime IDs, locations, LSOA codes or outcomes are used
         request.ingest.window = MonthWindow{o.train.from, o.test.to};
         request.month_windows = {o.train, o.test};
         request.areas_path = areas.path;

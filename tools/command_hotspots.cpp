@@ -53,6 +53,7 @@ struct HotspotsCommand {
         const bool grid = o.grid_cell > 0;
         // Polygons: the units (--areas without --grid) or the study area of a grid.
         layers::StudyRequest request = crimes.request();
+        request.ingest.text_columns = false; // no Crime IDs, locations, LSOA codes or outcomes are used
         request.areas_path = grid && !study_area_path.empty() ? study_area_path : areas.path;
         request.area_options = areas.options;
         request.area_options.codes_optional = grid;

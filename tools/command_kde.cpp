@@ -149,6 +149,7 @@ struct KdeCommand {
     layers::StudyRequest study_request() const {
         layers::StudyRequest request = crimes.request();
         request.ingest.weight_field = weight_field;
+        request.ingest.text_columns = false; // no Crime IDs, locations, LSOA codes or outcomes are used
         // The study area: incidents outside it are rejected (outside_areas), as in `safer areas`.
         request.areas_path = !study_area_path.empty() ? study_area_path : areas_path;
         request.area_options.codes_optional = true;

@@ -98,6 +98,58 @@ TEST_CASE("police.uk reader: a file, its .csv.gz, a folder and a zip give the sa
     std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("police.uk reader: without text columns, duplicates are found by reading both rows again", "[layers][police]") {
+    const std::string dir = temp_dir("lean");
+    const std::string second = dir + "/2021-04-more-street.csv";
+    {
+        std::ofstream f(second, std::ios::binary);
+        f << "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context\n"
+             // line 2: a record over two lines (a quoted location holding a comma and a newline)
+             "c1,2021-04,Force,Force,-2.361000,51.383000,\"On or near \"\"The Row\"\",\nBath\",E01014399,Bath 001A,Burglary,Under investigation,\n"
+             // line 4: the same row again: a duplicate of line 2
+             "c1,2021-04,Force,Force,-2.361000,51.383000,\"On or near \"\"The Row\"\",\nBath\",E01014399,Bath 001A,Burglary,Under investigation,\n"
+             // line 6: reported by another force: a different row
+             "c1,2021-04,Other,Force,-2.361000,51.383000,\"On or near \"\"The Row\"\",\nBath\",E01014399,Bath 001A,Burglary,Under investigation,\n"
+             // line 8: the first file's line 2 (CRLF there, LF here): a duplicate across files
+             "a1,2021-03,Force,Force,-2.359000,51.381000,On or near High Street,E01014399,Bath 001A,Burglary,Under investigation,\n"
+             // line 9: the same Crime ID with another outcome: a different row
+             "a1,2021-03,Force,Force,-2.359000,51.381000,On or near High Street,E01014399,Bath 001A,Burglary,Court result unavailable,\n"
+             // lines 10 and 11: anti-social behaviour without a Crime ID, twice: both kept
+             ",2021-04,Force,Force,-2.361000,51.383000,On or near Park,E01014399,Bath 001A,Anti-social behaviour,,\n"
+             ",2021-04,Force,Force,-2.361000,51.383000,On or near Park,E01014399,Bath 001A,Anti-social behaviour,,\n";
+    }
+    IngestOptions full, lean;
+    lean.text_columns = false;
+    const IngestResult a = read({every_reason, second}, full);
+    const IngestResult b = read({every_reason, second}, lean);
+    CHECK(a.incidents.has_text());
+    CHECK_FALSE(b.incidents.has_text());
+    CHECK(b.incidents.crime_id.size() == 0);
+    // By hand: the first file's line 5 repeats its line 2; this file's line 4 repeats its line 2
+    // and its line 8 the first file's line 2. Lines 6, 9, 10 and 11 stay.
+    for (const IngestResult* r : {&a, &b}) {
+        std::vector<std::pair<uint64_t, std::string>> duplicates;
+        for (const Reject& j : r->rejects.items())
+            if (j.reason == RejectReason::duplicate_row) duplicates.emplace_back(j.line, j.detail);
+        CHECK(duplicates == std::vector<std::pair<uint64_t, std::string>>{{5, "same as " + every_reason + " line 2"},
+                                                                          {4, "same as " + second + " line 2"},
+                                                                          {8, "same as " + every_reason + " line 2"}});
+        CHECK(r->incidents.size() == 8 + 5);
+    }
+    CHECK(a.incidents.line == b.incidents.line);
+    CHECK(a.incidents.source == b.incidents.source);
+    CHECK(a.incidents.x == b.incidents.x);
+    CHECK(a.incidents.y == b.incidents.y);
+    CHECK(a.incidents.month == b.incidents.month);
+    CHECK(a.incidents.type == b.incidents.type);
+    // A compressed source cannot be read again at an offset: the text is then kept.
+    REQUIRE(std::system(fmt::format("gzip -c '{}' > '{}/more.csv.gz'", second, dir).c_str()) == 0);
+    const IngestResult c = read({every_reason, dir + "/more.csv.gz"}, lean);
+    CHECK(c.incidents.has_text());
+    CHECK(c.rejects.count(RejectReason::duplicate_row) == 3);
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("police.uk reader: bad files fail with the file named", "[layers][police]") {
     const std::string dir = temp_dir("bad");
     const auto expect_error = [&](const std::vector<std::string>& paths, const std::string& fragment) {
