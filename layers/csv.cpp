@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "engine/errors.hpp"
@@ -9,8 +10,8 @@
 
 namespace safer::layers {
 
-CsvReader::CsvReader(ByteReader& input, std::string name) : m_input(input), m_name(std::move(name)) {
-    m_buffer.resize(1 << 20);
+CsvReader::CsvReader(ByteReader& input, std::string name, size_t buffer_bytes) : m_input(input), m_name(std::move(name)) {
+    m_buffer.resize(std::max<size_t>(buffer_bytes, 64));
 }
 
 // Moves the unread tail to the front and reads more; grows the buffer when one record fills it.
@@ -91,6 +92,7 @@ void CsvReader::split_quoted(char* begin, char* end, std::vector<std::string_vie
 bool CsvReader::next(std::vector<std::string_view>& fields) {
     fields.clear();
     m_unclosed_quote = false;
+    m_unquoted_record = {};
     if (!m_started) {
         m_started = true;
         for (;;) { // UTF-8 byte-order marks; some tools write two
@@ -137,6 +139,7 @@ bool CsvReader::next(std::vector<std::string_view>& fields) {
                 continue; // blank line
             }
             split_simple(start, content_end, fields);
+            m_unquoted_record = std::string_view(start, static_cast<size_t>(content_end - start));
             return true;
         }
         // Quotes: find the newline that ends the record outside any quoted field. A quote opens

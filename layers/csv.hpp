@@ -14,7 +14,8 @@ namespace safer::layers {
 
 class CsvReader {
 public:
-    CsvReader(ByteReader& input, std::string name);
+    /// `buffer_bytes`: how much is read at a time (the buffer grows for a longer record).
+    CsvReader(ByteReader& input, std::string name, size_t buffer_bytes = size_t{1} << 20);
 
     /// Reads the next record into `fields` (views valid until the next call). Skips blank lines.
     /// Returns false at the end of the input.
@@ -24,6 +25,9 @@ public:
     uint64_t line() const { return m_record_line; }
     /// Byte offset in the input at which the last record started (for reading it again).
     uint64_t record_offset() const { return m_record_offset; }
+    /// The last record's bytes, without its line end, when it held no quote (its fields joined
+    /// by commas); empty after a record with quotes.
+    std::string_view unquoted_record() const { return m_unquoted_record; }
     /// The last record opened a quoted field that was never closed (by the end of the input, or
     /// within max_record_bytes). Such a record is its first line alone; reading goes on with the
     /// next line. A quote that does not start a field is an ordinary character.
@@ -49,6 +53,7 @@ private:
     uint64_t m_record_line = 0;
     uint64_t m_consumed = 0; // bytes of the input moved out of the buffer
     uint64_t m_record_offset = 0;
+    std::string_view m_unquoted_record;
     bool m_unclosed_quote = false;
 };
 

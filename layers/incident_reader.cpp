@@ -8,6 +8,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
+#include <tbb/task_group.h>
 
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -73,6 +74,20 @@ uint64_t hash_fields(const std::vector<std::string_view>& fields) {
         h *= 0xBF58476D1CE4E5B9ULL;
     }
     return h ^ (h >> 31);
+}
+
+// A CSV row's fingerprint: XXH3 of its fields joined by commas, which for a row without quotes
+// is its own bytes (one hash call instead of one per field). Rows whose fingerprints match are
+// then compared field by field, so fields holding commas cannot make two rows one.
+uint64_t row_fingerprint(const CsvReader& csv, const std::vector<std::string_view>& fields) {
+    if (!csv.unquoted_record().empty()) return text_hash(csv.unquoted_record());
+    thread_local std::string joined;
+    joined.clear();
+    for (size_t i = 0; i < fields.size(); ++i) {
+        if (i) joined += ',';
+        joined += fields[i];
+    }
+    return text_hash(joined);
 }
 
 std::optional<size_t> find_column(const std::vector<std::string>& names, const std::vector<std::string_view>& wanted) {
@@ -297,7 +312,7 @@ void read_csv_source(const SourceFile& file, uint32_t source, const IngestOption
             sink.reject(line, RejectReason::malformed_row, fmt::format("{} fields; the header has {}", fields.size(), c.width));
             continue;
         }
-        const uint64_t h = hash_fields(fields);
+        const uint64_t h = row_fingerprint(csv, fields);
         sink.take(line, fields[c.month], !police, fields[c.x], fields[c.y], fields[c.type], field(c.id),
                   field(c.location), field(c.lsoa), field(c.outcome), h, field(c.weight));
     }
@@ -421,8 +436,8 @@ struct RecordAgain {
 };
 void read_record_again(const SourceFile& file, uint64_t offset, uint64_t line, uint64_t fingerprint, RecordAgain& out) {
     out.input = ByteReader::open_at(file, offset);
-    out.csv = std::make_unique<CsvReader>(*out.input, file.display);
-    if (!out.csv->next(out.fields) || hash_fields(out.fields) != fingerprint)
+    out.csv = std::make_unique<CsvReader>(*out.input, file.display, 4096); // one row, not a megabyte
+    if (!out.csv->next(out.fields) || row_fingerprint(*out.csv, out.fields) != fingerprint)
         throw InputError(fmt::format("{}: line {}: the file changed while safer read it (the row is not the one read); run again", file.display, line));
 }
 
@@ -622,14 +637,33 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
         const bool all_rows = one_crs;
         const size_t n = all_rows ? in.size() : rows.size();
         const auto row = [&](size_t k) { return all_rows ? k : rows[k]; };
+        const bool geographic = is_geographic(crs);
+        // PROJ's set-up (look-ups in its database: tens of milliseconds) runs on another core
+        // while this one finds the distinct locations.
+        std::unique_ptr<CrsTransform> to_working, to_lonlat;
+        tbb::task_group setup;
+        if (crs != options.working_crs)
+            setup.run([&] {
+                to_working = std::make_unique<CrsTransform>(crs, options.working_crs);
+                if (!geographic) to_lonlat = std::make_unique<CrsTransform>(crs, "EPSG:4326");
+            });
         WeightedLocations loc;
-        if (all_rows) {
-            loc = unique_locations(in.x, in.y);
-        } else {
-            std::vector<double> xs(n), ys(n);
-            for (size_t k = 0; k < n; ++k) xs[k] = in.x[row(k)], ys[k] = in.y[row(k)];
-            loc = unique_locations(xs, ys);
+        try {
+            if (all_rows) {
+                loc = unique_locations(in.x, in.y);
+            } else {
+                std::vector<double> xs(n), ys(n);
+                for (size_t k = 0; k < n; ++k) xs[k] = in.x[row(k)], ys[k] = in.y[row(k)];
+                loc = unique_locations(xs, ys);
+            }
+        } catch (...) {
+            try {
+                setup.wait();
+            } catch (...) {
+            }
+            throw;
         }
+        setup.wait(); // and PROJ's error, if it failed
         if (crs == options.working_crs) {
             // Already in the working CRS: nothing to transform. The area of use is checked against
             // its box in the working CRS, the lon/lat box's edges transformed once (a box a little
@@ -642,14 +676,12 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
             }
             continue;
         }
-        const bool geographic = is_geographic(crs);
         progress.begin(fmt::format("reprojecting {} distinct locations from {} to {}", loc.x.size(), crs, options.working_crs),
                        loc.x.size() * (geographic ? 1 : 2));
         std::vector<double> lon = loc.x, lat = loc.y;
-        if (!geographic) CrsTransform(crs, "EPSG:4326").transform(lon, lat, &progress);
-        CrsTransform to_working(crs, options.working_crs);
-        to_working.transform(loc.x, loc.y, &progress);
-        if (result.transform_operation.empty()) result.transform_operation = to_working.operation();
+        if (!geographic) to_lonlat->transform(lon, lat, &progress);
+        to_working->transform(loc.x, loc.y, &progress);
+        if (result.transform_operation.empty()) result.transform_operation = to_working->operation();
         progress.end();
         tbb::parallel_for(tbb::blocked_range<size_t>(0, n, size_t{1} << 16), [&](const tbb::blocked_range<size_t>& range) {
             for (size_t k = range.begin(); k != range.end(); ++k) {
