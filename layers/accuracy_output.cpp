@@ -122,21 +122,21 @@ std::vector<std::string> accuracy_warnings(const AccuracyOutputs& o) {
     std::vector<std::string> w;
     const size_t M = r.grid.cells.size();
     if (!r.masked && r.empty_cells * 2 > M)
-        w.push_back(fmt::format("the study area is the rectangle around the incidents ({:.1f} km2): {} of its {} cells of {} m ({:.0f} %) had no incident in "
+        w.push_back(fmt::format("the study area is the rectangle around the incidents ({} km2): {} of its {} cells of {} m ({:.0f} %) had no incident in "
                                 "either window, so a flagged share of it is small against a study area that is mostly where no crime happens, and PAI "
                                 "comes out high for every method. Give --areas (the LSOAs or the district) so that the study area is the place itself",
-                                r.grid.area_km2(), grouped(static_cast<double>(r.empty_cells)), grouped(static_cast<double>(M)), metres(o.options.cell),
+                                grouped(r.grid.area_km2(), 1), grouped(static_cast<double>(r.empty_cells)), grouped(static_cast<double>(M)), metres(o.options.cell),
                                 100.0 * static_cast<double>(r.empty_cells) / static_cast<double>(M)));
     const size_t occupied = M - r.empty_cells;
     const double occupied_share = static_cast<double>(occupied) / static_cast<double>(M);
     if (std::any_of(o.options.coverages.begin(), o.options.coverages.end(), [&](double c) { return c >= occupied_share; }))
-        w.push_back(fmt::format("the incidents of both windows lie at {} distinct points, in {} of the {} cells ({} % of the study area). At a coverage "
+        w.push_back(fmt::format("the incidents of both windows lie at {} distinct points, in {} of the {} cells ({} of the study area). At a coverage "
                                 "of that share or more, flagging the cells where crime was recorded before (counts) catches almost every later "
                                 "incident because incidents recur at the same points (police.uk moves every incident to one of a fixed list of "
                                 "anonymised map points), so the ranking there says more about the points than about prediction. Compare methods at "
-                                "coverages below {} %, or with larger cells (--cell)",
+                                "coverages below {}, or with larger cells (--cell)",
                                 grouped(static_cast<double>(r.locations)), grouped(static_cast<double>(occupied)), grouped(static_cast<double>(M)),
-                                fmt::format("{:.2g}", 100 * occupied_share), fmt::format("{:.2g}", 100 * occupied_share)));
+                                percent_fine(occupied_share), percent_fine(occupied_share)));
     for (const MethodScores& m : r.methods) {
         if (m.method.kind == Method::Kind::kde || m.method.kind == Method::Kind::kde_auto)
             if (std::string s = broad_bandwidth_warning(m.scale, method_code(m.method) + "'s bandwidth"); !s.empty()) w.push_back(s);
@@ -157,9 +157,9 @@ std::vector<std::string> accuracy_findings(const AccuracyResult& r) {
         for (const MethodScores& m : r.methods)
             if (m.at[k].pai > best->at[k].pai) best = &m;
         const CoverageScore& s = best->at[k];
-        lines.push_back(fmt::format("At {} % of the study area ({:.2f} km2), {} predicted best: {:.1f} % of the {} test incidents fell in it, PAI {:.2f} "
+        lines.push_back(fmt::format("At {} % of the study area ({} km2), {} predicted best: {:.1f} % of the {} test incidents fell in it, PAI {:.2f} "
                                     "(PEI {}: {} of the most any {} % could hold{}).",
-                                    percent_number(s.coverage), s.flagged_cells * r.grid.grid.cell_area() / 1e6, method_code(best->method),
+                                    percent_number(s.coverage), grouped(s.flagged_cells * r.grid.grid.cell_area() / 1e6, 2), method_code(best->method),
                                     100 * s.hit_rate, grouped(static_cast<double>(r.test_incidents)), s.pai, optional_number(s.pei),
                                     std::isnan(s.pei) ? std::string("none") : fmt::format("{:.0f} %", 100 * s.pei), percent_number(s.coverage),
                                     std::isnan(s.rri) ? "" : fmt::format("; RRI {:.2f}", s.rri)));
@@ -180,23 +180,33 @@ std::string accuracy_report_html(const AccuracyOutputs& o) {
     page.set("test_n", grouped(static_cast<double>(r.test_incidents)));
     page.set("cells", grouped(static_cast<double>(r.grid.cells.size())));
     page.set("cell", metres(opt.cell));
-    page.set("study_km2", fmt::format("{:.1f}", r.grid.area_km2()));
+    page.set("study_km2", grouped(r.grid.area_km2(), 1));
     page.set("study_area", r.masked ? fmt::format("the areas of {} (cells whose centre lies in them)", o.areas_path)
                                     : std::string("the rectangle around the incidents of both windows (no --areas given)"));
     if (r.train_outside + r.test_outside > 0)
         page.set("outside", fmt::format("{} training and {} test incidents lie in edge cells whose centre is outside the areas and are not counted",
-                                        r.train_outside, r.test_outside));
+                                        grouped(static_cast<double>(r.train_outside)), grouped(static_cast<double>(r.test_outside))));
     page.set("warnings", text_list(accuracy_warnings(o)));
     page.set("has_warnings", !accuracy_warnings(o).empty());
     page.set("findings", text_list(accuracy_findings(r)));
 
     std::vector<std::vector<std::string>> rows;
+    bool in_part = false;
     for (const MethodScores& m : r.methods)
-        for (const CoverageScore& s : m.at)
+        for (const CoverageScore& s : m.at) {
+            // n is whole unless the flagged area ends part-way through a cell or through cells
+            // sharing a score: then it holds their incidents in the part taken, marked so.
+            const bool whole = is_whole(s.hits);
+            in_part = in_part || !whole;
             rows.push_back({method_code(m.method), percent_number(s.coverage), fmt::format("{:.1f}", 100 * s.hit_rate), fmt::format("{:.2f}", s.pai),
-                            optional_number(s.pei), optional_number(s.rri), fmt::format("{:.1f} of {}", s.hits, r.test_incidents)});
+                            optional_number(s.pei), optional_number(s.rri),
+                            fmt::format("{}{} of {}", count_number(s.hits), whole ? "" : "*", grouped(static_cast<double>(r.test_incidents)))});
+        }
     page.set("results", table_data({"method", "coverage %", "hit rate %", "PAI", "PEI", "RRI", "test incidents in it"}, rows,
                                  "Every method at every coverage: the CSV holds the same"));
+    if (in_part)
+        page.set("in_part", "* Not a whole number: the flagged area ends part-way through a cell, or through cells that share a score, and their "
+                            "incidents count in the part taken (the average over every way of choosing among tied cells).");
     std::vector<std::vector<std::string>> methods;
     for (const MethodScores& m : r.methods) methods.push_back({method_code(m.method), method_words(m)});
     page.set("methods", table_data({"method", "ranks the cells by"}, methods));

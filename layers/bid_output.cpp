@@ -46,15 +46,6 @@ std::string compare_name(const BidOutputs& o, size_t area) {
     return fmt::format("the {} rate", o.options.compare_group[area]);
 }
 
-/// "a", "a and b", "a, b and c".
-std::string and_list(const std::vector<std::string>& items) {
-    if (items.empty()) return "";
-    if (items.size() == 1) return items.front();
-    std::string s;
-    for (size_t i = 0; i + 1 < items.size(); ++i) s += (i ? ", " : "") + items[i];
-    return s + " and " + items.back();
-}
-
 /// "4.2 times", "0.8 times" (one decimal; "about the same as" is not used, the number is given).
 std::string times(double ratio) { return std::isfinite(ratio) ? fmt::format("{:.1f} times", ratio) : "(no comparison)"; }
 
@@ -288,21 +279,26 @@ TemplateData plan_data(const BidOutputs& o) {
     const AssetSet& assets = o.study.assets;
     std::vector<std::string> now;
     if (assets.has_lighting)
-        now.push_back(fmt::format("{} of its area is within reach of a working street light ({} of the {} lights read reach its extent)", percent(lit_m2 / area_m2),
-                                  d.lit.shapes_used, grouped(static_cast<double>(d.light_count))));
+        now.push_back(fmt::format("{} of its area is within reach of a working street light ({} its extent)", percent(lit_m2 / area_m2),
+                                  part_of_whole(d.lit.shapes_used, d.light_count, "the", {"light read", "lights read"}, {"reaches", "reach", "does not reach"})));
     else
         now.push_back("no street-lighting layer was given, so lighting is not planned");
     if (assets.has_cctv)
-        now.push_back(fmt::format("{} is in view of CCTV ({} of the {} cameras read see into its extent)", percent(seen_m2 / area_m2), d.seen.shapes_used,
-                                  grouped(static_cast<double>(d.camera_count))));
+        now.push_back(fmt::format("{} is in view of CCTV ({} into its extent)", percent(seen_m2 / area_m2),
+                                  part_of_whole(d.seen.shapes_used, d.camera_count, "the", {"camera read", "cameras read"}, {"sees", "see", "does not see"})));
     else
         now.push_back("no CCTV layer was given, so CCTV is not planned");
     if (assets.has_paths) {
         size_t alleys = 0, gated_alleys = 0;
         for (size_t s = 0; s < d.network.segments.size(); ++s)
             if (d.network.segments[s].kind == "alley") ++alleys, gated_alleys += d.gated[s];
-        now.push_back(fmt::format("{} alley segment{} reach it, {} gated; {} of its {} burglaries lie within {:g} m of an alley", alleys, alleys == 1 ? "" : "s",
-                                  gated_alleys, d.burglaries_near_alleys, d.addressed_total[d.GATE], o.model->path_reach));
+        const size_t burglaries = d.addressed_total[d.GATE];
+        now.push_back(fmt::format("{} {} it, {} gated; {}", plural(alleys, "alley segment", "alley segments"), alleys == 1 ? "reaches" : "reach", gated_alleys,
+                                  burglaries == 0 ? std::string("no burglary was recorded in it")
+                                                  : fmt::format("{} within {:g} m of an alley",
+                                                                part_of_whole(d.burglaries_near_alleys, burglaries, "its", {"burglary", "burglaries"},
+                                                                              {"lies", "lie", "does not lie"}),
+                                                                o.model->path_reach)));
     } else {
         now.push_back("no path layer was given, so alley gating is not planned");
     }
@@ -369,7 +365,9 @@ TemplateData plan_data(const BidOutputs& o) {
 
 TemplateData methods_data(const BidOutputs& o, TemplateData& page) {
     const bid::BidEvidence& e = o.evidence;
-    page.set("group_description", e.groups[e.group].description);
+    // Its own sentence: the descriptions hold parentheses of their own ("Neighbourhood crime (Home
+    // Office Safer Streets): ..."), which inside another pair read as a nested aside.
+    page.set("group_sentence", as_sentence(e.groups[e.group].description));
     page.set("span", std::to_string(e.window.span));
     page.set("data_from", e.window.data_first.str());
     page.set("data_to", e.window.data_last.str());
@@ -586,7 +584,8 @@ std::string target_reason(const BidOutputs& o, size_t k) {
                        group_name(o), e.window.span, grouped(annual_rate(e, c.rate), 1), annual_words(e), comparison_words(o, k),
                        t.best_bin <= 0           ? "not a significant Gi* hot spot"
                        : t.areas.size() == 1 ? fmt::format("hot at {} (Gi*)", confidence_text(t.best_bin))
-                                             : fmt::format("hot at {} (Gi*) in {} of its {} LSOAs", confidence_text(t.best_bin), t.at_best_bin, t.areas.size()));
+                                             : fmt::format("hot at {} (Gi*) in {}", confidence_text(t.best_bin),
+                                                           part_of_whole(t.at_best_bin, t.areas.size(), "its", {"LSOA", "LSOAs"}, {})));
 }
 
 Table bid_areas_table(const BidOutputs& o) {

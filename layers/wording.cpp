@@ -29,6 +29,42 @@ std::string percent_fine(double share) {
 
 std::string plural(size_t n, const char* one, const char* many) { return fmt::format("{} {}", n, n == 1 ? one : many); }
 
+std::string and_list(const std::vector<std::string>& items) {
+    if (items.empty()) return "";
+    if (items.size() == 1) return items.front();
+    std::string s;
+    for (size_t i = 0; i + 1 < items.size(); ++i) s += (i ? ", " : "") + items[i];
+    return s + " and " + items.back();
+}
+
+std::string part_of_whole(size_t part, size_t total, const char* owner, Noun noun, Verb verb) {
+    const auto count = [](size_t n) { return grouped(static_cast<double>(n)); };
+    const auto with = [](std::string subject, const char* v) { return v && *v ? subject + " " + v : subject; };
+    if (total == 0) return with(fmt::format("no {}", noun.one), verb.one);
+    if (total == 1 && part == 1) return with(fmt::format("{} only {}", owner, noun.one), verb.one);
+    if (total == 1 && verb.negated && *verb.negated) return with(fmt::format("{} only {}", owner, noun.one), verb.negated);
+    if (total == 1 && part == 0) return with(fmt::format("none of {} {}", owner, noun.many), verb.one);
+    if (part == 0) return with(fmt::format("none of {} {} {}", owner, count(total), noun.many), verb.many);
+    if (part == total) return with(total == 2 ? fmt::format("both {} {}", owner, noun.many) : fmt::format("all {} of {} {}", count(total), owner, noun.many), verb.many);
+    return with(fmt::format("{} of {} {} {}", count(part), owner, count(total), noun.many), part == 1 ? verb.one : verb.many);
+}
+
+std::string as_sentence(std::string text) {
+    if (text.empty()) return text;
+    if (text[0] >= 'a' && text[0] <= 'z') text[0] = static_cast<char>(text[0] - 'a' + 'A');
+    if (const char last = text.back(); last != '.' && last != '!' && last != '?') text += '.';
+    return text;
+}
+
+bool is_whole(double n) { return std::isfinite(n) && std::fabs(n - std::round(n)) <= 1e-9 * std::max(1.0, std::fabs(n)); }
+
+std::string count_number(double n) {
+    if (!std::isfinite(n)) return grouped(n);
+    if (is_whole(n)) return grouped(std::round(n));
+    const std::string one = grouped(n, 1);
+    return one.substr(one.size() - 2) == ".0" ? grouped(n, 2) : one;
+}
+
 std::string short_source(const std::string& source) {
     const size_t close = source.find(')');
     if (close != std::string::npos && close < 80) return source.substr(0, close + 1);

@@ -3,6 +3,7 @@
 // worded one way everywhere.
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace safer::layers {
 
@@ -15,6 +16,37 @@ std::string percent(double share);
 std::string percent_fine(double share);
 /// "1 crime", "3 crimes".
 std::string plural(size_t n, const char* one, const char* many);
+/// "a", "a and b", "a, b and c" ("" for none).
+std::string and_list(const std::vector<std::string>& items);
+
+/// A noun in the singular and the plural, and a verb agreeing with it (`negated`: "does not ...").
+struct Noun {
+    const char* one;  // "burglary"
+    const char* many; // "burglaries"
+};
+struct Verb {
+    const char* one = "";     // "lies"
+    const char* many = "";    // "lie"
+    const char* negated = ""; // "does not lie"
+};
+/// `part` of `owner`'s `total` things, as the subject of a sentence with its verb (none when the
+/// verb is empty), worded for every count, thousands grouped: "3 of its 12 burglaries lie", "1 of
+/// its 12 burglaries lies", "none of its 12 burglaries lie", "all 12 of its burglaries lie", "both
+/// its burglaries lie", "its only burglary lies", "its only burglary does not lie", "no burglary
+/// lies" (a total of 0). `owner`: "its", "the".
+std::string part_of_whole(size_t part, size_t total, const char* owner, Noun noun, Verb verb);
+
+/// A count as a reader expects it: a whole number with thousands separators ("1,380"); one that
+/// is not whole (a count taken in part, a weighted count) to one decimal ("1,400.8", or to two
+/// where one would show a whole number: "649.97").
+std::string count_number(double n);
+/// True when `n` is a whole number (up to rounding in the last bits of a sum of parts).
+bool is_whole(double n);
+
+/// `text` as a sentence of its own: its first letter capitalised, a full stop at the end unless it
+/// ends one already ("mine (Burglary)" -> "Mine (Burglary).").
+std::string as_sentence(std::string text);
+
 /// "Welsh & Farrington (2008)" from a full source text: up to the first closing parenthesis.
 std::string short_source(const std::string& source);
 /// The confidence of an Esri Gi_Bin: "99 %", "95 %", "90 %", or "" for 0.

@@ -115,7 +115,7 @@ std::string crime_words(const CrimeSelection& selection, const CrimeSelection::C
         if (selection.group == "damage") return "criminal damage and arson";
         return selection.group + " crime";
     }
-    std::string words = chosen.description.substr(std::string("crime types ").size());
+    std::string words = chosen.description; // "Burglary and Robbery"
     std::transform(words.begin(), words.end(), words.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return words;
 }

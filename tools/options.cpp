@@ -11,6 +11,7 @@
 #include "layers/interrupt.hpp"
 #include "layers/output_files.hpp"
 #include "layers/postgis.hpp"
+#include "layers/wording.hpp"
 
 namespace safer::tools {
 
@@ -109,11 +110,13 @@ CrimeSelection::Chosen CrimeSelection::choose(const CrimeTypes& table) const {
                 for (std::string_view k : known_crime_types) known += fmt::format("{}'{}'", known.empty() ? "" : ", ", k);
                 throw UsageError(fmt::format("--types: '{}' is not a crime type of police.uk or of the data; the police.uk types are {}", t, known));
             }
+            if (c.type_selected[*id]) continue; // named twice
             c.type_selected[*id] = 1;
             names.emplace_back(table.name(*id));
         }
         c.label = layer_name_part(fmt::format("{}", fmt::join(names, "_")));
-        c.description = fmt::format("crime types {}", fmt::join(names, ", "));
+        // The types themselves, as a reader says them: "Burglary", "Burglary and Robbery".
+        c.description = layers::and_list(names);
         return c;
     }
     const std::vector<CrimeGroup>& groups = crime_groups();

@@ -79,6 +79,40 @@ awk -F, 'NR > 1 && $2 == 100 && ($4 < 0.9999999 || $4 > 1.0000001) {bad = 1} END
 grep -qF "the rectangle around the incidents" "$WORK/points.html" && pass "the report says what the study area is" || fail "report: study area"
 grep -qF "<th>PAI</th>" "$WORK/points.html" && pass "the report has the table" || fail "report: table"
 
+# --- Counts in the report's table, worked out by hand ---------------------------------------------
+# Four 100 m cells in a row (the area 350000-350400 x 170000-170100), ranked by the counts method.
+# Training (2021-01): A 3, B 1, C 1, D 0. Test (2021-02): A 600, B 301, C 0, D 300; N = 1,201.
+#   25 %  = 1 cell:    A                                   n = 600
+#   30 %  = 1.2 cells: A and 0.2 of the tied B, C (0.1 each) n = 600 + 0.1 x (301 + 0) = 630.1
+#   50 %  = 2 cells:   A and 1 of the tied B, C (0.5 each)   n = 600 + 0.5 x 301 = 750.5
+#   75 %  = 3 cells:   A, B, C                              n = 901
+#   100 % = 4 cells                                          n = 1,201
+# Whole counts print whole with thousands separators ("1,201 of 1,201", never "1201.0 of 1201");
+# a count taken in part has its decimal and a mark the note under the table explains.
+$PY - "$WORK/four.csv" "$WORK/four.geojson" <<'PY'
+import csv, sys
+rows = [("A", 3, 600), ("B", 1, 301), ("C", 1, 0), ("D", 0, 300)]
+with open(sys.argv[1], "w", newline="") as f:
+    w = csv.writer(f); w.writerow(["easting", "northing", "month", "type"])
+    for k, (_, train, test) in enumerate(rows):
+        x = 350050 + 100 * k
+        w.writerows([[x, 170050, "2021-01", "Burglary"]] * train + [[x, 170050, "2021-02", "Burglary"]] * test)
+open(sys.argv[2], "w").write('{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::27700"}},"features":[{"type":"Feature",'
+                             '"properties":{"code":"E0","name":"four cells"},"geometry":{"type":"Polygon","coordinates":[[[350000,170000],[350400,170000],'
+                             '[350400,170100],[350000,170100],[350000,170000]]]}}]}')
+PY
+"$SAFER" accuracy -q --crimes "$WORK/four.csv" --areas "$WORK/four.geojson" --train 2021-01:2021-01 --test 2021-02:2021-02 --methods counts \
+    --coverage 25,30,50,75,100 --cell 100 -o "$WORK/four.gpkg" --report "$WORK/four.html" 2>"$WORK/four.err" || fail "accuracy on four cells: $(cat "$WORK/four.err")"
+cells=$(grep -o "<td[^>]*>[0-9.,*]* of [0-9,]*</td>" "$WORK/four.html" | sed 's/<[^>]*>//g' | paste -sd'|')
+[ "$cells" = "600 of 1,201|630.1* of 1,201|750.5* of 1,201|901 of 1,201|1,201 of 1,201" ] \
+    && pass "test incidents in the flagged cells: $cells" || fail "test incidents cells: '$cells'"
+grep -qF "* Not a whole number: the flagged area ends part-way through a cell, or through cells that share a score" "$WORK/four.html" \
+    && pass "a note under the table says what a count with a decimal is" || fail "no note on counts taken in part"
+grep -qF "Test: 2021-02 to 2021-02 (1,201)" "$WORK/four.html" && pass "the method names the 1,201 test incidents so" || fail "test count in the method"
+# Every cell holds an incident: the warning says 100 %, not "1e+02 %".
+grep -qF "in 4 of the 4 cells (100 % of the study area)" "$WORK/four.err" && grep -qF "coverages below 100 %," "$WORK/four.err" \
+    && pass "the recurring-points warning gives its share as a percent" || fail "warning share: $(grep -o 'cells ([^)]*)' "$WORK/four.err")"
+
 # --- The town with its areas: every default method ---------------------------------------------
 "$TOWN_BIN" --seed 2 -o "$WORK/town" -q
 T="$WORK/town"

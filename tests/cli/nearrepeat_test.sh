@@ -23,7 +23,16 @@ t=$(tail -n +2 "$WORK/town.csv" | head -4 | cut -d, -f2 | paste -sd' ')
 [ "$t" = "0-1 1-2 2-3 3+" ] && pass "month bands: $t" || fail "month bands: $t"
 grep -qF "dates are months only (police.uk): time bands are whole calendar months" "$WORK/town.err" && pass "warns that police.uk gives months" || fail "no months warning"
 grep -qF "police.uk gives the month of each incident, not the day" "$WORK/town.html" && pass "the report says so" || fail "report lacks the months notice"
-n=$(sed -n 's/.*: \([0-9]*\) incidents of crime types Burglary.*/\1/p' "$WORK/town.err")
+# The title names the crime type as a reader would: "Burglary", never "crime types Burglary"; several
+# as a list ("Burglary and Robbery", "Burglary, Robbery and Vehicle crime").
+grep -qF "<h1>Near repeats and repeat locations: Burglary, 2023-01 to 2023-12</h1>" "$WORK/town.html" && ! grep -q "crime types\? Burglary" "$WORK/town.html" \
+    && pass "title: Near repeats and repeat locations: Burglary, 2023-01 to 2023-12" || fail "title: $(grep -o '<h1>[^<]*' "$WORK/town.html")"
+"$SAFER" nearrepeat -q --crimes "$T/crimes" --types Burglary,Robbery,"Vehicle crime" --permutations 19 -o "$WORK/three.gpkg" --report "$WORK/three.html" 2>/dev/null \
+    || fail "nearrepeat with three types"
+grep -qF "<h1>Near repeats and repeat locations: Burglary, Robbery and Vehicle crime, 2023-01 to 2023-12</h1>" "$WORK/three.html" \
+    && grep -qF "<li>Incidents: Burglary, Robbery and Vehicle crime, 2023-01 to 2023-12.</li>" "$WORK/three.html" \
+    && pass "three types: Burglary, Robbery and Vehicle crime" || fail "three types: $(grep -o '<h1>[^<]*' "$WORK/three.html")"
+n=$(sed -n 's/.*: \([0-9]*\) incidents of Burglary\b.*/\1/p' "$WORK/town.err")
 sum=$(tail -n +2 "$WORK/town.csv" | awk -F, '{s += $3} END {print s}')
 [ -n "$n" ] && [ "$sum" = "$((n * (n - 1) / 2))" ] && pass "the cells hold all $sum pairs of $n incidents" || fail "pairs $sum for $n incidents"
 [ "$(q "$WORK/town.gpkg" "SELECT SUM(incidents) FROM repeat_locations")" = "$n" ] && pass "repeat_locations hold every incident" || fail "repeat_locations sum"

@@ -62,7 +62,7 @@ TEST_CASE("The verdict says it worked only when every method finds a fall, and n
     const Study study;
     const evaluation::EvaluationOptions options;
     const evaluation::Evaluation falls = methods_at(-0.5, -0.2);
-    const EvaluationOutputs o{study, falls, options, "burglary", "burglary offences", "crime types Burglary", "LSOAs", "auto", "250 m", "safer evaluate"};
+    const EvaluationOutputs o{study, falls, options, "burglary", "burglary offences", "Burglary", "LSOAs", "auto", "250 m", "safer evaluate"};
     const std::vector<std::string> v = verdict_sentences(o);
     REQUIRE(v.size() == 4);
     // Three methods (the synthetic control did not run) and all three find a fall.
@@ -74,7 +74,7 @@ TEST_CASE("The verdict says it worked only when every method finds a fall, and n
                   "moved there, nor that the benefit spread there.");
 
     const evaluation::Evaluation unclear = methods_at(-0.3, 0.1);
-    const EvaluationOutputs u{study, unclear, options, "burglary", "burglary offences", "crime types Burglary", "LSOAs", "auto", "250 m", "safer evaluate"};
+    const EvaluationOutputs u{study, unclear, options, "burglary", "burglary offences", "Burglary", "LSOAs", "auto", "250 m", "safer evaluate"};
     CHECK(verdict_sentences(u)[0] == "No change that can be told from chance: none of the 3 methods finds burglary in the target changed by more than chance and the trend in the control can explain.");
     // Few crimes: the smallest fall that could be told from chance, 1 - exp(-1.96 sqrt(1/120 + 1/72 + 1/480 + 1/480))
     // = 1 - exp(-1.96 x 0.16243) = 0.273, said when it is 20 % or more.
