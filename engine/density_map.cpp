@@ -10,22 +10,26 @@ namespace safer::kde {
 DensityMap density_map(const Incidents& in, const std::vector<uint8_t>& selected, PeriodKind by, const Options& options,
                        const StudyArea* study_area, Progress* progress) {
     Points all;
-    const Periods periods = periods_of(in.month, selected, by);
+    const Periods periods = by == PeriodKind::none ? Periods{} : periods_of(in.month, selected, by);
     std::vector<Points> by_period(by == PeriodKind::none ? 0 : periods.labels.size());
     // Sized once: a national year's points grown by doubling held twice their size at the peak.
     const size_t count = static_cast<size_t>(std::count(selected.begin(), selected.end(), 1));
     all.x.reserve(count), all.y.reserve(count);
     if (!in.weight.empty()) all.w.reserve(count);
-    for (size_t i = 0; i < in.size(); ++i) {
-        if (!selected[i]) continue;
-        all.x.push_back(in.x[i]);
-        all.y.push_back(in.y[i]);
-        if (!in.weight.empty()) all.w.push_back(in.weight[i]);
-        if (by_period.empty()) continue; // one surface: the points of every period are `all`
-        Points& p = by_period[static_cast<size_t>(periods.of[i])];
-        p.x.push_back(in.x[i]);
-        p.y.push_back(in.y[i]);
-        if (!in.weight.empty()) p.w.push_back(in.weight[i]);
+    if (count == in.size() && by_period.empty()) { // every incident, one surface: whole columns
+        all.x = in.x, all.y = in.y, all.w = in.weight;
+    } else {
+        for (size_t i = 0; i < in.size(); ++i) {
+            if (!selected[i]) continue;
+            all.x.push_back(in.x[i]);
+            all.y.push_back(in.y[i]);
+            if (!in.weight.empty()) all.w.push_back(in.weight[i]);
+            if (by_period.empty()) continue; // one surface: the points of every period are `all`
+            Points& p = by_period[static_cast<size_t>(periods.of[i])];
+            p.x.push_back(in.x[i]);
+            p.y.push_back(in.y[i]);
+            if (!in.weight.empty()) p.w.push_back(in.weight[i]);
+        }
     }
     DensityMap map;
     map.incidents = all.size();

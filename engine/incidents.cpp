@@ -1,6 +1,8 @@
 #include "engine/incidents.hpp"
 #include "engine/text_hash.hpp"
 
+#include <tbb/parallel_invoke.h>
+
 #include <algorithm>
 #include <bit>
 #include <cstring>
@@ -242,18 +244,15 @@ void Incidents::put_back(RemovedRows&& r) {
 }
 
 void Incidents::keep(const std::vector<uint8_t>& flags) {
-    compact(x, flags);
-    compact(y, flags);
-    compact(month, flags);
-    compact(type, flags);
-    crime_id.keep(flags);
-    location.keep(flags);
-    lsoa_code_source.keep(flags);
-    outcome.keep(flags);
-    compact(source, flags);
-    compact(line, flags);
-    if (!weight.empty()) compact(weight, flags);
-    if (!day.empty()) compact(day, flags);
+    // Column by column, the columns side by side: each pass is one sequential sweep.
+    tbb::parallel_invoke([&] { compact(x, flags); }, [&] { compact(y, flags); }, [&] { compact(month, flags), compact(type, flags); },
+                         [&] { crime_id.keep(flags); },
+                         [&] { location.keep(flags), lsoa_code_source.keep(flags), outcome.keep(flags); },
+                         [&] { compact(source, flags), compact(line, flags); },
+                         [&] {
+                             if (!weight.empty()) compact(weight, flags);
+                             if (!day.empty()) compact(day, flags);
+                         });
 }
 
 namespace {

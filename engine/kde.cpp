@@ -146,9 +146,16 @@ double Points::total_weight() const {
 }
 
 Extent Points::extent() const {
-    Extent e;
-    for (size_t i = 0; i < x.size(); ++i) e.add(x[i], y[i]);
-    return e;
+    return tbb::parallel_reduce(
+        tbb::blocked_range<size_t>(0, x.size(), size_t{1} << 16), Extent{},
+        [&](const tbb::blocked_range<size_t>& r, Extent e) {
+            for (size_t i = r.begin(); i != r.end(); ++i) e.add(x[i], y[i]);
+            return e;
+        },
+        [](Extent a, const Extent& b) {
+            a.add(b);
+            return a;
+        });
 }
 
 Points merge_identical(const Points& points) {
@@ -439,28 +446,40 @@ Prepared prepare(const Points& points, const Grid& g, double radius, double fact
         constexpr uint32_t radix = uint32_t{1} << digit;
         const int bits = std::max(1, static_cast<int>(std::bit_width(static_cast<uint64_t>(rows * cols - 1))));
         const int passes = (bits + digit - 1) / digit;
-        std::vector<size_t> histogram(static_cast<size_t>(passes) * radix, 0);
-        for (uint32_t key : keys)
-            if (key != no_key) {
-                ++m;
-                for (int q = 0; q < passes; ++q) ++histogram[static_cast<size_t>(q) * radix + ((key >> (q * digit)) & (radix - 1))];
-            }
-        for (int q = 0; q < passes; ++q) {
+        // Each pass in parallel over fixed blocks of its input: the blocks count their digits,
+        // every (digit, block) pair gets its place in digit-then-block order, and each block puts
+        // its records there in order, so the sort stays stable whatever the threads do.
+        const size_t blocks = std::clamp<size_t>(n >> 15, 1, 64);
+        std::vector<size_t> next(blocks * radix);
+        const auto place_digits = [&](size_t length, auto&& digit_at) {
+            std::fill(next.begin(), next.end(), size_t{0});
+            tbb::parallel_for(size_t{0}, blocks, [&](size_t blk) {
+                size_t* count = next.data() + blk * radix;
+                for (size_t i = length * blk / blocks, end = length * (blk + 1) / blocks; i < end; ++i)
+                    if (const uint32_t d = digit_at(i); d != no_key) ++count[d];
+            });
             size_t sum = 0;
-            for (uint32_t d = 0; d < radix; ++d) sum += std::exchange(histogram[static_cast<size_t>(q) * radix + d], sum);
-        }
+            for (uint32_t d = 0; d < radix; ++d)
+                for (size_t blk = 0; blk < blocks; ++blk) sum += std::exchange(next[blk * radix + d], sum);
+            return sum;
+        };
+        const auto scatter = [&](size_t length, auto&& digit_at, auto&& put) {
+            tbb::parallel_for(size_t{0}, blocks, [&](size_t blk) {
+                size_t* at = next.data() + blk * radix;
+                for (size_t i = length * blk / blocks, end = length * (blk + 1) / blocks; i < end; ++i)
+                    if (const uint32_t d = digit_at(i); d != no_key) put(i, at[d]++);
+            });
+        };
+        const auto first_digit = [&](size_t i) { return keys[i] == no_key ? no_key : keys[i] & (radix - 1); };
+        m = place_digits(n, first_digit);
         a.resize(m);
-        std::vector<Record> b(passes > 1 ? m : 0);
-        {
-            size_t* next = histogram.data();
-            for (size_t i = 0; i < n; ++i)
-                if (keys[i] != no_key)
-                    a[next[keys[i] & (radix - 1)]++] = {keys[i], static_cast<uint32_t>(i), points.x[i], points.y[i], points.weight(i)};
-        }
+        scatter(n, first_digit, [&](size_t i, size_t to) { a[to] = {keys[i], static_cast<uint32_t>(i), points.x[i], points.y[i], points.weight(i)}; });
         std::vector<uint32_t>().swap(keys);
+        std::vector<Record> b(passes > 1 ? m : 0);
         for (int q = 1; q < passes; ++q) {
-            size_t* next = histogram.data() + static_cast<size_t>(q) * radix;
-            for (const Record& r : a) b[next[(r.key >> (q * digit)) & (radix - 1)]++] = r;
+            const auto digit_q = [&](size_t i) { return (a[i].key >> (q * digit)) & (radix - 1); };
+            place_digits(m, digit_q);
+            scatter(m, digit_q, [&](size_t i, size_t to) { b[to] = a[i]; });
             a.swap(b);
         }
     }

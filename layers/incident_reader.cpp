@@ -712,34 +712,68 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
     // An exact repeat of a row with a Crime ID is a duplicate. Rows without one (all anti-social
     // behaviour) are kept: two reports at one map point in one month are indistinguishable, not
     // duplicates.
-    // Rows are looked up by fingerprint in reading order in an open-addressed table (a sort of
-    // the million fingerprints took as long as the density), each fingerprint chaining its rows.
-    // A repeat is compared with the kept rows of its fingerprint: at most one of them is the same
-    // row (a second copy is never kept), and it is the first copy, the one that stays.
+    // Rows are split by the top bits of their fingerprint into 256 parts, in reading order; each
+    // part, on any core, looks its rows up in an open-addressed table of its own (small enough to
+    // stay in the cache; one table for a million rows missed it at every row), each fingerprint
+    // chaining its rows. Equal rows have equal fingerprints, so they meet in one part, in reading
+    // order: a repeat is compared with the kept rows of its fingerprint, at most one of which is
+    // the same row (a second copy is never kept), the first copy, the one that stays.
     {
         constexpr uint32_t none = UINT32_MAX;
-        size_t eligible = 0;
-        const auto with_id = [&](size_t r) { return text ? !in.crime_id[r].empty() : has_id[r] != 0; };
-        for (size_t r = 0; r < in.size(); ++r) eligible += keep[r] && with_id(r);
-        if (in.size() >= none) throw InputError(fmt::format("{} rows are more than safer can check for duplicates in one run", in.size()));
-        size_t capacity = 1024;
-        while (capacity < 2 * eligible) capacity *= 2;
-        std::vector<uint32_t> head(capacity, none), next(eligible ? in.size() : 0, none);
-        for (size_t r = 0; r < in.size(); ++r) {
-            if (!keep[r] || !with_id(r)) continue;
-            const uint64_t h = row_hash[r];
-            size_t s = (h ^ (h >> 29)) & (capacity - 1);
-            while (head[s] != none && row_hash[head[s]] != h) s = (s + 1) & (capacity - 1);
-            for (uint32_t earlier = head[s]; earlier != none; earlier = next[earlier]) {
-                if (!keep[earlier] || !(text ? same_row(in, earlier, r) : same_record(files, in, row_offset, row_hash, earlier, r))) continue;
-                keep[r] = 0;
-                result.rejects.add(in.source[r], in.line[r], RejectReason::duplicate_row,
-                                   fmt::format("same as {} line {}", files[in.source[earlier]].display, in.line[earlier]), in.month[r]);
-                break;
-            }
-            next[r] = head[s];
-            head[s] = static_cast<uint32_t>(r);
+        const size_t n = in.size();
+        if (n >= none) throw InputError(fmt::format("{} rows are more than safer can check for duplicates in one run", n));
+        const auto eligible = [&](size_t r) { return keep[r] && (text ? !in.crime_id[r].empty() : has_id[r] != 0); };
+        constexpr size_t parts = 256;
+        const auto part_of = [&](size_t r) { return static_cast<size_t>(row_hash[r] >> 56); };
+        constexpr size_t chunk = size_t{1} << 16;
+        const size_t chunks = (n + chunk - 1) / chunk;
+        std::vector<uint32_t> counts(chunks * parts, 0);
+        tbb::parallel_for(size_t{0}, chunks, [&](size_t c) {
+            for (size_t r = c * chunk; r < std::min(n, (c + 1) * chunk); ++r)
+                if (eligible(r)) ++counts[c * parts + part_of(r)];
+        });
+        std::vector<size_t> part_begin(parts + 1), at(chunks * parts);
+        size_t total = 0;
+        for (size_t p = 0; p < parts; ++p) {
+            part_begin[p] = total;
+            for (size_t c = 0; c < chunks; ++c) at[c * parts + p] = total, total += counts[c * parts + p];
         }
+        part_begin[parts] = total;
+        std::vector<uint32_t> order(total);
+        tbb::parallel_for(size_t{0}, chunks, [&](size_t c) {
+            size_t* next_at = at.data() + c * parts;
+            for (size_t r = c * chunk; r < std::min(n, (c + 1) * chunk); ++r)
+                if (eligible(r)) order[next_at[part_of(r)]++] = static_cast<uint32_t>(r);
+        });
+        std::vector<std::vector<std::pair<uint32_t, uint32_t>>> repeats(parts); // (row, the earlier row it repeats)
+        tbb::parallel_for(size_t{0}, parts, [&](size_t p) {
+            const uint32_t* rows = order.data() + part_begin[p];
+            const size_t m = part_begin[p + 1] - part_begin[p];
+            size_t capacity = 16;
+            while (capacity < 2 * m) capacity *= 2;
+            std::vector<uint32_t> head(capacity, none), next(m, none); // positions in `rows`
+            for (size_t k = 0; k < m; ++k) {
+                const uint32_t r = rows[k];
+                const uint64_t h = row_hash[r];
+                size_t s = (h ^ (h >> 29)) & (capacity - 1);
+                while (head[s] != none && row_hash[rows[head[s]]] != h) s = (s + 1) & (capacity - 1);
+                for (uint32_t e = head[s]; e != none; e = next[e]) {
+                    const uint32_t earlier = rows[e];
+                    if (!keep[earlier] || !(text ? same_row(in, earlier, r) : same_record(files, in, row_offset, row_hash, earlier, r))) continue;
+                    keep[r] = 0; // only this part reads or writes its rows' flags
+                    repeats[p].emplace_back(r, earlier);
+                    break;
+                }
+                next[k] = head[s];
+                head[s] = static_cast<uint32_t>(k);
+            }
+        });
+        std::vector<std::pair<uint32_t, uint32_t>> all;
+        for (const auto& part : repeats) all.insert(all.end(), part.begin(), part.end());
+        std::sort(all.begin(), all.end());
+        for (const auto& [r, earlier] : all)
+            result.rejects.add(in.source[r], in.line[r], RejectReason::duplicate_row,
+                               fmt::format("same as {} line {}", files[in.source[earlier]].display, in.line[earlier]), in.month[r]);
     }
     in.keep(keep);
     result.rejects.sort();
