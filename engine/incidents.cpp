@@ -1,12 +1,14 @@
 #include "engine/incidents.hpp"
 #include "engine/text_hash.hpp"
 
+#include <tbb/parallel_for.h>
 #include <tbb/parallel_invoke.h>
 
 #include <algorithm>
 #include <bit>
 #include <cstring>
 #include <functional>
+#include <numeric>
 
 namespace safer {
 
@@ -266,7 +268,8 @@ uint64_t mix(uint64_t x, uint64_t y) {
 }
 } // namespace
 
-WeightedLocations unique_locations(const std::vector<double>& x, const std::vector<double>& y) {
+namespace {
+WeightedLocations unique_locations_serial(const std::vector<double>& x, const std::vector<double>& y) {
     // Open addressing with linear probing over location numbers: police.uk data has a few
     // distinct points per hundred rows, and std::unordered_map's node per entry cost several
     // times more than the probing.
@@ -310,6 +313,103 @@ WeightedLocations unique_locations(const std::vector<double>& x, const std::vect
         out.weight[id] += 1;
         out.location_of[i] = id;
     }
+    return out;
+}
+
+} // namespace
+
+WeightedLocations unique_locations(const std::vector<double>& x, const std::vector<double>& y) {
+    const size_t n = x.size();
+    if (n < (size_t{1} << 17)) return unique_locations_serial(x, y);
+    // A million rows missed the cache at nearly every lookup of one table. The points are split
+    // by hash into 256 parts in input order; each part, on any core, numbers its own locations
+    // with a table small enough to stay in the cache. A location's first row is marked, and the
+    // count of marks before it is its number: the same numbering, in order of first appearance,
+    // as one pass over the rows.
+    constexpr uint32_t empty = UINT32_MAX;
+    constexpr size_t parts = 256, chunk = size_t{1} << 16;
+    const size_t chunks = (n + chunk - 1) / chunk;
+    const auto bits_x = [&](size_t i) { return std::bit_cast<uint64_t>(x[i] + 0.0); };
+    const auto bits_y = [&](size_t i) { return std::bit_cast<uint64_t>(y[i] + 0.0); };
+    std::vector<uint64_t> hash(n);
+    std::vector<uint32_t> counts(chunks * parts, 0);
+    tbb::parallel_for(size_t{0}, chunks, [&](size_t c) {
+        for (size_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i) {
+            hash[i] = mix(bits_x(i), bits_y(i));
+            ++counts[c * parts + (hash[i] >> 56)];
+        }
+    });
+    std::vector<size_t> part_begin(parts + 1), at(chunks * parts);
+    size_t total = 0;
+    for (size_t p = 0; p < parts; ++p) {
+        part_begin[p] = total;
+        for (size_t c = 0; c < chunks; ++c) at[c * parts + p] = total, total += counts[c * parts + p];
+    }
+    part_begin[parts] = total;
+    std::vector<uint32_t> order(n);
+    tbb::parallel_for(size_t{0}, chunks, [&](size_t c) {
+        size_t* next = at.data() + c * parts;
+        for (size_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i) order[next[hash[i] >> 56]++] = static_cast<uint32_t>(i);
+    });
+    // Each part: its locations' first rows and counts, and each of its rows' location in it.
+    std::vector<uint32_t> local(n);
+    std::vector<uint8_t> first(n, 0);
+    std::vector<std::vector<uint32_t>> first_row(parts), weight(parts);
+    tbb::parallel_for(size_t{0}, parts, [&](size_t p) {
+        const size_t m = part_begin[p + 1] - part_begin[p];
+        size_t capacity = 16;
+        while (capacity < 2 * m) capacity *= 2;
+        std::vector<uint32_t> slots(capacity, empty);
+        std::vector<uint32_t>& firsts = first_row[p];
+        std::vector<uint32_t>& w = weight[p];
+        for (size_t k = part_begin[p]; k < part_begin[p + 1]; ++k) {
+            const uint32_t i = order[k];
+            const uint64_t bx = bits_x(i), by = bits_y(i);
+            size_t s = hash[i] & (capacity - 1);
+            uint32_t id = empty;
+            for (; slots[s] != empty; s = (s + 1) & (capacity - 1))
+                if (bits_x(firsts[slots[s]]) == bx && bits_y(firsts[slots[s]]) == by) {
+                    id = slots[s];
+                    break;
+                }
+            if (id == empty) {
+                id = static_cast<uint32_t>(firsts.size());
+                firsts.push_back(i);
+                w.push_back(0);
+                slots[s] = id;
+                first[i] = 1;
+            }
+            ++w[id];
+            local[i] = id;
+        }
+    });
+    std::vector<uint32_t>().swap(order);
+    // Numbers in order of first appearance: marks counted chunk by chunk, then within each.
+    std::vector<uint32_t> number_at(n);
+    std::vector<size_t> before(chunks + 1, 0);
+    tbb::parallel_for(size_t{0}, chunks, [&](size_t c) {
+        size_t k = 0;
+        for (size_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i) k += first[i];
+        before[c + 1] = k;
+    });
+    std::partial_sum(before.begin(), before.end(), before.begin());
+    WeightedLocations out;
+    const size_t locations = before[chunks];
+    out.x.resize(locations), out.y.resize(locations), out.weight.resize(locations), out.location_of.resize(n);
+    tbb::parallel_for(size_t{0}, chunks, [&](size_t c) {
+        size_t k = before[c];
+        for (size_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i)
+            if (first[i]) number_at[i] = static_cast<uint32_t>(k++);
+    });
+    tbb::parallel_for(size_t{0}, parts, [&](size_t p) {
+        for (size_t id = 0; id < first_row[p].size(); ++id) {
+            const uint32_t i = first_row[p][id], g = number_at[i];
+            out.x[g] = x[i], out.y[g] = y[i], out.weight[g] = weight[p][id];
+        }
+    });
+    tbb::parallel_for(size_t{0}, chunks, [&](size_t c) {
+        for (size_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i) out.location_of[i] = number_at[first_row[hash[i] >> 56][local[i]]];
+    });
     return out;
 }
 

@@ -4,11 +4,11 @@
 #include <ogrsf_frmts.h>
 #include <proj.h>
 #include <tbb/blocked_range.h>
-#include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
 #include <cmath>
+#include <deque>
 #include <exception>
 #include <map>
 #include <mutex>
@@ -57,30 +57,56 @@ PjPtr make_crs(PJ_CONTEXT* ctx, const std::string& crs) { return PjPtr(proj_crea
 
 } // namespace
 
+// PROJ objects are not thread-safe, and making one takes as long as transforming tens of
+// thousands of points: a pool holds one per thread that may transform at once, all made when the
+// transformation is (on whichever cores are free then), lent to each batch of points in turn.
 struct CrsTransform::Impl {
     std::string from;
     std::string to;
-    mutable tbb::enumerable_thread_specific<Projection> per_thread{[this] { return make_projection(from, to); }};
+    std::mutex mutex;
+    std::deque<Projection> pool; // a deque: lent projections stay where they are as it grows
+    std::vector<Projection*> idle;
+
+    Projection* acquire() {
+        {
+            std::lock_guard lock(mutex);
+            if (!idle.empty()) {
+                Projection* p = idle.back();
+                idle.pop_back();
+                return p;
+            }
+        }
+        Projection made = make_projection(from, to); // more threads than foreseen (nested parallelism)
+        std::lock_guard lock(mutex);
+        return &pool.emplace_back(std::move(made));
+    }
+    void release(Projection* p) {
+        std::lock_guard lock(mutex);
+        idle.push_back(p);
+    }
+    /// A projection of the pool, lent for one batch.
+    class Lease {
+    public:
+        explicit Lease(Impl& impl) : m_impl(impl), m_p(impl.acquire()) {}
+        ~Lease() { m_impl.release(m_p); }
+        Lease(const Lease&) = delete;
+        Lease& operator=(const Lease&) = delete;
+        PJ* pj() const { return m_p->pj.get(); }
+
+    private:
+        Impl& m_impl;
+        Projection* m_p;
+    };
 };
 
 CrsTransform::CrsTransform(const std::string& from, const std::string& to) : m_impl(std::make_unique<Impl>()) {
     m_impl->from = from;
     m_impl->to = to;
-    m_impl->per_thread.local(); // fails here, not in a worker, if PROJ cannot do it
-    // Every thread that transforms needs a PROJ object of its own, and making one takes as long
-    // as transforming tens of thousands of points: the others are made now, side by side.
-    std::exception_ptr failed;
-    tbb::parallel_for(
-        0, tbb::this_task_arena::max_concurrency(),
-        [&](int) {
-            try {
-                m_impl->per_thread.local();
-            } catch (...) {
-                failed = std::current_exception(); // as the first, so unreachable in practice
-            }
-        },
-        tbb::simple_partitioner());
-    if (failed) std::rethrow_exception(failed);
+    const size_t threads = static_cast<size_t>(tbb::this_task_arena::max_concurrency());
+    std::vector<Projection> made(threads);
+    made[0] = make_projection(from, to); // fails here, not in a worker, if PROJ cannot do it
+    tbb::parallel_for(size_t{1}, threads, [&](size_t i) { made[i] = make_projection(from, to); }, tbb::simple_partitioner());
+    for (Projection& p : made) m_impl->idle.push_back(&m_impl->pool.emplace_back(std::move(p)));
 }
 
 CrsTransform::~CrsTransform() = default;
@@ -88,10 +114,10 @@ CrsTransform::~CrsTransform() = default;
 void CrsTransform::transform(std::vector<double>& x, std::vector<double>& y, Progress* progress) const {
     if (m_operation.empty() && !x.empty()) {
         // With several candidate operations PROJ picks one per point; report the first point's.
-        Projection& p = m_impl->per_thread.local();
+        const Impl::Lease p(*m_impl);
         PJ_COORD c = proj_coord(x[0], y[0], 0, 0);
-        proj_trans(p.pj.get(), PJ_FWD, c);
-        PJ* last = proj_trans_get_last_used_operation(p.pj.get());
+        proj_trans(p.pj(), PJ_FWD, c);
+        PJ* last = proj_trans_get_last_used_operation(p.pj());
         if (last) {
             const PJ_PROJ_INFO info = proj_pj_info(last);
             m_operation = info.description ? info.description : "";
@@ -99,10 +125,10 @@ void CrsTransform::transform(std::vector<double>& x, std::vector<double>& y, Pro
         }
     }
     tbb::parallel_for(tbb::blocked_range<size_t>(0, x.size(), 16384), [&](const tbb::blocked_range<size_t>& r) {
-        Projection& p = m_impl->per_thread.local();
+        const Impl::Lease p(*m_impl);
         const size_t n = r.size();
-        proj_errno_reset(p.pj.get());
-        proj_trans_generic(p.pj.get(), PJ_FWD, x.data() + r.begin(), sizeof(double), n, y.data() + r.begin(),
+        proj_errno_reset(p.pj());
+        proj_trans_generic(p.pj(), PJ_FWD, x.data() + r.begin(), sizeof(double), n, y.data() + r.begin(),
                            sizeof(double), n, nullptr, 0, 0, nullptr, 0, 0);
         for (size_t i = r.begin(); i < r.end(); ++i) {
             if (!std::isfinite(x[i]) || !std::isfinite(y[i]) || x[i] == HUGE_VAL) {

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <fmt/core.h>
 
+#include <cmath>
+#include <map>
 #include <random>
 
 #include "engine/incidents.hpp"
@@ -77,4 +79,42 @@ TEST_CASE("Two take-outs undone in reverse order restore the table", "[incidents
     in.put_back(std::move(b));
     in.put_back(std::move(a));
     for (size_t i = 0; i < 500; ++i) REQUIRE(same_row(original, i, in, i));
+}
+
+TEST_CASE("Distinct locations of many rows are numbered in order of first appearance, as a map over the rows numbers them", "[incidents]") {
+    // 400,000 rows (past the size at which the search is split into parts) at about 20,000
+    // places, with -0.0 beside +0.0 (one place) and a few rows at places of their own.
+    std::mt19937 rng(7);
+    std::uniform_int_distribution<int> place(0, 19999), lone(0, 99);
+    std::vector<double> x, y;
+    for (size_t i = 0; i < 400000; ++i) {
+        const int p = place(rng);
+        if (lone(rng) == 0) {
+            x.push_back(1e6 + static_cast<double>(i)), y.push_back(0.25);
+        } else if (p == 0) {
+            x.push_back(i % 2 ? -0.0 : 0.0), y.push_back(0.0);
+        } else {
+            x.push_back(450000 + 25.0 * (p % 150)), y.push_back(200000 + 25.0 * (p / 150));
+        }
+    }
+    // Expected, by a map from the coordinates to the number given when first met.
+    std::map<std::pair<double, double>, uint32_t> number;
+    std::vector<uint32_t> location_of;
+    std::vector<uint32_t> weight;
+    std::vector<double> px, py;
+    for (size_t i = 0; i < x.size(); ++i) {
+        const auto [it, fresh] = number.emplace(std::make_pair(x[i] + 0.0, y[i] + 0.0), static_cast<uint32_t>(px.size()));
+        if (fresh) px.push_back(x[i]), py.push_back(y[i]), weight.push_back(0);
+        ++weight[it->second];
+        location_of.push_back(it->second);
+    }
+    const safer::WeightedLocations got = safer::unique_locations(x, y);
+    REQUIRE(got.x.size() == px.size());
+    CHECK(got.location_of == location_of);
+    CHECK(got.weight == weight);
+    CHECK(got.x == px);
+    CHECK(got.y == py);
+    size_t signs_differ = 0; // each place keeps its first row's coordinates, -0.0 or +0.0 as given
+    for (size_t k = 0; k < px.size(); ++k) signs_differ += std::signbit(got.x[k]) != std::signbit(px[k]);
+    CHECK(signs_differ == 0);
 }
