@@ -1075,13 +1075,23 @@ Hotspots hotspot_classes(const Grid& grid, const std::vector<float>& value, cons
         within[i].reserve(count[bucket]);
     }
     const auto selecting = [&](size_t i) { return positive > 0 && rank[i] < positive; };
-    if (selecting(0) || selecting(1) || selecting(2))
-        for (float v : value) {
-            if (v == nodata || !(v > 0)) continue;
-            const size_t b = std::bit_cast<uint32_t>(v) >> 16;
-            for (size_t i = 0; i < 3; ++i)
-                if (selecting(i) && b == bucket_of[i]) within[i].push_back(v);
-        }
+    if (selecting(0) || selecting(1) || selecting(2)) {
+        // The cells of the three buckets, gathered on every core; the k-th highest of a bucket
+        // does not depend on the order its cells were gathered in.
+        tbb::enumerable_thread_specific<std::array<std::vector<float>, 3>> gathered;
+        tbb::parallel_for(tbb::blocked_range<size_t>(0, value.size(), size_t{1} << 16), [&](const tbb::blocked_range<size_t>& range) {
+            std::array<std::vector<float>, 3>& mine = gathered.local();
+            for (size_t k = range.begin(); k != range.end(); ++k) {
+                const float v = value[k];
+                if (v == nodata || !(v > 0)) continue;
+                const size_t b = std::bit_cast<uint32_t>(v) >> 16;
+                for (size_t i = 0; i < 3; ++i)
+                    if (selecting(i) && b == bucket_of[i]) mine[i].push_back(v);
+            }
+        });
+        for (const auto& mine : gathered)
+            for (size_t i = 0; i < 3; ++i) within[i].insert(within[i].end(), mine[i].begin(), mine[i].end());
+    }
     for (size_t i = 0; i < 3; ++i) {
         if (!selecting(i)) continue;
         const auto kth = within[i].begin() + static_cast<std::ptrdiff_t>(rank[i] - above[i] - 1);

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <fcntl.h>
 #include <gdal_priv.h>
+#include <tbb/parallel_for.h>
 #include <gdal_utils.h>
 #include <ogrsf_frmts.h>
 #include <unistd.h>
@@ -328,6 +329,7 @@ void GeoPackageWriter::write_raster(const std::string& name, const std::string& 
         if (w.progress) w.progress->begin(fmt::format("writing raster {} ({} x {} cells)", name, grid.nx, grid.ny), static_cast<uint64_t>(tiles_x * tiles_y));
         const std::vector<CoverageTile> tiles = encode_coverage_tiles(grid, values, nodata, static_cast<int>(matrix->tile_width), w.progress);
         insert_coverage_tiles(w.temp, name, matrix->zoom, tiles);
+        start_writeback(w.temp); // the tiles are most of the file: to the disk while the rest is written
     } else {
         char** open_options = CSLSetNameValue(nullptr, "TABLE", name.c_str());
         raster.reset(GDALDataset::Open(w.temp.c_str(), GDAL_OF_RASTER | GDAL_OF_UPDATE, nullptr, open_options));
@@ -381,17 +383,27 @@ void GeoPackageWriter::write_kde_classes(const std::string& name, const std::str
         w.span(all->first, all->after, first->after.index - first->first.index);
     }
     w.begin_layer(name, surfaces.size() * 3);
+    // Each class's outline traced on any core, then written in order.
+    std::vector<std::unique_ptr<OGRGeometry>> outline(surfaces.size() * 3);
+    tbb::parallel_for(size_t{0}, outline.size(), [&](size_t k) {
+        const ClassSurface& s = surfaces[k / 3];
+        if (k % 3 >= s.hotspots->classes.size()) return;
+        const kde::HotspotClass& c = s.hotspots->classes[k % 3];
+        if (c.cells == 0) return;
+        std::vector<uint8_t> mask(s.hotspots->cell_class.size());
+        for (size_t i = 0; i < mask.size(); ++i) {
+            const uint8_t cls = s.hotspots->cell_class[i];
+            mask[i] = cls != 0 && cls <= c.percent;
+        }
+        outline[k] = polygonize(*s.grid, mask);
+    });
     Transaction tx(layer, w.path);
     OGRFeature feature(layer->GetLayerDefn());
-    for (const ClassSurface& s : surfaces) {
-        for (const kde::HotspotClass& c : s.hotspots->classes) {
-            if (c.cells == 0) continue;
-            std::vector<uint8_t> mask(s.hotspots->cell_class.size());
-            for (size_t i = 0; i < mask.size(); ++i) {
-                const uint8_t k = s.hotspots->cell_class[i];
-                mask[i] = k != 0 && k <= c.percent;
-            }
-            std::unique_ptr<OGRGeometry> g = polygonize(*s.grid, mask);
+    for (size_t si = 0; si < surfaces.size(); ++si) {
+        const ClassSurface& s = surfaces[si];
+        for (size_t ci = 0; ci < s.hotspots->classes.size(); ++ci) {
+            const kde::HotspotClass& c = s.hotspots->classes[ci];
+            std::unique_ptr<OGRGeometry> g = std::move(outline[si * 3 + ci]);
             if (!g) continue;
             feature.SetFID(OGRNullFID);
             feature.SetField(0, s.period.c_str());

@@ -37,6 +37,17 @@ void remove_quietly(const std::string& path) {
 
 // A write the disk could not take (a full disk on a file system that allocates late, an I/O
 // error) shows here at the latest.
+void start_writeback(const std::string& path) {
+#ifdef SYNC_FILE_RANGE_WRITE
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    ::close(fd);
+#else
+    (void)path;
+#endif
+}
+
 void sync_path(const std::string& path, const std::string& output) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw IoError(fmt::format("{}: cannot open {} to flush it: {}", output, path, std::strerror(errno)));
