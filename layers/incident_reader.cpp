@@ -52,6 +52,7 @@ struct Chunk {
     std::string crs;
     std::string format;
     std::string sha256; // of the file, if the byte reader took it while reading
+    std::string stamp;  // of a plain file as read (ByteReader::stamp)
     std::exception_ptr error;
 };
 
@@ -227,7 +228,7 @@ std::string describe_header(const std::vector<std::string_view>& fields) {
     return s;
 }
 
-void read_csv_source(const SourceFile& file, uint32_t source, const IngestOptions& options, Chunk& chunk, Progress* progress) {
+void read_csv_source(const SourceFile& file, uint32_t source, const IngestOptions& options, Chunk& chunk, Progress* progress, bool checksum) {
     if (file.kind == SourceFile::Kind::plain && file.expected_bytes > 0) {
         // Room for the rows a plain file can hold (police.uk rows are over 100 bytes), so the
         // columns are not copied as they grow; memory reserved and not used costs nothing.
@@ -236,7 +237,7 @@ void read_csv_source(const SourceFile& file, uint32_t source, const IngestOption
         chunk.row_hash.reserve(rows);
         if (!options.text_columns) chunk.row_offset.reserve(rows), chunk.has_id.reserve(rows);
     }
-    auto input = ByteReader::open(file, progress);
+    auto input = ByteReader::open(file, progress, checksum);
     CsvReader csv(*input, file.display);
     std::vector<std::string_view> fields;
     if (!csv.next(fields)) throw InputError(fmt::format("{}: the file is empty; expected a header: {}", file.display, police_header));
@@ -317,6 +318,7 @@ void read_csv_source(const SourceFile& file, uint32_t source, const IngestOption
                   field(c.location), field(c.lsoa), field(c.outcome), h, field(c.weight));
     }
     chunk.sha256 = input->file_sha256();
+    chunk.stamp = input->stamp();
 }
 
 std::string srs_identifier(const OGRSpatialReference* srs) {
@@ -454,13 +456,19 @@ bool same_record(const std::vector<SourceFile>& files, const Incidents& in, cons
 
 } // namespace
 
-std::vector<std::pair<std::string, std::string>> IngestResult::file_checksums() const {
+std::vector<std::pair<std::string, std::string>> IngestResult::file_checksums(bool wait) const {
     std::vector<std::pair<std::string, std::string>> out;
     for (const SourceSummary& s : sources) {
         if (std::any_of(out.begin(), out.end(), [&](const auto& f) { return f.first == s.file; })) continue;
-        out.emplace_back(s.file, s.sha256.empty() ? sha256_file(s.file) : s.sha256);
+        out.emplace_back(s.file, !s.sha256.empty() ? s.sha256 : !wait && later && later->has(s.file) ? std::string() : checksum_of(s.file));
     }
     return out;
+}
+
+std::string IngestResult::checksum_of(const std::string& file) const {
+    for (const SourceSummary& s : sources)
+        if (s.file == file && !s.sha256.empty()) return s.sha256;
+    return later && later->has(file) ? later->get(file) : sha256_file(file);
 }
 
 std::vector<std::pair<std::string, uint64_t>> IngestResult::unknown_types() const {
@@ -514,7 +522,19 @@ void refuse_repeated_files(const std::vector<SourceFile>& files) {
     }
 }
 
-void refuse_repeated_contents(const std::vector<SourceFile>& files, const std::vector<std::string>& sha256) {
+void refuse_repeated_contents(const std::vector<SourceFile>& files, std::vector<std::string>& sha256, const std::vector<uint8_t>& later) {
+    // Files left to be checksummed after reading are compared by size first: only those of one
+    // size with another file need their checksum now.
+    std::map<uintmax_t, std::vector<size_t>> by_size;
+    for (size_t i = 0; i < files.size(); ++i) {
+        std::error_code ec;
+        if (files[i].kind == SourceFile::Kind::plain)
+            if (const uintmax_t size = std::filesystem::file_size(files[i].path, ec); !ec) by_size[size].push_back(i);
+    }
+    for (const auto& [size, same] : by_size)
+        if (same.size() > 1)
+            for (size_t i : same)
+                if (later[i] && sha256[i].empty()) sha256[i] = sha256_file(files[i].path);
     std::map<std::string, size_t> seen;
     for (size_t i = 0; i < files.size(); ++i) {
         if (files[i].kind == SourceFile::Kind::vsi || files[i].kind == SourceFile::Kind::zip || sha256[i].empty()) continue;
@@ -566,7 +586,14 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
     uint64_t total_bytes = 0;
     for (const SourceFile& f : files) total_bytes += f.is_csv && f.expected_bytes > 0 ? f.expected_bytes : 1;
     progress.begin(fmt::format("reading {} incident file{}", files.size(), files.size() == 1 ? "" : "s"), total_bytes);
-    std::vector<std::string> sha256(files.size());
+    std::vector<std::string> sha256(files.size()), stamp(files.size());
+    // Regular plain files may be checksummed after reading (IngestOptions::checksums_later).
+    std::vector<uint8_t> later(files.size(), 0);
+    for (size_t i = 0; i < files.size(); ++i) {
+        std::error_code ec;
+        later[i] = options.checksums_later && files[i].is_csv && files[i].kind == SourceFile::Kind::plain &&
+                   std::filesystem::is_regular_file(files[i].path, ec);
+    }
     size_t next_file = 0;
     std::exception_ptr error;
     tbb::parallel_pipeline(
@@ -586,7 +613,7 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
                     const bool by_bytes = files[i].is_csv && files[i].expected_bytes > 0;
                     try {
                         if (files[i].is_csv)
-                            read_csv_source(files[i], static_cast<uint32_t>(i), reading, *chunk, by_bytes ? &progress : nullptr);
+                            read_csv_source(files[i], static_cast<uint32_t>(i), reading, *chunk, by_bytes ? &progress : nullptr, !later[i]);
                         else
                             read_ogr_source(files[i], static_cast<uint32_t>(i), reading, *chunk);
                     } catch (...) {
@@ -605,6 +632,7 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
                 }
                 result.sources.push_back(SourceSummary{files[i].display, c.format, c.crs, c.rows, files[i].file, c.sha256});
                 sha256[i] = c.sha256;
+                stamp[i] = c.stamp;
                 result.rows_read += c.rows;
                 result.incidents.append(c.incidents, c.types, result.types);
                 result.rejects.append(c.rejects);
@@ -618,7 +646,13 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
 #ifdef __GLIBC__
     malloc_trim(0); // the sources' freed columns go back to the system, not kept in the heap beside the merged ones
 #endif
-    refuse_repeated_contents(files, sha256);
+    refuse_repeated_contents(files, sha256, later);
+    std::vector<DeferredSha256::File> deferred;
+    for (size_t i = 0; i < files.size(); ++i) {
+        result.sources[i].sha256 = sha256[i]; // including those the check above had to take
+        if (later[i] && sha256[i].empty() && !stamp[i].empty()) deferred.push_back({files[i].file, stamp[i]});
+    }
+    if (!deferred.empty()) result.later = std::make_shared<DeferredSha256>(std::move(deferred));
 
     // Reproject, source CRS by source CRS, distinct locations only; check each location against
     // the working CRS's area of use.

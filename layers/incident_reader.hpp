@@ -3,12 +3,14 @@
 // named x/y/month/type columns, and any OGR point layer. Every row read is either used or
 // rejected with a reason; read = used + rejected.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "engine/crime_types.hpp"
 #include "engine/incidents.hpp"
+#include "layers/sources.hpp"
 #include "engine/month.hpp"
 #include "engine/progress.hpp"
 #include "engine/rejects.hpp"
@@ -29,6 +31,10 @@ struct IngestOptions {
     /// and 80 bytes less per row. It holds when every source is a plain CSV file, whose rows a
     /// duplicate check can read again by their byte offset; otherwise the text is kept.
     bool text_columns = true;
+    /// true: plain files are checksummed after reading, on a thread of the lowest priority
+    /// (DeferredSha256), and IngestResult::file_checksums() waits for it; for a command that
+    /// records its inputs only once its analysis is done (safer kde).
+    bool checksums_later = false;
 };
 
 struct SourceSummary {
@@ -48,9 +54,15 @@ struct IngestResult {
     uint64_t rows_read = 0;
     std::string transform_operation;
 
+    /// Checksums taken after reading (IngestOptions::checksums_later); null otherwise.
+    std::shared_ptr<DeferredSha256> later;
+
     /// (file, SHA-256) for each file on disk read, once each, in reading order. Checksums the
     /// reader could not take while reading (compressed files, zips, OGR layers) are computed here.
-    std::vector<std::pair<std::string, std::string>> file_checksums() const;
+    /// Without `wait`, those being taken after reading are left "" (see checksum_of).
+    std::vector<std::pair<std::string, std::string>> file_checksums(bool wait = true) const;
+    /// The SHA-256 of one file read (waiting for it if it is being taken after reading).
+    std::string checksum_of(const std::string& file) const;
     /// Types met that are not police.uk's, with their row counts.
     std::vector<std::pair<std::string, uint64_t>> unknown_types() const;
 };

@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 
 void set_provenance(TemplateData& page, const Study& study, const std::string& command_line, const std::vector<std::vector<std::string>>& extra) {
     std::vector<std::vector<std::string>> rows;
-    for (const auto& [file, digest] : study.inputs) rows.push_back({file, digest});
+    for (const auto& [file, digest] : study.checksums()) rows.push_back({file, digest});
     page.set("sources", table_data({"input file", "SHA-256"}, rows, "Data sources"));
     const IngestResult& c = study.crimes;
     rows = {{"rows read", grouped(static_cast<double>(c.rows_read))}, {"rows used", grouped(static_cast<double>(c.incidents.size()))}};

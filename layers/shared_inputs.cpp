@@ -125,6 +125,7 @@ void SharedInputs::lend_incidents(const StudyRequest& r, Study& s, Progress& pro
         IngestOptions options = r.ingest;
         options.window = m->read_window;
         options.text_columns = true; // one table for every job of the run, whatever each uses
+        options.checksums_later = false;
         m->incidents.reset(); // the previous table's memory first
         Impl::IncidentEntry e;
         e.key = key;

@@ -5,17 +5,21 @@
 #include <cpl_vsi.h>
 #include <fcntl.h>
 #include <fmt/core.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <minizip/unzip.h>
 #include <zlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <stdexcept>
 
 #include "engine/errors.hpp"
@@ -172,6 +176,7 @@ struct FileStamp {
         return ::stat(path.c_str(), &st) == 0 ? of(st) : FileStamp{};
     }
     bool operator==(const FileStamp&) const = default;
+    std::string text() const { return regular ? fmt::format("{} bytes, modified {} ns", size, mtime_ns) : std::string(); }
 };
 
 void check_unchanged(const std::string& name, const FileStamp& before, const FileStamp& after) {
@@ -194,7 +199,7 @@ void check_expansion(const std::string& name, unsigned long long total, long lon
 
 class PlainReader final : public ByteReader {
 public:
-    explicit PlainReader(const SourceFile& s) : m_name(s.display) {
+    PlainReader(const SourceFile& s, bool checksum) : m_name(s.display), m_checksum(checksum) {
         m_fd = ::open(s.path.c_str(), O_RDONLY | O_CLOEXEC);
         if (m_fd < 0) throw InputError(fmt::format("{}: cannot open: {}", m_name, std::strerror(errno)));
         struct stat st {};
@@ -205,12 +210,12 @@ public:
         for (;;) {
             const ssize_t n = ::read(m_fd, buffer, size);
             if (n > 0) {
-                m_sha.update(buffer, static_cast<size_t>(n));
+                if (m_checksum) m_sha.update(buffer, static_cast<size_t>(n));
                 m_read += n;
                 return static_cast<size_t>(n);
             }
             if (n == 0) {
-                if (m_digest.empty()) {
+                if (!m_ended) {
                     // Appended to, cut short or rewritten while read: the rows and the checksum
                     // would describe no version of the file.
                     struct stat st {};
@@ -218,7 +223,8 @@ public:
                     if (::fstat(m_fd, &st) == 0) now = FileStamp::of(st);
                     if (m_opened.regular && m_opened.size > 0 && m_read != m_opened.size && now == m_opened) now.size = m_read;
                     check_unchanged(m_name, m_opened, now);
-                    m_digest = m_sha.hex();
+                    m_ended = true;
+                    if (m_checksum) m_digest = m_sha.hex();
                 }
                 return 0;
             }
@@ -227,9 +233,12 @@ public:
     }
     // Checksummed from the bytes read, so the metadata costs no second pass over the file.
     std::string file_sha256() override { return m_digest; }
+    std::string stamp() override { return m_opened.text(); }
 
 private:
     std::string m_name;
+    bool m_checksum;
+    bool m_ended = false;
     int m_fd;
     FileStamp m_opened;
     long long m_read = 0;
@@ -457,6 +466,7 @@ public:
         return n;
     }
     std::string file_sha256() override { return m_inner->file_sha256(); }
+    std::string stamp() override { return m_inner->stamp(); }
 
 private:
     std::unique_ptr<ByteReader> m_inner;
@@ -497,15 +507,15 @@ std::unique_ptr<ByteReader> ByteReader::open_at(const SourceFile& source, uint64
     return std::make_unique<PlainRangeReader>(source, offset);
 }
 
-std::unique_ptr<ByteReader> ByteReader::open(const SourceFile& source, Progress* progress) {
-    std::unique_ptr<ByteReader> reader = open(source);
+std::unique_ptr<ByteReader> ByteReader::open(const SourceFile& source, Progress* progress, bool checksum) {
+    std::unique_ptr<ByteReader> reader = source.kind == SourceFile::Kind::plain ? std::make_unique<PlainReader>(source, checksum) : open(source);
     if (!progress) return reader;
     return std::make_unique<CountingReader>(std::move(reader), progress);
 }
 
 std::unique_ptr<ByteReader> ByteReader::open(const SourceFile& source) {
     switch (source.kind) {
-    case SourceFile::Kind::plain: return std::make_unique<PlainReader>(source);
+    case SourceFile::Kind::plain: return std::make_unique<PlainReader>(source, true);
     case SourceFile::Kind::gzip: return std::make_unique<GzipReader>(source);
     case SourceFile::Kind::vsi: {
         auto file = std::make_unique<VsiReader>(source);
@@ -520,6 +530,79 @@ std::unique_ptr<ByteReader> ByteReader::open(const SourceFile& source) {
     }
     }
     return nullptr;
+}
+
+struct DeferredSha256::Impl {
+    std::vector<File> files;
+    std::vector<std::string> digest, error;
+    std::atomic<bool> stop{false};
+    std::thread thread;
+    std::mutex mutex;
+    bool joined = false;
+
+    void run() {
+        // The lowest priority: this thread takes a core only when the analysis leaves it idle.
+        ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 19);
+        std::vector<char> buffer(size_t{1} << 20);
+        for (size_t i = 0; i < files.size() && !stop; ++i) {
+            const int fd = ::open(files[i].path.c_str(), O_RDONLY | O_CLOEXEC);
+            if (fd < 0) {
+                error[i] = fmt::format("{}: cannot open it again to checksum it: {}", files[i].path, std::strerror(errno));
+                continue;
+            }
+            struct stat st {};
+            const FileStamp before = ::fstat(fd, &st) == 0 ? FileStamp::of(st) : FileStamp{};
+            Sha256 sha;
+            for (;;) {
+                const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+                if (n > 0) {
+                    sha.update(buffer.data(), static_cast<size_t>(n));
+                    if (stop) break;
+                    continue;
+                }
+                if (n < 0 && errno == EINTR) continue;
+                if (n < 0) error[i] = fmt::format("{}: read failed: {}", files[i].path, std::strerror(errno));
+                break;
+            }
+            const FileStamp after = ::fstat(fd, &st) == 0 ? FileStamp::of(st) : FileStamp{};
+            ::close(fd);
+            if (error[i].empty() && (before.text() != files[i].stamp || after != before))
+                error[i] = fmt::format("{}: the file changed after it was read ({} when read, {} now); run again once it is complete",
+                                       files[i].path, files[i].stamp, after.text());
+            if (error[i].empty()) digest[i] = sha.hex();
+        }
+    }
+    void join() {
+        std::lock_guard lock(mutex);
+        if (!joined && thread.joinable()) thread.join();
+        joined = true;
+    }
+};
+
+DeferredSha256::DeferredSha256(std::vector<File> files) : m_impl(std::make_unique<Impl>()) {
+    m_impl->files = std::move(files);
+    m_impl->digest.resize(m_impl->files.size());
+    m_impl->error.resize(m_impl->files.size());
+    m_impl->thread = std::thread([impl = m_impl.get()] { impl->run(); });
+}
+
+DeferredSha256::~DeferredSha256() {
+    m_impl->stop = true;
+    m_impl->join();
+}
+
+bool DeferredSha256::has(const std::string& path) const {
+    return std::any_of(m_impl->files.begin(), m_impl->files.end(), [&](const File& f) { return f.path == path; });
+}
+
+std::string DeferredSha256::get(const std::string& path) {
+    m_impl->join();
+    for (size_t i = 0; i < m_impl->files.size(); ++i) {
+        if (m_impl->files[i].path != path) continue;
+        if (!m_impl->error[i].empty()) throw IoError(m_impl->error[i]);
+        return m_impl->digest[i];
+    }
+    throw std::logic_error("DeferredSha256::get: " + path + " was not given");
 }
 
 } // namespace safer::layers

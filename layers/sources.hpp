@@ -57,11 +57,38 @@ public:
     /// SHA-256 of the file on disk, when this reader has read all of it itself (plain files,
     /// once read() has returned 0); "" otherwise.
     virtual std::string file_sha256() { return {}; }
+    /// A plain file's size and modification time when it was opened ("" for other sources), to
+    /// tell later whether it is still the file that was read (DeferredSha256).
+    virtual std::string stamp() { return {}; }
     static std::unique_ptr<ByteReader> open(const SourceFile& source);
-    /// As open(), with every byte read counted on `progress` (null: not counted).
-    static std::unique_ptr<ByteReader> open(const SourceFile& source, Progress* progress);
+    /// As open(), with every byte read counted on `progress` (null: not counted). Without
+    /// `checksum` a plain file is not checksummed while read (file_sha256() stays "").
+    static std::unique_ptr<ByteReader> open(const SourceFile& source, Progress* progress, bool checksum = true);
     /// A plain file's bytes from `offset` on (to read one row again); no checksum.
     static std::unique_ptr<ByteReader> open_at(const SourceFile& source, uint64_t offset);
+};
+
+/// SHA-256 of plain files already read, taken on a thread of the lowest priority, so that it uses
+/// a core the analysis leaves idle (safer kde's writing is mostly on one core) rather than
+/// lengthening the reading, where it was a tenth of the work. get() waits for it.
+class DeferredSha256 {
+public:
+    struct File {
+        std::string path;
+        std::string stamp; // ByteReader::stamp() of the reading
+    };
+    explicit DeferredSha256(std::vector<File> files);
+    ~DeferredSha256();
+    DeferredSha256(const DeferredSha256&) = delete;
+    DeferredSha256& operator=(const DeferredSha256&) = delete;
+    bool has(const std::string& path) const;
+    /// The digest of `path`, one of the files given. IoError if the file is no longer the one
+    /// that was read (its size or modification time changed).
+    std::string get(const std::string& path);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
 };
 
 /// Largest decompressed size accepted from one compressed member; beyond it the input is refused

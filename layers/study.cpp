@@ -226,6 +226,13 @@ void Study::add_input(const std::string& path) {
     inputs.emplace_back(path, loan && loan->lender ? loan->lender->sha256(path) : sha256_file(path));
 }
 
+FileChecksums Study::checksums() const {
+    FileChecksums out = inputs;
+    for (auto& [file, digest] : out)
+        if (digest.empty()) digest = crimes.checksum_of(file);
+    return out;
+}
+
 namespace detail {
 
 Areas read_study_areas(const StudyRequest& r, AreaReport& report, Progress& progress) {
@@ -341,7 +348,7 @@ Study read_study(const StudyRequest& r, Progress& progress) {
         // police.uk's own LSOA codes are checked against the areas the incidents fall in.
         if (!r.areas_path.empty() && !r.area_options.codes_optional) ingest.text_columns = true;
         s.crimes = read_incidents(r.crimes, ingest, progress);
-        s.inputs = s.crimes.file_checksums();
+        s.inputs = s.crimes.file_checksums(!ingest.checksums_later);
     }
     Incidents& in = s.crimes.incidents;
     const uint64_t read_used = in.size();

@@ -66,9 +66,12 @@ struct Study {
     std::optional<AnalysisWindow> window; // with WindowRule::last_months
     AssetSet assets;
     AssetReport lighting_report, cctv_report; // what the readers of --lighting and --cctv found
-    FileChecksums inputs; // every file read, once, with its SHA-256, in reading order
+    FileChecksums inputs; // every file read, once, with its SHA-256 ("" while it is taken after reading), in reading order
     std::string working_crs;
 
+    /// `inputs` with every SHA-256, waiting for those taken after reading
+    /// (IngestOptions::checksums_later).
+    FileChecksums checksums() const;
     /// The incident files, by index as Incidents::source holds them (for the rejects layer).
     std::vector<std::string> source_paths() const;
     /// Moves the incidents at `indexes` (ascending) to the rejects, by `reason`: rows an analysis

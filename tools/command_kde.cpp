@@ -150,6 +150,7 @@ struct KdeCommand {
         layers::StudyRequest request = crimes.request();
         request.ingest.weight_field = weight_field;
         request.ingest.text_columns = false; // no Crime IDs, locations, LSOA codes or outcomes are used
+        request.ingest.checksums_later = true; // recorded once the surface is written
         // The study area: incidents outside it are rejected (outside_areas), as in `safer areas`.
         request.areas_path = !study_area_path.empty() ? study_area_path : areas_path;
         request.area_options.codes_optional = true;
@@ -158,20 +159,24 @@ struct KdeCommand {
     }
 
     /// The rasters (or GeoTIFF), their classes, the rejects and the record, moved into place together.
+    /// The record (with the inputs' checksums, taken meanwhile on an idle core) is made last.
     void write_outputs(const Destinations& d, const layers::Study& study, const kde::DensityMap& map, const CrimeSelection::Chosen& chosen,
-                       const layers::RunRecord& record, PeriodKind period, Progress& progress) const {
+                       const std::string& parameters, PeriodKind period, Progress& progress) const {
         const std::string description = layers::density_description(map, chosen.description, edge_correct);
         const std::string layer = "kde_" + chosen.label;
         layers::StagedFiles staged(out.overwrite); // the GeoTIFF moves into place with its classes GeoPackage
         layers::GeoPackageWriter writer(d.tif ? d.classes : d.main, out.overwrite, study.working_crs, &progress);
+        std::optional<layers::RunRecord> record;
         if (d.tif) {
-            const std::string qml = layers::write_density_geotiff(&staged, out.output, out.overwrite, study.working_crs, map, description, record, &progress);
+            record = run_record(study, parameters);
+            const std::string qml = layers::write_density_geotiff(&staged, out.output, out.overwrite, study.working_crs, map, description, *record, &progress);
             writer.set_project_path(layers::project_path(out.output));
             writer.add_project_raster(out.output, layer, description, qml, map.surface.grid.extent());
         }
         layers::write_density(writer, map, layer, description, chosen.description, period, !d.tif);
         writer.write_rejects(study.crimes.rejects, study.source_paths());
-        writer.record(record);
+        if (!record) record = run_record(study, parameters);
+        writer.record(*record);
         writer.commit();
         staged.commit();
         for (const kde::PeriodSurface& p : map.periods)
@@ -213,8 +218,7 @@ struct KdeCommand {
         for (const auto& g : study.areas.geometry) study_area.polygons.push_back(g.get());
         const kde::DensityMap map = kde::density_map(in, selected, period, kopt, study.areas.size() ? &study_area : nullptr, &progress);
         report_surface(map, chosen, kopt, !in.weight.empty(), progress);
-        const layers::RunRecord record = run_record(study, run_parameters(study, map, chosen, kopt, choice, held_from, held_to, request.areas_path).dump());
-        write_outputs(d, study, map, chosen, record, period, progress);
+        write_outputs(d, study, map, chosen, run_parameters(study, map, chosen, kopt, choice, held_from, held_to, request.areas_path).dump(), period, progress);
     }
 };
 

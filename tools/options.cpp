@@ -188,7 +188,7 @@ void OutputOptions::check(const layers::OutputPath& main, const std::string& csv
 }
 
 layers::RunRecord run_record(const layers::Study& study, const std::string& parameters_json) {
-    layers::RunRecord record{g_command_line, study.inputs, parameters_json, {}, {}, {}, {}};
+    layers::RunRecord record{g_command_line, study.checksums(), parameters_json, {}, {}, {}, {}};
     if (!g_project.file.empty()) {
         record.project_file = g_project.file, record.project_sha256 = g_project.sha256;
         record.project_text = g_project.text, record.job = g_project.job;

@@ -150,6 +150,52 @@ TEST_CASE("police.uk reader: without text columns, duplicates are found by readi
     std::filesystem::remove_all(dir);
 }
 
+namespace {
+std::string sha256sum(const std::string& path, const std::string& dir) {
+    const std::string out = dir + "/sha256sum.txt";
+    REQUIRE(std::system(fmt::format("sha256sum '{}' > '{}'", path, out).c_str()) == 0);
+    std::ifstream f(out);
+    std::string digest;
+    f >> digest;
+    return digest;
+}
+} // namespace
+
+TEST_CASE("police.uk reader: checksums taken after reading are sha256sum's, and a file changed since is refused", "[layers][police]") {
+    const std::string dir = temp_dir("later");
+    const std::string second = dir + "/2021-04-second-street.csv";
+    {
+        std::ofstream f(second, std::ios::binary);
+        f << "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context\n"
+             "z1,2021-04,Force,Force,-2.361000,51.383000,On or near Park,E01014399,Bath 001A,Burglary,,\n";
+    }
+    IngestOptions options;
+    options.checksums_later = true;
+    const IngestResult r = read({every_reason, second}, options);
+    REQUIRE(r.later);
+    CHECK(r.sources[0].sha256.empty()); // not taken while reading
+    CHECK(r.file_checksums() == std::vector<std::pair<std::string, std::string>>{{every_reason, sha256sum(every_reason, dir)},
+                                                                                  {second, sha256sum(second, dir)}});
+    // The same bytes under two names are still refused (files of one size are checksummed at once).
+    std::filesystem::copy_file(second, dir + "/copy.csv");
+    CHECK_THROWS_AS(read({second, dir + "/copy.csv"}, options), InputError);
+    // A file changed after it was read: its checksum would describe other rows.
+    const SourceFile file = source_file(second);
+    const auto reader = ByteReader::open(file, nullptr, false);
+    char buffer[4096];
+    while (reader->read(buffer, sizeof buffer) > 0) {
+    }
+    CHECK(reader->file_sha256().empty());
+    const std::string stamp = reader->stamp();
+    {
+        std::ofstream f(second, std::ios::app);
+        f << "z2,2021-04,Force,Force,-2.361000,51.383000,On or near Park,E01014399,Bath 001A,Robbery,,\n";
+    }
+    DeferredSha256 later({{second, stamp}});
+    CHECK_THROWS_AS(later.get(second), IoError);
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("police.uk reader: bad files fail with the file named", "[layers][police]") {
     const std::string dir = temp_dir("bad");
     const auto expect_error = [&](const std::vector<std::string>& paths, const std::string& fragment) {
