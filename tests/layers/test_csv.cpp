@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <random>
 
 #include "layers/csv.hpp"
 
@@ -115,4 +116,29 @@ TEST_CASE("CSV: a quote inside an unquoted field is an ordinary character", "[la
 TEST_CASE("CSV: a 100,000-character field is read whole", "[layers][csv]") {
     const std::string big(100000, 'z');
     CHECK(parse("a,b\n" + big + ",1\n", 4096) == Rows{{"a", "b"}, {big, "1"}});
+}
+
+TEST_CASE("CSV: fields of every length up to 40, commas at every place in a 16-byte block, split as by hand", "[layers][csv]") {
+    // Rows of random fields (letters only, lengths 0 to 40), so commas fall at every offset of
+    // the 16-byte blocks the splitter reads at a time, and rows end anywhere in a block.
+    std::mt19937 rng(11);
+    std::uniform_int_distribution<int> length(0, 40), count(1, 20), letter('a', 'z');
+    Rows expected;
+    std::string text;
+    for (int r = 0; r < 2000; ++r) {
+        std::vector<std::string> row;
+        const int n = count(rng);
+        for (int f = 0; f < n; ++f) {
+            std::string field(static_cast<size_t>(length(rng)), 'x');
+            for (char& c : field) c = static_cast<char>(letter(rng));
+            if (f) text += ',';
+            text += field;
+            row.push_back(std::move(field));
+        }
+        text += r % 2 ? "\r\n" : "\n";
+        if (row.size() == 1 && row[0].empty()) continue; // a blank line is no record
+        expected.push_back(std::move(row));
+    }
+    CHECK(parse(text) == expected);
+    CHECK(parse(text, 7) == expected); // and across refills
 }
