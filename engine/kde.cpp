@@ -46,14 +46,24 @@ std::string metres(double value) { return fmt::format("{:g}", value); }
 void check_points(const Points& points) {
     if (points.x.size() != points.y.size() || (!points.w.empty() && points.w.size() != points.x.size()))
         throw std::invalid_argument("kde::Points: x, y and w differ in length");
-    for (size_t i = 0; i < points.size(); ++i) {
-        if (!std::isfinite(points.x[i]) || !std::isfinite(points.y[i]))
-            throw InputError(fmt::format("incident {} has a coordinate that is not a number ({}, {})", i + 1,
-                                         points.x[i], points.y[i]));
+    const auto bad = [&](size_t i) {
         const double w = points.weight(i);
-        if (!std::isfinite(w) || w < 0)
-            throw InputError(fmt::format("incident {} has weight {}: weights must be finite and 0 or more", i + 1, w));
-    }
+        return !std::isfinite(points.x[i]) || !std::isfinite(points.y[i]) || !std::isfinite(w) || w < 0;
+    };
+    // The first bad point, looked for on every core.
+    const size_t n = points.size();
+    const size_t i = tbb::parallel_reduce(
+        tbb::blocked_range<size_t>(0, n, size_t{1} << 16), n,
+        [&](const tbb::blocked_range<size_t>& r, size_t first) {
+            for (size_t k = r.begin(); k != r.end() && k < first; ++k)
+                if (bad(k)) return k;
+            return first;
+        },
+        [](size_t a, size_t b) { return std::min(a, b); });
+    if (i == n) return;
+    if (!std::isfinite(points.x[i]) || !std::isfinite(points.y[i]))
+        throw InputError(fmt::format("incident {} has a coordinate that is not a number ({}, {})", i + 1, points.x[i], points.y[i]));
+    throw InputError(fmt::format("incident {} has weight {}: weights must be finite and 0 or more", i + 1, points.weight(i)));
 }
 
 } // namespace
@@ -387,6 +397,7 @@ namespace {
 /// factor turning the inner loop's expression into the chosen units.
 struct Prepared {
     std::vector<double> x, y, f;
+    std::vector<double> w; // each place's weight (the sum of its points' weights), when merged
     bool every_point = true; // every point reaches the grid (none was dropped)
     std::vector<size_t> start; // row bucket b holds [start[b], start[b+1]); bucket b is row b − pad
     int64_t pad = 0;
@@ -490,10 +501,12 @@ Prepared prepare(const Points& points, const Grid& g, double radius, double fact
     // are sorted by (x, y, input order) first.
     p.x.reserve(m), p.y.reserve(m), p.f.reserve(m);
     p.start.assign(static_cast<size_t>(rows) + 1, 0);
+    if (merge) p.w.reserve(m);
     const auto emit = [&](double x, double y, double w, uint32_t key) {
         p.x.push_back(x);
         p.y.push_back(y);
         p.f.push_back(w * factor);
+        if (merge) p.w.push_back(w);
         ++p.start[key / static_cast<uint64_t>(cols) + 1];
     };
     for (size_t k = 0; k < m;) {
@@ -722,7 +735,7 @@ double point_factor(Kernel kernel, double h, Units units, double total_weight) {
 struct DensityResult {
     std::vector<float> value;
     size_t locations = 0;
-    std::vector<double> place_x, place_y; // the distinct places, when merged and every point reached the grid
+    std::vector<double> place_x, place_y, place_w; // the distinct places and their weights, when merged and every point reached the grid
 };
 
 DensityResult density_impl(const Points& points, const Grid& grid, Kernel kernel, double h, Units units, bool merge, Progress* progress = nullptr) {
@@ -735,7 +748,7 @@ DensityResult density_impl(const Points& points, const Grid& grid, Kernel kernel
     const Prepared p = prepare(points, grid, support_radius(kernel, h), point_factor(kernel, h, units, total), merge);
     DensityResult result;
     result.locations = p.x.size();
-    if (merge && p.every_point) result.place_x = p.x, result.place_y = p.y;
+    if (merge && p.every_point) result.place_x = p.x, result.place_y = p.y, result.place_w = p.w;
     result.value.resize(grid.cells()); // every band writes all of its rows
     run_bands(kernel, grid, p, h, result.value, progress);
     return result;
@@ -1001,7 +1014,7 @@ Surface estimate(const Points& points, const Options& options, const StudyArea* 
     DensityResult d = density_impl(points, s.grid, options.kernel, s.bandwidth, options.units, options.merge_identical, options.progress);
     s.value = std::move(d.value);
     s.locations = options.merge_identical ? d.locations : merge_identical(points).size();
-    s.place_x = std::move(d.place_x), s.place_y = std::move(d.place_y);
+    s.place_x = std::move(d.place_x), s.place_y = std::move(d.place_y), s.place_w = std::move(d.place_w);
     if (study_area) {
         s.inside = rasterize(s.grid, study_area->polygons);
         std::vector<float> c;

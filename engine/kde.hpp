@@ -201,8 +201,9 @@ struct Surface {
     double total_weight = 0;      // W, over all incidents given
     size_t incidents = 0;         // points given
     size_t locations = 0;         // distinct locations among them (those within reach of the grid)
-    // The distinct locations themselves, when every incident reached the grid (bandwidth_scale_of_places).
-    std::vector<double> place_x, place_y;
+    // The distinct locations themselves, with their incidents' summed weights, when every incident
+    // reached the grid (bandwidth_scale_of_places, hotspot_classes over places).
+    std::vector<double> place_x, place_y, place_w;
     std::vector<std::string> warnings;
 };
 

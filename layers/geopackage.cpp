@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <future>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -93,6 +94,9 @@ struct GeoPackageWriter::Impl {
     GeoPackageExtras extras;              // field descriptions, style hints and the run's metadata, added at commit()
     std::vector<float> raster_sample;     // cells of every raster layer, for the rasters' QGIS style
     std::string raster_units;
+    // The rasters' style, worked out from raster_sample on another thread while the layers after
+    // the rasters are written (its selections were most of the finishing step).
+    std::future<std::string> raster_style;
     const OutputFormat* format = nullptr; // what `path` is written as
     std::string main_layer;               // a one-layer format's layer (empty: the first with geometry)
     std::string project;                  // the QGIS project's path ("" for none)
@@ -354,6 +358,10 @@ void GeoPackageWriter::write_raster(const std::string& name, const std::string& 
     // beside the GeoPackage, which serves every raster in it: its colour stops come from all.
     qgis::sample_cells(values, nodata, 1u << 18, w.raster_sample);
     if (w.raster_units.empty()) w.raster_units = description;
+    if (w.raster_style.valid()) w.raster_style.wait(); // an earlier raster's: the style covers all of them
+    w.raster_style = std::async(std::launch::async, [sample = w.raster_sample, units = w.raster_units]() mutable {
+        return qgis::density_raster_qml(std::move(sample), units);
+    });
 }
 
 void GeoPackageWriter::write_kde_classes(const std::string& name, const std::string& description, const std::vector<ClassSurface>& surfaces) {
@@ -772,7 +780,7 @@ void GeoPackageWriter::commit() {
         w.commit_other_format(finished);
         remove_quietly(w.temp);
     } else {
-        const std::string raster_qml = w.raster_sample.empty() ? "" : qgis::density_raster_qml(std::move(w.raster_sample), w.raster_units);
+        const std::string raster_qml = w.raster_style.valid() ? w.raster_style.get() : "";
         w.commit_geopackage(finished, raster_qml);
     }
     w.committed = true;
