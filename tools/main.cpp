@@ -5,10 +5,6 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -116,16 +112,6 @@ const std::map<std::string, std::string> examples = {
 
 int main(int argc, char** argv) {
     using namespace safer::tools;
-#ifdef __GLIBC__
-    // Large blocks (a column of a million rows) come from the heap and stay there when freed, so
-    // the next one reuses pages already mapped. By default glibc maps each block afresh, unmaps
-    // it when freed, and the kernel zeroes every page again: measured, 4 % of safer kde on a
-    // million rows and 15 % of a national safer run, with the same peak memory (the readers
-    // still hand freed memory back with malloc_trim once the files are read).
-    mallopt(M_MMAP_THRESHOLD, 512 << 20);
-    mallopt(M_TRIM_THRESHOLD, 1 << 30);
-    mallopt(M_TOP_PAD, 64 << 20);
-#endif
     for (int i = 0; i < argc; ++i) g_command_line += (i ? " " : "") + std::string(argv[i]);
     // It goes into metadata, reports and GeoTIFF tags: never with a database password.
     g_command_line = safer::layers::hide_passwords(g_command_line);
