@@ -25,7 +25,7 @@ for i in 1 2 3; do
     /usr/bin/time -f '%e %M' -o "$WORK/time.txt" "$BUILD/tools/safer" kde --overwrite --crimes "$TOWN/crimes" \
         --bandwidth 400 --cell 25 -o "$WORK/kde-out.gpkg" 2>"$WORK/kde.err" || { cat "$WORK/kde.err"; exit 1; }
     read -r wall kb <"$WORK/time.txt"
-    d=$(sed -n 's/.*estimating the density: done in \([0-9.]*\) s/\1/p' "$WORK/kde.err")
+    d=$(sed -n 's/.*estimating the density:.* done in \([0-9.]*\) s.*/\1/p' "$WORK/kde.err")
     best=$(echo "$wall $best" | awk '{print ($1 < $2) ? $1 : $2}')
     density=$(echo "$d $density" | awk '{print ($1 < $2) ? $1 : $2}')
     [ "$kb" -gt "$rss" ] && rss=$kb
