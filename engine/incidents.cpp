@@ -1,4 +1,5 @@
 #include "engine/incidents.hpp"
+#include "engine/hash_parts.hpp"
 #include "engine/text_hash.hpp"
 
 #include <tbb/parallel_for.h>
@@ -327,30 +328,17 @@ WeightedLocations unique_locations(const std::vector<double>& x, const std::vect
     // count of marks before it is its number: the same numbering, in order of first appearance,
     // as one pass over the rows.
     constexpr uint32_t empty = UINT32_MAX;
-    constexpr size_t parts = 256, chunk = size_t{1} << 16;
+    constexpr size_t parts = HashParts::count, chunk = size_t{1} << 16;
     const size_t chunks = (n + chunk - 1) / chunk;
     const auto bits_x = [&](size_t i) { return std::bit_cast<uint64_t>(x[i] + 0.0); };
     const auto bits_y = [&](size_t i) { return std::bit_cast<uint64_t>(y[i] + 0.0); };
     std::vector<uint64_t> hash(n);
-    std::vector<uint32_t> counts(chunks * parts, 0);
-    tbb::parallel_for(size_t{0}, chunks, [&](size_t c) {
-        for (size_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i) {
-            hash[i] = mix(bits_x(i), bits_y(i));
-            ++counts[c * parts + (hash[i] >> 56)];
-        }
+    tbb::parallel_for(size_t{0}, n, size_t{1} << 16, [&](size_t begin) {
+        for (size_t i = begin; i < std::min(n, begin + (size_t{1} << 16)); ++i) hash[i] = mix(bits_x(i), bits_y(i));
     });
-    std::vector<size_t> part_begin(parts + 1), at(chunks * parts);
-    size_t total = 0;
-    for (size_t p = 0; p < parts; ++p) {
-        part_begin[p] = total;
-        for (size_t c = 0; c < chunks; ++c) at[c * parts + p] = total, total += counts[c * parts + p];
-    }
-    part_begin[parts] = total;
-    std::vector<uint32_t> order(n);
-    tbb::parallel_for(size_t{0}, chunks, [&](size_t c) {
-        size_t* next = at.data() + c * parts;
-        for (size_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i) order[next[hash[i] >> 56]++] = static_cast<uint32_t>(i);
-    });
+    HashParts split = split_by_hash(n, [&](size_t i) { return hash[i]; }, [](size_t) { return true; });
+    const std::vector<uint32_t>& order = split.rows;
+    const std::vector<size_t>& part_begin = split.begin;
     // Each part: its locations' first rows and counts, and each of its rows' location in it.
     std::vector<uint32_t> local(n);
     std::vector<uint8_t> first(n, 0);
@@ -383,7 +371,7 @@ WeightedLocations unique_locations(const std::vector<double>& x, const std::vect
             local[i] = id;
         }
     });
-    std::vector<uint32_t>().swap(order);
+    std::vector<uint32_t>().swap(split.rows); // `order` is done with
     // Numbers in order of first appearance: marks counted chunk by chunk, then within each.
     std::vector<uint32_t> number_at(n);
     std::vector<size_t> before(chunks + 1, 0);

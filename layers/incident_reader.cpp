@@ -24,6 +24,7 @@
 #include <optional>
 
 #include "engine/errors.hpp"
+#include "engine/hash_parts.hpp"
 #include "engine/numbers.hpp"
 #include "engine/text.hpp"
 #include "engine/text_hash.hpp"
@@ -757,28 +758,10 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
         const size_t n = in.size();
         if (n >= none) throw InputError(fmt::format("{} rows are more than safer can check for duplicates in one run", n));
         const auto eligible = [&](size_t r) { return keep[r] && (text ? !in.crime_id[r].empty() : has_id[r] != 0); };
-        constexpr size_t parts = 256;
-        const auto part_of = [&](size_t r) { return static_cast<size_t>(row_hash[r] >> 56); };
-        constexpr size_t chunk = size_t{1} << 16;
-        const size_t chunks = (n + chunk - 1) / chunk;
-        std::vector<uint32_t> counts(chunks * parts, 0);
-        tbb::parallel_for(size_t{0}, chunks, [&](size_t c) {
-            for (size_t r = c * chunk; r < std::min(n, (c + 1) * chunk); ++r)
-                if (eligible(r)) ++counts[c * parts + part_of(r)];
-        });
-        std::vector<size_t> part_begin(parts + 1), at(chunks * parts);
-        size_t total = 0;
-        for (size_t p = 0; p < parts; ++p) {
-            part_begin[p] = total;
-            for (size_t c = 0; c < chunks; ++c) at[c * parts + p] = total, total += counts[c * parts + p];
-        }
-        part_begin[parts] = total;
-        std::vector<uint32_t> order(total);
-        tbb::parallel_for(size_t{0}, chunks, [&](size_t c) {
-            size_t* next_at = at.data() + c * parts;
-            for (size_t r = c * chunk; r < std::min(n, (c + 1) * chunk); ++r)
-                if (eligible(r)) order[next_at[part_of(r)]++] = static_cast<uint32_t>(r);
-        });
+        constexpr size_t parts = HashParts::count;
+        const HashParts split = split_by_hash(n, [&](size_t r) { return row_hash[r]; }, eligible);
+        const std::vector<uint32_t>& order = split.rows;
+        const std::vector<size_t>& part_begin = split.begin;
         std::vector<std::vector<std::pair<uint32_t, uint32_t>>> repeats(parts); // (row, the earlier row it repeats)
         tbb::parallel_for(size_t{0}, parts, [&](size_t p) {
             const uint32_t* rows = order.data() + part_begin[p];
