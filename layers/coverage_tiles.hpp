@@ -2,8 +2,11 @@
 // The tiles of a Float32 GeoPackage raster (the tiled gridded coverage extension, OGC 17-066r1,
 // TIFF encoding), encoded here in parallel instead of by GDAL's GPKG driver, which encodes them
 // one at a time on one core (most of safer kde's raster writing). GDAL still creates the raster
-// table and its metadata; each tile is the TIFF the driver would write (GDAL's GTiff driver, LZW,
-// one strip) with the driver's statistics, and the driver reads them back as its own.
+// table and its metadata; each tile is the TIFF the driver would write (GDAL's GTiff driver, one
+// strip) with the driver's statistics, and the driver reads them back as its own. The driver
+// compresses every tile with LZW; here a tile is compressed only where that makes it smaller (most
+// density tiles it makes larger), as the extension allows: uncompressed or LZW (requirement
+// gpkg_2d_gridded_coverage#18, as GDAL's validate_gpkg checks it).
 #include <cstdint>
 #include <optional>
 #include <string>

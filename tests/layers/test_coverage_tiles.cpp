@@ -1,12 +1,16 @@
 // GeoPackage rasters whose tiles safer encodes in parallel (layers/coverage_tiles): the file must
 // hold what GDAL's GPKG driver writes for the same grid when it writes the tiles itself, tile for
-// tile and statistic for statistic, and GDAL must read every cell back.
+// tile and statistic for statistic (a tile LZW would enlarge is left uncompressed, the only
+// difference), and GDAL must read every cell back.
 #include <catch2/catch.hpp>
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 #include <stdlib.h>
 
 #include <cmath>
+#include <cpl_vsi.h>
+#include <map>
+#include <set>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -56,6 +60,48 @@ void write_with_gdal(const std::string& path, const Grid& grid, const std::vecto
                                            static_cast<int>(grid.nx), static_cast<int>(grid.ny), GDT_Float32, 0, 0, nullptr) == CE_None);
 }
 
+/// A tile's TIFF decoded by GDAL: its cells and its compression ("" for none).
+struct DecodedTile {
+    std::vector<float> cells;
+    std::string compression;
+    size_t bytes = 0;
+};
+DecodedTile decode_tile(const std::vector<unsigned char>& blob) {
+    const std::string name = "/vsimem/test-decode-tile.tif";
+    VSILFILE* f = VSIFileFromMemBuffer(name.c_str(), const_cast<GByte*>(blob.data()), blob.size(), FALSE);
+    REQUIRE(f);
+    VSIFCloseL(f);
+    DecodedTile out;
+    out.bytes = blob.size();
+    {
+        GDALDatasetUniquePtr ds(GDALDataset::Open(name.c_str(), GDAL_OF_RASTER));
+        REQUIRE(ds);
+        REQUIRE(ds->GetRasterCount() == 1);
+        REQUIRE(ds->GetRasterBand(1)->GetRasterDataType() == GDT_Float32);
+        const char* c = ds->GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE");
+        out.compression = c ? c : "";
+        const int nx = ds->GetRasterXSize(), ny = ds->GetRasterYSize();
+        out.cells.resize(static_cast<size_t>(nx) * static_cast<size_t>(ny));
+        REQUIRE(ds->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, nx, ny, out.cells.data(), nx, ny, GDT_Float32, 0, 0, nullptr) == CE_None);
+    }
+    VSIUnlink(name.c_str());
+    return out;
+}
+
+/// Tiles by (column, row), read with SQLite's own blob functions through OGR.
+std::map<std::pair<int, int>, std::vector<unsigned char>> tiles_of(GDALDataset& ds) {
+    std::map<std::pair<int, int>, std::vector<unsigned char>> out;
+    OGRLayer* result = ds.ExecuteSQL("SELECT tile_column, tile_row, tile_data FROM surface", nullptr, "SQLITE");
+    REQUIRE(result);
+    while (OGRFeatureUniquePtr f{result->GetNextFeature()}) {
+        int bytes = 0;
+        const GByte* data = f->GetFieldAsBinary(2, &bytes);
+        out[{f->GetFieldAsInteger(0), f->GetFieldAsInteger(1)}] = std::vector<unsigned char>(data, data + bytes);
+    }
+    ds.ReleaseResultSet(result);
+    return out;
+}
+
 } // namespace
 
 TEST_CASE("GeoPackage raster: tiles encoded in parallel are GDAL's own, and read back cell for cell", "[geopackage][raster]") {
@@ -64,7 +110,8 @@ TEST_CASE("GeoPackage raster: tiles encoded in parallel are GDAL's own, and read
     REQUIRE(mkdtemp(dir_template.data()));
     const std::filesystem::path dir = dir_template;
     // 600 x 530 cells: three tiles across, three down, the last of each partial; the north-east
-    // tile is nodata throughout (as outside a study area), so neither writer stores it.
+    // tile is nodata throughout (as outside a study area), so neither writer stores it. The
+    // north-west tile's top half is zero (as away from any incident).
     Grid grid;
     grid.x0 = 350012.5, grid.y0 = 180000, grid.cell = 25, grid.nx = 600, grid.ny = 530;
     std::vector<float> values(grid.cells());
@@ -73,7 +120,7 @@ TEST_CASE("GeoPackage raster: tiles encoded in parallel are GDAL's own, and read
     for (int64_t r = 0; r < grid.ny; ++r)
         for (int64_t c = 0; c < grid.nx; ++c) {
             const bool outside = (r < 256 && c >= 512) || (r + c) % 97 == 0;
-            values[grid.index(r, c)] = outside ? nodata : (c % 7 == 0 ? 0.0f : uniform(random));
+            values[grid.index(r, c)] = outside ? nodata : (c % 7 == 0 || (r < 128 && c < 256) ? 0.0f : uniform(random));
         }
     const std::string ours = (dir / "ours.gpkg").string(), theirs = (dir / "gdal.gpkg").string();
     {
@@ -87,11 +134,35 @@ TEST_CASE("GeoPackage raster: tiles encoded in parallel are GDAL's own, and read
     GDALDatasetUniquePtr b(GDALDataset::Open(theirs.c_str(), GDAL_OF_VECTOR | GDAL_OF_RASTER));
     REQUIRE(a);
     REQUIRE(b);
-    // Eight tiles of nine: the all-nodata one is left out by both.
-    const std::string tiles = "SELECT id, zoom_level, tile_column, tile_row, hex(tile_data) FROM surface ORDER BY id";
+    // Eight tiles of nine: the all-nodata one is left out by both, at the same ids and places.
+    const std::string tiles = "SELECT id, zoom_level, tile_column, tile_row FROM surface ORDER BY id";
     const std::vector<std::string> our_tiles = rows_of(*a, tiles), gdal_tiles = rows_of(*b, tiles);
     CHECK(our_tiles.size() == 8);
     CHECK(our_tiles == gdal_tiles);
+    // GDAL compresses every tile with LZW. Worked out from the grid: the three whole tiles of
+    // distinct random values (columns 0-1 of row 1, column 1 of row 0) have almost no cell equal
+    // to the one before it, so LZW would enlarge them and they are stored uncompressed; the
+    // half-zero tile and the five tiles padded with nodata past the grid's edge are LZW, byte for
+    // byte GDAL's. Every tile holds GDAL's cells and is no larger than GDAL's.
+    const auto ours_by_place = tiles_of(*a), gdal_by_place = tiles_of(*b);
+    REQUIRE(ours_by_place.size() == 8);
+    const std::set<std::pair<int, int>> uncompressed = {{1, 0}, {0, 1}, {1, 1}};
+    for (const auto& [place, blob] : ours_by_place) {
+        INFO("tile column " << place.first << ", row " << place.second);
+        REQUIRE(gdal_by_place.count(place) == 1);
+        const DecodedTile mine = decode_tile(blob), reference = decode_tile(gdal_by_place.at(place));
+        CHECK(reference.compression == "LZW");
+        CHECK(mine.cells == reference.cells);
+        CHECK(mine.bytes <= reference.bytes);
+        if (uncompressed.count(place)) {
+            CHECK(mine.compression.empty());
+            CHECK(mine.bytes < reference.bytes);
+            CHECK(mine.bytes >= 256 * 256 * 4);
+        } else {
+            CHECK(mine.compression == "LZW");
+            CHECK(blob == gdal_by_place.at(place));
+        }
+    }
     // Statistics to the last digit GDAL prints (it computes them the same way, in the same order).
     const std::string stats = "SELECT tpudt_name, tpudt_id, scale, offset, min, max, printf('%.15g', mean), printf('%.15g', std_dev) "
                               "FROM gpkg_2d_gridded_tile_ancillary ORDER BY tpudt_id";
