@@ -389,14 +389,18 @@ WeightedLocations unique_locations(const std::vector<double>& x, const std::vect
         for (size_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i)
             if (first[i]) number_at[i] = static_cast<uint32_t>(k++);
     });
+    // Each part's numbers, by its own: first_row[p] becomes the number of each of its locations,
+    // so a row's number is one look-up in its part's small list, not two across the rows.
     tbb::parallel_for(size_t{0}, parts, [&](size_t p) {
         for (size_t id = 0; id < first_row[p].size(); ++id) {
             const uint32_t i = first_row[p][id], g = number_at[i];
             out.x[g] = x[i], out.y[g] = y[i], out.weight[g] = weight[p][id];
+            first_row[p][id] = g;
         }
     });
+    const std::vector<std::vector<uint32_t>>& number_of = first_row;
     tbb::parallel_for(size_t{0}, chunks, [&](size_t c) {
-        for (size_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i) out.location_of[i] = number_at[first_row[hash[i] >> 56][local[i]]];
+        for (size_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i) out.location_of[i] = number_of[hash[i] >> 56][local[i]];
     });
     return out;
 }

@@ -150,10 +150,12 @@ bool tiles_align(const TileMatrix& m, const Grid& grid) {
            m.width * m.tile_width >= grid.nx && m.height * m.tile_height >= grid.ny;
 }
 
-void insert_coverage_tiles(const std::string& path, const std::string& table, int64_t zoom, const std::vector<CoverageTile>& tiles) {
+void insert_coverage_tiles(const std::string& path, const std::string& table, int64_t zoom, const std::vector<CoverageTile>& tiles,
+                           Progress* progress) {
     BulkRows data{table, {"id", "zoom_level", "tile_column", "tile_row", "tile_data"}, tiles.size(),
                   [&](size_t i, RowValues& v) {
                       const CoverageTile& t = tiles[i];
+                      if (progress) progress->advance(1);
                       v.integer(0, static_cast<int64_t>(i + 1));
                       v.integer(1, zoom);
                       v.integer(2, t.column);

@@ -50,7 +50,9 @@ std::optional<TileMatrix> finest_tile_matrix(const std::string& path, const std:
 bool tiles_align(const TileMatrix& m, const Grid& grid);
 
 /// Adds the tiles (ids 1, 2, ... in order) and their gpkg_2d_gridded_tile_ancillary rows to an
-/// empty raster table of the closed GeoPackage `path`, in one transaction.
-void insert_coverage_tiles(const std::string& path, const std::string& table, int64_t zoom, const std::vector<CoverageTile>& tiles);
+/// empty raster table of the closed GeoPackage `path`, in one transaction. `progress`, if given,
+/// is advanced by one a tile.
+void insert_coverage_tiles(const std::string& path, const std::string& table, int64_t zoom, const std::vector<CoverageTile>& tiles,
+                           Progress* progress = nullptr);
 
 } // namespace safer::layers

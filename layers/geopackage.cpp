@@ -97,6 +97,26 @@ struct GeoPackageWriter::Impl {
     // The rasters' style, worked out from raster_sample on another thread while the layers after
     // the rasters are written (its selections were most of the finishing step).
     std::future<std::string> raster_style;
+    std::jthread writeback; // start_writeback's: the flush before the rename waits for what it started
+    // A raster's tiles, encoded on the other cores while the layers after it and the attribute
+    // tables are written (one core would otherwise idle there); put in by insert_pending_tiles()
+    // before the next raster or at commit(). At most one raster's are held at a time.
+    struct PendingTiles {
+        std::string table, label;
+        int64_t zoom = 0;
+        std::future<std::vector<CoverageTile>> tiles;
+    };
+    std::optional<PendingTiles> pending_tiles;
+    void insert_pending_tiles() {
+        if (!pending_tiles) return;
+        PendingTiles p = std::move(*pending_tiles);
+        pending_tiles.reset();
+        const std::vector<CoverageTile> tiles = p.tiles.get();
+        if (progress) progress->begin(p.label, tiles.size());
+        insert_coverage_tiles(temp, p.table, p.zoom, tiles, progress);
+        if (progress) progress->end();
+        writeback = start_writeback(temp); // the tiles are most of the file: to the disk while the rest is written
+    }
     const OutputFormat* format = nullptr; // what `path` is written as
     std::string main_layer;               // a one-layer format's layer (empty: the first with geometry)
     std::string project;                  // the QGIS project's path ("" for none)
@@ -327,13 +347,14 @@ void GeoPackageWriter::write_raster(const std::string& name, const std::string& 
     if (CPLGetLastErrorType() >= CE_Failure) throw IoError(fmt::format("{}: writing raster {} failed: {}", w.path, name, write_failure(w.path)));
     // The tiles in parallel (coverage_tiles), into the tile matrix GDAL made; should GDAL ever
     // make one the grid does not fit, GDAL writes them itself.
+    w.insert_pending_tiles(); // an earlier raster's, while the file is closed to GDAL
     const std::optional<TileMatrix> matrix = finest_tile_matrix(w.temp, name);
     if (matrix && matrix->tiles == 0 && tiles_align(*matrix, grid)) {
-        const int64_t tiles_x = (grid.nx + matrix->tile_width - 1) / matrix->tile_width, tiles_y = (grid.ny + matrix->tile_width - 1) / matrix->tile_width;
-        if (w.progress) w.progress->begin(fmt::format("writing raster {} ({} x {} cells)", name, grid.nx, grid.ny), static_cast<uint64_t>(tiles_x * tiles_y));
-        const std::vector<CoverageTile> tiles = encode_coverage_tiles(grid, values, nodata, static_cast<int>(matrix->tile_width), w.progress);
-        insert_coverage_tiles(w.temp, name, matrix->zoom, tiles);
-        start_writeback(w.temp); // the tiles are most of the file: to the disk while the rest is written
+        const int tile_size = static_cast<int>(matrix->tile_width);
+        w.pending_tiles = Impl::PendingTiles{name, fmt::format("writing raster {} ({} x {} cells)", name, grid.nx, grid.ny), matrix->zoom,
+                                             std::async(std::launch::async, [grid, values, nodata, tile_size] {
+                                                 return encode_coverage_tiles(grid, values, nodata, tile_size);
+                                             })};
     } else {
         char** open_options = CSLSetNameValue(nullptr, "TABLE", name.c_str());
         raster.reset(GDALDataset::Open(w.temp.c_str(), GDAL_OF_RASTER | GDAL_OF_UPDATE, nullptr, open_options));
@@ -350,8 +371,8 @@ void GeoPackageWriter::write_raster(const std::string& name, const std::string& 
         clear_gdal_error();
         raster.reset();
         if (CPLGetLastErrorType() >= CE_Failure) throw IoError(fmt::format("{}: writing raster {} failed: {}", w.path, name, write_failure(w.path)));
+        w.end_layer();
     }
-    w.end_layer();
     w.ds.reset(GDALDataset::Open(w.temp.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE));
     if (!w.ds) throw IoError(fmt::format("{}: cannot reopen the GeoPackage after adding raster {}: {}", w.path, name, gdal_message()));
     // QGIS 3.22 reads no style for a GeoPackage raster from layer_styles, only the .qml file
@@ -768,8 +789,9 @@ void GeoPackageWriter::commit() {
     w.ds.reset(); // closes the file; GDAL 3.6 reports a failure only through the error state
     if (CPLGetLastErrorType() >= CE_Failure)
         throw IoError(fmt::format("{}: finishing the GeoPackage failed: {}", w.path, write_failure(w.path)));
-    insert_rows(w.temp, w.bulk, w.progress);
+    insert_rows(w.temp, w.bulk, w.progress); // while a raster's tiles may still be encoded
     w.bulk.clear();
+    w.insert_pending_tiles();
     if (w.progress) w.progress->begin(fmt::format("finishing {}: descriptions, QGIS styles, metadata", w.path), 0);
     const FinishedGeoPackage finished = finish_geopackage(w.temp, w.extras);
     if (w.progress) w.progress->end();

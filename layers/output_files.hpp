@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -93,15 +94,17 @@ void write_temporary(const std::string& temp, const std::string& path, const std
 void rename_into_place(const std::string& from, const std::string& to, bool overwrite);
 /// Flushes a file to the disk (IoError naming `output` if the disk could not take it).
 void sync_path(const std::string& path, const std::string& output);
-/// Asks the system to start writing `path`'s pages to the disk now, without waiting (a hint:
-/// the flush before the rename then has less left to wait for). Nothing happens where the
-/// system cannot do it.
-void start_writeback(const std::string& path);
+/// Asks the system to start writing `path`'s pages to the disk now, on a thread of its own (a
+/// hint: the flush before the rename then has less left to wait for); the thread is joined when
+/// the result is destroyed. Nothing happens where the system cannot do it.
+std::jthread start_writeback(const std::string& path);
 /// This process's folder for temporaries that belong to no output (the GeoPackage staged for a
 /// PostGIS write, a browser profile): "safer-PID" under TMPDIR (else /tmp), made on first use,
 /// removed at exit. Its name is its lock: the first call removes the folders of safer processes
 /// that no longer run (killed outright), so nothing of theirs is ever mistaken for a live run's.
 const std::string& process_temp_dir();
+/// Removes that folder now, at the end of a run whose exit runs no destructors.
+void remove_process_temp_dir();
 /// Removes a file and SQLite's -journal, -wal and -shm companions, ignoring errors.
 void remove_quietly(const std::string& path);
 

@@ -6,14 +6,18 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "engine/errors.hpp"
 #include "layers/gdal_session.hpp"
+#include "layers/output_files.hpp"
 #include "layers/postgis.hpp"
 #include "tools/commands.hpp"
 #include "tools/options.hpp"
@@ -108,6 +112,30 @@ const std::map<std::string, std::string> examples = {
      "  safer run national.toml --dry-run              # print each job's command line and stop"},
 };
 
+/// Ends a finished run without tearing down what the operating system reclaims anyway: every
+/// output is written, flushed and renamed by now, so the libraries' exit handlers (GDAL's driver
+/// manager, PROJ's contexts, oneTBB's worker threads) and the freeing of the heap only delay the
+/// shell (3 % of safer kde on a million rows). The one exit handler of safer's own, removing the
+/// process's temporary folder, is run here. Sanitizer builds exit normally, so that the leak
+/// checker runs.
+[[noreturn]] void exit_now(int code) {
+    safer::layers::remove_process_temp_dir();
+    std::cout.flush();
+    std::cerr.flush();
+    std::fflush(nullptr);
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    std::exit(code);
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+    std::exit(code);
+#else
+    std::_Exit(code);
+#endif
+#else
+    std::_Exit(code);
+#endif
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -167,7 +195,7 @@ int main(int argc, char** argv) {
     }
     try {
         for (CLI::App* sub : app.get_subcommands()) runs.at(sub)();
-        return 0;
+        exit_now(0);
     } catch (const safer::Error& e) {
         fmt::print(stderr, "safer: error: {}\n", e.what());
         return e.exit_code();
