@@ -5,6 +5,8 @@
 #include <cpl_vsi.h>
 #include <fcntl.h>
 #include <fmt/core.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -541,8 +543,10 @@ struct DeferredSha256::Impl {
     bool joined = false;
 
     void run() {
-        // The lowest priority: this thread takes a core only when the analysis leaves it idle.
-        ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 19);
+        // The lowest priority: this thread takes a core only when the analysis leaves it idle
+        // (SCHED_IDLE; where that is refused, nice 19, which still takes a little of a busy core).
+        sched_param idle{};
+        if (::pthread_setschedparam(::pthread_self(), SCHED_IDLE, &idle) != 0) ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 19);
         std::vector<char> buffer(size_t{1} << 20);
         for (size_t i = 0; i < files.size() && !stop; ++i) {
             const int fd = ::open(files[i].path.c_str(), O_RDONLY | O_CLOEXEC);
