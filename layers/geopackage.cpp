@@ -352,8 +352,8 @@ void GeoPackageWriter::write_raster(const std::string& name, const std::string& 
     if (matrix && matrix->tiles == 0 && tiles_align(*matrix, grid)) {
         const int tile_size = static_cast<int>(matrix->tile_width);
         w.pending_tiles = Impl::PendingTiles{name, fmt::format("writing raster {} ({} x {} cells)", name, grid.nx, grid.ny), matrix->zoom,
-                                             std::async(std::launch::async, [grid, values, nodata, tile_size] {
-                                                 return encode_coverage_tiles(grid, values, nodata, tile_size);
+                                             std::async(std::launch::async, [grid, cells = &values, nodata, tile_size] {
+                                                 return encode_coverage_tiles(grid, *cells, nodata, tile_size);
                                              })};
     } else {
         char** open_options = CSLSetNameValue(nullptr, "TABLE", name.c_str());

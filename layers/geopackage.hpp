@@ -51,7 +51,9 @@ public:
                          const std::vector<int32_t>& area_of, const Areas* areas);
     void write_rejects(const Rejects& rejects, const std::vector<std::string>& sources);
     void write_area_months(const Areas& areas, const std::vector<AreaMonthCount>& rows, const std::vector<CrimeGroup>& groups);
-    /// A Float32 raster layer (GeoPackage 2D gridded coverage, TIFF tiles), row 0 north.
+    /// A Float32 raster layer (GeoPackage 2D gridded coverage, TIFF tiles), row 0 north. Its tiles
+    /// are encoded meanwhile from `values` itself (no copy: a national grid is hundreds of MB), so
+    /// `values` must stay alive and unchanged until the next write_raster() or commit().
     void write_raster(const std::string& name, const std::string& description, const Grid& grid,
                       const std::vector<float>& values, float nodata);
     /// The hotspot-class polygons of density surfaces: one feature per class (top 1, 5, 10 %) and
