@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include <cstring>
+
 #include "engine/errors.hpp"
 
 #include "engine/text.hpp"
@@ -48,6 +50,18 @@ std::vector<CrimeGroup> builtin_crime_groups() {
         {"damage", "Criminal damage and arson", {"Criminal damage and arson"}, false},
         {"all", "Every crime type, including any type not known to safer", {}, true},
     };
+}
+
+std::string crime_phrase(const CrimeGroup& group) {
+    const auto lower_first = [](std::string text) {
+        if (!text.empty() && text[0] >= 'A' && text[0] <= 'Z') text[0] = static_cast<char>(text[0] - 'A' + 'a');
+        return text;
+    };
+    if (!group.all_types && group.types.size() == 1) return lower_first(group.types.front());
+    const std::string name = lower_trim(group.name);
+    for (const char* ending : {"crime", "crimes", "offences", "offence", "behaviour"})
+        if (name.size() >= std::strlen(ending) && name.compare(name.size() - std::strlen(ending), std::string::npos, ending) == 0) return group.name;
+    return group.name + " crime";
 }
 
 GroupMembership::GroupMembership(const std::vector<CrimeGroup>& groups, const CrimeTypes& types)

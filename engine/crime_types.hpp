@@ -68,6 +68,13 @@ struct CrimeGroup {
 /// robbery, theft from the person, vehicle crime), acquisitive, violence, asb, damage, all.
 std::vector<CrimeGroup> builtin_crime_groups();
 
+/// The group as a reader names what it counts, for "evidence pack for ...", "Kernel density of
+/// ...": a group of one crime type is that type ("violence and sexual offences", "anti-social
+/// behaviour", not "violence crime" or "asb crime"); a name that already says what it counts
+/// ("other crime", "drug offences") stays; any other is "<name> crime" ("neighbourhood crime",
+/// "all crime").
+std::string crime_phrase(const CrimeGroup& group);
+
 /// Which types belong to which group, resolved against a CrimeTypes table.
 class GroupMembership {
 public:

@@ -32,6 +32,8 @@ size_t ranked_areas(const bid::BidEvidence& e) {
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
 const std::string& group_name(const BidOutputs& o) { return o.evidence.groups[o.evidence.group].name; }
+/// What the group counts, as a reader names it ("neighbourhood crime", "violence and sexual offences").
+std::string group_phrase(const BidOutputs& o) { return crime_phrase(o.evidence.groups[o.evidence.group]); }
 
 std::string codes_of(const Areas& areas, const std::vector<size_t>& indexes, const char* separator) {
     std::vector<std::string> codes;
@@ -177,7 +179,7 @@ std::string candidate_map(const BidOutputs& o, size_t k, const std::vector<geos:
     options.locator.push_back({t.geometry.get(), "#0033cc", "#0033cc", 1, ""});
     return svg_map(shapes, 680,
                    {{"#dbe6ff", fmt::format("candidate {}: {}", k + 1, target_place(o, k)), "#0033cc", 3},
-                    {"#d7301f", fmt::format("{} incidents, {} to {} (police.uk map points)", group_name(o), e.window.from.str(), e.window.to.str())},
+                    {"#d7301f", fmt::format("Incidents of {}, {} to {} (police.uk map points)", group_phrase(o), e.window.from.str(), e.window.to.str())},
                     {"none", assets.has_streets ? "streets (--streets)" : "street names placed at police.uk's map points", "#bbb", 1.2}},
                    nullptr, "", &options);
 }
@@ -368,6 +370,9 @@ TemplateData methods_data(const BidOutputs& o, TemplateData& page) {
     // Its own sentence: the descriptions hold parentheses of their own ("Neighbourhood crime (Home
     // Office Safer Streets): ..."), which inside another pair read as a nested aside.
     page.set("group_sentence", as_sentence(e.groups[e.group].description));
+    // The title block names the group by what it counts; its description follows unless it only
+    // says the same ("violence and sexual offences. Violence and sexual offences.").
+    if (lower_trim(e.groups[e.group].description) != crime_phrase(e.groups[e.group])) page.set("title_group_sentence", as_sentence(e.groups[e.group].description));
     page.set("span", std::to_string(e.window.span));
     page.set("data_from", e.window.data_first.str());
     page.set("data_to", e.window.data_last.str());
@@ -579,9 +584,9 @@ std::string target_reason(const BidOutputs& o, size_t k) {
     const bid::Target& t = e.targets[k];
     const TargetCandidate& c = t.candidate;
     const std::string streets = target_streets(t);
-    return fmt::format("{}{}: {} residents in {} LSOA{}; {} {} crimes in {} months ({} {}), {}; {}", target_place(o, k),
+    return fmt::format("{}{}: {} residents in {} LSOA{}; {} incident{} of {} in {} months ({} {}), {}; {}", target_place(o, k),
                        streets.empty() ? "" : ", around " + streets, grouped(c.population), t.areas.size(), t.areas.size() == 1 ? "" : "s", grouped(c.count),
-                       group_name(o), e.window.span, grouped(annual_rate(e, c.rate), 1), annual_words(e), comparison_words(o, k),
+                       c.count == 1 ? "" : "s", group_phrase(o), e.window.span, grouped(annual_rate(e, c.rate), 1), annual_words(e), comparison_words(o, k),
                        t.best_bin <= 0           ? "not a significant Gi* hot spot"
                        : t.areas.size() == 1 ? fmt::format("hot at {} (Gi*)", confidence_text(t.best_bin))
                                              : fmt::format("hot at {} (Gi*) in {}", confidence_text(t.best_bin),
@@ -682,9 +687,9 @@ Table target_streets_table(const BidOutputs& o) {
     const bid::BidEvidence& e = o.evidence;
     Table t;
     t.name = "target_streets";
-    t.description = fmt::format("Street segments of the top target-area candidate (their middle in its LSOAs), busiest first: {} crime {} to {} on each "
+    t.description = fmt::format("Street segments of the top target-area candidate (their middle in its LSOAs), busiest first: {} {} to {} on each "
                                 "(nearest segment within {:g} m), network density and Gi* over every segment",
-                                group_name(o), e.window.from.str(), e.window.to.str(), st.options.tolerance);
+                                group_phrase(o), e.window.from.str(), e.window.to.str(), st.options.tolerance);
     t.geometry_kind = GeometryKind::line;
     std::vector<int64_t> rank;
     for (size_t k = 0; k < st.top.size(); ++k) rank.push_back(static_cast<int64_t>(k + 1));
@@ -712,15 +717,15 @@ TemplateData streets_data(const BidOutputs& o) {
     for (size_t s : st.top) top_total += st.segments.count[s];
     const size_t shown = std::min<size_t>(10, with_crime);
     for (size_t k = 0; k < shown; ++k) in_top += st.segments.count[st.top[k]];
-    d.set("summary", fmt::format("{} street segments have their middle in the top candidate. {} {} crimes count on them (each crime on its nearest "
+    d.set("summary", fmt::format("{} street segments have their middle in the top candidate. {} incidents of {} count on them (each on its nearest "
                                  "segment within {:g} m, so this can differ from the count by LSOA), {} on the {} busiest. The busiest: {}.",
-                                 st.top.size(), grouped(top_total), group_name(o), st.options.tolerance, grouped(in_top), shown,
+                                 st.top.size(), grouped(top_total), group_phrase(o), st.options.tolerance, grouped(in_top), shown,
                                  segment_sentence(st.segments, st.top.front())));
     std::vector<std::vector<std::string>> rows;
     for (size_t k = 0; k < shown; ++k) rows.push_back(segment_report_row(st.segments, st.top[k]));
     d.set("streets_table", table_data(segment_report_header(), rows,
-                                      fmt::format("The top candidate's busiest street segments ({} crime, {} to {}; all are in the target_streets layer)",
-                                                  group_name(o), o.evidence.window.from.str(), o.evidence.window.to.str())));
+                                      fmt::format("The top candidate's busiest street segments ({}, {} to {}; all are in the target_streets layer)",
+                                                  group_phrase(o), o.evidence.window.from.str(), o.evidence.window.to.str())));
     return d;
 }
 
@@ -730,7 +735,7 @@ std::string bid_report_html(const BidOutputs& o) {
     const GroupColumns& gs = e.group_stats();
     const std::string& group = group_name(o);
     TemplateData page;
-    page.set("title", fmt::format("Safer Streets evidence: {} crime, {} to {}", group, e.window.from.str(), e.window.to.str()));
+    page.set("title", fmt::format("Safer Streets evidence: {}, {} to {}", group_phrase(o), e.window.from.str(), e.window.to.str()));
     if (!e.no_population.empty()) {
         TemplateData x;
         x.set("count", std::to_string(e.no_population.size()));
@@ -750,6 +755,10 @@ std::string bid_report_html(const BidOutputs& o) {
         page.set("no_households", true);
     page.set("total", grouped(static_cast<double>(gs.total)));
     page.set("group", group);
+    page.set("group_phrase", group_phrase(o));
+    std::string heading = group_phrase(o);
+    if (!heading.empty() && heading[0] >= 'a' && heading[0] <= 'z') heading[0] = static_cast<char>(heading[0] - 'a' + 'A');
+    page.set("group_heading", heading);
     page.set("area_count", std::to_string(areas.size()));
     page.set("from", e.window.from.str());
     page.set("to", e.window.to.str());

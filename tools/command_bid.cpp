@@ -227,7 +227,7 @@ void BidCommand::write(const layers::BidOutputs& o, const Paths& paths, Progress
         staged.stage(paths.streets_csv, layers::table_csv(t));
     }
     writer.write_raster("kde_" + group,
-                        fmt::format("Kernel density of {} crime, {} to {}: quartic, bandwidth {:.0f} m ({}), cell {:g} m, incidents per km2", group, e.window.from.str(),
+                        fmt::format("Kernel density of {}, {} to {}: quartic, bandwidth {:.0f} m ({}), cell {:g} m, incidents per km2", crime_phrase(e.groups[e.group]), e.window.from.str(),
                                     e.window.to.str(), e.density.bandwidth, e.density.bandwidth_fallback ? "fixed: the incidents are all at one place" : "auto",
                                     e.density.grid.cell),
                         e.density.grid, e.density.value, kde::nodata);

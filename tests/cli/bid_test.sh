@@ -377,6 +377,21 @@ grep -qF "Safer Streets evidence pack for neighbourhood crime. Neighbourhood cri
     && grep -qF "Crime group: neighbourhood. Neighbourhood crime (Home Office Safer Streets): burglary, robbery, theft from the person, vehicle crime. Months analysed" "$WORK/demo.txt" \
     && ! grep -qF "crime (Neighbourhood crime (" "$WORK/demo.txt" && ! grep -qF "neighbourhood (Neighbourhood crime (" "$WORK/demo.txt" \
     && pass "the title block and the methods give the group's description as its own sentence" || fail "group description: $(grep -o 'evidence pack for[^.]*' "$WORK/demo.txt")"
+# A group of one crime type is named by that type: "violence and sexual offences", never "violence
+# crime" (the title block, the total, the rate heading, the density raster's description), and its
+# description, the same words, is not said twice.
+"$SAFER" bid -q --crimes "$D1/crimes" --areas "$D1/lsoas.geojson" --population "$D1/population.csv" --group violence --min-population 1500 \
+    --max-population 8000 -o "$WORK/violence.gpkg" --report "$WORK/violence.html" 2>"$WORK/violence.err" || fail "bid --group violence: $(tail -3 "$WORK/violence.err")"
+sed 's/<[^>]*>/ /g' "$WORK/violence.html" | tr -s ' \n' ' ' >"$WORK/violence.txt"
+grep -qF "Safer Streets evidence pack for violence and sexual offences. Data: police.uk" "$WORK/violence.txt" \
+    && grep -qF "<title>Safer Streets evidence: violence and sexual offences, " "$WORK/violence.html" \
+    && grep -qE "[0-9,]+ incidents of violence and sexual offences were recorded in the 40 areas" "$WORK/violence.txt" \
+    && grep -qF "Violence and sexual offences per 1,000 residents" "$WORK/violence.txt" \
+    && grep -qF "Incidents of violence and sexual offences, 20" "$WORK/violence.txt" \
+    && ! grep -qi "violence crime" "$WORK/violence.txt" \
+    && [ "$(q "$WORK/violence.gpkg" "SELECT description FROM gpkg_contents WHERE table_name = 'kde_violence'" | cut -c1-49)" = "Kernel density of violence and sexual offences, 2" ] \
+    && pass "--group violence: 'violence and sexual offences' in the title, total, heading and raster, never 'violence crime'" \
+    || fail "--group violence wording: $(grep -o 'evidence pack for[^:]*' "$WORK/violence.txt"); $(grep -io '[^.]*violence crime[^.]*' "$WORK/violence.txt" | head -2)"
 # Printed, every heading stays with what follows it (the "Monthly trend" heading was left at the foot of page 3).
 if command -v chromium >/dev/null 2>&1; then
     $PY "$(dirname "$0")/headings_kept.py" "$WORK/demo.html" "$WORK/demo.pdf" && pass "demo PDF: no heading alone at the foot of a page" || fail "demo PDF: a heading at the foot of a page"

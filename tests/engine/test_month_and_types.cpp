@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include "engine/crime_types.hpp"
 #include "engine/lsoa_codes.hpp"
 #include "engine/month.hpp"
@@ -77,4 +79,22 @@ TEST_CASE("2021-only LSOA codes are told from 2011 codes", "[engine][lsoa]") {
     CHECK_FALSE(is_lsoa2021_only("E01014399"));
     CHECK_FALSE(is_lsoa2021_only("W01001958"));
     CHECK_FALSE(is_lsoa2021_only("SYN00001"));
+}
+
+TEST_CASE("Crime groups are named by what they count: a type, a name that says it, or '<name> crime'", "[types]") {
+    std::map<std::string, std::string> phrase;
+    for (const CrimeGroup& g : builtin_crime_groups()) phrase[g.name] = crime_phrase(g);
+    // The six built-in groups, worked out from their definitions: the four of several types take
+    // "crime" after their name; the three of one type are that type.
+    CHECK(phrase.at("neighbourhood") == "neighbourhood crime");
+    CHECK(phrase.at("acquisitive") == "acquisitive crime");
+    CHECK(phrase.at("all") == "all crime");
+    CHECK(phrase.at("violence") == "violence and sexual offences");
+    CHECK(phrase.at("asb") == "anti-social behaviour");
+    CHECK(phrase.at("damage") == "criminal damage and arson");
+    // A project file's own groups.
+    CHECK(crime_phrase(CrimeGroup{"burglary", "Burglary", {"Burglary"}, false}) == "burglary");
+    CHECK(crime_phrase(CrimeGroup{"street", "Street crime", {"Robbery", "Theft from the person"}, false}) == "street crime");
+    CHECK(crime_phrase(CrimeGroup{"Drug offences", "Drugs and weapons", {"Drugs", "Possession of weapons"}, false}) == "Drug offences");
+    CHECK(crime_phrase(CrimeGroup{"Other crime", "", {"Other crime", "Public order"}, false}) == "Other crime");
 }
