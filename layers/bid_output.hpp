@@ -42,9 +42,9 @@ std::string annual_words(const bid::BidEvidence& e);
 /// input (9.8) and a rate in the top 0.2 % (99.8th percentile) of the 1,005 areas of the input with
 /// residents (99.8 % of them have a rate at or below it)", and the national rate where given.
 std::string comparison_words(const BidOutputs& o, size_t k);
-/// "Bristol 032B (E01014540), around Broadmead, Union Street and The Horsefair: 3,941 residents,
-/// 486 neighbourhood crimes in 12 months (123.3 per 1,000 residents a year), 4.2 times ...; hot at
-/// 99 % (Gi*) in 1 of 1 LSOAs".
+/// "Bristol 032B (E01014540), around Broadmead, Union Street and The Horsefair: 3,941 residents in
+/// 1 LSOA; 486 incidents of neighbourhood crime in 12 months (123.3 per 1,000 residents a year),
+/// 4.2 times ...; hot at 99 % (Gi*) in its LSOA".
 std::string target_reason(const BidOutputs& o, size_t k);
 /// "486 in 2021-10 to 2022-03 against 402 in 2021-04 to 2021-09: up 21 % (exact test p = 0.006)",
 /// with a caveat under bid::small_count.
