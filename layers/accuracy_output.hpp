@@ -16,7 +16,7 @@ struct AccuracyOutputs {
     const Study& study;
     const accuracy::AccuracyResult& result;
     const accuracy::AccuracyOptions& options;
-    std::string selection; // "crime types Burglary"
+    std::string selection; // what is counted, in a sentence: "Burglary", "all crime" (CrimeSelection::Chosen::phrase)
     std::string areas_path;
     std::string command_line;
 };

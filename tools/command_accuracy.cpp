@@ -69,7 +69,7 @@ struct AccuracyCommand {
         const std::vector<uint8_t> selected = chosen.incidents(study.crimes.incidents);
 
         const accuracy::AccuracyResult result = accuracy::evaluate(study.crimes.incidents, selected, study.area_of, study.areas, o, &progress);
-        const layers::AccuracyOutputs outputs{study, result, o, chosen.description, areas.path, g_command_line};
+        const layers::AccuracyOutputs outputs{study, result, o, chosen.phrase, areas.path, g_command_line};
         for (const std::string& w : layers::accuracy_warnings(outputs)) progress.warn(w);
 
         std::vector<std::string> codes;
@@ -91,7 +91,7 @@ struct AccuracyCommand {
         writer.commit();
         staged.commit();
         progress.info(fmt::format("{} training incidents ({}), {} test incidents ({}) of {} in {} cells of {:g} m ({:.1f} km2)", result.train_incidents,
-                                  train_text, result.test_incidents, test_text, chosen.description, result.grid.cells.size(), o.cell, result.grid.area_km2()));
+                                  train_text, result.test_incidents, test_text, chosen.phrase, result.grid.cells.size(), o.cell, result.grid.area_km2()));
         for (const std::string& line : layers::accuracy_findings(result)) progress.info(line);
         progress.info(fmt::format("wrote {} ({}){}{}", out.shown(), out.holding("accuracy", "accuracy, rejects"), csv_path.empty() ? "" : ", " + csv_path, report_path.empty() ? "" : ", " + report_path));
     }

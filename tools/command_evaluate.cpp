@@ -109,12 +109,7 @@ evaluation::Places places_of(const PlaceArgument& p, const Areas& areas, const c
 }
 
 std::string crime_words(const CrimeSelection& selection, const CrimeSelection::Chosen& chosen) {
-    if (selection.types.empty()) {
-        if (selection.group == "asb") return "anti-social behaviour";
-        if (selection.group == "violence") return "violence and sexual offences";
-        if (selection.group == "damage") return "criminal damage and arson";
-        return selection.group + " crime";
-    }
+    if (selection.types.empty()) return chosen.phrase; // "anti-social behaviour", "neighbourhood crime"
     std::string words = chosen.description; // "Burglary and Robbery"
     std::transform(words.begin(), words.end(), words.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return words;

@@ -117,6 +117,7 @@ CrimeSelection::Chosen CrimeSelection::choose(const CrimeTypes& table) const {
         c.label = layer_name_part(fmt::format("{}", fmt::join(names, "_")));
         // The types themselves, as a reader says them: "Burglary", "Burglary and Robbery".
         c.description = layers::and_list(names);
+        c.phrase = c.description;
         return c;
     }
     const std::vector<CrimeGroup>& groups = crime_groups();
@@ -131,6 +132,7 @@ CrimeSelection::Chosen CrimeSelection::choose(const CrimeTypes& table) const {
     for (size_t t = 0; t < table.size(); ++t) c.type_selected[t] = membership.contains(g, static_cast<CrimeTypeId>(t));
     c.label = groups[g].name;
     c.description = groups[g].description;
+    c.phrase = crime_phrase(groups[g]);
     return c;
 }
 

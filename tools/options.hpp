@@ -56,7 +56,8 @@ struct CrimeSelection {
     struct Chosen {
         std::vector<uint8_t> type_selected; // per crime type id
         std::string label;                  // in layer names: "burglary", "neighbourhood"
-        std::string description;            // in reports
+        std::string description;            // in reports: the group's definition, or the types
+        std::string phrase;                 // what it counts, in a sentence: "all crime", "Burglary and Robbery" (crime_phrase)
         /// 1 for each incident of a selected type.
         std::vector<uint8_t> incidents(const Incidents& in) const;
     };

@@ -117,7 +117,16 @@ grep -qF "in 4 of the 4 cells (100 % of the study area)" "$WORK/four.err" && gre
 "$TOWN_BIN" --seed 2 -o "$WORK/town" -q
 T="$WORK/town"
 "$SAFER" accuracy --crimes "$T/crimes" --train 2023-01:2023-09 --test 2023-10:2023-12 --areas "$T/lsoas.geojson" --group neighbourhood \
-    -o "$WORK/town.gpkg" --csv "$WORK/town.csv" 2>"$WORK/town.err" || fail "town: $(cat "$WORK/town.err")"
+    -o "$WORK/town.gpkg" --csv "$WORK/town.csv" --report "$WORK/town.html" 2>"$WORK/town.err" || fail "town: $(cat "$WORK/town.err")"
+# A group is named by what it counts, not by its definition ("Neighbourhood crime (Home Office Safer
+# Streets): burglary, ..." read as "predicts best: Neighbourhood crime (Home ...), trained on").
+sed 's/<[^>]*>/ /g' "$WORK/town.html" | tr -s ' \n' ' ' >"$WORK/town.txt"
+grep -qF "<title>Which hotspot method predicts best: neighbourhood crime, trained on 2023-01 to 2023-09, tested on 2023-10 to 2023-12</title>" "$WORK/town.html" \
+    && grep -qE "from the [0-9,]+ incidents of neighbourhood crime recorded from 2023-01 to 2023-09" "$WORK/town.txt" \
+    && [ "$(q "$WORK/town.gpkg" "SELECT description FROM gpkg_contents WHERE table_name = 'accuracy'")" = "How well each method, trained on 2023-01 to 2023-09, predicted where neighbourhood crime was recorded from 2023-10 to 2023-12" ] \
+    && ! grep -qF "Home Office Safer Streets): burglary, robbery, theft from the person, vehicle crime, trained" "$WORK/town.txt" \
+    && pass "the group named by what it counts: 'neighbourhood crime' in the title, the text and the table's description" \
+    || fail "accuracy wording: $(grep -o '<title>[^<]*' "$WORK/town.html")"
 m=$(tail -n +2 "$WORK/town.csv" | cut -d, -f1 | uniq | paste -sd' ')
 [ "$m" = "kde:250 kde:400 kde:auto gistar:200 areas counts" ] && pass "default methods with --areas: $m" || fail "methods: $m"
 [ "$(q "$WORK/town.gpkg" "SELECT COUNT(*) FROM accuracy WHERE abs(pai - hit_rate / coverage) > 1e-9 OR pei > 1 + 1e-12 OR abs(rri - (test_hits * 1.0 / test_incidents) / (train_hits * 1.0 / train_incidents)) > 1e-9")" = 0 ] \
