@@ -33,7 +33,7 @@ for i in 1 2 3; do
     [ "$kb" -gt "$rss" ] && rss=$kb
 done
 donors=$(sed -n 's/.*The control is the [0-9]* LSOAs, of the \([0-9]*\) clear.*/\1/p' "$WORK/evaluate.err")
-rows=$(sed -n 's/.*read \([0-9]*\) rows from.*/\1/p' "$WORK/evaluate.err")
+rows=$(sed -n 's/.*read \([0-9,]*\) rows from.*/\1/p' "$WORK/evaluate.err" | tr -d ,)
 echo "  $rows rows read; $donors donor LSOAs (clear of the target and its 250 m buffer); $placebos placebo areas; 36 months"
 printf 'safer evaluate, synthetic control with its placebos  best of 3: %6.2f s\n' "$step"
 printf 'safer evaluate, whole command                        best of 3: %6.2f s wall, peak RSS %d MB\n' "$best" "$((rss / 1024))"

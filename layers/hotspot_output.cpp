@@ -228,7 +228,7 @@ std::vector<std::string> hotspot_summary(const HotspotResult& r, const HotspotOp
         lines.push_back(fmt::format("{} incidents lie in the study area but in edge cells whose centre is outside it, which are "
                                     "not units; they are in the rejects layer (edge_cell)",
                                     r.off_grid));
-    lines.push_back(fmt::format("{} incidents of {} in {} units", r.incidents, selection, r.units()));
+    lines.push_back(fmt::format("{} incidents of {} in {} units", grouped(static_cast<double>(r.incidents)), selection, grouped(static_cast<double>(r.units()))));
     lines.push_back(fmt::format("Gi*: {} hot and {} cold units at 95 % (p < 0.05); with the Benjamini-Hochberg FDR: {} hot, {} cold", r.hot95, r.cold95,
                                 r.hot95_fdr, r.cold95_fdr));
     if (r.with_global)

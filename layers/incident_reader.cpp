@@ -711,7 +711,7 @@ IngestResult read_incidents(const std::vector<std::string>& arguments, const Ing
             }
             continue;
         }
-        progress.begin(fmt::format("reprojecting {} distinct locations from {} to {}", loc.x.size(), crs, options.working_crs),
+        progress.begin(fmt::format("reprojecting {} distinct locations from {} to {}", grouped(static_cast<double>(loc.x.size())), crs, options.working_crs),
                        loc.x.size() * (geographic ? 1 : 2));
         std::vector<double> lon = loc.x, lat = loc.y;
         if (!geographic) to_lonlat->transform(lon, lat, &progress);

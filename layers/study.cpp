@@ -1,3 +1,4 @@
+#include "engine/text.hpp"
 #include "layers/study.hpp"
 
 #include <fmt/core.h>
@@ -64,12 +65,12 @@ void keep_only(Study& s, const std::vector<uint8_t>& keep, RejectReason reason, 
 
 void print_ingest_summary(const IngestResult& result, Progress& progress) {
     const uint64_t used = result.incidents.size();
-    progress.info(fmt::format("read {} rows from {} file{}: {} used, {} rejected", result.rows_read, result.sources.size(),
-                              result.sources.size() == 1 ? "" : "s", used, result.rows_read - used));
+    progress.info(fmt::format("read {} rows from {} file{}: {} used, {} rejected", grouped(static_cast<double>(result.rows_read)), result.sources.size(),
+                              result.sources.size() == 1 ? "" : "s", grouped(static_cast<double>(used)), grouped(static_cast<double>(result.rows_read - used))));
     for (size_t r = 0; r < reject_reason_count; ++r) {
         const auto reason = static_cast<RejectReason>(r);
         if (const uint64_t n = result.rejects.count(reason))
-            progress.info(fmt::format("  rejected {:>8}  {} ({})", n, reason_text(reason), reason_code(reason)));
+            progress.info(fmt::format("  rejected {:>8}  {} ({})", grouped(static_cast<double>(n)), reason_text(reason), reason_code(reason)));
     }
     for (const auto& s : result.sources)
         if (s.rows == 0) progress.warn(fmt::format("{}: no rows after the header", s.path));

@@ -6,6 +6,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "engine/text.hpp"
 #include "engine/accuracy.hpp"
 #include "engine/errors.hpp"
 #include "layers/accuracy_output.hpp"
@@ -90,8 +91,9 @@ struct AccuracyCommand {
         if (!report_path.empty()) staged.stage(report_path, layers::accuracy_report_html(outputs));
         writer.commit();
         staged.commit();
-        progress.info(fmt::format("{} training incidents ({}), {} test incidents ({}) of {} in {} cells of {:g} m ({:.1f} km2)", result.train_incidents,
-                                  train_text, result.test_incidents, test_text, chosen.phrase, result.grid.cells.size(), o.cell, result.grid.area_km2()));
+        progress.info(fmt::format("{} training incidents ({}), {} test incidents ({}) of {} in {} cells of {:g} m ({:.1f} km2)",
+                                  grouped(static_cast<double>(result.train_incidents)), train_text, grouped(static_cast<double>(result.test_incidents)), test_text,
+                                  chosen.phrase, grouped(static_cast<double>(result.grid.cells.size())), o.cell, result.grid.area_km2()));
         for (const std::string& line : layers::accuracy_findings(result)) progress.info(line);
         progress.info(fmt::format("wrote {} ({}){}{}", out.shown(), out.holding("accuracy", "accuracy, rejects"), csv_path.empty() ? "" : ", " + csv_path, report_path.empty() ? "" : ", " + report_path));
     }

@@ -6,6 +6,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "engine/text.hpp"
 #include "engine/accuracy.hpp"
 #include "engine/density_map.hpp"
 #include "engine/errors.hpp"
@@ -100,12 +101,13 @@ struct KdeCommand {
     void report_surface(const kde::DensityMap& map, const CrimeSelection::Chosen& chosen, const kde::Options& kopt, bool weighted, Progress& progress) const {
         const kde::Surface& surface = map.surface;
         const Grid& grid = surface.grid;
-        progress.info(fmt::format("{} incidents of {}{}", map.incidents, chosen.description,
+        progress.info(fmt::format("{} incidents of {}{}", grouped(static_cast<double>(map.incidents)), chosen.description,
                                   weighted ? fmt::format(", total weight {:.6g} (--weight {})", map.total_weight, weight_field) : ""));
         progress.info(fmt::format("kernel {}, bandwidth {:.1f} m{}, cell {:g} m{}, grid {} x {} cells ({:.1f} x {:.1f} km), {} incidents at {} distinct locations",
                                   kde::name(kopt.kernel), surface.bandwidth, surface.bandwidth_auto ? " (auto: ArcGIS rule)" : "", grid.cell,
                                   surface.cell_auto ? " (auto: shorter side / 250)" : "", grid.nx, grid.ny, static_cast<double>(grid.nx) * grid.cell / 1000,
-                                  static_cast<double>(grid.ny) * grid.cell / 1000, surface.incidents, surface.locations));
+                                  static_cast<double>(grid.ny) * grid.cell / 1000, grouped(static_cast<double>(surface.incidents)),
+                                  grouped(static_cast<double>(surface.locations))));
         for (const std::string& w : surface.warnings) progress.warn(w);
         if (const std::string w = layers::broad_bandwidth_warning(map.scale, "the bandwidth"); !w.empty()) progress.warn(w);
     }

@@ -6,6 +6,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "engine/text.hpp"
 #include "engine/errors.hpp"
 #include "engine/near_repeat.hpp"
 #include "layers/csv_writer.hpp"
@@ -77,7 +78,7 @@ struct NearRepeatCommand {
             x.push_back(in.x[i]), y.push_back(in.y[i]);
             t.push_back(o.unit == nearrepeat::TimeUnit::days ? in.day[i] : in.month[i].index);
         }
-        progress.info(fmt::format("{} incidents of {}; distance bands {:g} m x {}, time bands {} {} x {}, {} permutations", analysed.size(), chosen.description,
+        progress.info(fmt::format("{} incidents of {}; distance bands {:g} m x {}, time bands {} {} x {}, {} permutations", grouped(static_cast<double>(analysed.size())), chosen.description,
                                   o.distance_band, o.distance_bands, o.time_band, layers::time_unit_name(o.unit), o.time_bands, o.permutations));
         if (months_from_data)
             progress.warn("the incidents' dates are months only (police.uk): time bands are whole calendar months, so near repeats within days cannot be seen");

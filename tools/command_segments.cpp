@@ -7,6 +7,7 @@
 #include <optional>
 #include <nlohmann/json.hpp>
 
+#include "engine/text.hpp"
 #include "engine/errors.hpp"
 #include "engine/segments.hpp"
 #include "layers/csv_writer.hpp"
@@ -83,12 +84,13 @@ struct SegmentsCommand {
                                   o.tolerance, off.size()));
         for (RejectReason reason : {RejectReason::outside_network, RejectReason::far_from_street}) {
             const auto n = std::count_if(off.begin(), off.end(), [&](const layers::LateReject& j) { return j.reason == reason; });
-            if (n > 0) progress.info(fmt::format("  rejected {:>8}  {} ({})", n, reason_text(reason), reason_code(reason)));
+            if (n > 0) progress.info(fmt::format("  rejected {:>8}  {} ({})", grouped(static_cast<double>(n)), reason_text(reason), reason_code(reason)));
         }
         layers::reject_incidents(study, off);
         const layers::IngestResult& c = study.crimes;
-        progress.info(fmt::format("in all: read {} rows from {} file{}: {} used (on a segment), {} rejected", c.rows_read, c.sources.size(),
-                                  c.sources.size() == 1 ? "" : "s", c.incidents.size(), c.rows_read - c.incidents.size()));
+        progress.info(fmt::format("in all: read {} rows from {} file{}: {} used (on a segment), {} rejected", grouped(static_cast<double>(c.rows_read)),
+                                  c.sources.size(), c.sources.size() == 1 ? "" : "s", grouped(static_cast<double>(c.incidents.size())),
+                                  grouped(static_cast<double>(c.rows_read - c.incidents.size()))));
         for (const std::string& w : layers::segments_warnings(r, o)) progress.warn(w);
 
         const nlohmann::ordered_json parameters{

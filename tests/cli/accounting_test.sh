@@ -43,7 +43,8 @@ check_run() {
     local summary n u r
     # The last such line: safer segments prints the study's, then the whole run's once the
     # incidents off the street network are rejected too.
-    summary=$(grep -o 'read [0-9]* rows from [0-9]* files\?: [0-9]* used\( (on a segment)\)\?, [0-9]* rejected' "$err" | tail -n 1)
+    # Counts are printed with thousands separators ("1,000,442").
+    summary=$(grep -o 'read [0-9,]* rows from [0-9]* files\?: [0-9,]* used\( (on a segment)\)\?, [0-9,]* rejected' "$err" | tail -n 1 | sed 's/\([0-9]\),\([0-9]\)/\1\2/g')
     if [ -z "$summary" ]; then fail "$name: no summary line: $(tail -n 3 "$err")"; return 1; fi
     read -r n u r < <(echo "$summary" | sed 's/read \([0-9]*\) rows.*: \([0-9]*\) used[a-z ()]*, \([0-9]*\) rejected/\1 \2 \3/')
     local problems=()
@@ -51,7 +52,7 @@ check_run() {
     [ $((u + r)) -eq "$n" ] || problems+=("$u used + $r rejected != $n read")
     # Printed reasons add up, and agree with the rejects layer reason by reason.
     local printed layer by_reason
-    printed=$(sed -n 's/.*rejected *\([0-9]*\)  .*(\([a-z_]*\))$/\2 \1/p' "$err" | sort)
+    printed=$(sed -n 's/.*rejected *\([0-9,]*\)  .*(\([a-z_]*\))$/\2 \1/p' "$err" | tr -d , | sort)
     by_reason=$(echo "$printed" | awk '{s += $2} END {print s + 0}')
     [ "$by_reason" -eq "$r" ] || problems+=("reasons add up to $by_reason, not $r")
     layer=$(q "$out" "SELECT reason, COUNT(*) FROM rejects GROUP BY reason ORDER BY reason" | tr '|' ' ' | sort)
@@ -63,7 +64,7 @@ check_run() {
         areas) seen=$(q "$out" "SELECT SUM(all_count) FROM areas")
                local listed; listed=$(q "$out" "SELECT COUNT(*) FROM incidents")
                [ "$listed" -eq "$u" ] || problems+=("incidents layer $listed != $u used") ;;
-        kde) seen=$(sed -n 's/^safer: \([0-9]*\) incidents of .*/\1/p' "$err" | head -n 1) ;;
+        kde) seen=$(sed -n 's/^safer: \([0-9,]*\) incidents of .*/\1/p' "$err" | head -n 1 | tr -d ,) ;;
         hotspots) local total off; total=$(q "$out" "SELECT CAST(value AS INTEGER) FROM concentration WHERE measure = 'incidents'")
                   off=$(sed -n 's/^safer: \([0-9]*\) incidents lie in the study area but in edge cells.*/\1/p' "$err"); seen=$((total + ${off:-0})) ;;
         segments) seen=$(q "$out" "SELECT CAST(SUM(count) AS INTEGER) FROM segments") ;;

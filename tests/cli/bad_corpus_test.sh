@@ -52,7 +52,7 @@ while IFS= read -r line; do
         if [ -e "$out" ]; then fail "$name: exit $code but left an output at $out"; continue; fi
     else
         if [ ! -s "$out" ]; then fail "$name: exit 0 but no output"; continue; fi
-        summary=$(grep -o 'read [0-9]* rows from [0-9]* files\?: [0-9]* used, [0-9]* rejected' "$err" | head -n 1)
+        summary=$(grep -o 'read [0-9,]* rows from [0-9]* files\?: [0-9,]* used, [0-9,]* rejected' "$err" | head -n 1 | sed 's/\([0-9]\),\([0-9]\)/\1\2/g')
         if [ -n "$summary" ]; then
             read -r nread nused nrejected < <(echo "$summary" | sed 's/read \([0-9]*\) rows.*: \([0-9]*\) used, \([0-9]*\) rejected/\1 \2 \3/')
             layer_rejects=$(count "$out" rejects)

@@ -46,7 +46,7 @@ c=$(q "$WORK/other.gpkg" "SELECT group_concat(gi_p_sim || lisa_p) FROM hotspot_a
 cells=$(q "$WORK/grid.gpkg" "SELECT COUNT(*) FROM hotspot_grid")
 zero=$(q "$WORK/grid.gpkg" "SELECT COUNT(*) FROM hotspot_grid WHERE count = 0")
 [ "$cells" -gt 100 ] && [ "$zero" -gt 0 ] && pass "grid: $cells cells in the study area, $zero with no incident kept" || fail "grid cells $cells zero $zero"
-used=$(sed -n 's/.*: \([0-9]*\) incidents of Every.*/\1/p' "$WORK/grid.err")
+used=$(sed -n 's/.*: \([0-9,]*\) incidents of Every.*/\1/p' "$WORK/grid.err" | tr -d ,)
 summed=$(q "$WORK/grid.gpkg" "SELECT CAST(SUM(count) AS INTEGER) FROM hotspot_grid")
 grep -q "not counted" "$WORK/grid.err" || { [ "$summed" = "$used" ] && pass "grid counts sum to the incidents ($summed)" || fail "grid sum $summed != $used"; }
 patterns=$(q "$WORK/grid.gpkg" "SELECT COUNT(*) FROM hotspot_grid WHERE emerging IS NOT NULL AND hotspot_class IS NOT NULL")

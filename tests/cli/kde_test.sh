@@ -39,7 +39,7 @@ grep -qF "rejected        2  weight empty, not a number or negative (bad_weight)
 N=$(cat "$WORK"/town/crimes/*/*.csv | grep -c ',Burglary,')
 "$SAFER" kde --crimes "$WORK/town/crimes" --types Burglary --bandwidth 400 --cell 25 -o "$WORK/burglary.tif" 2>"$WORK/town.err" || fail "town kde: $(cat "$WORK/town.err")"
 grep -qF "kernel quartic, bandwidth 400.0 m, cell 25 m" "$WORK/town.err" && pass "prints the bandwidth and cell used" || fail "parameters not printed"
-used=$(sed -n 's/.*: \([0-9]*\) incidents of Burglary\b.*/\1/p' "$WORK/town.err")
+used=$(sed -n 's/.*: \([0-9,]*\) incidents of Burglary\b.*/\1/p' "$WORK/town.err" | tr -d ,)
 # No study area: the grid reaches a bandwidth beyond every incident, so the surface holds them all:
 # sum(value) * cell area / 1e6 = incidents (within 0.5 %), computed here by GDAL from the file.
 stats=$(gdalinfo -stats -json "$WORK/burglary.tif")

@@ -32,7 +32,7 @@ grep -qF "<h1>Near repeats and repeat locations: Burglary, 2023-01 to 2023-12</h
 grep -qF "<h1>Near repeats and repeat locations: Burglary, Robbery and Vehicle crime, 2023-01 to 2023-12</h1>" "$WORK/three.html" \
     && grep -qF "<li>Incidents: Burglary, Robbery and Vehicle crime, 2023-01 to 2023-12.</li>" "$WORK/three.html" \
     && pass "three types: Burglary, Robbery and Vehicle crime" || fail "three types: $(grep -o '<h1>[^<]*' "$WORK/three.html")"
-n=$(sed -n 's/.*: \([0-9]*\) incidents of Burglary\b.*/\1/p' "$WORK/town.err")
+n=$(sed -n 's/.*: \([0-9,]*\) incidents of Burglary\b.*/\1/p' "$WORK/town.err" | tr -d ,)
 sum=$(tail -n +2 "$WORK/town.csv" | awk -F, '{s += $3} END {print s}')
 [ -n "$n" ] && [ "$sum" = "$((n * (n - 1) / 2))" ] && pass "the cells hold all $sum pairs of $n incidents" || fail "pairs $sum for $n incidents"
 [ "$(q "$WORK/town.gpkg" "SELECT SUM(incidents) FROM repeat_locations")" = "$n" ] && pass "repeat_locations hold every incident" || fail "repeat_locations sum"

@@ -221,7 +221,7 @@ if [ -f "$ROADS" ] && [ -f "$BANES" ]; then
         [ $? -eq 0 ] && pass "Bath, $m: independent checks ($(grep -c '^ok' "$WORK/bath-$m.check") groups)" || fail "Bath $m check: $(cat "$WORK/bath-$m.check")"
     done
     # Every row read is used (on a segment) or rejected, reason by reason.
-    read_rows=$(grep -o "read [0-9]* rows" "$WORK/bath-discontinuous.err" | head -n 1 | grep -o "[0-9]*")
+    read_rows=$(grep -o "read [0-9,]* rows" "$WORK/bath-discontinuous.err" | head -n 1 | grep -o "[0-9,]*" | tr -d ,)
     placed=$(q "$WORK/bath-discontinuous.gpkg" "select count(*) from segment_incidents")
     rejected=$(q "$WORK/bath-discontinuous.gpkg" "select count(*) from rejects")
     [ "$read_rows" -eq $((placed + rejected)) ] && pass "rows read $read_rows = $placed on segments + $rejected rejected" ||
