@@ -759,7 +759,7 @@ std::string bid_report_html(const BidOutputs& o) {
     std::string heading = group_phrase(o);
     if (!heading.empty() && heading[0] >= 'a' && heading[0] <= 'z') heading[0] = static_cast<char>(heading[0] - 'a' + 'A');
     page.set("group_heading", heading);
-    page.set("area_count", std::to_string(areas.size()));
+    page.set("area_count", grouped(static_cast<double>(areas.size())));
     page.set("from", e.window.from.str());
     page.set("to", e.window.to.str());
     page.set("rate", fmt::format("{:.2f}", gs.comparison_rate));

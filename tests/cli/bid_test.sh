@@ -194,6 +194,11 @@ for table in ts041 ks401; do
     [ "$off" = 0 ] && ! grep -qF "Households not given" "$WORK/h-$table.html" && pass "--households from a $table-shaped table: burglary per 1,000 households" \
         || fail "--households $table: $off areas off"
 done
+# The 1,005 areas are counted alike in the title block, the total and the comparison table.
+sed 's/<[^>]*>/ /g' "$WORK/as.html" | tr -s ' \n' ' ' >"$WORK/as.txt"
+grep -qF "; 1,005 areas; the 12 months" "$WORK/as.txt" && grep -qE "were recorded in the 1,005 areas from" "$WORK/as.txt" \
+    && grep -qF "all 1,005 areas of the input" "$WORK/as.txt" && ! grep -qF "1005 areas" "$WORK/as.txt" \
+    && pass "real data: '1,005 areas' throughout the pack" || fail "area count: $(grep -o '[0-9,]* areas' "$WORK/as.txt" | sort | uniq -c | head -5)"
 # The evidence pack prints to A4 (595 x 842 points), page numbers in its margins.
 if command -v chromium >/dev/null 2>&1; then
     size=$(pdfinfo "$WORK/as.pdf" 2>/dev/null | sed -n 's/^Page size: *\(.*\)/\1/p'); pages=$(pdfinfo "$WORK/as.pdf" 2>/dev/null | sed -n 's/^Pages: *//p')
