@@ -756,9 +756,7 @@ std::string bid_report_html(const BidOutputs& o) {
     page.set("total", grouped(static_cast<double>(gs.total)));
     page.set("group", group);
     page.set("group_phrase", group_phrase(o));
-    std::string heading = group_phrase(o);
-    if (!heading.empty() && heading[0] >= 'a' && heading[0] <= 'z') heading[0] = static_cast<char>(heading[0] - 'a' + 'A');
-    page.set("group_heading", heading);
+    page.set("group_heading", capitalised(group_phrase(o)));
     page.set("area_count", grouped(static_cast<double>(areas.size())));
     page.set("from", e.window.from.str());
     page.set("to", e.window.to.str());

@@ -32,10 +32,6 @@ struct MethodResult {
     int direction() const { return high < 0 ? -1 : low > 0 ? 1 : 0; }
 };
 
-std::string capitalised(std::string s) {
-    if (!s.empty() && s[0] >= 'a' && s[0] <= 'z') s[0] = static_cast<char>(s[0] - 'a' + 'A');
-    return s;
-}
 std::string months_text(int n) { return fmt::format("{} month{}", n, n == 1 ? "" : "s"); }
 std::string count_text(double c) { return fmt::format("{:.0f}", c); }
 std::string rate_text(double count, int months) { return fmt::format("{:.1f}", count / months); }

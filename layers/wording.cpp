@@ -49,9 +49,14 @@ std::string part_of_whole(size_t part, size_t total, const char* owner, Noun nou
     return with(fmt::format("{} of {} {} {}", count(part), owner, count(total), noun.many), part == 1 ? verb.one : verb.many);
 }
 
+std::string capitalised(std::string text) {
+    if (!text.empty() && text[0] >= 'a' && text[0] <= 'z') text[0] = static_cast<char>(text[0] - 'a' + 'A');
+    return text;
+}
+
 std::string as_sentence(std::string text) {
     if (text.empty()) return text;
-    if (text[0] >= 'a' && text[0] <= 'z') text[0] = static_cast<char>(text[0] - 'a' + 'A');
+    text = capitalised(std::move(text));
     if (const char last = text.back(); last != '.' && last != '!' && last != '?') text += '.';
     return text;
 }

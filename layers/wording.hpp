@@ -43,6 +43,8 @@ std::string count_number(double n);
 /// True when `n` is a whole number (up to rounding in the last bits of a sum of parts).
 bool is_whole(double n);
 
+/// `text` with its first letter capitalised (a heading: "Violence and sexual offences per ...").
+std::string capitalised(std::string text);
 /// `text` as a sentence of its own: its first letter capitalised, a full stop at the end unless it
 /// ends one already ("mine (Burglary)" -> "Mine (Burglary).").
 std::string as_sentence(std::string text);

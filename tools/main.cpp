@@ -112,6 +112,15 @@ const std::map<std::string, std::string> examples = {
      "  safer run national.toml --dry-run              # print each job's command line and stop"},
 };
 
+// Built with a sanitizer (GCC says so by macro, clang by __has_feature).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SAFER_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+#define SAFER_SANITIZED 1
+#endif
+#endif
+
 /// Ends a finished run without tearing down what the operating system reclaims anyway: every
 /// output is written, flushed and renamed by now, so the libraries' exit handlers (GDAL's driver
 /// manager, PROJ's contexts, oneTBB's worker threads) and the freeing of the heap only delay the
@@ -123,14 +132,8 @@ const std::map<std::string, std::string> examples = {
     std::cout.flush();
     std::cerr.flush();
     std::fflush(nullptr);
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#ifdef SAFER_SANITIZED
     std::exit(code);
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
-    std::exit(code);
-#else
-    std::_Exit(code);
-#endif
 #else
     std::_Exit(code);
 #endif
